@@ -1,0 +1,98 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Tide",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tide", targets: ["tide"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "TideBlocking", swiftSettings: strict),
+        .target(
+            name: "TideCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideRedis",
+            dependencies: ["TideCore", "TideBlocking", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TidePostgres",
+            dependencies: ["TideCore", "TideBlocking", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideKube",
+            dependencies: ["TideCore", "TideBlocking", "CCurl"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideScheduler",
+            dependencies: [
+                "TideCore", "TideRedis", "TidePostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideWorker",
+            dependencies: [
+                "TideCore", "TideRedis", "TidePostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideTestSupport",
+            dependencies: ["TideCore", "TideRedis", "TidePostgres", "TideBlocking"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tide",
+            dependencies: [
+                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "TideCoreTests", dependencies: ["TideCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TidePostgresTests", dependencies: ["TidePostgres", "TideTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TideKubeTests", dependencies: ["TideKube"], swiftSettings: strict),
+        .testTarget(
+            name: "TideIntegrationTests",
+            dependencies: ["TideCore", "TideRedis", "TidePostgres", "TideTestSupport", "tide"],
+            swiftSettings: strict
+        ),
+    ]
+)

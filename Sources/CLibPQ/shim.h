@@ -1,0 +1,4 @@
+#ifndef TIDE_CLIBPQ_SHIM_H
+#define TIDE_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

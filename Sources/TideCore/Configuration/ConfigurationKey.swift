@@ -1,0 +1,106 @@
+/// One configuration key: where it is read from, what it means, and how it is checked.
+public struct ConfigurationKey: Sendable {
+    /// Dotted key in `tide.yaml`, e.g. `worker.concurrency`.
+    public let fileKey: String
+    /// Environment variable, e.g. `TIDE_WORKER_CONCURRENCY`.
+    public let environmentVariable: String
+    /// One line for `--help` and the README, with unit and default.
+    public let summary: String
+    let apply: @Sendable (inout TideConfiguration, String) -> String?
+
+    /// Every key Tide reads. `apply` returns nil, or what was expected when the value is invalid.
+    public static let all: [ConfigurationKey] = [
+        text("database_url", "TIDE_DATABASE_URL", "PostgreSQL URL (default postgres://127.0.0.1:5432/tide)") {
+            $0.databaseURL = $1
+        },
+        text("database_schema", "TIDE_DATABASE_SCHEMA", "PostgreSQL schema for Tide's tables (default public)") {
+            $0.databaseSchema = $1
+        },
+        text("redis_url", "TIDE_REDIS_URL", "Redis URL (default redis://127.0.0.1:6379/0)") { $0.redisURL = $1 },
+        text("redis_key_prefix", "TIDE_REDIS_KEY_PREFIX", "prefix of Tide's Redis keys (default tide:)") {
+            $0.redisKeyPrefix = $1
+        },
+        text("dags_folder", "TIDE_DAGS_FOLDER", "folder of DAG YAML files, scanned recursively (default ./dags)") {
+            $0.dagsFolder = $1
+        },
+        ConfigurationKey(
+            fileKey: "log_level", environmentVariable: "TIDE_LOG_LEVEL",
+            summary: "trace|debug|info|notice|warning|error|critical (default info)"
+        ) { config, value in
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(value.lowercased()) else { return "one of \(levels.joined(separator: ", "))" }
+            config.logLevel = value.lowercased()
+            return nil
+        },
+        seconds("scheduler.poll_interval", "TIDE_SCHEDULER_POLL_INTERVAL", "fallback pass interval (default 2s)") {
+            $0.scheduler.pollIntervalSeconds = $1
+        },
+        seconds("scheduler.dag_sync_interval", "TIDE_SCHEDULER_DAG_SYNC_INTERVAL", "DAG folder scan interval (default 5s)") {
+            $0.scheduler.dagSyncIntervalSeconds = $1
+        },
+        seconds("scheduler.queued_timeout", "TIDE_SCHEDULER_QUEUED_TIMEOUT", "re-push queued tasks missing from Redis after (default 60s)") {
+            $0.scheduler.queuedTimeoutSeconds = $1
+        },
+        seconds("scheduler.worker_timeout", "TIDE_SCHEDULER_WORKER_TIMEOUT", "worker presumed dead without heartbeat after (default 60s)") {
+            $0.scheduler.workerTimeoutSeconds = $1
+        },
+        count("worker.concurrency", "TIDE_WORKER_CONCURRENCY", "task tries per worker process (default 8)") {
+            $0.worker.concurrency = $1
+        },
+        ConfigurationKey(
+            fileKey: "worker.queues", environmentVariable: "TIDE_WORKER_QUEUES",
+            summary: "comma-separated queues, in preference order (default default)"
+        ) { config, value in
+            let queues = value.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+            guard !queues.isEmpty, queues.allSatisfy(Identifier.isValid) else {
+                return "a comma-separated list of queue names (\(Identifier.rule))"
+            }
+            config.worker.queues = queues
+            return nil
+        },
+        seconds("worker.heartbeat_interval", "TIDE_WORKER_HEARTBEAT_INTERVAL", "heartbeat interval (default 5s)") {
+            $0.worker.heartbeatIntervalSeconds = $1
+        },
+        seconds("worker.shutdown_grace", "TIDE_WORKER_SHUTDOWN_GRACE", "time to finish running tries after SIGTERM (default 30s)") {
+            $0.worker.shutdownGraceSeconds = $1
+        },
+        count("worker.log_max_bytes", "TIDE_WORKER_LOG_MAX_BYTES", "bytes of output kept per try (default 1048576)") {
+            $0.worker.logMaxBytes = $1
+        },
+    ]
+
+    static func text(
+        _ fileKey: String, _ variable: String, _ summary: String,
+        _ set: @escaping @Sendable (inout TideConfiguration, String) -> Void
+    ) -> ConfigurationKey {
+        ConfigurationKey(fileKey: fileKey, environmentVariable: variable, summary: summary) { config, value in
+            guard !value.isEmpty else { return "a non-empty value" }
+            set(&config, value)
+            return nil
+        }
+    }
+
+    static func seconds(
+        _ fileKey: String, _ variable: String, _ summary: String,
+        _ set: @escaping @Sendable (inout TideConfiguration, Double) -> Void
+    ) -> ConfigurationKey {
+        ConfigurationKey(fileKey: fileKey, environmentVariable: variable, summary: summary) { config, value in
+            guard let seconds = DurationParser.seconds(value), seconds > 0 else {
+                return "a duration above zero such as 5, 500ms, 30s or 2m"
+            }
+            set(&config, seconds)
+            return nil
+        }
+    }
+
+    static func count(
+        _ fileKey: String, _ variable: String, _ summary: String,
+        _ set: @escaping @Sendable (inout TideConfiguration, Int) -> Void
+    ) -> ConfigurationKey {
+        ConfigurationKey(fileKey: fileKey, environmentVariable: variable, summary: summary) { config, value in
+            guard let number = Int(value), number >= 1 else { return "a whole number of at least 1" }
+            set(&config, number)
+            return nil
+        }
+    }
+}

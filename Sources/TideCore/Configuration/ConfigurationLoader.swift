@@ -1,0 +1,82 @@
+import Yams
+
+/// Builds a ``TideConfiguration`` from a `tide.yaml` text and the environment (environment wins).
+public enum ConfigurationLoader {
+    /// - Parameters:
+    ///   - fileText: the contents of `tide.yaml`, or nil when there is none.
+    ///   - fileName: the file's name, for error messages.
+    ///   - environment: the process environment; only `TIDE_*` keys in ``ConfigurationKey/all`` are read.
+    /// - Throws: ``ConfigurationError`` naming the key, what was expected and what was found.
+    public static func load(
+        fileText: String?, fileName: String = "tide.yaml", environment: [String: String]
+    ) throws(ConfigurationError) -> TideConfiguration {
+        var config = TideConfiguration()
+        var values: [String: (value: String, source: String)] = [:]
+        if let fileText {
+            for (key, value) in try flatten(fileText, fileName: fileName) { values[key] = (value, "\(fileName): \(key)") }
+        }
+        for key in ConfigurationKey.all {
+            if let value = environment[key.environmentVariable] {
+                values[key.fileKey] = (value, key.environmentVariable)
+            }
+        }
+        for key in ConfigurationKey.all {
+            guard let (value, source) = values[key.fileKey] else { continue }
+            if let expected = key.apply(&config, value) {
+                throw ConfigurationError(message: "\(source): expected \(expected), got '\(value)'")
+            }
+        }
+        return config
+    }
+
+    /// Flattens nested YAML mappings into dotted keys, rejecting keys Tide does not know.
+    static func flatten(_ text: String, fileName: String) throws(ConfigurationError) -> [String: String] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(message: "\(fileName): not valid YAML: \(error)")
+        }
+        guard let root, !(root.null != nil) else { return [:] }
+        let known = ConfigurationKey.all.map(\.fileKey)
+        var result: [String: String] = [:]
+        func walk(_ node: Node, prefix: String) throws(ConfigurationError) {
+            guard case .mapping(let mapping) = node else {
+                throw ConfigurationError(message: "\(fileName): expected a mapping at '\(prefix.isEmpty ? "top level" : prefix)'")
+            }
+            for (keyNode, value) in mapping {
+                let key = prefix.isEmpty ? (keyNode.string ?? "") : "\(prefix).\(keyNode.string ?? "")"
+                let line = keyNode.mark.map { ":\($0.line)" } ?? ""
+                switch value {
+                case .mapping:
+                    guard known.contains(where: { $0.hasPrefix(key + ".") }) else {
+                        throw unknown(key, fileName + line, known)
+                    }
+                    try walk(value, prefix: key)
+                case .sequence(let items):
+                    guard known.contains(key) else { throw unknown(key, fileName + line, known) }
+                    result[key] = items.compactMap(\.string).joined(separator: ",")
+                case .scalar(let scalar):
+                    guard known.contains(key) else { throw unknown(key, fileName + line, known) }
+                    result[key] = scalar.string
+                case .alias:
+                    throw ConfigurationError(message: "\(fileName)\(line): aliases are not supported ('\(key)')")
+                }
+            }
+        }
+        try walk(root, prefix: "")
+        return result
+    }
+
+    static func unknown(_ key: String, _ place: String, _ known: [String]) -> ConfigurationError {
+        let hint = Suggestion.hint(for: key, among: known).map { " (\($0))" } ?? ""
+        return ConfigurationError(message: "\(place): unknown configuration key '\(key)'\(hint)")
+    }
+}
+
+/// A configuration value that is missing, unknown or of the wrong form.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

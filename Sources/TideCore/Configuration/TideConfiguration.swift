@@ -1,0 +1,52 @@
+/// Everything Tide's processes are configured with, parsed once at startup and passed down.
+///
+/// Sources, later wins: built-in defaults, `tide.yaml`, `TIDE_*` environment variables. Every key
+/// is listed in ``ConfigurationKey/all`` with its file key, variable, unit and default.
+public struct TideConfiguration: Sendable, Hashable {
+    /// PostgreSQL URL, `postgres://user:password@host:port/database`. Default `postgres://127.0.0.1:5432/tide`.
+    public var databaseURL = "postgres://127.0.0.1:5432/tide"
+    /// PostgreSQL schema holding Tide's tables. Default `public`.
+    public var databaseSchema = "public"
+    /// Redis URL, `redis://:password@host:port/db`. Default `redis://127.0.0.1:6379/0`.
+    public var redisURL = "redis://127.0.0.1:6379/0"
+    /// Prefix of every Redis key Tide uses, so several installations can share one Redis. Default `tide:`.
+    public var redisKeyPrefix = "tide:"
+    /// Folder scanned (recursively) for `*.yaml` / `*.yml` DAG files. Default `./dags`.
+    public var dagsFolder = "./dags"
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Default `info`.
+    public var logLevel = "info"
+    public var scheduler = SchedulerSettings()
+    public var worker = WorkerSettings()
+
+    public init() {}
+}
+
+/// The scheduler's timings.
+public struct SchedulerSettings: Sendable, Hashable {
+    /// Seconds between fallback passes when no event arrives. Default 2.
+    public var pollIntervalSeconds = 2.0
+    /// Seconds between scans of the DAG folder. Default 5.
+    public var dagSyncIntervalSeconds = 5.0
+    /// Seconds a task may stay `queued` with no copy in Redis before it is pushed again. Default 60.
+    public var queuedTimeoutSeconds = 60.0
+    /// Seconds without a heartbeat after which a worker is presumed dead. Default 60.
+    public var workerTimeoutSeconds = 60.0
+
+    public init() {}
+}
+
+/// A worker's capacity and timings.
+public struct WorkerSettings: Sendable, Hashable {
+    /// Task tries one worker process runs at once. Default 8.
+    public var concurrency = 8
+    /// Queues the worker pops, in preference order. Default `default`.
+    public var queues = ["default"]
+    /// Seconds between heartbeats. Default 5.
+    public var heartbeatIntervalSeconds = 5.0
+    /// Seconds running tries get to finish after SIGTERM before they are killed and handed back. Default 30.
+    public var shutdownGraceSeconds = 30.0
+    /// Bytes of output kept per try (head and tail; the middle is marked truncated). Default 1048576.
+    public var logMaxBytes = 1_048_576
+
+    public init() {}
+}

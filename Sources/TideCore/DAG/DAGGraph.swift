@@ -1,0 +1,44 @@
+/// Graph algorithms over a DAG's tasks.
+public enum DAGGraph {
+    /// A dependency cycle as task ids, first id repeated at the end (`a -> b -> a`), or nil.
+    /// Upstream ids that name no task are ignored (they are reported separately).
+    public static func findCycle(_ tasks: [TaskSpec]) -> [String]? {
+        let upstream = Dictionary(tasks.map { ($0.taskId, $0.upstream) }, uniquingKeysWith: { first, _ in first })
+        enum Mark { case visiting, done }
+        var marks: [String: Mark] = [:]
+        var path: [String] = []
+
+        // Iterative depth-first search, so a long chain cannot overflow the stack.
+        for root in tasks.map(\.taskId) where marks[root] == nil {
+            var stack: [(id: String, next: Int)] = [(root, 0)]
+            marks[root] = .visiting
+            path.append(root)
+            while let top = stack.last {
+                let parents = upstream[top.id] ?? []
+                if top.next < parents.count {
+                    stack[stack.count - 1].next += 1
+                    let parent = parents[top.next]
+                    guard upstream[parent] != nil else { continue }
+                    switch marks[parent] {
+                    case .visiting:
+                        guard let start = path.firstIndex(of: parent) else { continue }
+                        // `path` runs downstream -> upstream; print the cycle in dependency order.
+                        let cycle = Array(path[start...].reversed())
+                        return cycle + [cycle[0]]
+                    case .done:
+                        continue
+                    case nil:
+                        marks[parent] = .visiting
+                        path.append(parent)
+                        stack.append((parent, 0))
+                    }
+                } else {
+                    marks[top.id] = .done
+                    path.removeLast()
+                    stack.removeLast()
+                }
+            }
+        }
+        return nil
+    }
+}

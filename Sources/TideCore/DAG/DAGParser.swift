@@ -1,0 +1,412 @@
+import Yams
+
+/// Reads one YAML DAG file into a validated ``DAG``.
+///
+/// Every problem in the file is collected (not just the first) and each names its line, so a
+/// user fixes a file in one pass. A file with any problem yields no DAG.
+public enum DAGParser {
+    static let dagKeys = ["dag_id", "description", "tags", "schedule", "default_args", "params", "tasks"]
+    static let defaultArgKeys = ["retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight"]
+    static let kindKeys = ["bash", "command", "empty"]
+    static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
+
+    /// Parses and validates a DAG file.
+    /// - Parameters:
+    ///   - yaml: the file's text.
+    ///   - file: the name used in error messages and stored as the DAG's `fileloc`.
+    /// - Throws: ``DAGFileError`` with every issue found.
+    public static func parse(yaml: String, file: String) throws(DAGFileError) -> DAG {
+        var reader = DAGFileReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            reader.report(yamlError: error)
+            throw DAGFileError(file: file, issues: reader.issues)
+        } catch {
+            throw DAGFileError(file: file, issues: [DAGIssue(file: file, message: "cannot read YAML: \(error)")])
+        }
+        guard let root else {
+            throw DAGFileError(file: file, issues: [DAGIssue(file: file, message: "the file is empty")])
+        }
+        let dag = reader.readDAG(root)
+        if let dag, reader.issues.isEmpty {
+            return dag
+        }
+        throw DAGFileError(file: file, issues: reader.issues)
+    }
+}
+
+/// The parser's working state: the file name and the issues found so far.
+struct DAGFileReader {
+    let file: String
+    var issues: [DAGIssue] = []
+
+    mutating func report(_ node: Node?, _ message: String, hint: String? = nil) {
+        issues.append(
+            DAGIssue(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message, hint: hint))
+    }
+
+    mutating func report(yamlError: YamlError) {
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = context.map { " \($0.text)" } ?? ""
+            issues.append(
+                DAGIssue(
+                    file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(detail)"))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            issues.append(
+                DAGIssue(
+                    file: file, line: context.mark.line, column: context.mark.column,
+                    message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))"))
+        default:
+            issues.append(DAGIssue(file: file, message: "YAML error: \(yamlError)"))
+        }
+    }
+
+    // MARK: - DAG and tasks
+
+    mutating func readDAG(_ root: Node) -> DAG? {
+        guard let pairs = mapping(root, what: "the DAG file") else { return nil }
+        checkKeys(pairs, allowed: DAGParser.dagKeys, place: "the DAG")
+        let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+
+        let dagIdNode = fields["dag_id"]
+        var dagId = ""
+        if let dagIdNode, let value = string(dagIdNode, what: "dag_id") {
+            if Identifier.isValid(value) {
+                dagId = value
+            } else {
+                report(dagIdNode, "invalid dag_id '\(value)'", hint: Identifier.rule)
+            }
+        } else if dagIdNode == nil {
+            report(root, "missing required key 'dag_id'")
+        }
+        let description = fields["description"].flatMap { string($0, what: "description") } ?? ""
+        let tags = fields["tags"].flatMap { stringList($0, what: "tags") } ?? []
+        if let schedule = fields["schedule"], !schedule.isNull {
+            let text = schedule.scalar?.string ?? "a \(schedule.kindName)"
+            report(
+                schedule, "unsupported schedule '\(text)'",
+                hint: "only 'schedule: null' (manual runs via 'tide dags trigger') is supported in this version")
+        }
+        var params: [String: JSONValue] = [:]
+        if let paramsNode = fields["params"], !paramsNode.isNull {
+            if case .object(let object) = jsonValue(paramsNode) {
+                params = object
+            } else {
+                report(paramsNode, "'params' must be a mapping of names to values")
+            }
+        }
+        let defaults = fields["default_args"].map { readDefaultArgs($0) } ?? TaskDefaults()
+
+        guard let tasksNode = fields["tasks"] else {
+            report(root, "missing required key 'tasks'")
+            return nil
+        }
+        guard case .sequence(let taskNodes) = tasksNode, !taskNodes.isEmpty else {
+            report(tasksNode, "'tasks' must be a non-empty list of tasks")
+            return nil
+        }
+        var tasks: [TaskSpec] = []
+        var taskNodesById: [String: Node] = [:]
+        var upstreamNodes: [String: [Node]] = [:]
+        for node in taskNodes {
+            guard let (task, upstream) = readTask(node, defaults: defaults) else { continue }
+            if let first = taskNodesById[task.taskId] {
+                report(
+                    node, "duplicate task_id '\(task.taskId)'",
+                    hint: first.mark.map { "first defined on line \($0.line)" })
+                continue
+            }
+            taskNodesById[task.taskId] = node
+            upstreamNodes[task.taskId] = upstream
+            tasks.append(task)
+        }
+        checkGraph(tasks, taskNodes: taskNodesById, upstreamNodes: upstreamNodes)
+        return DAG(dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file)
+    }
+
+    /// Reads one task; returns it with the nodes of its upstream ids (for error lines).
+    mutating func readTask(_ node: Node, defaults: TaskDefaults) -> (TaskSpec, [Node])? {
+        guard let pairs = mapping(node, what: "a task") else { return nil }
+        let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard let idNode = fields["task_id"] else {
+            report(node, "task is missing required key 'task_id'")
+            return nil
+        }
+        guard let taskId = string(idNode, what: "task_id") else { return nil }
+        guard Identifier.isValid(taskId) else {
+            report(idNode, "invalid task_id '\(taskId)'", hint: Identifier.rule)
+            return nil
+        }
+        checkKeys(pairs, allowed: DAGParser.taskKeys, place: "task '\(taskId)'")
+        let own = readTaskDefaults(fields, place: "task '\(taskId)'")
+        let merged = defaults.overridden(by: own)
+
+        var upstreamNodes: [Node] = []
+        var upstream: [String] = []
+        if let upstreamNode = fields["upstream"], !upstreamNode.isNull {
+            if case .sequence(let items) = upstreamNode {
+                for item in items {
+                    if let id = string(item, what: "an upstream id of task '\(taskId)'") {
+                        upstream.append(id)
+                        upstreamNodes.append(item)
+                    }
+                }
+            } else if let single = string(upstreamNode, what: "upstream of task '\(taskId)'") {
+                upstream = [single]
+                upstreamNodes = [upstreamNode]
+            }
+        }
+
+        let kind = readKind(fields, node: node, taskId: taskId)
+        let task = TaskSpec(
+            taskId: taskId, upstream: upstream, retries: merged.retries ?? 0,
+            retryDelaySeconds: merged.retryDelaySeconds ?? 300, executionTimeoutSeconds: merged.executionTimeoutSeconds,
+            env: merged.env, queue: merged.queue ?? "default", priorityWeight: merged.priorityWeight ?? 1,
+            kind: kind ?? .empty)
+        return kind == nil ? nil : (task, upstreamNodes)
+    }
+
+    mutating func readKind(_ fields: [String: Node], node: Node, taskId: String) -> TaskKind? {
+        let present = DAGParser.kindKeys.filter { fields[$0] != nil }
+        guard present.count == 1, let key = present.first, let value = fields[key] else {
+            let message =
+                present.isEmpty
+                ? "task '\(taskId)' has no kind" : "task '\(taskId)' has more than one kind: \(present.joined(separator: ", "))"
+            report(node, message, hint: "give exactly one of 'bash: SCRIPT', 'command: [ARGV]' or 'empty: true'")
+            return nil
+        }
+        switch key {
+        case "bash":
+            guard let script = string(value, what: "bash of task '\(taskId)'"), !script.isEmpty else {
+                if value.scalar != nil { report(value, "bash of task '\(taskId)' is empty") }
+                return nil
+            }
+            return .bash(script)
+        case "command":
+            guard let argv = stringList(value, what: "command of task '\(taskId)'") else { return nil }
+            guard let program = argv.first, !program.isEmpty else {
+                report(value, "command of task '\(taskId)' is empty", hint: "give an argv list such as [\"echo\", \"hi\"]")
+                return nil
+            }
+            return .command(argv)
+        default:
+            guard value.bool == true else {
+                report(value, "'empty' of task '\(taskId)' must be true")
+                return nil
+            }
+            return .empty
+        }
+    }
+
+    mutating func readDefaultArgs(_ node: Node) -> TaskDefaults {
+        guard !node.isNull, let pairs = mapping(node, what: "default_args") else { return TaskDefaults() }
+        checkKeys(pairs, allowed: DAGParser.defaultArgKeys, place: "default_args")
+        let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return readTaskDefaults(fields, place: "default_args")
+    }
+
+    mutating func readTaskDefaults(_ fields: [String: Node], place: String) -> TaskDefaults {
+        var defaults = TaskDefaults()
+        if let node = fields["retries"], !node.isNull {
+            if let value = int(node, what: "retries in \(place)") {
+                if value < 0 { report(node, "retries in \(place) must be 0 or more, got \(value)") } else {
+                    defaults.retries = value
+                }
+            }
+        }
+        if let node = fields["retry_delay"], !node.isNull {
+            defaults.retryDelaySeconds = duration(node, what: "retry_delay in \(place)")
+        }
+        if let node = fields["execution_timeout"], !node.isNull {
+            if let seconds = duration(node, what: "execution_timeout in \(place)") {
+                if seconds <= 0 { report(node, "execution_timeout in \(place) must be more than 0") } else {
+                    defaults.executionTimeoutSeconds = seconds
+                }
+            }
+        }
+        if let node = fields["env"], !node.isNull { defaults.env = environment(node, place: place) }
+        if let node = fields["queue"], let queue = string(node, what: "queue in \(place)") {
+            if Identifier.isValid(queue) { defaults.queue = queue } else {
+                report(node, "invalid queue '\(queue)' in \(place)", hint: Identifier.rule)
+            }
+        }
+        if let node = fields["priority_weight"], !node.isNull {
+            defaults.priorityWeight = int(node, what: "priority_weight in \(place)")
+        }
+        return defaults
+    }
+
+    // MARK: - Graph checks
+
+    mutating func checkGraph(_ tasks: [TaskSpec], taskNodes: [String: Node], upstreamNodes: [String: [Node]]) {
+        let ids = Set(tasks.map(\.taskId))
+        for task in tasks {
+            for (index, parent) in task.upstream.enumerated() {
+                let node = upstreamNodes[task.taskId].flatMap { index < $0.count ? $0[index] : nil }
+                if parent == task.taskId {
+                    report(node, "task '\(task.taskId)' lists itself as upstream")
+                } else if !ids.contains(parent) {
+                    report(
+                        node, "task '\(task.taskId)' has unknown upstream '\(parent)'",
+                        hint: Suggestion.hint(for: parent, among: ids))
+                }
+            }
+        }
+        if let cycle = DAGGraph.findCycle(tasks) {
+            let start = cycle.first.flatMap { taskNodes[$0] }
+            report(start, "dependency cycle: \(cycle.joined(separator: " -> "))")
+        }
+    }
+
+    // MARK: - Typed values
+
+    mutating func checkKeys(_ pairs: [(key: String, value: Node, keyNode: Node)], allowed: [String], place: String) {
+        for pair in pairs where !allowed.contains(pair.key) {
+            report(pair.keyNode, "unknown key '\(pair.key)' in \(place)", hint: Suggestion.hint(for: pair.key, among: allowed))
+        }
+    }
+
+    mutating func mapping(_ node: Node, what: String) -> [(key: String, value: Node, keyNode: Node)]? {
+        guard case .mapping(let mapping) = node else {
+            report(node, "expected \(what) to be a mapping, got \(node.kindName)")
+            return nil
+        }
+        var seen: Set<String> = []
+        var pairs: [(key: String, value: Node, keyNode: Node)] = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                report(keyNode, "keys in \(what) must be strings, got \(keyNode.kindName)")
+                continue
+            }
+            if !seen.insert(key).inserted {
+                report(keyNode, "duplicate key '\(key)' in \(what)")
+                continue
+            }
+            pairs.append((key, value, keyNode))
+        }
+        return pairs
+    }
+
+    mutating func string(_ node: Node, what: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            report(node, "expected a string for \(what), got \(node.kindName)")
+            return nil
+        }
+        if node.isNull {
+            report(node, "\(what) must not be empty")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func int(_ node: Node, what: String) -> Int? {
+        guard let value = node.int else {
+            report(node, "expected a whole number for \(what), got \(node.describedValue)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func duration(_ node: Node, what: String) -> Double? {
+        guard case .scalar(let scalar) = node, let seconds = DurationParser.seconds(scalar.string) else {
+            report(
+                node, "invalid duration \(node.describedValue) for \(what)",
+                hint: "use seconds or units, e.g. 30, 45s, 5m, 1h30m, 500ms")
+            return nil
+        }
+        return seconds
+    }
+
+    mutating func stringList(_ node: Node, what: String) -> [String]? {
+        guard case .sequence(let items) = node else {
+            report(node, "expected a list for \(what), got \(node.kindName)")
+            return nil
+        }
+        var result: [String] = []
+        for item in items {
+            guard let value = string(item, what: "an item of \(what)") else { return nil }
+            result.append(value)
+        }
+        return result
+    }
+
+    mutating func environment(_ node: Node, place: String) -> [String: String] {
+        guard let pairs = mapping(node, what: "env in \(place)") else { return [:] }
+        var env: [String: String] = [:]
+        for pair in pairs {
+            guard Identifier.isEnvironmentName(pair.key) else {
+                report(pair.keyNode, "invalid environment variable name '\(pair.key)' in \(place)")
+                continue
+            }
+            guard case .scalar(let scalar) = pair.value else {
+                report(pair.value, "env '\(pair.key)' in \(place) must be a string, got \(pair.value.kindName)")
+                continue
+            }
+            env[pair.key] = pair.value.isNull ? "" : scalar.string
+        }
+        return env
+    }
+
+    mutating func jsonValue(_ node: Node) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            if node.isNull { return .null }
+            if let value = node.bool { return .bool(value) }
+            if let value = node.int { return .number(Double(value)) }
+            if let value = node.float { return .number(value) }
+            return .string(scalar.string)
+        case .sequence(let items):
+            return .array(items.map { jsonValue($0) })
+        case .mapping:
+            guard let pairs = mapping(node, what: "params") else { return .null }
+            return .object(Dictionary(pairs.map { ($0.key, jsonValue($0.value)) }, uniquingKeysWith: { a, _ in a }))
+        case .alias(let alias):
+            report(node, "YAML aliases are not supported in params (alias '\(alias.anchor)')")
+            return .null
+        }
+    }
+}
+
+/// Task settings that `default_args` supplies and a task may override.
+struct TaskDefaults {
+    var retries: Int?
+    var retryDelaySeconds: Double?
+    var executionTimeoutSeconds: Double?
+    var env: [String: String] = [:]
+    var queue: String?
+    var priorityWeight: Int?
+
+    func overridden(by own: TaskDefaults) -> TaskDefaults {
+        TaskDefaults(
+            retries: own.retries ?? retries, retryDelaySeconds: own.retryDelaySeconds ?? retryDelaySeconds,
+            executionTimeoutSeconds: own.executionTimeoutSeconds ?? executionTimeoutSeconds,
+            env: env.merging(own.env) { _, task in task }, queue: own.queue ?? queue,
+            priorityWeight: own.priorityWeight ?? priorityWeight)
+    }
+}
+
+extension Node {
+    var isNull: Bool {
+        guard case .scalar = self else { return false }
+        return null != nil
+    }
+
+    var kindName: String {
+        switch self {
+        case .scalar: isNull ? "null" : "a scalar"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    var describedValue: String {
+        if case .scalar(let scalar) = self { return "'\(scalar.string)'" }
+        return kindName
+    }
+}

@@ -1,0 +1,40 @@
+/// What a task runs. Exactly one kind is set per task in a DAG file.
+public enum TaskKind: Sendable, Hashable, Codable {
+    /// A shell script run with `/bin/sh -c`.
+    case bash(String)
+    /// An argv run directly, without a shell.
+    case command([String])
+    /// Succeeds without starting a process (a join point or placeholder).
+    case empty
+
+    private enum CodingKeys: String, CodingKey { case bash, command, empty }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let script = try container.decodeIfPresent(String.self, forKey: .bash) {
+            self = .bash(script)
+        } else if let argv = try container.decodeIfPresent([String].self, forKey: .command) {
+            self = .command(argv)
+        } else {
+            self = .empty
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .bash(let script): try container.encode(script, forKey: .bash)
+        case .command(let argv): try container.encode(argv, forKey: .command)
+        case .empty: try container.encode(true, forKey: .empty)
+        }
+    }
+
+    /// A short name for listings: `bash`, `command` or `empty`.
+    public var name: String {
+        switch self {
+        case .bash: "bash"
+        case .command: "command"
+        case .empty: "empty"
+        }
+    }
+}

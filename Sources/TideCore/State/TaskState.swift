@@ -1,0 +1,39 @@
+/// The state of a task instance (one task in one DAG run), with Airflow's names.
+///
+/// ```
+/// none ─► scheduled ─► queued ─► running ─► success | failed | skipped
+///   │                    ▲          │
+///   │                    └──────────┴─► up_for_retry (after retry_delay, back to queued)
+///   └─► skipped | upstream_failed   (decided by the trigger rule, never run)
+/// ```
+public enum TaskState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Created with its run; the scheduler has not decided anything yet.
+    case none
+    /// Dependencies are met; the scheduler is about to queue it.
+    case scheduled
+    /// The scheduler committed it as queued and pushed a message; a worker may claim it.
+    case queued
+    /// A worker won the fenced claim and runs the try.
+    case running
+    /// The try exited 0 (or the task is `empty`).
+    case success
+    /// The last try failed and no retries are left.
+    case failed
+    /// A try failed with retries left; the scheduler re-queues it after the retry delay.
+    case upForRetry = "up_for_retry"
+    /// The try exited 99, or the trigger rule skipped it because an upstream was skipped.
+    case skipped
+    /// An upstream task failed, so this one never runs.
+    case upstreamFailed = "upstream_failed"
+
+    /// States from which a task never moves on its own.
+    public var isFinished: Bool {
+        switch self {
+        case .success, .failed, .skipped, .upstreamFailed: true
+        default: false
+        }
+    }
+
+    /// The SQL literal list of finished states, for queries.
+    public static let finishedSQLList = "('success','failed','skipped','upstream_failed')"
+}

@@ -1,0 +1,183 @@
+import CLibPQ
+import Foundation
+import TideBlocking
+import TideCore
+
+/// One libpq connection, driven from its own thread.
+///
+/// Statements run with `PQexecParams` (every value bound as `$n`, text format) on the
+/// connection's ``BlockingThread``, never on the cooperative pool. A broken connection is reset
+/// before the next statement; the statement that saw the break throws `connectionLost`.
+public final class PGConnection: @unchecked Sendable {
+    // Invariant: `handle` is used only on `thread`.
+    private var handle: OpaquePointer?
+    private let thread: BlockingThread
+    private let url: String
+
+    private init(handle: OpaquePointer, thread: BlockingThread, url: String) {
+        self.handle = handle
+        self.thread = thread
+        self.url = url
+    }
+
+    /// Connects to `url` with `search_path` set to `schema`.
+    /// - Throws: ``PGError`` (`connectionFailed`) with the server's reason; the password is masked.
+    public static func connect(url: String, schema: String, applicationName: String = "tide") async throws -> PGConnection {
+        let thread = BlockingThread(name: "tide-pg")
+        do {
+            let handle = try await thread.run { () throws -> UncheckedHandle in
+                // Quote the schema as an identifier inside the options string.
+                let options = "-c client_min_messages=warning -c search_path=\"\(schema.replacingOccurrences(of: "\"", with: "\"\""))\""
+                let keywords = ["dbname", "options", "connect_timeout", "application_name"]
+                let values = [url, options, "5", applicationName]
+                let connection = Self.withCStrings(keywords) { keys in
+                    Self.withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+                }
+                guard let connection else {
+                    throw PGError(code: .connectionFailed, message: "out of memory")
+                }
+                guard PQstatus(connection) == CONNECTION_OK else {
+                    let message = Self.errorMessage(connection, url: url)
+                    PQfinish(connection)
+                    throw PGError(code: .connectionFailed, message: message)
+                }
+                return UncheckedHandle(pointer: connection)
+            }
+            return PGConnection(handle: handle.pointer, thread: thread, url: url)
+        } catch {
+            thread.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs one statement with `$1…$n` parameters (nil binds SQL NULL).
+    /// - Parameter context: what Tide was doing, for the error message.
+    /// - Throws: ``PGError``.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = [], context: String? = nil) async throws -> PGResult {
+        try await thread.run { [self] in try execute(sql, parameters, context: context) }
+    }
+
+    /// Runs a script of several statements without parameters (migrations).
+    public func executeScript(_ sql: String, context: String? = nil) async throws {
+        _ = try await thread.run { [self] in try execute(sql, nil, context: context) }
+    }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T: Sendable>(_ body: (PGConnection) async throws -> T) async throws -> T {
+        try await query("BEGIN")
+        do {
+            let result = try await body(self)
+            try await query("COMMIT")
+            return result
+        } catch {
+            _ = try? await query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// True while the connection is usable.
+    public func isHealthy() async -> Bool {
+        (try? await thread.run { [self] in handle.map { PQstatus($0) == CONNECTION_OK } ?? false }) ?? false
+    }
+
+    /// Closes the connection and stops its thread.
+    public func close() {
+        thread.submit { [self] in
+            if let handle { PQfinish(handle) }
+            handle = nil
+        }
+        thread.shutdown()
+    }
+
+    // MARK: - On the connection thread
+
+    private func execute(_ sql: String, _ parameters: [String?]?, context: String?) throws -> PGResult {
+        guard let handle else { throw PGError(code: .connectionLost, message: "connection closed", context: context) }
+        if PQstatus(handle) != CONNECTION_OK {
+            PQreset(handle)
+            guard PQstatus(handle) == CONNECTION_OK else {
+                throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: context)
+            }
+        }
+        let result: OpaquePointer?
+        if let parameters {
+            result = Self.withOptionalCStrings(parameters) { values in
+                PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        } else {
+            result = PQexec(handle, sql)
+        }
+        guard let result else {
+            throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: context)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.read(result)
+        default:
+            let state = Self.field(result, "C")
+            let primary = Self.field(result, "M") ?? Self.errorMessage(handle, url: url)
+            let detail = Self.field(result, "D").map { " (\($0))" } ?? ""
+            let lost = PQstatus(handle) != CONNECTION_OK
+            throw PGError(
+                code: lost ? .connectionLost : .queryFailed, message: primary + detail, sqlState: state, context: context)
+        }
+    }
+
+    private static func read(_ result: OpaquePointer) -> PGResult {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var values: [[String?]] = []
+        values.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var rowValues: [String?] = []
+            rowValues.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    rowValues.append(nil)
+                } else {
+                    rowValues.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            values.append(rowValues)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PGResult(columns: columns, values: values, affectedRows: affected)
+    }
+
+    private static func field(_ result: OpaquePointer, _ code: Character) -> String? {
+        guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
+        return String(cString: value)
+    }
+
+    private static func errorMessage(_ handle: OpaquePointer, url: String) -> String {
+        let raw = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = URLComponents(string: url)?.password.map { [$0] } ?? []
+        return SecretRedaction.masking(password, in: raw)
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { buffer in
+            // Never empty (it ends with the NULL terminator), so the base address exists.
+            guard let base = buffer.baseAddress else { preconditionFailure("empty C string list") }
+            return body(base)
+        }
+    }
+
+    private static func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        let copies = strings.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { $0.map { UnsafePointer($0) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
+
+/// Carries a fresh libpq handle from the connect thread to the new connection object.
+private struct UncheckedHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

@@ -1,0 +1,45 @@
+/// The rows a statement returned, as text (libpq's text format), by column name.
+public struct PGResult: Sendable {
+    public let columns: [String]
+    public let rows: [PGRow]
+    /// Rows affected, for INSERT/UPDATE/DELETE.
+    public let affectedRows: Int
+
+    init(columns: [String], values: [[String?]], affectedRows: Int) {
+        self.columns = columns
+        let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        self.rows = values.map { PGRow(index: index, values: $0) }
+        self.affectedRows = affectedRows
+    }
+}
+
+/// One row; every accessor returns nil for SQL NULL or a value of another shape.
+public struct PGRow: Sendable {
+    let index: [String: Int]
+    let values: [String?]
+
+    public subscript(_ column: String) -> String? {
+        guard let position = index[column], position < values.count else { return nil }
+        return values[position]
+    }
+
+    public func string(_ column: String) -> String? { self[column] }
+    public func int(_ column: String) -> Int? { self[column].flatMap { Int($0) } }
+    public func int64(_ column: String) -> Int64? { self[column].flatMap { Int64($0) } }
+    public func double(_ column: String) -> Double? { self[column].flatMap { Double($0) } }
+    public func bool(_ column: String) -> Bool? { self[column].map { $0 == "t" || $0 == "true" } }
+}
+
+/// Encodes Swift arrays as PostgreSQL array literals for `$n::bigint[]` / `$n::text[]` parameters.
+public enum PGArray {
+    public static func literal(_ values: [Int64]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
+    }
+
+    public static func literal(_ values: [String]) -> String {
+        let quoted = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "{" + quoted.joined(separator: ",") + "}"
+    }
+}

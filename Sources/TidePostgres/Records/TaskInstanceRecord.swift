@@ -1,0 +1,77 @@
+import TideCore
+
+/// A task instance as the store lists it. Times are Unix seconds.
+public struct TaskInstanceRecord: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var runId: Int64
+    public var dagId: String
+    public var taskId: String
+    public var state: TaskState
+    public var tryNumber: Int
+    public var maxTries: Int
+    public var queue: String
+    public var priorityWeight: Int
+    public var queuedAt: Double?
+    public var startedAt: Double?
+    public var endedAt: Double?
+    public var nextRetryAt: Double?
+    public var workerId: String?
+    public var hostname: String?
+    public var pid: Int?
+    public var exitCode: Int?
+
+    private enum CodingKeys: String, CodingKey {
+        case id, runId = "run_id", dagId = "dag_id", taskId = "task_id", state, tryNumber = "try_number"
+        case maxTries = "max_tries", queue, priorityWeight = "priority_weight", queuedAt = "queued_at"
+        case startedAt = "started_at", endedAt = "ended_at", nextRetryAt = "next_retry_at", workerId = "worker_id"
+        case hostname, pid, exitCode = "exit_code"
+    }
+
+    static let columns = """
+        ti.id, ti.run_id, ti.dag_id, ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.priority_weight,
+        extract(epoch FROM ti.queued_at) AS queued_at, extract(epoch FROM ti.started_at) AS started_at,
+        extract(epoch FROM ti.ended_at) AS ended_at, extract(epoch FROM ti.next_retry_at) AS next_retry_at,
+        ti.worker_id, ti.hostname, ti.pid, ti.exit_code
+        """
+
+    init(row: PGRow) throws {
+        guard let id = row.int64("id"), let runId = row.int64("run_id"), let dagId = row["dag_id"],
+            let taskId = row["task_id"], let state = row["state"].flatMap(TaskState.init(rawValue:)),
+            let tryNumber = row.int("try_number"), let maxTries = row.int("max_tries"), let queue = row["queue"]
+        else { throw PGError(code: .corruptRow, message: "unreadable task_instances row") }
+        self.id = id
+        self.runId = runId
+        self.dagId = dagId
+        self.taskId = taskId
+        self.state = state
+        self.tryNumber = tryNumber
+        self.maxTries = maxTries
+        self.queue = queue
+        self.priorityWeight = row.int("priority_weight") ?? 1
+        self.queuedAt = row.double("queued_at")
+        self.startedAt = row.double("started_at")
+        self.endedAt = row.double("ended_at")
+        self.nextRetryAt = row.double("next_retry_at")
+        self.workerId = row["worker_id"]
+        self.hostname = row["hostname"]
+        self.pid = row.int("pid")
+        self.exitCode = row.int("exit_code")
+    }
+}
+
+/// The output and outcome of one try.
+public struct TaskLogRecord: Sendable, Hashable, Codable {
+    public var taskInstanceId: Int64
+    public var tryNumber: Int
+    public var state: String
+    public var exitCode: Int?
+    public var workerId: String?
+    public var content: String
+    public var truncated: Bool
+    public var totalBytes: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case taskInstanceId = "task_instance_id", tryNumber = "try_number", state, exitCode = "exit_code"
+        case workerId = "worker_id", content, truncated, totalBytes = "total_bytes"
+    }
+}

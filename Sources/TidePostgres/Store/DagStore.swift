@@ -1,0 +1,110 @@
+import TideCore
+
+/// DAG definitions (versioned by content hash) and DAG-file import errors.
+public struct DagStore: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// Stores a DAG's current definition; a new content hash becomes a new version. Runs keep the
+    /// version they started with.
+    public func upsert(_ dag: DAG) async throws {
+        let json = dag.serializedJSON()
+        try await pool.transaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO dag_versions (dag_id, content_hash, definition)
+                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2::jsonb)
+                ON CONFLICT DO NOTHING
+                """, [dag.dagId, json], context: "store DAG version \(dag.dagId)")
+            try await connection.query(
+                """
+                INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count)
+                VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), true, $4, $5::text[], $6)
+                ON CONFLICT (dag_id) DO UPDATE SET
+                    fileloc = EXCLUDED.fileloc, current_hash = EXCLUDED.current_hash, is_active = true,
+                    description = EXCLUDED.description, tags = EXCLUDED.tags, task_count = EXCLUDED.task_count,
+                    updated_at = clock_timestamp()
+                """,
+                [dag.dagId, dag.fileloc, json, dag.description, PGArray.literal(dag.tags), String(dag.tasks.count)],
+                context: "store DAG \(dag.dagId)")
+        }
+    }
+
+    /// Marks inactive every DAG that is neither loaded now nor defined in a file that failed to load
+    /// (a broken file keeps its last good version active, as in Airflow).
+    /// - Returns: the DAG ids deactivated now.
+    @discardableResult
+    public func deactivate(allExcept loaded: [String], keepingFiles failedFiles: [String]) async throws -> [String] {
+        try await pool.query(
+            """
+            UPDATE dags SET is_active = false, updated_at = clock_timestamp()
+            WHERE is_active AND NOT (dag_id = ANY($1::text[])) AND NOT (fileloc = ANY($2::text[]))
+            RETURNING dag_id
+            """, [PGArray.literal(loaded), PGArray.literal(failedFiles)], context: "deactivate DAGs"
+        ).rows.compactMap { $0["dag_id"] }
+    }
+
+    /// Replaces the import errors with `errors` (file → message).
+    public func replaceImportErrors(_ errors: [String: String]) async throws {
+        let files = errors.keys.sorted()
+        try await pool.transaction { connection in
+            try await connection.query(
+                "DELETE FROM import_errors WHERE NOT (fileloc = ANY($1::text[]))", [PGArray.literal(files)],
+                context: "clear import errors")
+            for file in files {
+                try await connection.query(
+                    """
+                    INSERT INTO import_errors (fileloc, message) VALUES ($1, $2)
+                    ON CONFLICT (fileloc) DO UPDATE SET message = EXCLUDED.message,
+                        recorded_at = CASE WHEN import_errors.message = EXCLUDED.message
+                                           THEN import_errors.recorded_at ELSE clock_timestamp() END
+                    """, [file, errors[file]], context: "record import error")
+            }
+        }
+    }
+
+    /// Every DAG, active first, by id.
+    public func list(includeInactive: Bool = false) async throws -> [DagRecord] {
+        let rows = try await pool.query(
+            """
+            SELECT dag_id, fileloc, current_hash, is_active, description, task_count FROM dags
+            WHERE is_active OR $1 ORDER BY dag_id
+            """, [includeInactive ? "true" : "false"], context: "list DAGs"
+        ).rows
+        return rows.compactMap { row in
+            guard let dagId = row["dag_id"], let hash = row["current_hash"] else { return nil }
+            return DagRecord(
+                dagId: dagId, fileloc: row["fileloc"] ?? "", contentHash: hash, isActive: row.bool("is_active") ?? false,
+                description: row["description"] ?? "", taskCount: row.int("task_count") ?? 0)
+        }
+    }
+
+    /// The recorded import errors, by file.
+    public func importErrors() async throws -> [ImportErrorRecord] {
+        try await pool.query(
+            "SELECT fileloc, message, extract(epoch FROM recorded_at) AS recorded_at FROM import_errors ORDER BY fileloc",
+            context: "list import errors"
+        ).rows.compactMap { row in
+            guard let file = row["fileloc"], let message = row["message"] else { return nil }
+            return ImportErrorRecord(fileloc: file, message: message, recordedAt: row.double("recorded_at") ?? 0)
+        }
+    }
+
+    /// The definition of one DAG version.
+    /// - Throws: ``PGError`` `notFound`, or `corruptRow` if the stored JSON is not a DAG.
+    public func definition(dagId: String, hash: String) async throws -> DAG {
+        let rows = try await pool.query(
+            "SELECT definition::text AS definition FROM dag_versions WHERE dag_id = $1 AND content_hash = $2",
+            [dagId, hash], context: "load DAG definition"
+        ).rows
+        guard let json = rows.first?["definition"] else {
+            throw PGError(code: .notFound, message: "no definition for DAG '\(dagId)' version \(hash.prefix(12))")
+        }
+        do {
+            return try DAG.deserialize(json)
+        } catch {
+            throw PGError(code: .corruptRow, message: "stored definition of DAG '\(dagId)' is unreadable: \(error)")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import TideCore
+
+/// DAG runs: triggering, starting (creating task instances) and finishing.
+public struct RunStore: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// Creates a queued run of the DAG's current version.
+    /// - Parameters:
+    ///   - conf: JSON object text, stored with the run and given to its tasks.
+    ///   - runId: the Airflow-style run id; default `manual__<ISO time>`.
+    /// - Throws: ``PGError`` `notFound` for an unknown or inactive DAG, `conflict` for a duplicate run id.
+    public func trigger(dagId: String, conf: String = "{}", runId: String? = nil) async throws -> RunRecord {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let name = runId ?? "manual__\(formatter.string(from: Date()))"
+        do {
+            let rows = try await pool.query(
+                """
+                INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, conf)
+                SELECT d.dag_id, $2, d.current_hash, 'queued', 'manual', $3::jsonb FROM dags d
+                WHERE d.dag_id = $1 AND d.is_active
+                RETURNING \(RunRecord.columns)
+                """, [dagId, name, conf], context: "trigger \(dagId)"
+            ).rows
+            guard let row = rows.first else {
+                let known = try await pool.query("SELECT dag_id FROM dags WHERE is_active").rows.compactMap { $0["dag_id"] }
+                let hint = Suggestion.hint(for: dagId, among: known).map { "; \($0)" } ?? ""
+                throw PGError(code: .notFound, message: "no active DAG '\(dagId)'\(hint)")
+            }
+            return try RunRecord(row: row)
+        } catch let error as PGError where error.sqlState == "23505" {
+            throw PGError(code: .conflict, message: "DAG '\(dagId)' already has a run '\(name)'")
+        }
+    }
+
+    /// Runs the scheduler has not started yet, oldest first.
+    public func queued(limit: Int = 100) async throws -> [RunRecord] {
+        try await pool.query(
+            "SELECT \(RunRecord.columns) FROM dag_runs r WHERE state = 'queued' ORDER BY id LIMIT $1", [String(limit)],
+            context: "list queued runs"
+        ).rows.map(RunRecord.init(row:))
+    }
+
+    /// Ids of running runs.
+    public func runningIds() async throws -> [Int64] {
+        try await pool.query("SELECT id FROM dag_runs WHERE state = 'running' ORDER BY id", context: "list running runs")
+            .rows.compactMap { $0.int64("id") }
+    }
+
+    /// Moves a queued run to running and creates one task instance (state `none`) per task.
+    /// - Returns: false when another scheduler started it first.
+    public func start(_ run: RunRecord, dag: DAG) async throws -> Bool {
+        try await pool.transaction { connection in
+            let started = try await connection.query(
+                "UPDATE dag_runs SET state = 'running', started_at = clock_timestamp() WHERE id = $1 AND state = 'queued'",
+                [String(run.id)], context: "start run \(run.id)")
+            guard started.affectedRows == 1 else { return false }
+            try await connection.query(
+                """
+                INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue, priority_weight)
+                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority
+                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[])
+                     AS t(task_id, max_tries, delay, queue, priority)
+                """,
+                [
+                    String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
+                    PGArray.literal(dag.tasks.map { Int64($0.retries + 1) }),
+                    "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
+                    PGArray.literal(dag.tasks.map(\.queue)), PGArray.literal(dag.tasks.map { Int64($0.priorityWeight) }),
+                ], context: "create task instances of run \(run.id)")
+            return true
+        }
+    }
+
+    /// Finishes each given running run whose task instances are all finished: `failed` if any
+    /// failed or was upstream_failed, else `success`.
+    /// - Returns: the runs finished now.
+    public func finishCompleted(_ runIds: [Int64]) async throws -> [RunRecord] {
+        guard !runIds.isEmpty else { return [] }
+        return try await pool.query(
+            """
+            UPDATE dag_runs r SET ended_at = clock_timestamp(),
+                state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
+                                          AND ti.state IN ('failed', 'upstream_failed')) THEN 'failed' ELSE 'success' END
+            WHERE r.id = ANY($1::bigint[]) AND r.state = 'running'
+              AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
+                              AND ti.state NOT IN \(TaskState.finishedSQLList))
+            RETURNING \(RunRecord.columns)
+            """, [PGArray.literal(runIds)], context: "finish runs"
+        ).rows.map(RunRecord.init(row:))
+    }
+
+    /// One run.
+    /// - Throws: ``PGError`` `notFound`.
+    public func get(_ id: Int64) async throws -> RunRecord {
+        guard
+            let row = try await pool.query(
+                "SELECT \(RunRecord.columns) FROM dag_runs r WHERE id = $1", [String(id)], context: "load run"
+            ).rows.first
+        else { throw PGError(code: .notFound, message: "no run with id \(id)") }
+        return try RunRecord(row: row)
+    }
+
+    /// Runs, newest first, optionally of one DAG.
+    public func list(dagId: String? = nil, limit: Int = 50) async throws -> [RunRecord] {
+        try await pool.query(
+            "SELECT \(RunRecord.columns) FROM dag_runs r WHERE $1::text IS NULL OR dag_id = $1 ORDER BY id DESC LIMIT $2",
+            [dagId, String(limit)], context: "list runs"
+        ).rows.map(RunRecord.init(row:))
+    }
+}

@@ -1,0 +1,271 @@
+import TideCore
+
+/// Task instances: every state change is one guarded statement, so concurrent schedulers and
+/// workers (and stale messages) can never move a try twice.
+public struct TaskInstanceStore: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// A try that was just queued: the message to push and its priority.
+    public struct QueuedTry: Sendable, Hashable {
+        public var message: TaskMessage
+        public var priority: Int
+    }
+
+    /// A try a worker won: everything needed to run it.
+    public struct ClaimedTry: Sendable {
+        public var runId: Int64
+        public var dagId: String
+        public var taskId: String
+        public var runName: String
+        public var dagHash: String
+        public var conf: String
+        public var maxTries: Int
+    }
+
+    /// How a try ended, as the worker reports it.
+    public enum TryOutcome: Sendable, Hashable {
+        /// Exit 0, or an `empty` task.
+        case success
+        /// Exit 99.
+        case skipped
+        /// Any other exit, a timeout, or a launch failure: retried while tries remain.
+        case failed
+        /// Interrupted by worker shutdown: retried at once, without using up a retry.
+        case handedBack
+    }
+
+    /// The state a finished try left its task instance in.
+    public struct FinishedTry: Sendable, Hashable {
+        public var runId: Int64
+        public var state: TaskState
+    }
+
+    /// Every task instance of a run, in creation (file) order.
+    public func forRun(_ runId: Int64) async throws -> [TaskInstanceRecord] {
+        try await pool.query(
+            "SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE run_id = $1 ORDER BY id",
+            [String(runId)], context: "list task instances"
+        ).rows.map(TaskInstanceRecord.init(row:))
+    }
+
+    /// Id and state of the named tasks of one run.
+    public func states(runId: Int64, taskIds: [String]) async throws -> [String: (id: Int64, state: TaskState)] {
+        let rows = try await pool.query(
+            "SELECT id, task_id, state FROM task_instances WHERE run_id = $1 AND task_id = ANY($2::text[])",
+            [String(runId), PGArray.literal(taskIds)], context: "read task states"
+        ).rows
+        var result: [String: (id: Int64, state: TaskState)] = [:]
+        for row in rows {
+            if let id = row.int64("id"), let task = row["task_id"], let state = row["state"].flatMap(TaskState.init(rawValue:)) {
+                result[task] = (id, state)
+            }
+        }
+        return result
+    }
+
+    /// Runs (among `runIds`) that still have task instances in state `none`.
+    public func runsWithUndecidedTasks(_ runIds: [Int64]) async throws -> [Int64] {
+        guard !runIds.isEmpty else { return [] }
+        return try await pool.query(
+            "SELECT DISTINCT run_id FROM task_instances WHERE run_id = ANY($1::bigint[]) AND state = 'none'",
+            [PGArray.literal(runIds)], context: "find undecided runs"
+        ).rows.compactMap { $0.int64("run_id") }
+    }
+
+    /// Marks never-run tasks `skipped` or `upstream_failed` (only if they are still `none`).
+    public func markUnrunnable(_ ids: [Int64], as state: TaskState) async throws {
+        guard !ids.isEmpty else { return }
+        precondition(state == .skipped || state == .upstreamFailed, "only skipped/upstream_failed are decided without a run")
+        try await pool.query(
+            """
+            UPDATE task_instances SET state = $2, ended_at = clock_timestamp()
+            WHERE id = ANY($1::bigint[]) AND state = 'none'
+            """, [PGArray.literal(ids), state.rawValue], context: "mark \(state.rawValue)")
+    }
+
+    /// Marks `empty` tasks whose dependencies are met as succeeded, without a worker (try 1).
+    public func markEmptySucceeded(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.query(
+            """
+            UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
+                started_at = clock_timestamp(), ended_at = clock_timestamp()
+            WHERE id = ANY($1::bigint[]) AND state = 'none'
+            """, [PGArray.literal(ids)], context: "succeed empty tasks")
+    }
+
+    /// Moves tasks to `queued` with the next try number, ready to push. Tasks another scheduler
+    /// queued first are left out. The caller pushes the messages only after this commits.
+    public func queue(_ ids: [Int64]) async throws -> [QueuedTry] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.query(
+            """
+            UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
+                scheduled_at = clock_timestamp(), queued_at = clock_timestamp(), next_retry_at = NULL,
+                started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL
+            WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
+            RETURNING id, try_number, queue, dag_id, task_id, priority_weight
+            """, [PGArray.literal(ids)], context: "queue task instances"
+        ).rows.compactMap(Self.queuedTry)
+    }
+
+    /// Tasks waiting in `up_for_retry` whose retry delay has passed.
+    public func dueRetries(limit: Int = 1000) async throws -> [Int64] {
+        try await pool.query(
+            """
+            SELECT id FROM task_instances WHERE state = 'up_for_retry' AND next_retry_at <= clock_timestamp()
+            ORDER BY next_retry_at LIMIT $1
+            """, [String(limit)], context: "find due retries"
+        ).rows.compactMap { $0.int64("id") }
+    }
+
+    /// Seconds until the earliest pending retry is due, if any.
+    public func secondsUntilNextRetry() async throws -> Double? {
+        try await pool.query(
+            """
+            SELECT extract(epoch FROM min(next_retry_at) - clock_timestamp()) AS wait
+            FROM task_instances WHERE state = 'up_for_retry'
+            """, context: "next retry"
+        ).rows.first?.double("wait")
+    }
+
+    /// Tries `queued` for longer than `seconds` (their message may be lost). Their `queued_at` is
+    /// touched, so each is checked again only after another `seconds`.
+    public func staleQueued(olderThan seconds: Double, limit: Int = 1000) async throws -> [QueuedTry] {
+        try await pool.query(
+            """
+            UPDATE task_instances SET queued_at = clock_timestamp()
+            WHERE id IN (SELECT id FROM task_instances WHERE state = 'queued'
+                         AND queued_at < clock_timestamp() - $1 * interval '1 second' LIMIT $2)
+              AND state = 'queued'
+            RETURNING id, try_number, queue, dag_id, task_id, priority_weight
+            """, [String(seconds), String(limit)], context: "find stale queued tries"
+        ).rows.compactMap(Self.queuedTry)
+    }
+
+    /// The fenced claim: the try starts only if it is still `queued` with this try number.
+    /// - Returns: nil when the message was a duplicate or stale (someone else has, or had, the try).
+    public func claim(
+        taskInstanceId: Int64, tryNumber: Int, workerId: String, hostname: String, pid: Int
+    ) async throws -> ClaimedTry? {
+        let rows = try await pool.query(
+            """
+            UPDATE task_instances ti SET state = 'running', started_at = clock_timestamp(),
+                worker_id = $3, hostname = $4, pid = $5
+            FROM dag_runs r
+            WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'queued' AND r.id = ti.run_id
+            RETURNING ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf
+            """, [String(taskInstanceId), String(tryNumber), workerId, hostname, String(pid)],
+            context: "claim task instance \(taskInstanceId) try \(tryNumber)"
+        ).rows
+        guard let row = rows.first else { return nil }
+        guard let runId = row.int64("run_id"), let dagId = row["dag_id"], let taskId = row["task_id"],
+            let runName = row["run_name"], let hash = row["dag_hash"]
+        else { throw PGError(code: .corruptRow, message: "unreadable claim result") }
+        return ClaimedTry(
+            runId: runId, dagId: dagId, taskId: taskId, runName: runName, dagHash: hash, conf: row["conf"] ?? "{}",
+            maxTries: row.int("max_tries") ?? 1)
+    }
+
+    /// Records how a try ended and its log, in one transaction, guarded by try number and worker.
+    /// A failed try with tries left becomes `up_for_retry` (due after the task's retry delay).
+    /// - Returns: the new state, or nil when the try was no longer this worker's (the log is kept anyway).
+    public func finish(
+        taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, exitCode: Int?,
+        log: String, logTruncated: Bool, logTotalBytes: Int
+    ) async throws -> FinishedTry? {
+        let outcomeName: String
+        switch outcome {
+        case .success: outcomeName = "success"
+        case .skipped: outcomeName = "skipped"
+        case .failed: outcomeName = "failed"
+        case .handedBack: outcomeName = "handed_back"
+        }
+        return try await pool.transaction { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE task_instances SET ended_at = clock_timestamp(), exit_code = $5,
+                    max_tries = CASE WHEN $4 = 'handed_back' THEN max_tries + 1 ELSE max_tries END,
+                    state = CASE WHEN $4 IN ('failed', 'handed_back') AND try_number < max_tries + (($4 = 'handed_back')::int)
+                                 THEN 'up_for_retry' ELSE $4 END,
+                    next_retry_at = CASE WHEN $4 = 'handed_back' THEN clock_timestamp()
+                                         WHEN $4 = 'failed' AND try_number < max_tries
+                                         THEN clock_timestamp() + retry_delay_seconds * interval '1 second' END
+                WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
+                RETURNING run_id, state, hostname, started_at
+                """, [String(taskInstanceId), String(tryNumber), workerId, outcomeName, exitCode.map(String.init)],
+                context: "finish task instance \(taskInstanceId) try \(tryNumber)")
+            let finished = rows.rows.first.flatMap { row -> FinishedTry? in
+                guard let runId = row.int64("run_id"), let state = row["state"].flatMap(TaskState.init(rawValue:)) else {
+                    return nil
+                }
+                return FinishedTry(runId: runId, state: state)
+            }
+            try await connection.query(
+                """
+                INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
+                                       content, truncated, total_bytes)
+                SELECT $1::bigint, $2::int, $3::text, $4::int, $5::text, ti.hostname, ti.started_at, $6::text, $7::boolean, $8::bigint
+                FROM task_instances ti WHERE ti.id = $1::bigint
+                ON CONFLICT (task_instance_id, try_number) DO NOTHING
+                """,
+                [
+                    String(taskInstanceId), String(tryNumber), finished == nil ? "\(outcomeName) (stale)" : outcomeName,
+                    exitCode.map(String.init), workerId, log, logTruncated ? "true" : "false", String(logTotalBytes),
+                ], context: "store log")
+            return finished
+        }
+    }
+
+    /// Marks workers dead whose heartbeat is older than `seconds`, then fails (or retries) every
+    /// try still `running` on a dead or stopped worker.
+    /// - Returns: the runs whose tasks changed.
+    public func rescueTriesOfDeadWorkers(heartbeatOlderThan seconds: Double) async throws -> [Int64] {
+        try await pool.transaction { connection in
+            try await connection.query(
+                """
+                UPDATE workers SET state = 'dead'
+                WHERE state IN ('running', 'draining') AND heartbeat_at < clock_timestamp() - $1 * interval '1 second'
+                """, [String(seconds)], context: "find dead workers")
+            return try await connection.query(
+                """
+                UPDATE task_instances SET ended_at = clock_timestamp(),
+                    state = CASE WHEN try_number < max_tries THEN 'up_for_retry' ELSE 'failed' END,
+                    next_retry_at = CASE WHEN try_number < max_tries THEN clock_timestamp() END
+                WHERE state = 'running'
+                  AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
+                RETURNING run_id
+                """, context: "rescue tries of dead workers"
+            ).rows.compactMap { $0.int64("run_id") }
+        }
+    }
+
+    /// The logs of a task's tries, oldest first (or only `tryNumber`).
+    public func logs(runId: Int64, taskId: String, tryNumber: Int? = nil) async throws -> [TaskLogRecord] {
+        try await pool.query(
+            """
+            SELECT l.task_instance_id, l.try_number, l.state, l.exit_code, l.worker_id, l.content, l.truncated, l.total_bytes
+            FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND ($3::int IS NULL OR l.try_number = $3)
+            ORDER BY l.try_number
+            """, [String(runId), taskId, tryNumber.map(String.init)], context: "read logs"
+        ).rows.compactMap { row in
+            guard let id = row.int64("task_instance_id"), let tryNumber = row.int("try_number") else { return nil }
+            return TaskLogRecord(
+                taskInstanceId: id, tryNumber: tryNumber, state: row["state"] ?? "", exitCode: row.int("exit_code"),
+                workerId: row["worker_id"], content: row["content"] ?? "", truncated: row.bool("truncated") ?? false,
+                totalBytes: row.int("total_bytes") ?? 0)
+        }
+    }
+
+    private static func queuedTry(_ row: PGRow) -> QueuedTry? {
+        guard let id = row.int64("id"), let tryNumber = row.int("try_number"), let queue = row["queue"],
+            let dagId = row["dag_id"], let taskId = row["task_id"]
+        else { return nil }
+        return QueuedTry(
+            message: TaskMessage(taskInstanceId: id, tryNumber: tryNumber, queue: queue, dagId: dagId, taskId: taskId),
+            priority: row.int("priority_weight") ?? 1)
+    }
+}

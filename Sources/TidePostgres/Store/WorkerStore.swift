@@ -1,0 +1,56 @@
+/// Worker processes and their heartbeats.
+public struct WorkerStore: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// Records a starting worker.
+    public func register(id: String, hostname: String, pid: Int, queues: [String], slots: Int) async throws {
+        try await pool.query(
+            """
+            INSERT INTO workers (id, hostname, pid, queues, slots) VALUES ($1, $2, $3, $4::text[], $5)
+            ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, queues = EXCLUDED.queues,
+                slots = EXCLUDED.slots, state = 'running', started_at = clock_timestamp(), heartbeat_at = clock_timestamp()
+            """, [id, hostname, String(pid), PGArray.literal(queues), String(slots)], context: "register worker")
+    }
+
+    /// Refreshes the heartbeat with the number of tries running and the worker's state.
+    public func heartbeat(id: String, running: Int, state: String) async throws {
+        try await pool.query(
+            "UPDATE workers SET heartbeat_at = clock_timestamp(), running = $2, state = $3 WHERE id = $1 AND state <> 'dead'",
+            [id, String(running), state], context: "worker heartbeat")
+    }
+
+    /// Marks a worker stopped (a clean exit).
+    public func markStopped(id: String) async throws {
+        try await pool.query(
+            "UPDATE workers SET state = 'stopped', running = 0, heartbeat_at = clock_timestamp() WHERE id = $1", [id],
+            context: "stop worker")
+    }
+
+    /// A worker as listed.
+    public struct WorkerRecord: Sendable, Hashable, Codable {
+        public var id: String
+        public var hostname: String
+        public var state: String
+        public var slots: Int
+        public var running: Int
+        /// Seconds since the last heartbeat.
+        public var heartbeatAge: Double
+    }
+
+    /// Every worker, most recently started first.
+    public func list() async throws -> [WorkerRecord] {
+        try await pool.query(
+            """
+            SELECT id, hostname, state, slots, running, extract(epoch FROM clock_timestamp() - heartbeat_at) AS age
+            FROM workers ORDER BY started_at DESC
+            """, context: "list workers"
+        ).rows.compactMap { row in
+            guard let id = row["id"] else { return nil }
+            return WorkerRecord(
+                id: id, hostname: row["hostname"] ?? "", state: row["state"] ?? "", slots: row.int("slots") ?? 0,
+                running: row.int("running") ?? 0, heartbeatAge: row.double("age") ?? 0)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// The names of every Redis key Tide uses, all under one prefix (default `tide:`).
+public struct RedisKeys: Sendable, Hashable {
+    public let prefix: String
+
+    public init(prefix: String) { self.prefix = prefix }
+
+    /// Sorted set of ready task messages for one queue, scored by priority then arrival.
+    public func queue(_ name: String) -> String { "\(prefix)queue:\(name)" }
+    /// Counter that orders messages of equal priority (FIFO).
+    public var sequence: String { "\(prefix)seq" }
+    /// List of ``TaskEvent``s the scheduler blocks on.
+    public var events: String { "\(prefix)events" }
+    /// List of messages no worker could understand, with the reason.
+    public var deadLetter: String { "\(prefix)dead_letter" }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import TideCore
+
+/// The ready queues: one sorted set per queue, popped highest priority first, FIFO within a priority.
+///
+/// Redis is transport only. A message may be lost (the scheduler re-pushes tries left `queued`)
+/// or delivered twice (the worker's fenced claim drops the second); neither breaks a run.
+public struct TaskQueue: Sendable {
+    public let keys: RedisKeys
+
+    public init(keys: RedisKeys) { self.keys = keys }
+
+    /// Adds the member with a score of `-priority * 2^32 + sequence`, unless it is already queued
+    /// (NX keeps the original place). Scores stay exact doubles for |priority| < 2^20.
+    static let enqueueScript = """
+        local seq = redis.call('INCR', KEYS[2]) % 4294967296
+        return redis.call('ZADD', KEYS[1], 'NX', -tonumber(ARGV[2]) * 4294967296 + seq, ARGV[1])
+        """
+
+    /// One message with the priority it is queued at.
+    public struct Entry: Sendable {
+        public var message: TaskMessage
+        public var priority: Int
+        public init(message: TaskMessage, priority: Int) {
+            self.message = message
+            self.priority = priority
+        }
+    }
+
+    /// Pushes messages in one pipelined round trip.
+    /// - Throws: ``RedisError`` if the connection fails or Redis rejects a push.
+    public func enqueue(_ entries: [Entry], on connection: RedisConnection) async throws {
+        guard !entries.isEmpty else { return }
+        let commands = entries.map { entry in
+            [
+                "EVAL", Self.enqueueScript, "2", keys.queue(entry.message.queue), keys.sequence,
+                entry.message.encoded(), String(max(-1_000_000, min(1_000_000, entry.priority))),
+            ]
+        }
+        for reply in try await connection.pipeline(commands) {
+            if case .error(let message) = reply {
+                throw RedisError(code: .server, message: message, endpoint: connection.endpoint, command: "EVAL enqueue")
+            }
+        }
+    }
+
+    /// A message taken off a queue: the raw text (it may be malformed) and the queue it came from.
+    public struct Popped: Sendable {
+        public var queue: String
+        public var raw: String
+    }
+
+    /// Blocks up to `timeoutSeconds` for a message from the first non-empty queue in `queues`.
+    /// - Returns: nil when the timeout passed with every queue empty.
+    /// - Throws: ``RedisError``.
+    public func pop(from queues: [String], timeoutSeconds: Double, on connection: RedisConnection) async throws -> Popped? {
+        let arguments = ["BZPOPMIN"] + queues.map(keys.queue) + [String(format: "%.3f", timeoutSeconds)]
+        let reply = try await connection.command(arguments)
+        guard let items = reply.array else { return nil }
+        guard items.count == 3, let key = items[0].string, let member = items[1].string else {
+            throw RedisError(code: .unexpectedReply, message: "BZPOPMIN returned \(items.count) items", endpoint: connection.endpoint)
+        }
+        return Popped(queue: String(key.dropFirst(keys.queue("").count)), raw: member)
+    }
+
+    /// True when this exact message is waiting in its queue.
+    public func contains(_ message: TaskMessage, on connection: RedisConnection) async throws -> Bool {
+        try await !connection.command(["ZSCORE", keys.queue(message.queue), message.encoded()]).isNull
+    }
+
+    /// Messages waiting in a queue.
+    public func depth(of queue: String, on connection: RedisConnection) async throws -> Int {
+        Int(try await connection.command(["ZCARD", keys.queue(queue)]).integer ?? 0)
+    }
+
+    /// Records a message no worker could handle, with the reason, for an operator to inspect.
+    public func deadLetter(raw: String, queue: String, reason: String, workerId: String, on connection: RedisConnection)
+        async throws
+    {
+        let record = JSONValue.object([
+            "message": .string(raw), "queue": .string(queue), "reason": .string(reason),
+            "worker": .string(workerId), "at": .number(Date().timeIntervalSince1970),
+        ])
+        try await connection.command(["LPUSH", keys.deadLetter, record.jsonText])
+    }
+
+    /// The dead-letter records, newest first.
+    public func deadLetters(limit: Int = 100, on connection: RedisConnection) async throws -> [String] {
+        let reply = try await connection.command(["LRANGE", keys.deadLetter, "0", String(limit - 1)])
+        return reply.array?.compactMap(\.string) ?? []
+    }
+}

@@ -1,0 +1,213 @@
+import Logging
+import ServiceLifecycle
+import TideCore
+import TidePostgres
+import TideRedis
+
+/// The scheduler: syncs DAG files, starts triggered runs, resolves dependencies and queues tries.
+///
+/// It wakes on events (a finished try, a new run) and evaluates only the tasks downstream of what
+/// changed, so a chain advances in milliseconds. A full pass every `poll_interval` is the safety
+/// net: it starts runs whose event was lost, re-queues due retries, re-pushes tries whose Redis
+/// message vanished, and fails or retries the tries of workers that stopped heartbeating.
+public final class SchedulerService: Service, Sendable {
+    public struct Dependencies: Sendable {
+        public var pool: PGPool
+        public var redis: RedisEndpoint
+        public var keys: RedisKeys
+        public var dagsFolder: String
+
+        public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String) {
+            self.pool = pool
+            self.redis = redis
+            self.keys = keys
+            self.dagsFolder = dagsFolder
+        }
+    }
+
+    let settings: SchedulerSettings
+    let dependencies: Dependencies
+    let logger: Logger
+    let runs: RunStore
+    let tasks: TaskInstanceStore
+    let dags: DagStore
+    let synchronizer: DagSynchronizer
+    let definitions: DagVersionCache
+    let runVersions = RunVersionMap()
+
+    public init(settings: SchedulerSettings, dependencies: Dependencies, logger: Logger) {
+        self.settings = settings
+        self.dependencies = dependencies
+        self.logger = logger
+        runs = RunStore(pool: dependencies.pool)
+        tasks = TaskInstanceStore(pool: dependencies.pool)
+        dags = DagStore(pool: dependencies.pool)
+        definitions = DagVersionCache(store: dags)
+        synchronizer = DagSynchronizer(
+            folder: DagFolder(path: dependencies.dagsFolder), store: dags, logger: logger)
+    }
+
+    public func run() async throws {
+        let stopping = LockedBox(false)
+        let eventConnection = try await RedisConnection.connect(dependencies.redis, name: "sched-events")
+        let pushConnection = try await RedisConnection.connect(dependencies.redis, name: "sched-push")
+        defer {
+            eventConnection.close()
+            pushConnection.close()
+        }
+        logger.info("scheduler started", metadata: ["dags.folder": "\(dependencies.dagsFolder)"])
+        await withGracefulShutdownHandler {
+            await loop(stopping: stopping, eventConnection: eventConnection, pushConnection: pushConnection)
+        } onGracefulShutdown: {
+            stopping.mutate { $0 = true }
+        }
+        logger.info("scheduler stopped")
+    }
+
+    private func loop(stopping: LockedBox<Bool>, eventConnection: RedisConnection, pushConnection: RedisConnection) async {
+        let clock = ContinuousClock()
+        let channel = EventChannel(keys: dependencies.keys)
+        let poll = Duration.seconds(settings.pollIntervalSeconds)
+        let syncEvery = Duration.seconds(settings.dagSyncIntervalSeconds)
+        var lastSync: ContinuousClock.Instant?
+        var lastFull: ContinuousClock.Instant?
+        var untilRetry: Duration?
+        var failures = 0
+        while !stopping.value && !Task.isCancelled {
+            do {
+                let now = clock.now
+                if lastSync.map({ now - $0 >= syncEvery }) ?? true {
+                    do {
+                        try await synchronizer.sync()
+                    } catch let error as DagFolderError {
+                        logger.error("cannot read DAG folder", metadata: ["error": "\(error)"])
+                    }
+                    lastSync = now
+                }
+                let fullDue = lastFull.map { now - $0 >= poll } ?? true
+                var wait = min(
+                    poll - (lastFull.map { now - $0 } ?? poll), syncEvery - (lastSync.map { now - $0 } ?? .zero))
+                if let untilRetry { wait = min(wait, untilRetry) }
+                let events = try await channel.next(
+                    timeoutSeconds: fullDue ? 0.01 : max(0.01, wait.seconds), on: eventConnection)
+                let passStart = clock.now
+                untilRetry = try await pass(events: events, full: fullDue, push: pushConnection)
+                if fullDue { lastFull = passStart }
+                failures = 0
+            } catch {
+                failures += 1
+                logger.error("scheduling pass failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                // Back off while PostgreSQL or Redis is unreachable (bounded at 5 s).
+                try? await Task.sleep(for: .milliseconds(min(5000, 200 * failures)))
+            }
+        }
+    }
+
+    /// One scheduling pass. Returns how long until the next retry is due (if any, on full passes).
+    func pass(events: [TaskEvent], full: Bool, push: RedisConnection) async throws -> Duration? {
+        var frontiers: [Int64: Set<String>?] = [:]
+        var touchedRuns: Set<Int64> = []
+        var toQueue: [Int64] = []
+
+        if full || events.contains(where: { $0.kind == .runCreated }) {
+            for run in try await runs.queued() {
+                let dag = try await definitions.dag(dagId: run.dagId, hash: run.dagHash)
+                if try await runs.start(run, dag: dag) {
+                    runVersions.remember(run: run.id, dagId: run.dagId, hash: run.dagHash)
+                    frontiers[run.id] = .some(nil)
+                    touchedRuns.insert(run.id)
+                    logger.info("run started", metadata: ["dag.id": "\(run.dagId)", "run.id": "\(run.id)"])
+                }
+            }
+        }
+        for event in events where event.kind == .taskFinished {
+            touchedRuns.insert(event.runId)
+            guard let taskId = event.taskId, event.state?.isFinished == true else { continue }
+            let dag = try await dagOfRun(event.runId)
+            let children = dag.downstream[taskId] ?? []
+            if case .some(.some(var frontier)) = frontiers[event.runId] {
+                frontier.formUnion(children)
+                frontiers[event.runId] = .some(frontier)
+            } else if frontiers[event.runId] == nil {
+                frontiers[event.runId] = .some(Set(children))
+            }
+        }
+        var untilRetry: Duration?
+        if full {
+            let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)
+            if !rescued.isEmpty {
+                logger.warning("rescued tries of dead workers", metadata: ["runs": "\(Set(rescued).sorted())"])
+            }
+            let running = try await runs.runningIds()
+            touchedRuns.formUnion(running)
+            for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
+            toQueue += try await tasks.dueRetries()
+            try await repushLostMessages(push)
+            untilRetry = try await tasks.secondsUntilNextRetry().map { .seconds(max(0, $0)) }
+        }
+
+        for (runId, frontier) in frontiers {
+            let dag = try await dagOfRun(runId)
+            let relevant = frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) } ?? Set(dag.tasks.map(\.taskId))
+            let current = try await tasks.states(runId: runId, taskIds: Array(relevant))
+            let resolution = DependencyResolver.resolve(
+                dag: dag, states: current.mapValues(\.state), frontier: frontier.map { Array($0) })
+            guard !resolution.isEmpty else { continue }
+            let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
+            try await tasks.markEmptySucceeded(ids(resolution.emptySucceeded))
+            try await tasks.markUnrunnable(ids(resolution.skipped), as: .skipped)
+            try await tasks.markUnrunnable(ids(resolution.upstreamFailed), as: .upstreamFailed)
+            toQueue += ids(resolution.toQueue)
+            touchedRuns.insert(runId)
+        }
+
+        let queued = try await tasks.queue(toQueue)
+        do {
+            try await TaskQueue(keys: dependencies.keys).enqueue(
+                queued.map { TaskQueue.Entry(message: $0.message, priority: $0.priority) }, on: push)
+        } catch {
+            // The tries are committed as queued; the lost-message check re-pushes them.
+            logger.error("could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
+        }
+        for run in try await runs.finishCompleted(Array(touchedRuns)) {
+            runVersions.forget(run: run.id)
+            let seconds = (run.endedAt ?? 0) - (run.startedAt ?? run.queuedAt)
+            logger.info(
+                "run finished",
+                metadata: [
+                    "dag.id": "\(run.dagId)", "run.id": "\(run.id)", "run.state": "\(run.state.rawValue)",
+                    "run.seconds": "\((seconds * 1000).rounded() / 1000)",
+                ])
+        }
+        return untilRetry
+    }
+
+    /// Re-pushes tries left `queued` past the timeout whose message is in no Redis queue.
+    private func repushLostMessages(_ connection: RedisConnection) async throws {
+        let queue = TaskQueue(keys: dependencies.keys)
+        let stale = try await tasks.staleQueued(olderThan: settings.queuedTimeoutSeconds)
+        var lost: [TaskQueue.Entry] = []
+        for item in stale where try await !queue.contains(item.message, on: connection) {
+            lost.append(TaskQueue.Entry(message: item.message, priority: item.priority))
+        }
+        guard !lost.isEmpty else { return }
+        try await queue.enqueue(lost, on: connection)
+        logger.warning("re-pushed queued tries missing from Redis", metadata: ["count": "\(lost.count)"])
+    }
+
+    private func dagOfRun(_ runId: Int64) async throws -> DAG {
+        if let (dagId, hash) = runVersions.version(of: runId) {
+            return try await definitions.dag(dagId: dagId, hash: hash)
+        }
+        let run = try await runs.get(runId)
+        runVersions.remember(run: runId, dagId: run.dagId, hash: run.dagHash)
+        return try await definitions.dag(dagId: run.dagId, hash: run.dagHash)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TideCore
+import TidePostgres
+import TideRedis
+
+/// A worker: pops task messages, claims the try in PostgreSQL (fenced), runs it, reports back.
+///
+/// Up to `concurrency` tries run at once. On graceful shutdown (SIGTERM) it stops popping, gives
+/// running tries `shutdown_grace` to finish, then kills what is left and hands those tries back
+/// for an immediate retry that does not use up one of the task's retries.
+public final class WorkerService: Service, Sendable {
+    public struct Dependencies: Sendable {
+        public var pool: PGPool
+        public var redis: RedisEndpoint
+        public var keys: RedisKeys
+
+        public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys) {
+            self.pool = pool
+            self.redis = redis
+            self.keys = keys
+        }
+    }
+
+    let settings: WorkerSettings
+    let dependencies: Dependencies
+    let identity: WorkerIdentity
+    let logger: Logger
+    let tasks: TaskInstanceStore
+    let workers: WorkerStore
+    let definitions: DagVersionCache
+    let queue: TaskQueue
+    let running = RunningTries()
+    let draining = LockedBox(false)
+    let inheritedEnvironment: [String: String]
+
+    public init(settings: WorkerSettings, dependencies: Dependencies, identity: WorkerIdentity = .current(), logger: Logger) {
+        self.settings = settings
+        self.dependencies = dependencies
+        self.identity = identity
+        var logger = logger
+        logger[metadataKey: "worker.id"] = "\(identity.id)"
+        self.logger = logger
+        tasks = TaskInstanceStore(pool: dependencies.pool)
+        workers = WorkerStore(pool: dependencies.pool)
+        definitions = DagVersionCache(store: DagStore(pool: dependencies.pool))
+        queue = TaskQueue(keys: dependencies.keys)
+        inheritedEnvironment = ProcessInfo.processInfo.environment
+    }
+
+    public func run() async throws {
+        let popConnection = try await RedisConnection.connect(dependencies.redis, name: "worker-pop")
+        let commandConnection = try await RedisConnection.connect(dependencies.redis, name: "worker-cmd")
+        defer {
+            popConnection.close()
+            commandConnection.close()
+        }
+        try await workers.register(
+            id: identity.id, hostname: identity.hostname, pid: identity.pid, queues: settings.queues,
+            slots: settings.concurrency)
+        logger.info(
+            "worker started", metadata: ["worker.queues": "\(settings.queues)", "worker.concurrency": "\(settings.concurrency)"])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { background in
+                background.addTask { await self.heartbeatLoop() }
+                await self.fetchLoop(pop: popConnection, command: commandConnection)
+                background.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.draining.mutate { $0 = true }
+        }
+        try? await workers.markStopped(id: identity.id)
+        logger.info("worker stopped")
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await workers.heartbeat(
+                    id: identity.id, running: running.count, state: draining.value ? "draining" : "running")
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(settings.heartbeatIntervalSeconds))
+        }
+    }
+
+    /// Pops while there is a free slot; after a drain starts, waits out the grace period.
+    private func fetchLoop(pop: RedisConnection, command: RedisConnection) async {
+        await withTaskGroup(of: Bool.self) { slots in
+            var inFlight = 0
+            var failures = 0
+            while !draining.value && !Task.isCancelled {
+                if inFlight >= settings.concurrency {
+                    if await slots.next() != nil { inFlight -= 1 }
+                    continue
+                }
+                let popped: TaskQueue.Popped?
+                do {
+                    // Short server-side timeout: the loop notices a drain within a second.
+                    popped = try await queue.pop(from: settings.queues, timeoutSeconds: 1, on: pop)
+                    failures = 0
+                } catch {
+                    failures += 1
+                    logger.error("cannot pop from Redis; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(min(5000, 200 * failures)))
+                    continue
+                }
+                guard let popped else { continue }
+                if draining.value {
+                    await putBack(popped, on: command)
+                    break
+                }
+                inFlight += 1
+                slots.addTask {
+                    await self.handle(popped, command: command)
+                    return false
+                }
+            }
+            guard inFlight > 0 else { return }
+            logger.info(
+                "draining", metadata: ["running": "\(running.count)", "grace.seconds": "\(settings.shutdownGraceSeconds)"])
+            slots.addTask {
+                try? await Task.sleep(for: .seconds(self.settings.shutdownGraceSeconds))
+                if !Task.isCancelled {
+                    let count = self.running.handBackAll()
+                    self.logger.warning("grace period over: killed running tries, handing them back", metadata: ["count": "\(count)"])
+                }
+                return true
+            }
+            while inFlight > 0, let isTimer = await slots.next() {
+                if !isTimer { inFlight -= 1 }
+            }
+            slots.cancelAll()
+        }
+    }
+
+    /// A message popped after the drain began goes back to its queue (a duplicate is harmless).
+    private func putBack(_ popped: TaskQueue.Popped, on connection: RedisConnection) async {
+        guard let message = try? TaskMessage.decode(popped.raw) else { return }
+        try? await queue.enqueue([TaskQueue.Entry(message: message, priority: 0)], on: connection)
+    }
+
+    private func handle(_ popped: TaskQueue.Popped, command: RedisConnection) async {
+        let message: TaskMessage
+        do {
+            message = try TaskMessage.decode(popped.raw)
+        } catch {
+            logger.warning("malformed message moved to dead-letter list", metadata: ["queue.name": "\(popped.queue)", "error": "\(error)"])
+            do {
+                try await queue.deadLetter(
+                    raw: popped.raw, queue: popped.queue, reason: error.description, workerId: identity.id, on: command)
+            } catch {
+                logger.error("cannot write dead-letter record", metadata: ["error": "\(error)"])
+            }
+            return
+        }
+        var log = logger
+        log[metadataKey: "task.id"] = "\(message.dagId).\(message.taskId)"
+        log[metadataKey: "task.instance"] = "\(message.taskInstanceId)"
+        log[metadataKey: "task.try"] = "\(message.tryNumber)"
+        let claimed: TaskInstanceStore.ClaimedTry?
+        do {
+            claimed = try await tasks.claim(
+                taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
+                hostname: identity.hostname, pid: identity.pid)
+        } catch {
+            // The try stays queued; the scheduler re-pushes it after queued_timeout.
+            log.error("claim failed", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let claimed else {
+            log.info("duplicate or stale message dropped (try already claimed or moved on)")
+            return
+        }
+        running.claimed(message.taskInstanceId)
+        let (outcome, exitCode, buffer) = await execute(message: message, claimed: claimed, log: log)
+        let handedBack = running.finished(message.taskInstanceId)
+        var finalBuffer = buffer
+        let finalOutcome: TaskInstanceStore.TryOutcome
+        if handedBack {
+            finalOutcome = .handedBack
+            finalBuffer.appendNotice("worker shut down before the try finished: handed back for another try")
+        } else {
+            finalOutcome = outcome
+        }
+        await report(message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer, logger: log, command: command)
+    }
+
+    private func execute(
+        message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, log: Logger
+    ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer) {
+        let task: TaskSpec
+        let dag: DAG
+        do {
+            dag = try await definitions.dag(dagId: claimed.dagId, hash: claimed.dagHash)
+            guard let found = dag.task(claimed.taskId) else {
+                var buffer = LogBuffer(capBytes: settings.logMaxBytes)
+                buffer.appendNotice("task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")
+                return (.failed, nil, buffer)
+            }
+            task = found
+        } catch {
+            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
+            buffer.appendNotice("cannot load the DAG definition: \(error)")
+            return (.failed, nil, buffer)
+        }
+        let environment = TaskEnvironment.build(
+            inherited: inheritedEnvironment, task: task, dag: dag, runName: claimed.runName, conf: claimed.conf,
+            tryNumber: message.tryNumber)
+        log.debug("try started")
+        let runner = LocalRunner(logMaxBytes: settings.logMaxBytes)
+        let id = message.taskInstanceId
+        let result = await runner.run(
+            kind: task.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
+            onStart: { [running] group in running.started(id, processGroup: group) })
+        let outcome: TaskInstanceStore.TryOutcome
+        if result.timedOut {
+            outcome = .failed
+        } else if let code = result.exitCode {
+            switch ExitCodeRule.state(forExitCode: code) {
+            case .success: outcome = .success
+            case .skipped: outcome = .skipped
+            default: outcome = .failed
+            }
+        } else {
+            outcome = .failed
+        }
+        return (outcome, result.exitCode.map(Int.init), result.log)
+    }
+
+    private func report(
+        message: TaskMessage, runId: Int64, outcome: TaskInstanceStore.TryOutcome, exitCode: Int?, log buffer: LogBuffer,
+        logger log: Logger, command: RedisConnection
+    ) async {
+        var recorded: TaskInstanceStore.FinishedTry??
+        // PostgreSQL may be restarting: retry a few times (bounded) before giving up on this report.
+        for attempt in 1...10 where recorded == nil {
+            do {
+                recorded = .some(
+                    try await tasks.finish(
+                        taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
+                        outcome: outcome, exitCode: exitCode, log: buffer.text, logTruncated: buffer.isTruncated,
+                        logTotalBytes: buffer.totalBytes))
+            } catch {
+                log.error("cannot record the try's result", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+        guard let recorded else {
+            log.error("gave up recording the try's result; the scheduler rescues it once this worker stops")
+            return
+        }
+        guard let finished = recorded else {
+            log.warning("try result not recorded: the try was no longer this worker's")
+            return
+        }
+        log.info("try finished", metadata: ["task.state": "\(finished.state.rawValue)", "exit.code": "\(exitCode.map(String.init) ?? "-")"])
+        do {
+            try await EventChannel(keys: dependencies.keys).publish(
+                TaskEvent(kind: .taskFinished, runId: finished.runId, taskInstanceId: message.taskInstanceId,
+                          taskId: message.taskId, state: finished.state), on: command)
+        } catch {
+            // The scheduler's full pass finds the change without the event.
+            log.warning("cannot publish the finished event", metadata: ["error": "\(error)"])
+        }
+    }
+}

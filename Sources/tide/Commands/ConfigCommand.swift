@@ -1,0 +1,49 @@
+import ArgumentParser
+import TideCore
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Show configuration keys and the values in effect.",
+        subcommands: [Keys.self, Show.self])
+
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every key: tide.yaml name, environment variable, meaning.")
+
+        func run() async throws {
+            var table = TextTable(["tide.yaml key", "environment variable", "meaning"])
+            for key in ConfigurationKey.all { table.add([key.fileKey, key.environmentVariable, key.summary]) }
+            print(table.rendered)
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the configuration in effect (passwords masked).")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let config = try global.configuration()
+                let rows: [(String, String)] = [
+                    ("database_url", SecretRedaction.redactingPassword(in: config.databaseURL)),
+                    ("database_schema", config.databaseSchema),
+                    ("redis_url", SecretRedaction.redactingPassword(in: config.redisURL)),
+                    ("redis_key_prefix", config.redisKeyPrefix), ("dags_folder", config.dagsFolder),
+                    ("log_level", config.logLevel),
+                    ("scheduler.poll_interval", "\(config.scheduler.pollIntervalSeconds)s"),
+                    ("scheduler.dag_sync_interval", "\(config.scheduler.dagSyncIntervalSeconds)s"),
+                    ("scheduler.queued_timeout", "\(config.scheduler.queuedTimeoutSeconds)s"),
+                    ("scheduler.worker_timeout", "\(config.scheduler.workerTimeoutSeconds)s"),
+                    ("worker.concurrency", "\(config.worker.concurrency)"),
+                    ("worker.queues", config.worker.queues.joined(separator: ",")),
+                    ("worker.heartbeat_interval", "\(config.worker.heartbeatIntervalSeconds)s"),
+                    ("worker.shutdown_grace", "\(config.worker.shutdownGraceSeconds)s"),
+                    ("worker.log_max_bytes", "\(config.worker.logMaxBytes)"),
+                ]
+                var table = TextTable(["key", "value"])
+                for (key, value) in rows { table.add([key, value]) }
+                print(table.rendered)
+            }
+        }
+    }
+}

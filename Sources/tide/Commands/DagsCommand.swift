@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import TideCore
+import TidePostgres
+import TideRedis
+import TideScheduler
+
+struct DagsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dags", abstract: "List, validate and trigger DAGs.",
+        subcommands: [List.self, Validate.self, Errors.self, Trigger.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the DAGs the scheduler has loaded.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Flag(help: "Include DAGs whose file was removed.") var all = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let context = try CommandContext(try global.configuration())
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let dags = try await DagStore(pool: pool).list(includeInactive: all)
+                await pool.close()
+                if output.output == .json { return print(try Formatting.json(dags)) }
+                var table = TextTable(["dag_id", "tasks", "active", "file", "version", "description"])
+                for dag in dags {
+                    table.add([
+                        dag.dagId, "\(dag.taskCount)", dag.isActive ? "yes" : "no", dag.fileloc, String(dag.contentHash.prefix(12)),
+                        dag.description,
+                    ])
+                }
+                print(table.rendered)
+            }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check DAG files without a database: a file, or a folder (recursively). Exit 1 if any is broken.")
+        @Argument(help: "A DAG file or a folder of them.") var path: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    throw CLIError("'\(path)' does not exist")
+                }
+                var contents = DagFolder.Contents()
+                if isDirectory.boolValue {
+                    contents = try DagFolder(path: path).load()
+                } else {
+                    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read '\(path)'") }
+                    do {
+                        contents.dags = [try DAGParser.parse(yaml: String(decoding: data, as: UTF8.self), file: path)]
+                    } catch {
+                        contents.errors[path] = "\(error)"
+                    }
+                }
+                if output.output == .json {
+                    struct Report: Encodable {
+                        var valid: [String]
+                        var errors: [String: String]
+                    }
+                    print(try Formatting.json(Report(valid: contents.dags.map(\.dagId), errors: contents.errors)))
+                } else {
+                    for dag in contents.dags { print("ok     \(dag.dagId) (\(dag.fileloc), \(dag.tasks.count) tasks)") }
+                    for (_, message) in contents.errors.sorted(by: { $0.key < $1.key }) {
+                        for line in message.split(separator: "\n") { print("error  \(line)") }
+                    }
+                    print("\(contents.dags.count) valid, \(contents.errors.count) broken")
+                }
+                if !contents.errors.isEmpty { throw ExitCode.failure }
+            }
+        }
+    }
+
+    struct Errors: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show DAG files the scheduler could not load, and why.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let context = try CommandContext(try global.configuration())
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let errors = try await DagStore(pool: pool).importErrors()
+                await pool.close()
+                if output.output == .json { return print(try Formatting.json(errors)) }
+                if errors.isEmpty { return print("no import errors") }
+                var table = TextTable(["file", "recorded", "error"])
+                for error in errors {
+                    let lines = error.message.split(separator: "\n").map(String.init)
+                    table.add([error.fileloc, Formatting.time(error.recordedAt), lines.first ?? ""])
+                    for line in lines.dropFirst() { table.add(["", "", line]) }
+                }
+                print(table.rendered)
+            }
+        }
+    }
+
+    struct Trigger: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a run of a DAG.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The DAG to run.") var dagId: String
+        @Option(help: "Run configuration: a JSON object, given to tasks as TIDE_CONF and merged into TIDE_PARAMS.")
+        var conf: String = "{}"
+        @Option(name: .customLong("run-id"), help: "Run id (default manual__<time>).") var runId: String?
+        @Flag(help: "Wait for the run to finish and print its tasks; exit 1 if it failed.") var wait = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let parsed: JSONValue
+                do {
+                    parsed = try JSONValue.parse(conf)
+                } catch {
+                    throw CLIError("--conf: \(error)", hint: "give a JSON object, e.g. --conf '{\"day\": \"2026-11-21\"}'")
+                }
+                guard case .object = parsed else { throw CLIError("--conf: expected a JSON object, got \(conf)") }
+                let context = try CommandContext(try global.configuration())
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let run = try await RunStore(pool: pool).trigger(dagId: dagId, conf: parsed.jsonText, runId: runId)
+                // Wake the scheduler now; without Redis it still finds the run on its next pass.
+                if let redis = try? await RedisConnection.connect(context.redis, name: "cli") {
+                    try? await EventChannel(keys: context.keys).publish(TaskEvent(kind: .runCreated, runId: run.id), on: redis)
+                    redis.close()
+                }
+                if !wait {
+                    await pool.close()
+                    if output.output == .json { return print(try Formatting.json(run)) }
+                    return print("triggered run \(run.id) (\(run.runId)) of DAG '\(run.dagId)'")
+                }
+                if output.output == .table { print("triggered run \(run.id) (\(run.runId)) of DAG '\(run.dagId)'; waiting") }
+                let finished = try await RunWaiter(pool: pool).waitUntilFinished(run.id)
+                try await RunPrinter(pool: pool, format: output.output).print(finished)
+                await pool.close()
+                if finished.state == .failed { throw ExitCode.failure }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import TideCore
+import TidePostgres
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "List and inspect DAG runs.", subcommands: [List.self, Show.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Option(name: .customLong("dag"), help: "Only runs of this DAG.") var dagId: String?
+        @Option(help: "How many runs.") var limit: Int = 50
+
+        func run() async throws {
+            try await reportingErrors {
+                let context = try CommandContext(try global.configuration())
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let runs = try await RunStore(pool: pool).list(dagId: dagId, limit: max(1, limit))
+                await pool.close()
+                if output.output == .json { return print(try Formatting.json(runs)) }
+                var table = TextTable(["run", "dag_id", "run_id", "state", "started", "duration"])
+                for run in runs {
+                    table.add([
+                        "\(run.id)", run.dagId, run.runId, run.state.rawValue, Formatting.time(run.startedAt),
+                        Formatting.duration(from: run.startedAt, to: run.endedAt),
+                    ])
+                }
+                print(table.rendered)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a run and its task instances.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The run's number (first column of 'tide runs list').") var run: Int64
+        @Flag(help: "Wait until the run has finished.") var wait = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let context = try CommandContext(try global.configuration())
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let record = wait ? try await RunWaiter(pool: pool).waitUntilFinished(run) : try await RunStore(pool: pool).get(run)
+                try await RunPrinter(pool: pool, format: output.output).print(record)
+                await pool.close()
+            }
+        }
+    }
+}
+
+/// Waits for a run to finish by reading its state (the CLI has no event subscription of its own).
+struct RunWaiter {
+    let pool: PGPool
+
+    func waitUntilFinished(_ id: Int64) async throws -> RunRecord {
+        let store = RunStore(pool: pool)
+        while true {
+            let run = try await store.get(id)
+            if run.state.isFinished { return run }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}
+
+/// Prints a run with its tasks: state, try, duration, and the worker that ran each.
+struct RunPrinter {
+    let pool: PGPool
+    let format: OutputFormat
+
+    func print(_ run: RunRecord) async throws {
+        let tasks = try await TaskInstanceStore(pool: pool).forRun(run.id)
+        if format == .json {
+            struct Detail: Encodable {
+                var run: RunRecord
+                var tasks: [TaskInstanceRecord]
+            }
+            return Swift.print(try Formatting.json(Detail(run: run, tasks: tasks)))
+        }
+        Swift.print(
+            "run \(run.id)  dag \(run.dagId)  \(run.runId)  \(run.state.rawValue)  \(Formatting.duration(from: run.startedAt, to: run.endedAt))")
+        Swift.print(TaskTable.render(tasks))
+    }
+}
+
+/// The task-instance table shared by `runs show` and `tasks list`.
+enum TaskTable {
+    static func render(_ tasks: [TaskInstanceRecord]) -> String {
+        var table = TextTable(["task_id", "state", "try", "queue", "worker", "duration", "exit"])
+        for task in tasks {
+            table.add([
+                task.taskId, task.state.rawValue, "\(task.tryNumber)/\(task.maxTries)", task.queue, task.workerId ?? "-",
+                Formatting.duration(from: task.startedAt, to: task.endedAt), task.exitCode.map(String.init) ?? "-",
+            ])
+        }
+        return table.rendered
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import TideCore
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "Configuration file (default: $TIDE_CONFIG, else ./tide.yaml if present).", valueName: "path"))
+    var configPath: String?
+
+    /// Reads `tide.yaml` (if any) and the `TIDE_*` environment.
+    func configuration() throws -> TideConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        let explicit = configPath ?? environment["TIDE_CONFIG"]
+        let path = explicit ?? "tide.yaml"
+        var text: String?
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path), let contents = String(data: data, encoding: .utf8)
+            else { throw CLIError("cannot read configuration file '\(path)'") }
+            text = contents
+        } else if explicit != nil {
+            throw CLIError("configuration file '\(path)' does not exist", hint: "pass an existing file to --config")
+        }
+        do {
+            return try ConfigurationLoader.load(fileText: text, fileName: path, environment: environment)
+        } catch {
+            throw CLIError(error.description, hint: "'tide config keys' lists every key and variable")
+        }
+    }
+}
+
+/// `--output table|json` for listings.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: table or json.")
+    var output: OutputFormat = .table
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct Tide: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tide",
+        abstract: "Tide: a workflow orchestrator for Airflow-style DAGs, with PostgreSQL state and Redis queues.",
+        discussion: """
+            Configuration comes from tide.yaml and TIDE_* environment variables (the environment wins).
+            The main ones: TIDE_DATABASE_URL, TIDE_REDIS_URL, TIDE_DAGS_FOLDER. 'tide config keys' lists all.
+            """,
+        subcommands: [
+            DBCommand.self, SchedulerCommand.self, WorkerCommand.self, StandaloneCommand.self, DagsCommand.self,
+            RunsCommand.self, TasksCommand.self, ConfigCommand.self,
+        ])
+}
