@@ -4,6 +4,7 @@ public enum DAGGraph {
     /// Upstream ids that name no task are ignored (they are reported separately).
     public static func findCycle(_ tasks: [TaskSpec]) -> [String]? {
         let upstream = Dictionary(tasks.map { ($0.taskId, $0.upstream) }, uniquingKeysWith: { first, _ in first })
+        let order = Dictionary(tasks.enumerated().map { ($1.taskId, $0) }, uniquingKeysWith: { first, _ in first })
         enum Mark { case visiting, done }
         var marks: [String: Mark] = [:]
         var path: [String] = []
@@ -22,9 +23,12 @@ public enum DAGGraph {
                     switch marks[parent] {
                     case .visiting:
                         guard let start = path.firstIndex(of: parent) else { continue }
-                        // `path` runs downstream -> upstream; print the cycle in dependency order.
+                        // `path` runs downstream -> upstream; print the cycle in dependency order,
+                        // starting from the task defined first in the file.
                         let cycle = Array(path[start...].reversed())
-                        return cycle + [cycle[0]]
+                        let first = cycle.indices.min { (order[cycle[$0]] ?? 0) < (order[cycle[$1]] ?? 0) } ?? 0
+                        let rotated = Array(cycle[first...] + cycle[..<first])
+                        return rotated + [rotated[0]]
                     case .done:
                         continue
                     case nil:

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TideTestSupport
+@testable import TidePostgres
+
+@Suite("PostgreSQL connection and migrations")
+struct PGConnectionTests {
+    @Test func wrongPasswordFailsWithoutEchoingIt() async throws {
+        var components = try #require(URLComponents(string: try TestServices.databaseURL()))
+        components.password = "wrong-password-xyz"
+        let url = try #require(components.string)
+        await #expect {
+            try await PGConnection.connect(url: url, schema: "public")
+        } throws: { error in
+            guard let error = error as? PGError else { return false }
+            return error.code == .connectionFailed && !"\(error)".contains("wrong-password-xyz")
+                && "\(error)".contains("password authentication failed")
+        }
+    }
+
+    @Test func queryErrorsCarrySQLStateAndContext() async throws {
+        let schema = try await IsolatedSchema.create()
+        await #expect {
+            try await schema.pool.query("SELECT * FROM no_such_table", context: "probe")
+        } throws: { error in
+            guard let error = error as? PGError else { return false }
+            return error.sqlState == "42P01" && error.code == .queryFailed && "\(error)".hasPrefix("postgres (probe):")
+        }
+        await schema.drop()
+    }
+
+    @Test func parametersAreBoundNotInterpolated() async throws {
+        let schema = try await IsolatedSchema.create()
+        let hostile = "x'); DROP TABLE dags; --"
+        let result = try await schema.pool.query("SELECT $1::text AS value, $2::text IS NULL AS missing", [hostile, nil])
+        #expect(result.rows.first?["value"] == hostile)
+        #expect(result.rows.first?.bool("missing") == true)
+        #expect(try await schema.pool.query("SELECT count(*) AS n FROM dags").rows.first?.int("n") == 0)
+        await schema.drop()
+    }
+
+    @Test func migrationsAreIdempotentAndSafeToRunConcurrently() async throws {
+        let name = TestServices.uniqueName()
+        let url = try TestServices.databaseURL()
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let connection = try await PGConnection.connect(url: url, schema: name)
+                    defer { connection.close() }
+                    return try await Migrator().migrate(connection, schema: name)
+                }
+            }
+            var all: [[Int]] = []
+            for try await versions in group { all.append(versions) }
+            return all
+        }
+        #expect(applied.flatMap { $0 } == Migration.all.map(\.version), "each migration applied exactly once in all")
+        let connection = try await PGConnection.connect(url: url, schema: name)
+        #expect(try await Migrator().migrate(connection, schema: name).isEmpty)
+        #expect(try await Migrator().appliedVersions(connection) == Migration.all.map(\.version))
+        _ = try await connection.query("DROP SCHEMA \"\(name)\" CASCADE")
+        connection.close()
+    }
+
+    @Test func poolLendsAtMostItsLimitAndServesWaiters() async throws {
+        let schema = try await IsolatedSchema.create()
+        let pool = PGPool(.init(url: schema.url, schema: schema.name, maxConnections: 2))
+        let pids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await pool.query("SELECT pg_backend_pid()::text AS pid, pg_sleep(0.05)").rows.first?["pid"] ?? ""
+                }
+            }
+            var seen: Set<String> = []
+            for try await pid in group { seen.insert(pid) }
+            return seen
+        }
+        #expect(pids.count <= 2)
+        #expect(!pids.isEmpty)
+        await pool.close()
+        await schema.drop()
+    }
+}

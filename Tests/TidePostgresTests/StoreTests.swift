@@ -1,0 +1,175 @@
+import Testing
+import TideCore
+import TideTestSupport
+@testable import TidePostgres
+
+/// A schema with one DAG stored and one run started: the common starting point.
+private struct Fixture {
+    let schema: IsolatedSchema
+    let run: RunRecord
+    let ids: [String: Int64]
+    var tasks: TaskInstanceStore { TaskInstanceStore(pool: schema.pool) }
+
+    static func make(_ dag: DAG) async throws -> Fixture {
+        let schema = try await IsolatedSchema.create()
+        try await DagStore(pool: schema.pool).upsert(dag)
+        let runs = RunStore(pool: schema.pool)
+        let run = try await runs.trigger(dagId: dag.dagId, conf: #"{"day":"2026-11-21"}"#)
+        #expect(try await runs.start(run, dag: dag))
+        let ids = Dictionary(uniqueKeysWithValues: try await TaskInstanceStore(pool: schema.pool).forRun(run.id).map { ($0.taskId, $0.id) })
+        return Fixture(schema: schema, run: run, ids: ids)
+    }
+}
+
+private let twoTasks = DAG(
+    dagId: "pair",
+    tasks: [
+        TaskSpec(taskId: "a", retries: 1, retryDelaySeconds: 0, kind: .bash("true")),
+        TaskSpec(taskId: "b", upstream: ["a"], kind: .bash("true")),
+    ], fileloc: "pair.yaml")
+
+@Suite("State store")
+struct StoreTests {
+    @Test func aRunStartsOnceWithOneTaskInstancePerTask() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        #expect(try await RunStore(pool: fixture.schema.pool).start(fixture.run, dag: twoTasks) == false)
+        let instances = try await fixture.tasks.forRun(fixture.run.id)
+        #expect(instances.map(\.taskId) == ["a", "b"])
+        #expect(instances.allSatisfy { $0.state == .none && $0.tryNumber == 0 })
+        #expect(instances.first?.maxTries == 2)
+        await fixture.schema.drop()
+    }
+
+    @Test func onlyOneOfTwoConcurrentClaimsWins() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let queued = try await fixture.tasks.queue([try #require(fixture.ids["a"])])
+        let message = try #require(queued.first?.message)
+        #expect(message.tryNumber == 1)
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for worker in ["w1", "w2", "w3"] {
+                group.addTask {
+                    try await fixture.tasks.claim(
+                        taskInstanceId: message.taskInstanceId, tryNumber: 1, workerId: worker, hostname: "h", pid: 1) != nil
+                }
+            }
+            var wins = 0
+            for try await won in group where won { wins += 1 }
+            return wins
+        }
+        #expect(results == 1)
+        await fixture.schema.drop()
+    }
+
+    @Test func aStaleTryNumberCannotClaimOrFinish() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let id = try #require(fixture.ids["a"])
+        _ = try await fixture.tasks.queue([id])
+        #expect(try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 2, workerId: "w", hostname: "h", pid: 1) == nil)
+        let claimed = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
+        #expect(claimed?.conf.contains("2026-11-21") == true)
+        // Another worker, or a stale try number, cannot write the result.
+        #expect(
+            try await fixture.tasks.finish(
+                taskInstanceId: id, tryNumber: 1, workerId: "intruder", outcome: .success, exitCode: 0, log: "", logTruncated: false,
+                logTotalBytes: 0) == nil)
+        let finished = try await fixture.tasks.finish(
+            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .failed, exitCode: 1, log: "boom\n", logTruncated: false,
+            logTotalBytes: 5)
+        #expect(finished?.state == .upForRetry)
+        await fixture.schema.drop()
+    }
+
+    @Test func failedTriesRetryUntilTriesRunOutAndEveryLogIsKept() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let id = try #require(fixture.ids["a"])
+        var states: [TaskState] = []
+        for tryNumber in 1...2 {
+            let queued = try await fixture.tasks.queue([id])
+            #expect(queued.first?.message.tryNumber == tryNumber)
+            _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: tryNumber, workerId: "w", hostname: "h", pid: 1)
+            let finished = try await fixture.tasks.finish(
+                taskInstanceId: id, tryNumber: tryNumber, workerId: "w", outcome: .failed, exitCode: 2,
+                log: "try \(tryNumber)\n", logTruncated: false, logTotalBytes: 6)
+            states.append(try #require(finished?.state))
+            if tryNumber == 1 { #expect(try await fixture.tasks.dueRetries() == [id]) }
+        }
+        #expect(states == [.upForRetry, .failed])
+        let logs = try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a")
+        #expect(logs.map(\.content) == ["try 1\n", "try 2\n"])
+        #expect(try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a", tryNumber: 2).map(\.tryNumber) == [2])
+        await fixture.schema.drop()
+    }
+
+    @Test func handedBackTriesRetryWithoutUsingARetry() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let id = try #require(fixture.ids["b"])
+        _ = try await fixture.tasks.queue([id])
+        _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
+        let finished = try await fixture.tasks.finish(
+            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .handedBack, exitCode: nil, log: "", logTruncated: false,
+            logTotalBytes: 0)
+        #expect(finished?.state == .upForRetry)
+        let record = try #require(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == id })
+        #expect(record.maxTries == 2, "b had no retries; the handed-back try is given back")
+        await fixture.schema.drop()
+    }
+
+    @Test func runsFinishOnlyWhenEveryTaskHasFinished() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let runs = RunStore(pool: fixture.schema.pool)
+        let a = try #require(fixture.ids["a"]), b = try #require(fixture.ids["b"])
+        _ = try await fixture.tasks.queue([a])
+        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
+        _ = try await fixture.tasks.finish(
+            taskInstanceId: a, tryNumber: 1, workerId: "w", outcome: .success, exitCode: 0, log: "", logTruncated: false, logTotalBytes: 0)
+        #expect(try await runs.finishCompleted([fixture.run.id]).isEmpty)
+        try await fixture.tasks.markUnrunnable([b], as: .upstreamFailed)
+        let finished = try await runs.finishCompleted([fixture.run.id])
+        #expect(finished.map(\.state) == [.failed])
+        await fixture.schema.drop()
+    }
+
+    @Test func triggeringAnUnknownDAGSuggestsTheRightOne() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        await #expect {
+            try await RunStore(pool: fixture.schema.pool).trigger(dagId: "piar")
+        } throws: { error in
+            (error as? PGError)?.code == .notFound && "\(error)".contains("did you mean 'pair'?")
+        }
+        await #expect {
+            try await RunStore(pool: fixture.schema.pool).trigger(dagId: "pair", runId: fixture.run.runId)
+        } throws: { error in (error as? PGError)?.code == .conflict }
+        await fixture.schema.drop()
+    }
+
+    @Test func triesOfDeadWorkersAreRescued() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let workers = WorkerStore(pool: fixture.schema.pool)
+        let a = try #require(fixture.ids["a"])
+        try await workers.register(id: "ghost", hostname: "h", pid: 1, queues: ["default"], slots: 1)
+        _ = try await fixture.tasks.queue([a])
+        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "ghost", hostname: "h", pid: 1)
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).isEmpty)
+        try await fixture.schema.pool.query("UPDATE workers SET heartbeat_at = now() - interval '2 minutes'")
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60) == [fixture.run.id])
+        #expect(try await fixture.tasks.forRun(fixture.run.id).first?.state == .upForRetry)
+        #expect(try await workers.list().first?.state == "dead")
+        await fixture.schema.drop()
+    }
+
+    @Test func dagVersionsAreKeptAndDeactivationSparesBrokenFiles() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let dags = DagStore(pool: fixture.schema.pool)
+        var changed = twoTasks
+        changed.description = "v2"
+        try await dags.upsert(changed)
+        let listed = try #require(try await dags.list().first)
+        #expect(listed.contentHash != fixture.run.dagHash)
+        #expect(try await dags.definition(dagId: "pair", hash: fixture.run.dagHash) == twoTasks, "the run keeps its version")
+        #expect(try await dags.deactivate(allExcept: [], keepingFiles: ["pair.yaml"]).isEmpty)
+        #expect(try await dags.deactivate(allExcept: [], keepingFiles: []) == ["pair"])
+        #expect(try await dags.list().isEmpty)
+        #expect(try await dags.list(includeInactive: true).count == 1)
+        await fixture.schema.drop()
+    }
+}
