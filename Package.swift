@@ -91,7 +91,9 @@ let package = Package(
         .testTarget(name: "TideKubeTests", dependencies: ["TideKube"], swiftSettings: strict),
         .testTarget(
             name: "TideIntegrationTests",
-            dependencies: ["TideCore", "TideRedis", "TidePostgres", "TideTestSupport", "tide"],
+            dependencies: [
+                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideTestSupport", "tide",
+            ],
             swiftSettings: strict
         ),
     ]

@@ -9,14 +9,16 @@ enum TaskEnvironment {
     ) -> [String: String] {
         var environment = inherited.filter { !$0.key.hasPrefix("TIDE_") }
         var params = dag.params
-        if case .object(let overrides)? = try? JSONValue.parse(conf) {
+        // PostgreSQL returns jsonb with its own spacing; tasks get compact JSON.
+        let parsedConf = (try? JSONValue.parse(conf)) ?? .object([:])
+        if case .object(let overrides) = parsedConf {
             params.merge(overrides) { _, run in run }
         }
         environment["TIDE_DAG_ID"] = dag.dagId
         environment["TIDE_TASK_ID"] = task.taskId
         environment["TIDE_RUN_ID"] = runName
         environment["TIDE_TRY_NUMBER"] = String(tryNumber)
-        environment["TIDE_CONF"] = conf
+        environment["TIDE_CONF"] = parsedConf.jsonText
         environment["TIDE_PARAMS"] = JSONValue.object(params).jsonText
         environment.merge(task.env) { _, taskValue in taskValue }
         return environment

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import TideCore
+import TidePostgres
+import TideRedis
+import TideTestSupport
+
+@Suite("End to end: scheduler and worker processes", .serialized)
+struct EndToEndTests {
+    @Test func aDiamondRunsToSuccessAcrossTwoWorkerProcesses() async throws {
+        try await withCluster { cluster in
+            // b and c each hold a worker with concurrency 1 until the other has started, so
+            // they can only both finish if two worker processes run them side by side.
+            let marks = cluster.dagsFolder + "/marks"
+            try cluster.writeDAG(
+                "diamond.yaml",
+                """
+                dag_id: diamond
+                tasks:
+                  - task_id: a
+                    bash: echo start
+                  - task_id: b
+                    upstream: [a]
+                    bash: touch \(marks)-b; for i in $(seq 1 200); do [ -e \(marks)-c ] && exit 0; sleep 0.05; done; exit 1
+                  - task_id: c
+                    upstream: [a]
+                    bash: touch \(marks)-c; for i in $(seq 1 200); do [ -e \(marks)-b ] && exit 0; sleep 0.05; done; exit 1
+                  - task_id: d
+                    upstream: [b, c]
+                    command: [echo, joined]
+                """)
+            try cluster.startScheduler()
+            try cluster.startWorker(concurrency: 1)
+            try cluster.startWorker(concurrency: 1)
+            try await cluster.waitForDAG("diamond")
+            let run = try await cluster.waitForRun(try await cluster.trigger("diamond").id)
+            #expect(run.state == .success)
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks.values.allSatisfy { $0.state == .success && $0.tryNumber == 1 })
+            #expect(tasks["b"]?.workerId != tasks["c"]?.workerId, "b and c ran in different worker processes")
+            let logs = try await cluster.tasks.logs(runId: run.id, taskId: "d")
+            #expect(logs.map(\.content) == ["joined\n"])
+        }
+    }
+
+    @Test func aFailingTaskFailsTheRunAndMarksDownstreamUpstreamFailed() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "failing.yaml",
+                """
+                dag_id: failing
+                tasks:
+                  - task_id: ok
+                    bash: echo fine
+                  - task_id: bad
+                    upstream: [ok]
+                    bash: echo "about to fail" >&2; exit 7
+                  - task_id: after_bad
+                    upstream: [bad]
+                    bash: echo never
+                  - task_id: after_after
+                    upstream: [after_bad]
+                    bash: echo never
+                  - task_id: independent
+                    bash: echo still runs
+                """)
+            try cluster.startScheduler()
+            try cluster.startWorker()
+            try await cluster.waitForDAG("failing")
+            let run = try await cluster.waitForRun(try await cluster.trigger("failing").id)
+            #expect(run.state == .failed)
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["bad"]?.state == .failed)
+            #expect(tasks["bad"]?.exitCode == 7)
+            #expect(tasks["after_bad"]?.state == .upstreamFailed)
+            #expect(tasks["after_after"]?.state == .upstreamFailed)
+            #expect(tasks["independent"]?.state == .success)
+            #expect(try await cluster.tasks.logs(runId: run.id, taskId: "bad").first?.content == "about to fail\n")
+        }
+    }
+
+    @Test func exit99SkipsAndTheSkipPropagates() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "skipping.yaml",
+                """
+                dag_id: skipping
+                tasks:
+                  - task_id: check
+                    bash: echo nothing new; exit 99
+                  - task_id: process
+                    upstream: [check]
+                    bash: echo never
+                  - task_id: other
+                    bash: echo fine
+                  - task_id: join
+                    upstream: [process, other]
+                    bash: echo never
+                """)
+            try cluster.startScheduler()
+            try cluster.startWorker()
+            try await cluster.waitForDAG("skipping")
+            let run = try await cluster.waitForRun(try await cluster.trigger("skipping").id)
+            #expect(run.state == .success, "skips do not fail a run")
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["check"]?.state == .skipped)
+            #expect(tasks["check"]?.exitCode == 99)
+            #expect(tasks["process"]?.state == .skipped)
+            #expect(tasks["join"]?.state == .skipped)
+            #expect(tasks["other"]?.state == .success)
+        }
+    }
+
+    @Test func aRetriedTaskSucceedsOnTryTwoAndBothLogsAreKept() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "flaky.yaml",
+                """
+                dag_id: flaky
+                default_args:
+                  retries: 3
+                  retry_delay: 200ms
+                tasks:
+                  - task_id: flaky
+                    bash: |
+                      echo "attempt $TIDE_TRY_NUMBER"
+                      [ "$TIDE_TRY_NUMBER" -ge 2 ] || exit 1
+                  - task_id: after
+                    upstream: [flaky]
+                    bash: echo "conf day=$(echo $TIDE_CONF)"
+                """)
+            try cluster.startScheduler()
+            try cluster.startWorker()
+            try await cluster.waitForDAG("flaky")
+            let run = try await cluster.waitForRun(try await cluster.trigger("flaky", conf: #"{"day":"2026-11-21"}"#).id)
+            #expect(run.state == .success)
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["flaky"]?.tryNumber == 2)
+            let logs = try await cluster.tasks.logs(runId: run.id, taskId: "flaky")
+            #expect(logs.map(\.tryNumber) == [1, 2])
+            #expect(logs.map(\.content) == ["attempt 1\n", "attempt 2\n"])
+            #expect(logs.map(\.state) == ["failed", "success"])
+            #expect(try await cluster.tasks.logs(runId: run.id, taskId: "after").first?.content == #"conf day={"day":"2026-11-21"}"# + "\n")
+        }
+    }
+
+    @Test func aBrokenDAGFileIsReportedAndTheOtherDAGsStillRun() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG("good.yaml", "dag_id: good\ntasks:\n  - task_id: only\n    bash: echo ok\n")
+            try cluster.writeDAG("nested/broken.yaml", "dag_id: broken\ntasks:\n  - task_id: a\n    upstream: [missing]\n    bash: echo\n")
+            try cluster.writeDAG("syntax.yml", "dag_id: syntax\ntasks: [\n")
+            try cluster.startScheduler()
+            try cluster.startWorker()
+            try await cluster.waitForDAG("good")
+            let errors = try await Eventually.value("import errors") {
+                let found = try await cluster.dags.importErrors()
+                return found.count == 2 ? found : nil
+            }
+            #expect(errors.map(\.fileloc) == ["nested/broken.yaml", "syntax.yml"])
+            #expect(errors.first?.message == "nested/broken.yaml:4:16: task 'a' has unknown upstream 'missing'")
+            let cli = try await cluster.cli(["dags", "errors"])
+            #expect(cli.status == 0)
+            #expect(cli.output.contains("nested/broken.yaml:4:16: task 'a' has unknown upstream 'missing'"))
+            let run = try await cluster.waitForRun(try await cluster.trigger("good").id)
+            #expect(run.state == .success)
+            // Fixing the file clears its error and loads the DAG.
+            try cluster.writeDAG("nested/broken.yaml", "dag_id: broken\ntasks:\n  - task_id: a\n    bash: echo fixed\n")
+            try await cluster.waitForDAG("broken")
+            try await Eventually.that("the fixed file's error to clear") {
+                try await cluster.dags.importErrors().map(\.fileloc) == ["syntax.yml"]
+            }
+        }
+    }
+
+    @Test func removedDAGFilesDeactivateTheirDAGs() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG("temp.yaml", "dag_id: temp\ntasks:\n  - task_id: a\n    bash: echo\n")
+            try cluster.startScheduler()
+            try await cluster.waitForDAG("temp")
+            try FileManager.default.removeItem(atPath: cluster.dagsFolder + "/temp.yaml")
+            try await Eventually.that("temp to be deactivated") { try await cluster.dags.list().isEmpty }
+            let cli = try await cluster.cli(["dags", "trigger", "temp"])
+            #expect(cli.status == 1)
+            #expect(cli.output.contains("error: no active DAG 'temp'"))
+        }
+    }
+}
