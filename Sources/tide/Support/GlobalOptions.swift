@@ -17,8 +17,10 @@ struct GlobalOptions: ParsableArguments {
         let path = explicit ?? "tide.yaml"
         var text: String?
         if FileManager.default.fileExists(atPath: path) {
-            guard let data = FileManager.default.contents(atPath: path), let contents = String(data: data, encoding: .utf8)
-            else { throw CLIError("cannot read configuration file '\(path)'") }
+            // FileHandle reads any readable file, /dev/null included (a way to ignore ./tide.yaml).
+            guard let handle = FileHandle(forReadingAtPath: path),
+                let contents = String(data: handle.readDataToEndOfFile(), encoding: .utf8)
+            else { throw CLIError("cannot read configuration file '\(path)' as UTF-8 text") }
             text = contents
         } else if explicit != nil {
             throw CLIError("configuration file '\(path)' does not exist", hint: "pass an existing file to --config")
