@@ -71,7 +71,8 @@ public final class SchedulerService: Service, Sendable {
         let syncEvery = Duration.seconds(settings.dagSyncIntervalSeconds)
         var lastSync: ContinuousClock.Instant?
         var lastFull: ContinuousClock.Instant?
-        var untilRetry: Duration?
+        // When the earliest up_for_retry try becomes due: the loop wakes for it.
+        var nextRetryAt: ContinuousClock.Instant?
         var failures = 0
         while !stopping.value && !Task.isCancelled {
             do {
@@ -84,15 +85,23 @@ public final class SchedulerService: Service, Sendable {
                     }
                     lastSync = now
                 }
-                let fullDue = lastFull.map { now - $0 >= poll } ?? true
+                let retryDue = nextRetryAt.map { now >= $0 } ?? false
+                let fullDue = retryDue || (lastFull.map { now - $0 >= poll } ?? true)
                 var wait = min(
                     poll - (lastFull.map { now - $0 } ?? poll), syncEvery - (lastSync.map { now - $0 } ?? .zero))
-                if let untilRetry { wait = min(wait, untilRetry) }
+                if let nextRetryAt { wait = min(wait, nextRetryAt - now) }
                 let events = try await channel.next(
                     timeoutSeconds: fullDue ? 0.01 : max(0.01, wait.seconds), on: eventConnection)
                 let passStart = clock.now
-                untilRetry = try await pass(events: events, full: fullDue, push: pushConnection)
-                if fullDue { lastFull = passStart }
+                let outcome = try await pass(events: events, full: fullDue, push: pushConnection)
+                if fullDue {
+                    lastFull = passStart
+                    nextRetryAt = nil
+                }
+                if let untilRetry = outcome {
+                    let due = passStart + untilRetry
+                    nextRetryAt = min(nextRetryAt ?? due, due)
+                }
                 failures = 0
             } catch {
                 failures += 1
@@ -103,7 +112,8 @@ public final class SchedulerService: Service, Sendable {
         }
     }
 
-    /// One scheduling pass. Returns how long until the next retry is due (if any, on full passes).
+    /// One scheduling pass. Returns how long until the next retry is due, when it looked (on full
+    /// passes, and whenever a try just went up_for_retry).
     func pass(events: [TaskEvent], full: Bool, push: RedisConnection) async throws -> Duration? {
         var frontiers: [Int64: Set<String>?] = [:]
         var touchedRuns: Set<Int64> = []
@@ -143,6 +153,8 @@ public final class SchedulerService: Service, Sendable {
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
             toQueue += try await tasks.dueRetries()
             try await repushLostMessages(push)
+        }
+        if full || events.contains(where: { $0.state == .upForRetry }) {
             untilRetry = try await tasks.secondsUntilNextRetry().map { .seconds(max(0, $0)) }
         }
 
