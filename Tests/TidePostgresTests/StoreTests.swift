@@ -142,6 +142,20 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func concurrentTriggersGetDistinctDefaultRunIds() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let runs = RunStore(pool: fixture.schema.pool)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<30 { group.addTask { try await runs.trigger(dagId: "pair").runId } }
+            var all: [String] = []
+            for try await id in group { all.append(id) }
+            return all
+        }
+        #expect(Set(ids).count == 30)
+        #expect(ids.allSatisfy { $0.hasPrefix("manual__") && $0.hasSuffix("+00:00") })
+        await fixture.schema.drop()
+    }
+
     @Test func triesOfDeadWorkersAreRescued() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let workers = WorkerStore(pool: fixture.schema.pool)

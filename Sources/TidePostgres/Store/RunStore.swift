@@ -1,4 +1,3 @@
-import Foundation
 import TideCore
 
 /// DAG runs: triggering, starting (creating task instances) and finishing.
@@ -10,30 +9,35 @@ public struct RunStore: Sendable {
     /// Creates a queued run of the DAG's current version.
     /// - Parameters:
     ///   - conf: JSON object text, stored with the run and given to its tasks.
-    ///   - runId: the Airflow-style run id; default `manual__<ISO time>`.
+    ///   - runId: the Airflow-style run id; default `manual__<UTC time to the microsecond>`.
     /// - Throws: ``PGError`` `notFound` for an unknown or inactive DAG, `conflict` for a duplicate run id.
     public func trigger(dagId: String, conf: String = "{}", runId: String? = nil) async throws -> RunRecord {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let name = runId ?? "manual__\(formatter.string(from: Date()))"
-        do {
-            let rows = try await pool.query(
-                """
-                INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, conf)
-                SELECT d.dag_id, $2, d.current_hash, 'queued', 'manual', $3::jsonb FROM dags d
-                WHERE d.dag_id = $1 AND d.is_active
-                RETURNING \(RunRecord.columns)
-                """, [dagId, name, conf], context: "trigger \(dagId)"
-            ).rows
-            guard let row = rows.first else {
-                let known = try await pool.query("SELECT dag_id FROM dags WHERE is_active").rows.compactMap { $0["dag_id"] }
-                let hint = Suggestion.hint(for: dagId, among: known).map { "; \($0)" } ?? ""
-                throw PGError(code: .notFound, message: "no active DAG '\(dagId)'\(hint)")
+        // A default id can collide when two triggers land in the same microsecond: try again.
+        for attempt in 1...5 {
+            do {
+                let rows = try await pool.query(
+                    """
+                    INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, conf)
+                    SELECT d.dag_id,
+                           coalesce($2, 'manual__' || to_char(clock_timestamp() AT TIME ZONE 'UTC',
+                                                              'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')),
+                           d.current_hash, 'queued', 'manual', $3::jsonb
+                    FROM dags d WHERE d.dag_id = $1 AND d.is_active
+                    RETURNING \(RunRecord.columns)
+                    """, [dagId, runId, conf], context: "trigger \(dagId)"
+                ).rows
+                guard let row = rows.first else {
+                    let known = try await pool.query("SELECT dag_id FROM dags WHERE is_active").rows.compactMap { $0["dag_id"] }
+                    let hint = Suggestion.hint(for: dagId, among: known).map { "; \($0)" } ?? ""
+                    throw PGError(code: .notFound, message: "no active DAG '\(dagId)'\(hint)")
+                }
+                return try RunRecord(row: row)
+            } catch let error as PGError where error.sqlState == "23505" {
+                if let runId { throw PGError(code: .conflict, message: "DAG '\(dagId)' already has a run '\(runId)'") }
+                if attempt == 5 { throw error }
             }
-            return try RunRecord(row: row)
-        } catch let error as PGError where error.sqlState == "23505" {
-            throw PGError(code: .conflict, message: "DAG '\(dagId)' already has a run '\(name)'")
         }
+        throw PGError(code: .conflict, message: "could not choose a unique run id for DAG '\(dagId)'")
     }
 
     /// Runs the scheduler has not started yet, oldest first.
