@@ -50,16 +50,25 @@ public struct TaskInstanceStore: Sendable {
         ).rows.map(TaskInstanceRecord.init(row:))
     }
 
-    /// Id and state of the named tasks of one run.
-    public func states(runId: Int64, taskIds: [String]) async throws -> [String: (id: Int64, state: TaskState)] {
+    /// Id and state of the named tasks of several runs, in one query.
+    /// - Parameter tasks: per run, the task ids wanted.
+    /// - Returns: per run, task id → (id, state).
+    public func states(of tasks: [Int64: [String]]) async throws -> [Int64: [String: (id: Int64, state: TaskState)]] {
+        let pairs = tasks.flatMap { run, ids in ids.map { (run, $0) } }
+        guard !pairs.isEmpty else { return [:] }
         let rows = try await pool.query(
-            "SELECT id, task_id, state FROM task_instances WHERE run_id = $1 AND task_id = ANY($2::text[])",
-            [String(runId), PGArray.literal(taskIds)], context: "read task states"
+            """
+            SELECT ti.run_id, ti.task_id, ti.id, ti.state FROM task_instances ti
+            JOIN unnest($1::bigint[], $2::text[]) AS wanted(run_id, task_id)
+              ON ti.run_id = wanted.run_id AND ti.task_id = wanted.task_id
+            """, [PGArray.literal(pairs.map(\.0)), PGArray.literal(pairs.map(\.1))], context: "read task states"
         ).rows
-        var result: [String: (id: Int64, state: TaskState)] = [:]
+        var result: [Int64: [String: (id: Int64, state: TaskState)]] = [:]
         for row in rows {
-            if let id = row.int64("id"), let task = row["task_id"], let state = row["state"].flatMap(TaskState.init(rawValue:)) {
-                result[task] = (id, state)
+            if let run = row.int64("run_id"), let id = row.int64("id"), let task = row["task_id"],
+                let state = row["state"].flatMap(TaskState.init(rawValue:))
+            {
+                result[run, default: [:]][task] = (id, state)
             }
         }
         return result

@@ -158,20 +158,33 @@ public final class SchedulerService: Service, Sendable {
             untilRetry = try await tasks.secondsUntilNextRetry().map { .seconds(max(0, $0)) }
         }
 
+        // One query for the states of every run this pass looks at, then one batched write per outcome.
+        var wanted: [Int64: [String]] = [:]
+        var runDags: [Int64: DAG] = [:]
         for (runId, frontier) in frontiers {
             let dag = try await dagOfRun(runId)
-            let relevant = frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) } ?? Set(dag.tasks.map(\.taskId))
-            let current = try await tasks.states(runId: runId, taskIds: Array(relevant))
+            runDags[runId] = dag
+            wanted[runId] = Array(
+                frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) } ?? Set(dag.tasks.map(\.taskId)))
+        }
+        let states = try await tasks.states(of: wanted)
+        var emptySucceeded: [Int64] = [], skipped: [Int64] = [], upstreamFailed: [Int64] = []
+        for (runId, frontier) in frontiers {
+            guard let dag = runDags[runId] else { continue }
+            let current = states[runId] ?? [:]
             let resolution = DependencyResolver.resolve(
                 dag: dag, states: current.mapValues(\.state), frontier: frontier.map { Array($0) })
             guard !resolution.isEmpty else { continue }
             let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
-            try await tasks.markEmptySucceeded(ids(resolution.emptySucceeded))
-            try await tasks.markUnrunnable(ids(resolution.skipped), as: .skipped)
-            try await tasks.markUnrunnable(ids(resolution.upstreamFailed), as: .upstreamFailed)
+            emptySucceeded += ids(resolution.emptySucceeded)
+            skipped += ids(resolution.skipped)
+            upstreamFailed += ids(resolution.upstreamFailed)
             toQueue += ids(resolution.toQueue)
             touchedRuns.insert(runId)
         }
+        try await tasks.markEmptySucceeded(emptySucceeded)
+        try await tasks.markUnrunnable(skipped, as: .skipped)
+        try await tasks.markUnrunnable(upstreamFailed, as: .upstreamFailed)
 
         let queued = try await tasks.queue(toQueue)
         do {
