@@ -88,7 +88,7 @@ let package = Package(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TidePostgresTests", dependencies: ["TidePostgres", "TideTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TideKubeTests", dependencies: ["TideKube"], swiftSettings: strict),
+        .testTarget(name: "TideKubeTests", dependencies: ["TideKube", "TideBlocking"], swiftSettings: strict),
         .testTarget(
             name: "TideIntegrationTests",
             dependencies: [
