@@ -78,6 +78,18 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
+    /// Starts a scheduler and `workers` worker processes, and waits until `dagId` is loaded.
+    func start(loading dagId: String, workers: Int = 1, concurrency: Int = 4) async throws {
+        try startScheduler()
+        for _ in 0..<workers { try startWorker(concurrency: concurrency) }
+        try await waitForDAG(dagId)
+    }
+
+    /// Triggers a run and waits for it to finish.
+    func runToEnd(_ dagId: String, conf: String = "{}") async throws -> RunRecord {
+        try await waitForRun(try await trigger(dagId, conf: conf).id)
+    }
+
     /// Triggers a run the way the CLI does (row + wake-up event).
     func trigger(_ dagId: String, conf: String = "{}") async throws -> RunRecord {
         let run = try await runs.trigger(dagId: dagId, conf: conf)

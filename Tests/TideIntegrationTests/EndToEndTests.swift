@@ -29,11 +29,8 @@ struct EndToEndTests {
                     upstream: [b, c]
                     command: [echo, joined]
                 """)
-            try cluster.startScheduler()
-            try cluster.startWorker(concurrency: 1)
-            try cluster.startWorker(concurrency: 1)
-            try await cluster.waitForDAG("diamond")
-            let run = try await cluster.waitForRun(try await cluster.trigger("diamond").id)
+            try await cluster.start(loading: "diamond", workers: 2, concurrency: 1)
+            let run = try await cluster.runToEnd("diamond")
             #expect(run.state == .success)
             let tasks = try await cluster.instances(run.id)
             #expect(tasks.values.allSatisfy { $0.state == .success && $0.tryNumber == 1 })
@@ -64,10 +61,8 @@ struct EndToEndTests {
                   - task_id: independent
                     bash: echo still runs
                 """)
-            try cluster.startScheduler()
-            try cluster.startWorker()
-            try await cluster.waitForDAG("failing")
-            let run = try await cluster.waitForRun(try await cluster.trigger("failing").id)
+            try await cluster.start(loading: "failing")
+            let run = try await cluster.runToEnd("failing")
             #expect(run.state == .failed)
             let tasks = try await cluster.instances(run.id)
             #expect(tasks["bad"]?.state == .failed)
@@ -97,10 +92,8 @@ struct EndToEndTests {
                     upstream: [process, other]
                     bash: echo never
                 """)
-            try cluster.startScheduler()
-            try cluster.startWorker()
-            try await cluster.waitForDAG("skipping")
-            let run = try await cluster.waitForRun(try await cluster.trigger("skipping").id)
+            try await cluster.start(loading: "skipping")
+            let run = try await cluster.runToEnd("skipping")
             #expect(run.state == .success, "skips do not fail a run")
             let tasks = try await cluster.instances(run.id)
             #expect(tasks["check"]?.state == .skipped)
@@ -129,10 +122,8 @@ struct EndToEndTests {
                     upstream: [flaky]
                     bash: echo "conf day=$(echo $TIDE_CONF)"
                 """)
-            try cluster.startScheduler()
-            try cluster.startWorker()
-            try await cluster.waitForDAG("flaky")
-            let run = try await cluster.waitForRun(try await cluster.trigger("flaky", conf: #"{"day":"2026-11-21"}"#).id)
+            try await cluster.start(loading: "flaky")
+            let run = try await cluster.runToEnd("flaky", conf: #"{"day":"2026-11-21"}"#)
             #expect(run.state == .success)
             let tasks = try await cluster.instances(run.id)
             #expect(tasks["flaky"]?.tryNumber == 2)
@@ -149,9 +140,7 @@ struct EndToEndTests {
             try cluster.writeDAG("good.yaml", "dag_id: good\ntasks:\n  - task_id: only\n    bash: echo ok\n")
             try cluster.writeDAG("nested/broken.yaml", "dag_id: broken\ntasks:\n  - task_id: a\n    upstream: [missing]\n    bash: echo\n")
             try cluster.writeDAG("syntax.yml", "dag_id: syntax\ntasks: [\n")
-            try cluster.startScheduler()
-            try cluster.startWorker()
-            try await cluster.waitForDAG("good")
+            try await cluster.start(loading: "good")
             let errors = try await Eventually.value("import errors") {
                 let found = try await cluster.dags.importErrors()
                 return found.count == 2 ? found : nil
@@ -161,7 +150,7 @@ struct EndToEndTests {
             let cli = try await cluster.cli(["dags", "errors"])
             #expect(cli.status == 0)
             #expect(cli.output.contains("nested/broken.yaml:4:16: task 'a' has unknown upstream 'missing'"))
-            let run = try await cluster.waitForRun(try await cluster.trigger("good").id)
+            let run = try await cluster.runToEnd("good")
             #expect(run.state == .success)
             // Fixing the file clears its error and loads the DAG.
             try cluster.writeDAG("nested/broken.yaml", "dag_id: broken\ntasks:\n  - task_id: a\n    bash: echo fixed\n")
@@ -175,8 +164,7 @@ struct EndToEndTests {
     @Test func removedDAGFilesDeactivateTheirDAGs() async throws {
         try await withCluster { cluster in
             try cluster.writeDAG("temp.yaml", "dag_id: temp\ntasks:\n  - task_id: a\n    bash: echo\n")
-            try cluster.startScheduler()
-            try await cluster.waitForDAG("temp")
+            try await cluster.start(loading: "temp", workers: 0)
             try FileManager.default.removeItem(atPath: cluster.dagsFolder + "/temp.yaml")
             try await Eventually.that("temp to be deactivated") { try await cluster.dags.list().isEmpty }
             let cli = try await cluster.cli(["dags", "trigger", "temp"])

@@ -55,10 +55,8 @@ struct WorkerBehaviourTests {
                       echo "started child $!"
                       wait
                 """)
-            try cluster.startScheduler()
-            try cluster.startWorker()
-            try await cluster.waitForDAG("slow")
-            let run = try await cluster.waitForRun(try await cluster.trigger("slow").id)
+            try await cluster.start(loading: "slow")
+            let run = try await cluster.runToEnd("slow")
             #expect(run.state == .failed)
             let hang = try #require(try await cluster.instances(run.id)["hang"])
             #expect(hang.state == .failed)
@@ -134,7 +132,7 @@ struct WorkerBehaviourTests {
                 "malformed task message: unsupported message version 9 (expected 1)",
             ])
             try await cluster.waitForDAG("ok")
-            let run = try await cluster.waitForRun(try await cluster.trigger("ok").id)
+            let run = try await cluster.runToEnd("ok")
             #expect(run.state == .success)
         }
     }
