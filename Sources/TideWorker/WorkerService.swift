@@ -136,10 +136,14 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    /// A message popped after the drain began goes back to its queue (a duplicate is harmless).
+    /// A message popped after the drain began goes back to its queue, at its place.
     private func putBack(_ popped: TaskQueue.Popped, on connection: RedisConnection) async {
-        guard let message = try? TaskMessage.decode(popped.raw) else { return }
-        try? await queue.enqueue([TaskQueue.Entry(message: message, priority: 0)], on: connection)
+        do {
+            try await queue.putBack(popped, on: connection)
+        } catch {
+            // The try stays queued in PostgreSQL; the scheduler re-pushes it after queued_timeout.
+            logger.warning("cannot put a message back; the scheduler will re-push it", metadata: ["error": "\(error)"])
+        }
     }
 
     private func handle(_ popped: TaskQueue.Popped, command: RedisConnection) async {
@@ -160,23 +164,26 @@ public final class WorkerService: Service, Sendable {
         log[metadataKey: "task.id"] = "\(message.dagId).\(message.taskId)"
         log[metadataKey: "task.instance"] = "\(message.taskInstanceId)"
         log[metadataKey: "task.try"] = "\(message.tryNumber)"
+        // Registered before the claim, so a drain that starts meanwhile still sees this try.
+        let token = running.register()
         let claimed: TaskInstanceStore.ClaimedTry?
         do {
             claimed = try await tasks.claim(
                 taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
                 hostname: identity.hostname, pid: identity.pid)
         } catch {
+            running.finished(token)
             // The try stays queued; the scheduler re-pushes it after queued_timeout.
             log.error("claim failed", metadata: ["error": "\(error)"])
             return
         }
         guard let claimed else {
+            running.finished(token)
             log.info("duplicate or stale message dropped (try already claimed or moved on)")
             return
         }
-        running.claimed(message.taskInstanceId)
-        let (outcome, exitCode, buffer) = await execute(message: message, claimed: claimed, log: log)
-        let handedBack = running.finished(message.taskInstanceId)
+        let (outcome, exitCode, buffer) = await execute(message: message, claimed: claimed, token: token, log: log)
+        let handedBack = running.finished(token)
         var finalBuffer = buffer
         let finalOutcome: TaskInstanceStore.TryOutcome
         if handedBack {
@@ -189,7 +196,7 @@ public final class WorkerService: Service, Sendable {
     }
 
     private func execute(
-        message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, log: Logger
+        message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, token: RunningTries.Token, log: Logger
     ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer) {
         let task: TaskSpec
         let dag: DAG
@@ -211,10 +218,9 @@ public final class WorkerService: Service, Sendable {
             tryNumber: message.tryNumber)
         log.debug("try started")
         let runner = LocalRunner(logMaxBytes: settings.logMaxBytes)
-        let id = message.taskInstanceId
         let result = await runner.run(
             kind: task.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
-            onStart: { [running] group in running.started(id, processGroup: group) })
+            onStart: { [running] group in running.started(token, processGroup: group) })
         let outcome: TaskInstanceStore.TryOutcome
         if result.timedOut {
             outcome = .failed

@@ -172,4 +172,21 @@ struct EndToEndTests {
             #expect(cli.output.contains("error: no active DAG 'temp'"))
         }
     }
+
+    @Test func aRunWhoseDAGVersionIsUnreadableFailsAloneAndOthersRun() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG("good.yaml", "dag_id: good\ntasks:\n  - task_id: a\n    bash: echo ok\n")
+            try cluster.writeDAG("doomed.yaml", "dag_id: doomed\ntasks:\n  - task_id: a\n    bash: echo never\n")
+            try await cluster.start(loading: "good")
+            try await cluster.waitForDAG("doomed")
+            // A stored definition that is not a DAG (a bad migration, a hand edit).
+            try await cluster.schema.pool.query(
+                "UPDATE dag_versions SET definition = '{\"not\": \"a dag\"}' WHERE dag_id = 'doomed'")
+            let doomed = try await cluster.runToEnd("doomed")
+            #expect(doomed.state == .failed)
+            #expect(try await cluster.instances(doomed.id).isEmpty, "it never started")
+            let good = try await cluster.runToEnd("good")
+            #expect(good.state == .success)
+        }
+    }
 }

@@ -110,6 +110,50 @@ struct WorkerBehaviourTests {
         }
     }
 
+    @Test func logsAreCappedTasksSeeNoTideSecretsAndUnstartableCommandsFail() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "io.yaml",
+                """
+                dag_id: io
+                tasks:
+                  - task_id: chatty
+                    bash: |
+                      echo FIRST-LINE
+                      i=0; while [ $i -lt 5000 ]; do echo "line $i of filler output"; i=$((i+1)); done
+                      echo LAST-LINE
+                  - task_id: environment
+                    env: {EXTRA: from-dag}
+                    bash: env | grep -E '^(TIDE_|EXTRA=)' | cut -d= -f1,2 | sort
+                  - task_id: missing
+                    command: [no-such-program-tide-test]
+                """)
+            try cluster.startScheduler()
+            try cluster.startWorker(concurrency: 2, ["TIDE_WORKER_LOG_MAX_BYTES": "2000"])
+            try await cluster.waitForDAG("io")
+            let run = try await cluster.runToEnd("io")
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["chatty"]?.state == .success)
+            let chatty = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "chatty").first)
+            #expect(chatty.truncated)
+            #expect(chatty.content.hasPrefix("FIRST-LINE\n"))
+            #expect(chatty.content.hasSuffix("LAST-LINE\n"))
+            #expect(chatty.content.contains("bytes of output truncated ...]"))
+            #expect(chatty.content.utf8.count < 2200)
+            #expect(chatty.totalBytes > 100_000)
+
+            let environment = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "environment").first?.content)
+            let names = environment.split(separator: "\n").map { $0.split(separator: "=").first.map(String.init) ?? "" }
+            #expect(names == ["EXTRA", "TIDE_CONF", "TIDE_DAG_ID", "TIDE_PARAMS", "TIDE_RUN_ID", "TIDE_TASK_ID", "TIDE_TRY_NUMBER"])
+            #expect(!environment.contains(cluster.schema.url), "the database URL (with its password) never reaches a task")
+
+            #expect(tasks["missing"]?.state == .failed)
+            let missing = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "missing").first?.content)
+            #expect(missing.contains("[tide] failed to start:"))
+            #expect(run.state == .failed)
+        }
+    }
+
     @Test func malformedMessagesGoToTheDeadLetterListAndTheWorkerKeepsGoing() async throws {
         try await withCluster { cluster in
             try cluster.writeDAG("ok.yaml", "dag_id: ok\ntasks:\n  - task_id: a\n    bash: echo fine\n")

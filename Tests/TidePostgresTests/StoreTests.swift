@@ -129,6 +129,16 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func abandoningARunFailsItAndItsUnfinishedTasksOnce() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let runs = RunStore(pool: fixture.schema.pool)
+        #expect(try await runs.abandon(fixture.run.id))
+        #expect(try await runs.abandon(fixture.run.id) == false)
+        #expect(try await runs.get(fixture.run.id).state == .failed)
+        #expect(try await fixture.tasks.forRun(fixture.run.id).allSatisfy { $0.state == .failed })
+        await fixture.schema.drop()
+    }
+
     @Test func triggeringAnUnknownDAGSuggestsTheRightOne() async throws {
         let fixture = try await Fixture.make(twoTasks)
         await #expect {

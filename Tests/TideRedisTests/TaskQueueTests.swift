@@ -43,6 +43,24 @@ struct TaskQueueTests {
         await prefix.cleanup()
     }
 
+    @Test func aMessagePutBackKeepsItsPlace() async throws {
+        let prefix = try KeyPrefix()
+        let connection = try await prefix.connect()
+        defer { connection.close() }
+        let queue = TaskQueue(keys: prefix.keys)
+        try await queue.enqueue(
+            [.init(message: message(1), priority: 9), .init(message: message(2), priority: 9), .init(message: message(3), priority: 1)],
+            on: connection)
+        let first = try #require(try await queue.pop(from: ["default"], timeoutSeconds: 0.05, on: connection))
+        try await queue.putBack(first, on: connection)
+        var order: [Int64] = []
+        while let popped = try await queue.pop(from: ["default"], timeoutSeconds: 0.05, on: connection) {
+            order.append(try TaskMessage.decode(popped.raw).taskInstanceId)
+        }
+        #expect(order == [1, 2, 3])
+        await prefix.cleanup()
+    }
+
     @Test func popsPreferQueuesInTheOrderGiven() async throws {
         let prefix = try KeyPrefix()
         let connection = try await prefix.connect()

@@ -97,6 +97,27 @@ public struct RunStore: Sendable {
         ).rows.map(RunRecord.init(row:))
     }
 
+    /// Fails a run that can never progress (its DAG version is missing or unreadable), with every
+    /// unfinished task instance.
+    /// - Returns: false if the run had already finished.
+    @discardableResult
+    public func abandon(_ id: Int64) async throws -> Bool {
+        try await pool.transaction { connection in
+            let failed = try await connection.query(
+                """
+                UPDATE dag_runs SET state = 'failed', ended_at = clock_timestamp()
+                WHERE id = $1 AND state IN ('queued', 'running')
+                """, [String(id)], context: "abandon run \(id)")
+            guard failed.affectedRows == 1 else { return false }
+            try await connection.query(
+                """
+                UPDATE task_instances SET state = 'failed', ended_at = clock_timestamp()
+                WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                """, [String(id)], context: "abandon tasks of run \(id)")
+            return true
+        }
+    }
+
     /// One run.
     /// - Throws: ``PGError`` `notFound`.
     public func get(_ id: Int64) async throws -> RunRecord {

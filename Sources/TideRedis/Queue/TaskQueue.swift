@@ -48,6 +48,8 @@ public struct TaskQueue: Sendable {
     public struct Popped: Sendable {
         public var queue: String
         public var raw: String
+        /// Its place in the queue, so it can be put back where it was.
+        public var score: String
     }
 
     /// Blocks up to `timeoutSeconds` for a message from the first non-empty queue in `queues`.
@@ -57,10 +59,15 @@ public struct TaskQueue: Sendable {
         let arguments = ["BZPOPMIN"] + queues.map(keys.queue) + [String(format: "%.3f", timeoutSeconds)]
         let reply = try await connection.command(arguments)
         guard let items = reply.array else { return nil }
-        guard items.count == 3, let key = items[0].string, let member = items[1].string else {
+        guard items.count == 3, let key = items[0].string, let member = items[1].string, let score = items[2].string else {
             throw RedisError(code: .unexpectedReply, message: "BZPOPMIN returned \(items.count) items", endpoint: connection.endpoint)
         }
-        return Popped(queue: String(key.dropFirst(keys.queue("").count)), raw: member)
+        return Popped(queue: String(key.dropFirst(keys.queue("").count)), raw: member, score: score)
+    }
+
+    /// Returns a popped message to its queue at its old place (unless it is there again already).
+    public func putBack(_ popped: Popped, on connection: RedisConnection) async throws {
+        try await connection.command(["ZADD", keys.queue(popped.queue), "NX", popped.score, popped.raw])
     }
 
     /// True when this exact message is waiting in its queue.

@@ -121,7 +121,7 @@ public final class SchedulerService: Service, Sendable {
 
         if full || events.contains(where: { $0.kind == .runCreated }) {
             for run in try await runs.queued() {
-                let dag = try await definitions.dag(dagId: run.dagId, hash: run.dagHash)
+                guard let dag = try await dag(of: run.id, dagId: run.dagId, hash: run.dagHash) else { continue }
                 if try await runs.start(run, dag: dag) {
                     runVersions.remember(run: run.id, dagId: run.dagId, hash: run.dagHash)
                     frontiers[run.id] = .some(nil)
@@ -132,8 +132,9 @@ public final class SchedulerService: Service, Sendable {
         }
         for event in events where event.kind == .taskFinished {
             touchedRuns.insert(event.runId)
-            guard let taskId = event.taskId, event.state?.isFinished == true else { continue }
-            let dag = try await dagOfRun(event.runId)
+            guard let taskId = event.taskId, event.state?.isFinished == true,
+                let dag = try await dagOfRun(event.runId)
+            else { continue }
             let children = dag.downstream[taskId] ?? []
             if case .some(.some(var frontier)) = frontiers[event.runId] {
                 frontier.formUnion(children)
@@ -162,7 +163,7 @@ public final class SchedulerService: Service, Sendable {
         var wanted: [Int64: [String]] = [:]
         var runDags: [Int64: DAG] = [:]
         for (runId, frontier) in frontiers {
-            let dag = try await dagOfRun(runId)
+            guard let dag = try await dagOfRun(runId) else { continue }
             runDags[runId] = dag
             wanted[runId] = Array(
                 frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) } ?? Set(dag.tasks.map(\.taskId)))
@@ -220,13 +221,28 @@ public final class SchedulerService: Service, Sendable {
         logger.warning("re-pushed queued tries missing from Redis", metadata: ["count": "\(lost.count)"])
     }
 
-    private func dagOfRun(_ runId: Int64) async throws -> DAG {
+    /// The DAG version a run runs, or nil when the run was abandoned because that version is
+    /// missing or unreadable (one broken run must not stall every other).
+    private func dagOfRun(_ runId: Int64) async throws -> DAG? {
         if let (dagId, hash) = runVersions.version(of: runId) {
-            return try await definitions.dag(dagId: dagId, hash: hash)
+            return try await dag(of: runId, dagId: dagId, hash: hash)
         }
         let run = try await runs.get(runId)
         runVersions.remember(run: runId, dagId: run.dagId, hash: run.dagHash)
-        return try await definitions.dag(dagId: run.dagId, hash: run.dagHash)
+        return try await dag(of: runId, dagId: run.dagId, hash: run.dagHash)
+    }
+
+    private func dag(of runId: Int64, dagId: String, hash: String) async throws -> DAG? {
+        do {
+            return try await definitions.dag(dagId: dagId, hash: hash)
+        } catch let error as PGError where error.code == .notFound || error.code == .corruptRow {
+            try await runs.abandon(runId)
+            runVersions.forget(run: runId)
+            logger.error(
+                "run failed: its DAG version cannot be loaded",
+                metadata: ["dag.id": "\(dagId)", "run.id": "\(runId)", "error": "\(error)"])
+            return nil
+        }
     }
 }
 

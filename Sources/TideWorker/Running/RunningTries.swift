@@ -8,27 +8,39 @@ final class RunningTries: Sendable {
         var handedBack = false
     }
 
-    private let entries = LockedBox<[Int64: Entry]>([:])
+    /// Identifies one message being handled (two copies of one message get two tokens).
+    struct Token: Hashable, Sendable {
+        fileprivate let value: Int
+    }
+
+    private let entries = LockedBox<[Token: Entry]>([:])
+    private let counter = LockedBox(0)
 
     var count: Int { entries.value.count }
 
-    /// Registers a claimed try before its process starts.
-    func claimed(_ taskInstanceId: Int64) {
-        entries.mutate { $0[taskInstanceId] = Entry() }
+    /// Registers a try about to be claimed and run.
+    func register() -> Token {
+        let token = Token(value: counter.mutate { value -> Int in
+            value += 1
+            return value
+        })
+        entries.mutate { $0[token] = Entry() }
+        return token
     }
 
     /// Records the try's process group. If the try was handed back meanwhile, kills it at once.
-    func started(_ taskInstanceId: Int64, processGroup: pid_t) {
+    func started(_ token: Token, processGroup: pid_t) {
         let kill = entries.mutate { entries -> Bool in
-            entries[taskInstanceId]?.processGroup = processGroup
-            return entries[taskInstanceId]?.handedBack ?? false
+            entries[token]?.processGroup = processGroup
+            return entries[token]?.handedBack ?? false
         }
         if kill { ProcessGroup.kill(processGroup, signal: SIGKILL) }
     }
 
-    /// Removes a finished try. Returns true if it was handed back (killed by the drain).
-    func finished(_ taskInstanceId: Int64) -> Bool {
-        entries.mutate { $0.removeValue(forKey: taskInstanceId)?.handedBack ?? false }
+    /// Removes a try. Returns true if it was handed back (killed by the drain).
+    @discardableResult
+    func finished(_ token: Token) -> Bool {
+        entries.mutate { $0.removeValue(forKey: token)?.handedBack ?? false }
     }
 
     /// Marks every running try handed back and kills its process group.
