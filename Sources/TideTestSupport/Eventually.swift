@@ -35,7 +35,8 @@ public enum Eventually {
 
     /// Waits until `condition` holds.
     public static func that(
-        _ what: String, timeout: Double = 30, describe: (() async -> String)? = nil, _ condition: () async throws -> Bool
+        _ what: String, timeout: Double = 30, describe: (() async -> String)? = nil,
+        _ condition: () async throws -> Bool
     ) async throws {
         _ = try await value(what, timeout: timeout, describe: describe) { try await condition() ? true : nil }
     }

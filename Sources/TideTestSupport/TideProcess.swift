@@ -62,7 +62,9 @@ public final class TideProcess: @unchecked Sendable {
 }
 
 /// Runs `tide ARGUMENTS` to completion and returns its exit status and output.
-public func runTide(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+public func runTide(_ arguments: [String], environment: [String: String]) async throws -> (
+    status: Int32, output: String
+) {
     let process = try TideProcess(arguments, environment: environment, name: arguments.first ?? "cli")
     try await Eventually.that("tide \(arguments.joined(separator: " ")) to exit", timeout: 60) { !process.isRunning }
     return (process.exitStatus ?? -1, process.output)

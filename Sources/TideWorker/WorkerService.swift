@@ -35,7 +35,9 @@ public final class WorkerService: Service, Sendable {
     let draining = LockedBox(false)
     let inheritedEnvironment: [String: String]
 
-    public init(settings: WorkerSettings, dependencies: Dependencies, identity: WorkerIdentity = .current(), logger: Logger) {
+    public init(
+        settings: WorkerSettings, dependencies: Dependencies, identity: WorkerIdentity = .current(), logger: Logger
+    ) {
         self.settings = settings
         self.dependencies = dependencies
         self.identity = identity
@@ -60,7 +62,8 @@ public final class WorkerService: Service, Sendable {
             id: identity.id, hostname: identity.hostname, pid: identity.pid, queues: settings.queues,
             slots: settings.concurrency)
         logger.info(
-            "worker started", metadata: ["worker.queues": "\(settings.queues)", "worker.concurrency": "\(settings.concurrency)"])
+            "worker started",
+            metadata: ["worker.queues": "\(settings.queues)", "worker.concurrency": "\(settings.concurrency)"])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
                 background.addTask { await self.heartbeatLoop() }
@@ -120,12 +123,14 @@ public final class WorkerService: Service, Sendable {
             }
             guard inFlight > 0 else { return }
             logger.info(
-                "draining", metadata: ["running": "\(running.count)", "grace.seconds": "\(settings.shutdownGraceSeconds)"])
+                "draining",
+                metadata: ["running": "\(running.count)", "grace.seconds": "\(settings.shutdownGraceSeconds)"])
             slots.addTask {
                 try? await Task.sleep(for: .seconds(self.settings.shutdownGraceSeconds))
                 if !Task.isCancelled {
                     let count = self.running.handBackAll()
-                    self.logger.warning("grace period over: killed running tries, handing them back", metadata: ["count": "\(count)"])
+                    self.logger.warning(
+                        "grace period over: killed running tries, handing them back", metadata: ["count": "\(count)"])
                 }
                 return true
             }
@@ -151,7 +156,9 @@ public final class WorkerService: Service, Sendable {
         do {
             message = try TaskMessage.decode(popped.raw)
         } catch {
-            logger.warning("malformed message moved to dead-letter list", metadata: ["queue.name": "\(popped.queue)", "error": "\(error)"])
+            logger.warning(
+                "malformed message moved to dead-letter list",
+                metadata: ["queue.name": "\(popped.queue)", "error": "\(error)"])
             do {
                 try await queue.deadLetter(
                     raw: popped.raw, queue: popped.queue, reason: error.description, workerId: identity.id, on: command)
@@ -192,7 +199,9 @@ public final class WorkerService: Service, Sendable {
         } else {
             finalOutcome = outcome
         }
-        await report(message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer, logger: log, command: command)
+        await report(
+            message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer,
+            logger: log, command: command)
     }
 
     private func execute(
@@ -204,7 +213,8 @@ public final class WorkerService: Service, Sendable {
             dag = try await definitions.dag(dagId: claimed.dagId, hash: claimed.dagHash)
             guard let found = dag.task(claimed.taskId) else {
                 var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-                buffer.appendNotice("task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")
+                buffer.appendNotice(
+                    "task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")
                 return (.failed, nil, buffer)
             }
             task = found
@@ -237,7 +247,8 @@ public final class WorkerService: Service, Sendable {
     }
 
     private func report(
-        message: TaskMessage, runId: Int64, outcome: TaskInstanceStore.TryOutcome, exitCode: Int?, log buffer: LogBuffer,
+        message: TaskMessage, runId: Int64, outcome: TaskInstanceStore.TryOutcome, exitCode: Int?,
+        log buffer: LogBuffer,
         logger log: Logger, command: RedisConnection
     ) async {
         var recorded: TaskInstanceStore.FinishedTry??
@@ -262,11 +273,14 @@ public final class WorkerService: Service, Sendable {
             log.warning("try result not recorded: the try was no longer this worker's")
             return
         }
-        log.info("try finished", metadata: ["task.state": "\(finished.state.rawValue)", "exit.code": "\(exitCode.map(String.init) ?? "-")"])
+        log.info(
+            "try finished",
+            metadata: ["task.state": "\(finished.state.rawValue)", "exit.code": "\(exitCode.map(String.init) ?? "-")"])
         do {
             try await EventChannel(keys: dependencies.keys).publish(
-                TaskEvent(kind: .taskFinished, runId: finished.runId, taskInstanceId: message.taskInstanceId,
-                          taskId: message.taskId, state: finished.state), on: command)
+                TaskEvent(
+                    kind: .taskFinished, runId: finished.runId, taskInstanceId: message.taskInstanceId,
+                    taskId: message.taskId, state: finished.state), on: command)
         } catch {
             // The scheduler's full pass finds the change without the event.
             log.warning("cannot publish the finished event", metadata: ["error": "\(error)"])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TideCore
 
 @Suite("Configuration")
@@ -37,17 +38,21 @@ struct ConfigurationTests {
             "\(error)" == "TIDE_WORKER_CONCURRENCY: expected a whole number of at least 1, got 'lots'"
         }
         #expect {
-            try ConfigurationLoader.load(fileText: "scheduler:\n  poll_interval: never\n", fileName: "tide.yaml", environment: [:])
+            try ConfigurationLoader.load(
+                fileText: "scheduler:\n  poll_interval: never\n", fileName: "tide.yaml", environment: [:])
         } throws: { error in
-            "\(error)" == "tide.yaml: scheduler.poll_interval: expected a duration above zero such as 5, 500ms, 30s or 2m, got 'never'"
+            "\(error)"
+                == "tide.yaml: scheduler.poll_interval: expected a duration above zero such as 5, 500ms, 30s or 2m, got 'never'"
         }
     }
 
     @Test func unknownKeysAreRejectedWithASuggestion() {
         #expect {
-            try ConfigurationLoader.load(fileText: "worker:\n  concurency: 3\n", fileName: "tide.yaml", environment: [:])
+            try ConfigurationLoader.load(
+                fileText: "worker:\n  concurency: 3\n", fileName: "tide.yaml", environment: [:])
         } throws: { error in
-            "\(error)" == "tide.yaml:2: unknown configuration key 'worker.concurency' (did you mean 'worker.concurrency'?)"
+            "\(error)"
+                == "tide.yaml:2: unknown configuration key 'worker.concurency' (did you mean 'worker.concurrency'?)"
         }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(fileText: "[1, 2]", environment: [:])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TideCore
 
 /// Parses `yaml`, expecting failure; returns the issues.
@@ -75,7 +76,8 @@ struct DAGParserTests {
 
     @Test func serializationRoundTrips() throws {
         let dag = try DAGParser.parse(
-            yaml: "dag_id: d\nparams: {a: [1, x]}\ntasks:\n  - task_id: a\n    command: [echo, hi]\n  - task_id: b\n    upstream: [a]\n    empty: true\n",
+            yaml:
+                "dag_id: d\nparams: {a: [1, x]}\ntasks:\n  - task_id: a\n    command: [echo, hi]\n  - task_id: b\n    upstream: [a]\n    empty: true\n",
             file: "d.yaml")
         let json = dag.serializedJSON()
         #expect(try DAG.deserialize(json) == dag)
@@ -118,7 +120,9 @@ struct DAGParserTests {
     }
 
     @Test func unknownUpstreamIsReportedWithASuggestion() {
-        let found = issues("dag_id: x\ntasks:\n  - task_id: extract\n    bash: echo\n  - task_id: load\n    upstream: [extrct]\n    bash: echo\n")
+        let found = issues(
+            "dag_id: x\ntasks:\n  - task_id: extract\n    bash: echo\n  - task_id: load\n    upstream: [extrct]\n    bash: echo\n"
+        )
         #expect(found.count == 1)
         #expect(found.first?.message == "task 'load' has unknown upstream 'extrct'")
         #expect(found.first?.hint == "did you mean 'extract'?")
@@ -179,12 +183,16 @@ struct DAGParserTests {
         #expect(issues("dag_id: x\ntasks: []\n").first?.message == "'tasks' must be a non-empty list of tasks")
         #expect(issues("- just\n- a list\n").first?.message == "expected the DAG file to be a mapping, got a list")
         #expect(issues("").first?.message == "the file is empty")
-        #expect(issues("dag_id: x\ntasks:\n  - bash: echo\n").first?.message == "task is missing required key 'task_id'")
+        #expect(
+            issues("dag_id: x\ntasks:\n  - bash: echo\n").first?.message == "task is missing required key 'task_id'")
     }
 
     @Test func invalidNamesAreRejected() {
-        #expect(issues("dag_id: 'has space'\ntasks:\n  - task_id: a\n    bash: echo\n").first?.message == "invalid dag_id 'has space'")
-        #expect(issues("dag_id: x\ntasks:\n  - task_id: a/b\n    bash: echo\n").first?.message == "invalid task_id 'a/b'")
+        #expect(
+            issues("dag_id: 'has space'\ntasks:\n  - task_id: a\n    bash: echo\n").first?.message
+                == "invalid dag_id 'has space'")
+        #expect(
+            issues("dag_id: x\ntasks:\n  - task_id: a/b\n    bash: echo\n").first?.message == "invalid task_id 'a/b'")
         #expect(
             issues("dag_id: x\ntasks:\n  - task_id: a\n    queue: 'q q'\n    bash: echo\n").first?.message
                 == "invalid queue 'q q' in task 'a'")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TideCore
 
 private func dag(_ tasks: [(String, [String], TaskKind)]) -> DAG {
@@ -37,32 +38,41 @@ struct DependencyResolverTests {
         let states: [String: TaskState] = ["a": .success, "b": .success, "c": .running, "d": .none]
         let resolution = DependencyResolver.resolve(dag: diamond, states: states, frontier: ["d"])
         #expect(resolution.isEmpty)
-        let done = DependencyResolver.resolve(dag: diamond, states: states.merging(["c": .success]) { $1 }, frontier: ["d"])
+        let done = DependencyResolver.resolve(
+            dag: diamond, states: states.merging(["c": .success]) { $1 }, frontier: ["d"])
         #expect(done.toQueue == ["d"])
     }
 
     @Test func failurePropagatesDownTheWholeChain() {
         let chain = dag([("a", [], shell), ("b", ["a"], shell), ("c", ["b"], shell), ("side", [], shell)])
-        let resolution = DependencyResolver.resolve(dag: chain, states: ["a": .failed, "side": .running], frontier: ["b"])
+        let resolution = DependencyResolver.resolve(
+            dag: chain, states: ["a": .failed, "side": .running], frontier: ["b"])
         #expect(resolution.upstreamFailed == ["b", "c"])
         #expect(resolution.toQueue.isEmpty)
     }
 
     @Test func skipPropagatesAndMixesWithFailure() {
-        let graph = dag([("s", [], shell), ("f", [], shell), ("after_s", ["s"], shell), ("join", ["after_s", "f"], shell)])
-        let resolution = DependencyResolver.resolve(dag: graph, states: ["s": .skipped, "f": .success], frontier: ["after_s"])
+        let graph = dag([
+            ("s", [], shell), ("f", [], shell), ("after_s", ["s"], shell), ("join", ["after_s", "f"], shell),
+        ])
+        let resolution = DependencyResolver.resolve(
+            dag: graph, states: ["s": .skipped, "f": .success], frontier: ["after_s"])
         #expect(resolution.skipped == ["after_s", "join"])
-        let failed = DependencyResolver.resolve(dag: graph, states: ["s": .skipped, "f": .failed], frontier: ["after_s", "join"])
+        let failed = DependencyResolver.resolve(
+            dag: graph, states: ["s": .skipped, "f": .failed], frontier: ["after_s", "join"])
         #expect(failed.skipped == ["after_s"])
         #expect(failed.upstreamFailed == ["join"])
     }
 
     @Test func emptyTasksSucceedWithoutAWorkerAndReleaseTheirDownstream() {
-        let graph = dag([("start", [], .empty), ("a", ["start"], shell), ("b", ["start"], shell), ("end", ["a", "b"], .empty)])
+        let graph = dag([
+            ("start", [], .empty), ("a", ["start"], shell), ("b", ["start"], shell), ("end", ["a", "b"], .empty),
+        ])
         let start = DependencyResolver.resolve(dag: graph, states: [:])
         #expect(start.emptySucceeded == ["start"])
         #expect(Set(start.toQueue) == ["a", "b"])
-        let end = DependencyResolver.resolve(dag: graph, states: ["start": .success, "a": .success, "b": .success], frontier: ["end"])
+        let end = DependencyResolver.resolve(
+            dag: graph, states: ["start": .success, "a": .success, "b": .success], frontier: ["end"])
         #expect(end.emptySucceeded == ["end"])
         #expect(end.toQueue.isEmpty)
     }
@@ -74,7 +84,9 @@ struct DependencyResolverTests {
     }
 
     @Test func relevantTasksCoverDownstreamAndTheirUpstreams() {
-        let graph = dag([("a", [], shell), ("b", ["a"], shell), ("x", [], shell), ("c", ["b", "x"], shell), ("z", [], shell)])
+        let graph = dag([
+            ("a", [], shell), ("b", ["a"], shell), ("x", [], shell), ("c", ["b", "x"], shell), ("z", [], shell),
+        ])
         #expect(DependencyResolver.relevantTasks(dag: graph, frontier: ["b"]) == ["a", "b", "c", "x"])
     }
 

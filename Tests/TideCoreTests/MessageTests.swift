@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TideCore
 
 @Suite("Task messages")
@@ -78,14 +79,16 @@ struct SecretRedactionTests {
     }
 
     @Test func declaredSecretsAreMaskedInText() {
-        #expect(SecretRedaction.masking(["hunter2"], in: "login with hunter2 then hunter2") == "login with *** then ***")
+        #expect(
+            SecretRedaction.masking(["hunter2"], in: "login with hunter2 then hunter2") == "login with *** then ***")
     }
 }
 
 @Suite("Durations and suggestions")
 struct DurationAndSuggestionTests {
     @Test(arguments: [
-        ("30", 30.0), ("45s", 45), ("5m", 300), ("1h30m", 5400), ("500ms", 0.5), ("2d", 172_800), ("1.5s", 1.5), (" 10s ", 10),
+        ("30", 30.0), ("45s", 45), ("5m", 300), ("1h30m", 5400), ("500ms", 0.5), ("2d", 172_800), ("1.5s", 1.5),
+        (" 10s ", 10),
     ])
     func durations(text: String, seconds: Double) {
         #expect(DurationParser.seconds(text) == seconds)

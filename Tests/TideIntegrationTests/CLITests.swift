@@ -6,7 +6,9 @@ import TideTestSupport
 /// never a stack trace.
 @Suite("CLI")
 struct CLITests {
-    private func tide(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    private func tide(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> (
+        status: Int32, output: String
+    ) {
         try await runTide(arguments, environment: ["TIDE_CONFIG": "/dev/null"].merging(environment) { $1 })
     }
 
@@ -14,14 +16,17 @@ struct CLITests {
         let folder = NSTemporaryDirectory() + "tide-validate-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try "dag_id: good\ntasks:\n  - task_id: a\n    bash: echo\n".write(toFile: folder + "/good.yaml", atomically: true, encoding: .utf8)
+        try "dag_id: good\ntasks:\n  - task_id: a\n    bash: echo\n".write(
+            toFile: folder + "/good.yaml", atomically: true, encoding: .utf8)
         try "dag_id: bad\ntasks:\n  - task_id: a\n    retires: 2\n    bash: echo\n".write(
             toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
-        try "dag_id: good\ntasks:\n  - task_id: b\n    bash: echo\n".write(toFile: folder + "/zz_dup.yaml", atomically: true, encoding: .utf8)
+        try "dag_id: good\ntasks:\n  - task_id: b\n    bash: echo\n".write(
+            toFile: folder + "/zz_dup.yaml", atomically: true, encoding: .utf8)
         let result = try await tide(["dags", "validate", folder])
         #expect(result.status == 1)
         #expect(result.output.contains("ok     good (good.yaml, 1 tasks)"))
-        #expect(result.output.contains("error  bad.yaml:4:5: unknown key 'retires' in task 'a' (did you mean 'retries'?)"))
+        #expect(
+            result.output.contains("error  bad.yaml:4:5: unknown key 'retires' in task 'a' (did you mean 'retries'?)"))
         #expect(result.output.contains("error  zz_dup.yaml: duplicate dag_id 'good' (already defined in good.yaml)"))
         #expect(result.output.contains("1 valid, 2 broken"))
         let single = try await tide(["dags", "validate", folder + "/good.yaml", "--output", "json"])
@@ -30,9 +35,18 @@ struct CLITests {
     }
 
     @Test(arguments: [
-        (["TIDE_WORKER_CONCURRENCY": "lots"], "error: TIDE_WORKER_CONCURRENCY: expected a whole number of at least 1, got 'lots'"),
-        (["TIDE_REDIS_URL": "http://cache"], "error: TIDE_REDIS_URL / redis_url: invalid Redis URL: expected it to start with redis://"),
-        (["TIDE_DATABASE_URL": "mysql://u:hunter2@db/x"], "error: TIDE_DATABASE_URL / database_url: expected a postgres:// URL, got 'mysql://u:***@db/x'"),
+        (
+            ["TIDE_WORKER_CONCURRENCY": "lots"],
+            "error: TIDE_WORKER_CONCURRENCY: expected a whole number of at least 1, got 'lots'"
+        ),
+        (
+            ["TIDE_REDIS_URL": "http://cache"],
+            "error: TIDE_REDIS_URL / redis_url: invalid Redis URL: expected it to start with redis://"
+        ),
+        (
+            ["TIDE_DATABASE_URL": "mysql://u:hunter2@db/x"],
+            "error: TIDE_DATABASE_URL / database_url: expected a postgres:// URL, got 'mysql://u:***@db/x'"
+        ),
     ])
     func badConfigurationIsOneClearLine(environment: [String: String], expected: String) async throws {
         let result = try await tide(["dags", "list"], environment)
@@ -43,7 +57,8 @@ struct CLITests {
     }
 
     @Test func unreachableDatabaseGivesAHintAndMasksThePassword() async throws {
-        let result = try await tide(["runs", "list"], ["TIDE_DATABASE_URL": "postgres://tide:hunter2@127.0.0.1:1/tide"])
+        let result = try await tide(
+            ["runs", "list"], ["TIDE_DATABASE_URL": "postgres://tide:hunter2@127.0.0.1:1/tide"])
         #expect(result.status == 1)
         #expect(result.output.hasPrefix("error: postgres: connection to server at \"127.0.0.1\", port 1 failed"))
         #expect(result.output.contains("hint: is PostgreSQL running and TIDE_DATABASE_URL right?"))
@@ -72,8 +87,11 @@ struct CLITests {
         try "worker:\n  concurency: 4\n".write(toFile: path, atomically: true, encoding: .utf8)
         let result = try await tide(["config", "show", "--config", path])
         #expect(result.status == 1)
-        #expect(result.output.hasPrefix("error: \(path):2: unknown configuration key 'worker.concurency' (did you mean 'worker.concurrency'?)"))
-        try "worker:\n  concurrency: 4\nredis_url: redis://:pw123@cache:6379/1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(
+            result.output.hasPrefix(
+                "error: \(path):2: unknown configuration key 'worker.concurency' (did you mean 'worker.concurrency'?)"))
+        try "worker:\n  concurrency: 4\nredis_url: redis://:pw123@cache:6379/1\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         let shown = try await tide(["config", "show", "--config", path], ["TIDE_DAGS_FOLDER": "/srv/dags"])
         #expect(shown.status == 0)
         #expect(shown.output.contains("worker.concurrency           4"))

@@ -40,7 +40,8 @@ final class Cluster: @unchecked Sendable {
             "TIDE_DATABASE_URL": schema.url, "TIDE_DATABASE_SCHEMA": schema.name,
             "TIDE_REDIS_URL": try TestServices.redisURL(), "TIDE_REDIS_KEY_PREFIX": prefix.prefix,
             "TIDE_DAGS_FOLDER": dagsFolder, "TIDE_SCHEDULER_POLL_INTERVAL": "500ms",
-            "TIDE_SCHEDULER_DAG_SYNC_INTERVAL": "300ms", "TIDE_WORKER_HEARTBEAT_INTERVAL": "1s", "TIDE_LOG_LEVEL": "debug",
+            "TIDE_SCHEDULER_DAG_SYNC_INTERVAL": "300ms", "TIDE_WORKER_HEARTBEAT_INTERVAL": "1s",
+            "TIDE_LOG_LEVEL": "debug",
         ].merging(extra) { _, new in new }
     }
 

@@ -131,14 +131,18 @@ struct EndToEndTests {
             #expect(logs.map(\.tryNumber) == [1, 2])
             #expect(logs.map(\.content) == ["attempt 1\n", "attempt 2\n"])
             #expect(logs.map(\.state) == ["failed", "success"])
-            #expect(try await cluster.tasks.logs(runId: run.id, taskId: "after").first?.content == #"conf day={"day":"2026-11-21"}"# + "\n")
+            #expect(
+                try await cluster.tasks.logs(runId: run.id, taskId: "after").first?.content
+                    == #"conf day={"day":"2026-11-21"}"# + "\n")
         }
     }
 
     @Test func aBrokenDAGFileIsReportedAndTheOtherDAGsStillRun() async throws {
         try await withCluster { cluster in
             try cluster.writeDAG("good.yaml", "dag_id: good\ntasks:\n  - task_id: only\n    bash: echo ok\n")
-            try cluster.writeDAG("nested/broken.yaml", "dag_id: broken\ntasks:\n  - task_id: a\n    upstream: [missing]\n    bash: echo\n")
+            try cluster.writeDAG(
+                "nested/broken.yaml",
+                "dag_id: broken\ntasks:\n  - task_id: a\n    upstream: [missing]\n    bash: echo\n")
             try cluster.writeDAG("syntax.yml", "dag_id: syntax\ntasks: [\n")
             try await cluster.start(loading: "good")
             let errors = try await Eventually.value("import errors") {

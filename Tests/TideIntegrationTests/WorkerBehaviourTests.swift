@@ -11,7 +11,8 @@ struct WorkerBehaviourTests {
         try await withCluster { cluster in
             let counter = cluster.dagsFolder + "/ran"
             let dag = DAG(
-                dagId: "once", tasks: [TaskSpec(taskId: "count", kind: .bash("echo x >> \(counter); sleep 0.3"))], fileloc: "once.yaml")
+                dagId: "once", tasks: [TaskSpec(taskId: "count", kind: .bash("echo x >> \(counter); sleep 0.3"))],
+                fileloc: "once.yaml")
             try await cluster.dags.upsert(dag)
             let run = try await cluster.runs.trigger(dagId: "once")
             #expect(try await cluster.runs.start(run, dag: dag))
@@ -63,7 +64,10 @@ struct WorkerBehaviourTests {
             let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "hang").first?.content)
             #expect(log.contains("started child"))
             #expect(log.contains("[tide] execution_timeout of 1s reached: process group killed"))
-            let childPid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let childPid = try #require(
+                Int32(
+                    try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                ))
             try await Eventually.that("the child process \(childPid) to be gone") { !processIsAlive(childPid) }
         }
     }
@@ -89,10 +93,13 @@ struct WorkerBehaviourTests {
             try await cluster.waitForDAG("drain")
             let run = try await cluster.trigger("drain")
             try await Eventually.that("both tasks to start", describe: cluster.logs) {
-                FileManager.default.fileExists(atPath: marks + "-short") && FileManager.default.fileExists(atPath: marks + "-long")
+                FileManager.default.fileExists(atPath: marks + "-short")
+                    && FileManager.default.fileExists(atPath: marks + "-long")
             }
             worker.signal(SIGTERM)
-            try await Eventually.that("the worker to exit after its grace period", describe: cluster.logs) { !worker.isRunning }
+            try await Eventually.that("the worker to exit after its grace period", describe: cluster.logs) {
+                !worker.isRunning
+            }
             #expect(worker.exitStatus == 0)
             let afterDrain = try await cluster.instances(run.id)
             #expect(afterDrain["short"]?.state == .success, "a try that fits in the grace period finishes")
@@ -142,10 +149,16 @@ struct WorkerBehaviourTests {
             #expect(chatty.content.utf8.count < 2200)
             #expect(chatty.totalBytes > 100_000)
 
-            let environment = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "environment").first?.content)
+            let environment = try #require(
+                try await cluster.tasks.logs(runId: run.id, taskId: "environment").first?.content)
             let names = environment.split(separator: "\n").map { $0.split(separator: "=").first.map(String.init) ?? "" }
-            #expect(names == ["EXTRA", "TIDE_CONF", "TIDE_DAG_ID", "TIDE_PARAMS", "TIDE_RUN_ID", "TIDE_TASK_ID", "TIDE_TRY_NUMBER"])
-            #expect(!environment.contains(cluster.schema.url), "the database URL (with its password) never reaches a task")
+            #expect(
+                names == [
+                    "EXTRA", "TIDE_CONF", "TIDE_DAG_ID", "TIDE_PARAMS", "TIDE_RUN_ID", "TIDE_TASK_ID",
+                    "TIDE_TRY_NUMBER",
+                ])
+            #expect(
+                !environment.contains(cluster.schema.url), "the database URL (with its password) never reaches a task")
 
             #expect(tasks["missing"]?.state == .failed)
             let missing = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "missing").first?.content)
@@ -167,14 +180,18 @@ struct WorkerBehaviourTests {
                 let found = try await TaskQueue(keys: cluster.prefix.keys).deadLetters(on: cluster.redis)
                 return found.count == 2 ? found : nil
             }
-            let reasons = Set(letters.compactMap { text -> String? in
-                guard case .object(let fields)? = try? JSONValue.parse(text), case .string(let reason)? = fields["reason"] else { return nil }
-                return reason
-            })
-            #expect(reasons == [
-                "malformed task message: not a JSON task message",
-                "malformed task message: unsupported message version 9 (expected 1)",
-            ])
+            let reasons = Set(
+                letters.compactMap { text -> String? in
+                    guard case .object(let fields)? = try? JSONValue.parse(text),
+                        case .string(let reason)? = fields["reason"]
+                    else { return nil }
+                    return reason
+                })
+            #expect(
+                reasons == [
+                    "malformed task message: not a JSON task message",
+                    "malformed task message: unsupported message version 9 (expected 1)",
+                ])
             try await cluster.waitForDAG("ok")
             let run = try await cluster.runToEnd("ok")
             #expect(run.state == .success)

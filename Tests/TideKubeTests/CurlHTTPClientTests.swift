@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TideKube
 
 @Suite("libcurl HTTP client", .serialized)
@@ -10,14 +11,16 @@ struct CurlHTTPClientTests {
             client.close()
             server.stop()
         }
-        let get = try await client.request("GET", "http://127.0.0.1:\(server.port)/api/v1/pods?limit=5", headers: ["X-Test: one"])
+        let get = try await client.request(
+            "GET", "http://127.0.0.1:\(server.port)/api/v1/pods?limit=5", headers: ["X-Test: one"])
         #expect(get.status == 200)
         #expect(get.text == "GET /api/v1/pods?limit=5\nx-test=one\nbody=")
         let post = try await client.request(
             "POST", "http://127.0.0.1:\(server.port)/api/v1/namespaces/default/pods",
             headers: ["Content-Type: application/json"], body: Array(#"{"kind":"Pod"}"#.utf8))
         #expect(post.text == "POST /api/v1/namespaces/default/pods\nx-test=-\nbody={\"kind\":\"Pod\"}")
-        let delete = try await client.request("DELETE", "http://127.0.0.1:\(server.port)/api/v1/namespaces/default/pods/p1")
+        let delete = try await client.request(
+            "DELETE", "http://127.0.0.1:\(server.port)/api/v1/namespaces/default/pods/p1")
         #expect(delete.text.hasPrefix("DELETE /api/v1/namespaces/default/pods/p1\n"))
     }
 

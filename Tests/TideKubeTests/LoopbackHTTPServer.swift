@@ -18,7 +18,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 16) == 0 else {
             close(fd)
@@ -71,7 +73,10 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         let requestLine = lines.first.map { $0.split(separator: " ") } ?? []
         let method = requestLine.first.map(String.init) ?? "?"
         let path = requestLine.count > 1 ? String(requestLine[1]) : "?"
-        let testHeader = lines.first { $0.lowercased().hasPrefix("x-test:") }.map { String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) } ?? "-"
+        let testHeader =
+            lines.first { $0.lowercased().hasPrefix("x-test:") }.map {
+                String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            } ?? "-"
         let body = headerEnd.map { String(decoding: data[$0...], as: UTF8.self) } ?? ""
         let status = path == "/missing" ? "404 Not Found" : "200 OK"
         let reply = "\(method) \(path)\nx-test=\(testHeader)\nbody=\(body)"

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TideTestSupport
+
 @testable import TidePostgres
 
 @Suite("PostgreSQL connection and migrations")
@@ -32,7 +33,8 @@ struct PGConnectionTests {
     @Test func parametersAreBoundNotInterpolated() async throws {
         let schema = try await IsolatedSchema.create()
         let hostile = "x'); DROP TABLE dags; --"
-        let result = try await schema.pool.query("SELECT $1::text AS value, $2::text IS NULL AS missing", [hostile, nil])
+        let result = try await schema.pool.query(
+            "SELECT $1::text AS value, $2::text IS NULL AS missing", [hostile, nil])
         #expect(result.rows.first?["value"] == hostile)
         #expect(result.rows.first?.bool("missing") == true)
         #expect(try await schema.pool.query("SELECT count(*) AS n FROM dags").rows.first?.int("n") == 0)
@@ -68,7 +70,8 @@ struct PGConnectionTests {
         let pids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    try await pool.query("SELECT pg_backend_pid()::text AS pid, pg_sleep(0.05)").rows.first?["pid"] ?? ""
+                    try await pool.query("SELECT pg_backend_pid()::text AS pid, pg_sleep(0.05)").rows.first?["pid"]
+                        ?? ""
                 }
             }
             var seen: Set<String> = []

@@ -1,6 +1,7 @@
 import Testing
 import TideCore
 import TideTestSupport
+
 @testable import TidePostgres
 
 /// A schema with one DAG stored and one run started: the common starting point.
@@ -16,7 +17,10 @@ private struct Fixture {
         let runs = RunStore(pool: schema.pool)
         let run = try await runs.trigger(dagId: dag.dagId, conf: #"{"day":"2026-11-21"}"#)
         #expect(try await runs.start(run, dag: dag))
-        let ids = Dictionary(uniqueKeysWithValues: try await TaskInstanceStore(pool: schema.pool).forRun(run.id).map { ($0.taskId, $0.id) })
+        let ids = Dictionary(
+            uniqueKeysWithValues: try await TaskInstanceStore(pool: schema.pool).forRun(run.id).map {
+                ($0.taskId, $0.id)
+            })
         return Fixture(schema: schema, run: run, ids: ids)
     }
 }
@@ -49,7 +53,8 @@ struct StoreTests {
             for worker in ["w1", "w2", "w3"] {
                 group.addTask {
                     try await fixture.tasks.claim(
-                        taskInstanceId: message.taskInstanceId, tryNumber: 1, workerId: worker, hostname: "h", pid: 1) != nil
+                        taskInstanceId: message.taskInstanceId, tryNumber: 1, workerId: worker, hostname: "h", pid: 1)
+                        != nil
                 }
             }
             var wins = 0
@@ -64,16 +69,21 @@ struct StoreTests {
         let fixture = try await Fixture.make(twoTasks)
         let id = try #require(fixture.ids["a"])
         _ = try await fixture.tasks.queue([id])
-        #expect(try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 2, workerId: "w", hostname: "h", pid: 1) == nil)
-        let claimed = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
+        #expect(
+            try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 2, workerId: "w", hostname: "h", pid: 1) == nil
+        )
+        let claimed = try await fixture.tasks.claim(
+            taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
         #expect(claimed?.conf.contains("2026-11-21") == true)
         // Another worker, or a stale try number, cannot write the result.
         #expect(
             try await fixture.tasks.finish(
-                taskInstanceId: id, tryNumber: 1, workerId: "intruder", outcome: .success, exitCode: 0, log: "", logTruncated: false,
+                taskInstanceId: id, tryNumber: 1, workerId: "intruder", outcome: .success, exitCode: 0, log: "",
+                logTruncated: false,
                 logTotalBytes: 0) == nil)
         let finished = try await fixture.tasks.finish(
-            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .failed, exitCode: 1, log: "boom\n", logTruncated: false,
+            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .failed, exitCode: 1, log: "boom\n",
+            logTruncated: false,
             logTotalBytes: 5)
         #expect(finished?.state == .upForRetry)
         await fixture.schema.drop()
@@ -86,7 +96,8 @@ struct StoreTests {
         for tryNumber in 1...2 {
             let queued = try await fixture.tasks.queue([id])
             #expect(queued.first?.message.tryNumber == tryNumber)
-            _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: tryNumber, workerId: "w", hostname: "h", pid: 1)
+            _ = try await fixture.tasks.claim(
+                taskInstanceId: id, tryNumber: tryNumber, workerId: "w", hostname: "h", pid: 1)
             let finished = try await fixture.tasks.finish(
                 taskInstanceId: id, tryNumber: tryNumber, workerId: "w", outcome: .failed, exitCode: 2,
                 log: "try \(tryNumber)\n", logTruncated: false, logTotalBytes: 6)
@@ -106,7 +117,8 @@ struct StoreTests {
         _ = try await fixture.tasks.queue([id])
         _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
         let finished = try await fixture.tasks.finish(
-            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .handedBack, exitCode: nil, log: "", logTruncated: false,
+            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .handedBack, exitCode: nil, log: "",
+            logTruncated: false,
             logTotalBytes: 0)
         #expect(finished?.state == .upForRetry)
         let record = try #require(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == id })
@@ -121,7 +133,8 @@ struct StoreTests {
         _ = try await fixture.tasks.queue([a])
         _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
         _ = try await fixture.tasks.finish(
-            taskInstanceId: a, tryNumber: 1, workerId: "w", outcome: .success, exitCode: 0, log: "", logTruncated: false, logTotalBytes: 0)
+            taskInstanceId: a, tryNumber: 1, workerId: "w", outcome: .success, exitCode: 0, log: "",
+            logTruncated: false, logTotalBytes: 0)
         #expect(try await runs.finishCompleted([fixture.run.id]).isEmpty)
         try await fixture.tasks.markUnrunnable([b], as: .upstreamFailed)
         let finished = try await runs.finishCompleted([fixture.run.id])
@@ -189,7 +202,9 @@ struct StoreTests {
         try await dags.upsert(changed)
         let listed = try #require(try await dags.list().first)
         #expect(listed.contentHash != fixture.run.dagHash)
-        #expect(try await dags.definition(dagId: "pair", hash: fixture.run.dagHash) == twoTasks, "the run keeps its version")
+        #expect(
+            try await dags.definition(dagId: "pair", hash: fixture.run.dagHash) == twoTasks, "the run keeps its version"
+        )
         #expect(try await dags.deactivate(allExcept: [], keepingFiles: ["pair.yaml"]).isEmpty)
         #expect(try await dags.deactivate(allExcept: [], keepingFiles: []) == ["pair"])
         #expect(try await dags.list().isEmpty)

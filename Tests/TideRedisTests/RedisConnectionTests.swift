@@ -1,6 +1,7 @@
 import Testing
 import TideCore
 import TideTestSupport
+
 @testable import TideRedis
 
 @Suite("Redis connection")
@@ -38,7 +39,8 @@ struct RedisConnectionTests {
         } throws: { error in
             guard let error = error as? RedisError else { return false }
             return error.code == .connectionFailed && error.command == "AUTH"
-                && !"\(error)".contains("definitely-wrong-password") && "\(error)".contains("\(endpoint.host):\(endpoint.port)")
+                && !"\(error)".contains("definitely-wrong-password")
+                && "\(error)".contains("\(endpoint.host):\(endpoint.port)")
         }
     }
 
@@ -83,7 +85,9 @@ struct RedisConnectionTests {
             }
             group.addTask {
                 let entries = (1...4).map {
-                    TaskQueue.Entry(message: TaskMessage(taskInstanceId: Int64($0), tryNumber: 1, queue: "q", dagId: "d", taskId: "t"), priority: 1)
+                    TaskQueue.Entry(
+                        message: TaskMessage(
+                            taskInstanceId: Int64($0), tryNumber: 1, queue: "q", dagId: "d", taskId: "t"), priority: 1)
                 }
                 try await queue.enqueue(entries, on: feeder)
                 return nil

@@ -1,6 +1,7 @@
 import Testing
 import TideCore
 import TideTestSupport
+
 @testable import TideRedis
 
 private func message(_ id: Int64, queue: String = "default", try tryNumber: Int = 1) -> TaskMessage {
@@ -33,7 +34,8 @@ struct TaskQueueTests {
         let connection = try await prefix.connect()
         defer { connection.close() }
         let queue = TaskQueue(keys: prefix.keys)
-        try await queue.enqueue([.init(message: message(1), priority: 1), .init(message: message(2), priority: 1)], on: connection)
+        try await queue.enqueue(
+            [.init(message: message(1), priority: 1), .init(message: message(2), priority: 1)], on: connection)
         try await queue.enqueue([.init(message: message(1), priority: 1)], on: connection)
         #expect(try await queue.depth(of: "default", on: connection) == 2)
         #expect(try await queue.contains(message(1), on: connection))
@@ -49,7 +51,10 @@ struct TaskQueueTests {
         defer { connection.close() }
         let queue = TaskQueue(keys: prefix.keys)
         try await queue.enqueue(
-            [.init(message: message(1), priority: 9), .init(message: message(2), priority: 9), .init(message: message(3), priority: 1)],
+            [
+                .init(message: message(1), priority: 9), .init(message: message(2), priority: 9),
+                .init(message: message(3), priority: 1),
+            ],
             on: connection)
         let first = try #require(try await queue.pop(from: ["default"], timeoutSeconds: 0.05, on: connection))
         try await queue.putBack(first, on: connection)
@@ -67,7 +72,10 @@ struct TaskQueueTests {
         defer { connection.close() }
         let queue = TaskQueue(keys: prefix.keys)
         try await queue.enqueue(
-            [.init(message: message(1, queue: "low"), priority: 100), .init(message: message(2, queue: "high"), priority: 1)],
+            [
+                .init(message: message(1, queue: "low"), priority: 100),
+                .init(message: message(2, queue: "high"), priority: 1),
+            ],
             on: connection)
         let popped = try #require(try await queue.pop(from: ["high", "low"], timeoutSeconds: 0.05, on: connection))
         #expect(popped.queue == "high")
@@ -80,7 +88,8 @@ struct TaskQueueTests {
         let connection = try await prefix.connect()
         defer { connection.close() }
         let queue = TaskQueue(keys: prefix.keys)
-        try await queue.deadLetter(raw: "garbage", queue: "default", reason: "not a JSON task message", workerId: "w1", on: connection)
+        try await queue.deadLetter(
+            raw: "garbage", queue: "default", reason: "not a JSON task message", workerId: "w1", on: connection)
         let records = try await queue.deadLetters(on: connection)
         #expect(records.count == 1)
         let record = try JSONValue.parse(try #require(records.first))

@@ -35,13 +35,21 @@ public struct ConfigurationKey: Sendable {
         seconds("scheduler.poll_interval", "TIDE_SCHEDULER_POLL_INTERVAL", "fallback pass interval (default 2s)") {
             $0.scheduler.pollIntervalSeconds = $1
         },
-        seconds("scheduler.dag_sync_interval", "TIDE_SCHEDULER_DAG_SYNC_INTERVAL", "DAG folder scan interval (default 5s)") {
+        seconds(
+            "scheduler.dag_sync_interval", "TIDE_SCHEDULER_DAG_SYNC_INTERVAL", "DAG folder scan interval (default 5s)"
+        ) {
             $0.scheduler.dagSyncIntervalSeconds = $1
         },
-        seconds("scheduler.queued_timeout", "TIDE_SCHEDULER_QUEUED_TIMEOUT", "re-push queued tasks missing from Redis after (default 60s)") {
+        seconds(
+            "scheduler.queued_timeout", "TIDE_SCHEDULER_QUEUED_TIMEOUT",
+            "re-push queued tasks missing from Redis after (default 60s)"
+        ) {
             $0.scheduler.queuedTimeoutSeconds = $1
         },
-        seconds("scheduler.worker_timeout", "TIDE_SCHEDULER_WORKER_TIMEOUT", "worker presumed dead without heartbeat after (default 60s)") {
+        seconds(
+            "scheduler.worker_timeout", "TIDE_SCHEDULER_WORKER_TIMEOUT",
+            "worker presumed dead without heartbeat after (default 60s)"
+        ) {
             $0.scheduler.workerTimeoutSeconds = $1
         },
         count("worker.concurrency", "TIDE_WORKER_CONCURRENCY", "task tries per worker process (default 8)") {
@@ -61,7 +69,10 @@ public struct ConfigurationKey: Sendable {
         seconds("worker.heartbeat_interval", "TIDE_WORKER_HEARTBEAT_INTERVAL", "heartbeat interval (default 5s)") {
             $0.worker.heartbeatIntervalSeconds = $1
         },
-        seconds("worker.shutdown_grace", "TIDE_WORKER_SHUTDOWN_GRACE", "time to finish running tries after SIGTERM (default 30s)") {
+        seconds(
+            "worker.shutdown_grace", "TIDE_WORKER_SHUTDOWN_GRACE",
+            "time to finish running tries after SIGTERM (default 30s)"
+        ) {
             $0.worker.shutdownGraceSeconds = $1
         },
         count("worker.log_max_bytes", "TIDE_WORKER_LOG_MAX_BYTES", "bytes of output kept per try (default 1048576)") {

@@ -13,7 +13,9 @@ public enum ConfigurationLoader {
         var config = TideConfiguration()
         var values: [String: (value: String, source: String)] = [:]
         if let fileText {
-            for (key, value) in try flatten(fileText, fileName: fileName) { values[key] = (value, "\(fileName): \(key)") }
+            for (key, value) in try flatten(fileText, fileName: fileName) {
+                values[key] = (value, "\(fileName): \(key)")
+            }
         }
         for key in ConfigurationKey.all {
             if let value = environment[key.environmentVariable] {
@@ -42,7 +44,8 @@ public enum ConfigurationLoader {
         var result: [String: String] = [:]
         func walk(_ node: Node, prefix: String) throws(ConfigurationError) {
             guard case .mapping(let mapping) = node else {
-                throw ConfigurationError(message: "\(fileName): expected a mapping at '\(prefix.isEmpty ? "top level" : prefix)'")
+                throw ConfigurationError(
+                    message: "\(fileName): expected a mapping at '\(prefix.isEmpty ? "top level" : prefix)'")
             }
             for (keyNode, value) in mapping {
                 let key = prefix.isEmpty ? (keyNode.string ?? "") : "\(prefix).\(keyNode.string ?? "")"

@@ -55,7 +55,8 @@ struct DAGFileReader {
             let detail = context.map { " \($0.text)" } ?? ""
             issues.append(
                 DAGIssue(
-                    file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(detail)"))
+                    file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(detail)")
+            )
         case .duplicatedKeysInMapping(let duplicates, let context):
             issues.append(
                 DAGIssue(
@@ -176,7 +177,8 @@ struct DAGFileReader {
         guard present.count == 1, let key = present.first, let value = fields[key] else {
             let message =
                 present.isEmpty
-                ? "task '\(taskId)' has no kind" : "task '\(taskId)' has more than one kind: \(present.joined(separator: ", "))"
+                ? "task '\(taskId)' has no kind"
+                : "task '\(taskId)' has more than one kind: \(present.joined(separator: ", "))"
             report(node, message, hint: "give exactly one of 'bash: SCRIPT', 'command: [ARGV]' or 'empty: true'")
             return nil
         }
@@ -190,7 +192,8 @@ struct DAGFileReader {
         case "command":
             guard let argv = stringList(value, what: "command of task '\(taskId)'") else { return nil }
             guard let program = argv.first, !program.isEmpty else {
-                report(value, "command of task '\(taskId)' is empty", hint: "give an argv list such as [\"echo\", \"hi\"]")
+                report(
+                    value, "command of task '\(taskId)' is empty", hint: "give an argv list such as [\"echo\", \"hi\"]")
                 return nil
             }
             return .command(argv)
@@ -214,7 +217,9 @@ struct DAGFileReader {
         var defaults = TaskDefaults()
         if let node = fields["retries"], !node.isNull {
             if let value = int(node, what: "retries in \(place)") {
-                if value < 0 { report(node, "retries in \(place) must be 0 or more, got \(value)") } else {
+                if value < 0 {
+                    report(node, "retries in \(place) must be 0 or more, got \(value)")
+                } else {
                     defaults.retries = value
                 }
             }
@@ -224,14 +229,18 @@ struct DAGFileReader {
         }
         if let node = fields["execution_timeout"], !node.isNull {
             if let seconds = duration(node, what: "execution_timeout in \(place)") {
-                if seconds <= 0 { report(node, "execution_timeout in \(place) must be more than 0") } else {
+                if seconds <= 0 {
+                    report(node, "execution_timeout in \(place) must be more than 0")
+                } else {
                     defaults.executionTimeoutSeconds = seconds
                 }
             }
         }
         if let node = fields["env"], !node.isNull { defaults.env = environment(node, place: place) }
         if let node = fields["queue"], let queue = string(node, what: "queue in \(place)") {
-            if Identifier.isValid(queue) { defaults.queue = queue } else {
+            if Identifier.isValid(queue) {
+                defaults.queue = queue
+            } else {
                 report(node, "invalid queue '\(queue)' in \(place)", hint: Identifier.rule)
             }
         }
@@ -267,7 +276,9 @@ struct DAGFileReader {
 
     mutating func checkKeys(_ pairs: [(key: String, value: Node, keyNode: Node)], allowed: [String], place: String) {
         for pair in pairs where !allowed.contains(pair.key) {
-            report(pair.keyNode, "unknown key '\(pair.key)' in \(place)", hint: Suggestion.hint(for: pair.key, among: allowed))
+            report(
+                pair.keyNode, "unknown key '\(pair.key)' in \(place)",
+                hint: Suggestion.hint(for: pair.key, among: allowed))
         }
     }
 

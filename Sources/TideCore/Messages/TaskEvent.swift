@@ -18,7 +18,8 @@ public struct TaskEvent: Sendable, Hashable, Codable {
     public var taskId: String?
     public var state: TaskState?
 
-    public init(kind: Kind, runId: Int64, taskInstanceId: Int64? = nil, taskId: String? = nil, state: TaskState? = nil) {
+    public init(kind: Kind, runId: Int64, taskInstanceId: Int64? = nil, taskId: String? = nil, state: TaskState? = nil)
+    {
         self.kind = kind
         self.runId = runId
         self.taskInstanceId = taskInstanceId

@@ -49,7 +49,8 @@ public struct TaskMessage: Sendable, Hashable, Codable {
         } catch let DecodingError.keyNotFound(key, _) {
             throw MessageError(reason: "missing field '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw MessageError(reason: "wrong type for field '\(context.codingPath.map(\.stringValue).joined(separator: "."))'")
+            throw MessageError(
+                reason: "wrong type for field '\(context.codingPath.map(\.stringValue).joined(separator: "."))'")
         } catch {
             throw MessageError(reason: "not a JSON task message")
         }

@@ -13,7 +13,9 @@ public enum DependencyResolver {
         public var skipped: [String] = []
         public var upstreamFailed: [String] = []
 
-        public var isEmpty: Bool { toQueue.isEmpty && emptySucceeded.isEmpty && skipped.isEmpty && upstreamFailed.isEmpty }
+        public var isEmpty: Bool {
+            toQueue.isEmpty && emptySucceeded.isEmpty && skipped.isEmpty && upstreamFailed.isEmpty
+        }
     }
 
     /// The tasks whose states ``resolve(dag:states:frontier:)`` may read: the frontier, everything

@@ -28,7 +28,9 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public func request(
         _ method: String, _ url: String, headers: [String] = [], body: [UInt8]? = nil, timeoutSeconds: Double = 30
     ) async throws -> HTTPResponse {
-        try await thread.run { [self] in try perform(method, url, headers: headers, body: body, timeoutSeconds: timeoutSeconds) }
+        try await thread.run { [self] in
+            try perform(method, url, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
+        }
     }
 
     /// Frees the handle and stops the thread.
@@ -81,7 +83,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
             body.withUnsafeBufferPointer { buffer in
                 // COPYPOSTFIELDS makes curl own a copy, so the buffer may go away after this call.
                 buffer.withMemoryRebound(to: CChar.self) { chars in
-                    _ = CCurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: chars.baseAddress))
+                    _ = CCurl_setopt_pointer(
+                        handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: chars.baseAddress))
                 }
             }
         }
@@ -94,7 +97,8 @@ public final class CurlHTTPClient: @unchecked Sendable {
             case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_PROXY:
                 throw failure(.connectionFailed, message)
             case CURLE_OPERATION_TIMEDOUT: throw failure(.timedOut, message)
-            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
+            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
+                CURLE_SSL_CACERT_BADFILE:
                 throw failure(.tls, message)
             default: throw failure(.transport, message)
             }

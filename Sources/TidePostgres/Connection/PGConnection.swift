@@ -22,12 +22,15 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Connects to `url` with `search_path` set to `schema`.
     /// - Throws: ``PGError`` (`connectionFailed`) with the server's reason; the password is masked.
-    public static func connect(url: String, schema: String, applicationName: String = "tide") async throws -> PGConnection {
+    public static func connect(url: String, schema: String, applicationName: String = "tide") async throws
+        -> PGConnection
+    {
         let thread = BlockingThread(name: "tide-pg")
         do {
             let handle = try await thread.run { () throws -> UncheckedHandle in
                 // Quote the schema as an identifier inside the options string.
-                let options = "-c client_min_messages=warning -c search_path=\"\(schema.replacingOccurrences(of: "\"", with: "\"\""))\""
+                let options =
+                    "-c client_min_messages=warning -c search_path=\"\(schema.replacingOccurrences(of: "\"", with: "\"\""))\""
                 let keywords = ["dbname", "options", "connect_timeout", "application_name"]
                 let values = [url, options, "5", applicationName]
                 let connection = Self.withCStrings(keywords) { keys in
@@ -121,7 +124,8 @@ public final class PGConnection: @unchecked Sendable {
             let detail = Self.field(result, "D").map { " (\($0))" } ?? ""
             let lost = PQstatus(handle) != CONNECTION_OK
             throw PGError(
-                code: lost ? .connectionLost : .queryFailed, message: primary + detail, sqlState: state, context: context)
+                code: lost ? .connectionLost : .queryFailed, message: primary + detail, sqlState: state,
+                context: context)
         }
     }
 
@@ -169,7 +173,9 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
-    private static func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    private static func withOptionalCStrings<R>(
+        _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
         let copies = strings.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
         let pointers = copies.map { $0.map { UnsafePointer($0) } }

@@ -69,7 +69,8 @@ public actor PGPool {
             open += 1
             do {
                 return try await PGConnection.connect(
-                    url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName)
+                    url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName
+                )
             } catch {
                 open -= 1
                 throw error
@@ -87,10 +88,14 @@ public actor PGPool {
             // A waiter may now open a fresh connection: wake one to retry.
             if !waiters.isEmpty, !closed {
                 if let replacement = try? await PGConnection.connect(
-                    url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName)
-                {
+                    url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName
+                ) {
                     open += 1
-                    if waiters.isEmpty { idle.append(replacement) } else { waiters.removeFirst().resume(returning: replacement) }
+                    if waiters.isEmpty {
+                        idle.append(replacement)
+                    } else {
+                        waiters.removeFirst().resume(returning: replacement)
+                    }
                 }
             }
             return

@@ -20,7 +20,8 @@ public struct Migrator: Sendable {
         try await connection.query("SELECT pg_advisory_lock(hashtext($1))", [lockKey], context: "migration lock")
         do {
             let applied = try await applyPending(connection, schema: schema, logger: logger)
-            try await connection.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey], context: "migration unlock")
+            try await connection.query(
+                "SELECT pg_advisory_unlock(hashtext($1))", [lockKey], context: "migration unlock")
             return applied
         } catch {
             _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey])
@@ -32,7 +33,9 @@ public struct Migrator: Sendable {
     public func appliedVersions(_ connection: PGConnection) async throws -> [Int] {
         let exists = try await connection.query("SELECT to_regclass('tide_migrations') IS NOT NULL AS present")
         guard exists.rows.first?.bool("present") == true else { return [] }
-        return try await connection.query("SELECT version FROM tide_migrations ORDER BY version").rows.compactMap { $0.int("version") }
+        return try await connection.query("SELECT version FROM tide_migrations ORDER BY version").rows.compactMap {
+            $0.int("version")
+        }
     }
 
     private func applyPending(_ connection: PGConnection, schema: String, logger: Logger?) async throws -> [Int] {
@@ -50,12 +53,15 @@ public struct Migrator: Sendable {
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
             try await connection.transaction { connection in
-                try await connection.executeScript(migration.sql, context: "migration \(migration.version) \(migration.name)")
+                try await connection.executeScript(
+                    migration.sql, context: "migration \(migration.version) \(migration.name)")
                 try await connection.query(
                     "INSERT INTO tide_migrations (version, name) VALUES ($1, $2)",
                     [String(migration.version), migration.name])
             }
-            logger?.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+            logger?.info(
+                "applied migration",
+                metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
             applied.append(migration.version)
         }
         return applied

@@ -26,7 +26,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         """
 
     init(row: PGRow) throws {
-        guard let id = row.int64("id"), let dagId = row["dag_id"], let runId = row["run_id"], let hash = row["dag_hash"],
+        guard let id = row.int64("id"), let dagId = row["dag_id"], let runId = row["run_id"],
+            let hash = row["dag_hash"],
             let state = row["state"].flatMap(DagRunState.init(rawValue:)), let queuedAt = row.double("queued_at")
         else { throw PGError(code: .corruptRow, message: "unreadable dag_runs row") }
         self.id = id

@@ -75,7 +75,8 @@ public struct DagStore: Sendable {
         return rows.compactMap { row in
             guard let dagId = row["dag_id"], let hash = row["current_hash"] else { return nil }
             return DagRecord(
-                dagId: dagId, fileloc: row["fileloc"] ?? "", contentHash: hash, isActive: row.bool("is_active") ?? false,
+                dagId: dagId, fileloc: row["fileloc"] ?? "", contentHash: hash,
+                isActive: row.bool("is_active") ?? false,
                 description: row["description"] ?? "", taskCount: row.int("task_count") ?? 0)
         }
     }

@@ -27,7 +27,9 @@ public struct RunStore: Sendable {
                     """, [dagId, runId, conf], context: "trigger \(dagId)"
                 ).rows
                 guard let row = rows.first else {
-                    let known = try await pool.query("SELECT dag_id FROM dags WHERE is_active").rows.compactMap { $0["dag_id"] }
+                    let known = try await pool.query("SELECT dag_id FROM dags WHERE is_active").rows.compactMap {
+                        $0["dag_id"]
+                    }
                     let hint = Suggestion.hint(for: dagId, among: known).map { "; \($0)" } ?? ""
                     throw PGError(code: .notFound, message: "no active DAG '\(dagId)'\(hint)")
                 }
@@ -50,8 +52,10 @@ public struct RunStore: Sendable {
 
     /// Ids of running runs.
     public func runningIds() async throws -> [Int64] {
-        try await pool.query("SELECT id FROM dag_runs WHERE state = 'running' ORDER BY id", context: "list running runs")
-            .rows.compactMap { $0.int64("id") }
+        try await pool.query(
+            "SELECT id FROM dag_runs WHERE state = 'running' ORDER BY id", context: "list running runs"
+        )
+        .rows.compactMap { $0.int64("id") }
     }
 
     /// Moves a queued run to running and creates one task instance (state `none`) per task.
@@ -73,7 +77,8 @@ public struct RunStore: Sendable {
                     String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
                     PGArray.literal(dag.tasks.map { Int64($0.retries + 1) }),
                     "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
-                    PGArray.literal(dag.tasks.map(\.queue)), PGArray.literal(dag.tasks.map { Int64($0.priorityWeight) }),
+                    PGArray.literal(dag.tasks.map(\.queue)),
+                    PGArray.literal(dag.tasks.map { Int64($0.priorityWeight) }),
                 ], context: "create task instances of run \(run.id)")
             return true
         }

@@ -86,7 +86,8 @@ public struct TaskInstanceStore: Sendable {
     /// Marks never-run tasks `skipped` or `upstream_failed` (only if they are still `none`).
     public func markUnrunnable(_ ids: [Int64], as state: TaskState) async throws {
         guard !ids.isEmpty else { return }
-        precondition(state == .skipped || state == .upstreamFailed, "only skipped/upstream_failed are decided without a run")
+        precondition(
+            state == .skipped || state == .upstreamFailed, "only skipped/upstream_failed are decided without a run")
         try await pool.query(
             """
             UPDATE task_instances SET state = $2, ended_at = clock_timestamp()
@@ -207,7 +208,8 @@ public struct TaskInstanceStore: Sendable {
                 """, [String(taskInstanceId), String(tryNumber), workerId, outcomeName, exitCode.map(String.init)],
                 context: "finish task instance \(taskInstanceId) try \(tryNumber)")
             let finished = rows.rows.first.flatMap { row -> FinishedTry? in
-                guard let runId = row.int64("run_id"), let state = row["state"].flatMap(TaskState.init(rawValue:)) else {
+                guard let runId = row.int64("run_id"), let state = row["state"].flatMap(TaskState.init(rawValue:))
+                else {
                     return nil
                 }
                 return FinishedTry(runId: runId, state: state)

@@ -35,7 +35,9 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         if let slash = rest.firstIndex(of: "/") {
             let path = rest[rest.index(after: slash)...]
             if !path.isEmpty {
-                guard let number = Int(path), number >= 0 else { throw invalid("database must be a number, got '\(path)'") }
+                guard let number = Int(path), number >= 0 else {
+                    throw invalid("database must be a number, got '\(path)'")
+                }
                 database = number
             }
             rest = rest[..<slash]

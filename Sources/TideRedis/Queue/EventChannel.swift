@@ -13,7 +13,9 @@ public struct EventChannel: Sendable {
 
     /// Waits up to `timeoutSeconds` for events, then takes every other waiting event too (up to `limit`).
     /// Unreadable entries are dropped: events are hints, PostgreSQL holds the truth.
-    public func next(timeoutSeconds: Double, limit: Int = 1000, on connection: RedisConnection) async throws -> [TaskEvent] {
+    public func next(timeoutSeconds: Double, limit: Int = 1000, on connection: RedisConnection) async throws
+        -> [TaskEvent]
+    {
         let timeout = String(format: "%.3f", max(0.01, timeoutSeconds))
         let first = try await connection.command(["BRPOP", keys.events, timeout])
         guard let pair = first.array, pair.count == 2, let text = pair[1].string else { return [] }

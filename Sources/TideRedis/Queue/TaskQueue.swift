@@ -39,7 +39,8 @@ public struct TaskQueue: Sendable {
         }
         for reply in try await connection.pipeline(commands) {
             if case .error(let message) = reply {
-                throw RedisError(code: .server, message: message, endpoint: connection.endpoint, command: "EVAL enqueue")
+                throw RedisError(
+                    code: .server, message: message, endpoint: connection.endpoint, command: "EVAL enqueue")
             }
         }
     }
@@ -55,12 +56,17 @@ public struct TaskQueue: Sendable {
     /// Blocks up to `timeoutSeconds` for a message from the first non-empty queue in `queues`.
     /// - Returns: nil when the timeout passed with every queue empty.
     /// - Throws: ``RedisError``.
-    public func pop(from queues: [String], timeoutSeconds: Double, on connection: RedisConnection) async throws -> Popped? {
+    public func pop(from queues: [String], timeoutSeconds: Double, on connection: RedisConnection) async throws
+        -> Popped?
+    {
         let arguments = ["BZPOPMIN"] + queues.map(keys.queue) + [String(format: "%.3f", timeoutSeconds)]
         let reply = try await connection.command(arguments)
         guard let items = reply.array else { return nil }
-        guard items.count == 3, let key = items[0].string, let member = items[1].string, let score = items[2].string else {
-            throw RedisError(code: .unexpectedReply, message: "BZPOPMIN returned \(items.count) items", endpoint: connection.endpoint)
+        guard items.count == 3, let key = items[0].string, let member = items[1].string, let score = items[2].string
+        else {
+            throw RedisError(
+                code: .unexpectedReply, message: "BZPOPMIN returned \(items.count) items", endpoint: connection.endpoint
+            )
         }
         return Popped(queue: String(key.dropFirst(keys.queue("").count)), raw: member, score: score)
     }

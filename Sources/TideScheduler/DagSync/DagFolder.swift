@@ -30,7 +30,10 @@ public struct DagFolder: Sendable {
             throw DagFolderError(message: "cannot read DAG folder '\(path)'")
         }
         let files = enumerator.compactMap { $0 as? String }
-            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+            .filter {
+                ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml"))
+                    && !$0.split(separator: "/").contains { $0.hasPrefix(".") }
+            }
             .sorted()
         var contents = Contents()
         var owners: [String: String] = [:]

@@ -33,7 +33,8 @@ public final class DagSynchronizer: Sendable {
             written.mutate { $0[dag.dagId] = json }
             logger.info("DAG stored", metadata: ["dag.id": "\(dag.dagId)", "dag.file": "\(dag.fileloc)"])
         }
-        let removed = try await store.deactivate(allExcept: contents.dags.map(\.dagId), keepingFiles: Array(contents.errors.keys))
+        let removed = try await store.deactivate(
+            allExcept: contents.dags.map(\.dagId), keepingFiles: Array(contents.errors.keys))
         for dagId in removed {
             written.mutate { $0[dagId] = nil }
             logger.info("DAG deactivated (file removed)", metadata: ["dag.id": "\(dagId)"])

@@ -64,7 +64,9 @@ public final class SchedulerService: Service, Sendable {
         logger.info("scheduler stopped")
     }
 
-    private func loop(stopping: LockedBox<Bool>, eventConnection: RedisConnection, pushConnection: RedisConnection) async {
+    private func loop(stopping: LockedBox<Bool>, eventConnection: RedisConnection, pushConnection: RedisConnection)
+        async
+    {
         let clock = ContinuousClock()
         let channel = EventChannel(keys: dependencies.keys)
         let poll = Duration.seconds(settings.pollIntervalSeconds)
@@ -105,7 +107,8 @@ public final class SchedulerService: Service, Sendable {
                 failures = 0
             } catch {
                 failures += 1
-                logger.error("scheduling pass failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                logger.error(
+                    "scheduling pass failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
                 // Back off while PostgreSQL or Redis is unreachable (bounded at 5 s).
                 try? await Task.sleep(for: .milliseconds(min(5000, 200 * failures)))
             }
@@ -166,7 +169,8 @@ public final class SchedulerService: Service, Sendable {
             guard let dag = try await dagOfRun(runId) else { continue }
             runDags[runId] = dag
             wanted[runId] = Array(
-                frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) } ?? Set(dag.tasks.map(\.taskId)))
+                frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) }
+                    ?? Set(dag.tasks.map(\.taskId)))
         }
         let states = try await tasks.states(of: wanted)
         var emptySucceeded: [Int64] = [], skipped: [Int64] = [], upstreamFailed: [Int64] = []
@@ -193,7 +197,8 @@ public final class SchedulerService: Service, Sendable {
                 queued.map { TaskQueue.Entry(message: $0.message, priority: $0.priority) }, on: push)
         } catch {
             // The tries are committed as queued; the lost-message check re-pushes them.
-            logger.error("could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
+            logger.error(
+                "could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
         }
         for run in try await runs.finishCompleted(Array(touchedRuns)) {
             runVersions.forget(run: run.id)

@@ -89,7 +89,8 @@ struct LocalRunner: Sendable {
             }
             result.timedOut = timedOut.value
             if result.timedOut, let timeoutSeconds {
-                result.log.appendNotice("execution_timeout of \(formatSeconds(timeoutSeconds)) reached: process group killed")
+                result.log.appendNotice(
+                    "execution_timeout of \(formatSeconds(timeoutSeconds)) reached: process group killed")
             } else if let signal = result.signal {
                 result.log.appendNotice("process killed by signal \(signal)")
             }

@@ -20,10 +20,11 @@ final class RunningTries: Sendable {
 
     /// Registers a try about to be claimed and run.
     func register() -> Token {
-        let token = Token(value: counter.mutate { value -> Int in
-            value += 1
-            return value
-        })
+        let token = Token(
+            value: counter.mutate { value -> Int in
+                value += 1
+                return value
+            })
         entries.mutate { $0[token] = Entry() }
         return token
     }

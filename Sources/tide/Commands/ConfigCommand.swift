@@ -7,7 +7,8 @@ struct ConfigCommand: AsyncParsableCommand {
         subcommands: [Keys.self, Show.self])
 
     struct Keys: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every key: tide.yaml name, environment variable, meaning.")
+        static let configuration = CommandConfiguration(
+            abstract: "List every key: tide.yaml name, environment variable, meaning.")
 
         func run() async throws {
             var table = TextTable(["tide.yaml key", "environment variable", "meaning"])
@@ -17,7 +18,8 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the configuration in effect (passwords masked).")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the configuration in effect (passwords masked).")
 
         @OptionGroup var global: GlobalOptions
 

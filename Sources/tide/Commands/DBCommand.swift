@@ -15,13 +15,16 @@ struct DBCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let configuration = try global.configuration()
                 let connection = try await PGConnection.connect(
-                    url: configuration.databaseURL, schema: configuration.databaseSchema, applicationName: "tide-migrate")
+                    url: configuration.databaseURL, schema: configuration.databaseSchema,
+                    applicationName: "tide-migrate")
                 defer { connection.close() }
                 let applied = try await Migrator().migrate(connection, schema: configuration.databaseSchema)
                 if applied.isEmpty {
                     print("schema '\(configuration.databaseSchema)' is up to date")
                 } else {
-                    print("applied migrations \(applied.map(String.init).joined(separator: ", ")) to schema '\(configuration.databaseSchema)'")
+                    print(
+                        "applied migrations \(applied.map(String.init).joined(separator: ", ")) to schema '\(configuration.databaseSchema)'"
+                    )
                 }
             }
         }

@@ -26,7 +26,8 @@ struct DagsCommand: AsyncParsableCommand {
                 var table = TextTable(["dag_id", "tasks", "active", "file", "version", "description"])
                 for dag in dags {
                     table.add([
-                        dag.dagId, "\(dag.taskCount)", dag.isActive ? "yes" : "no", dag.fileloc, String(dag.contentHash.prefix(12)),
+                        dag.dagId, "\(dag.taskCount)", dag.isActive ? "yes" : "no", dag.fileloc,
+                        String(dag.contentHash.prefix(12)),
                         dag.description,
                     ])
                 }
@@ -51,7 +52,9 @@ struct DagsCommand: AsyncParsableCommand {
                 if isDirectory.boolValue {
                     contents = try DagFolder(path: path).load()
                 } else {
-                    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read '\(path)'") }
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw CLIError("cannot read '\(path)'")
+                    }
                     do {
                         contents.dags = [try DAGParser.parse(yaml: String(decoding: data, as: UTF8.self), file: path)]
                     } catch {
@@ -77,7 +80,8 @@ struct DagsCommand: AsyncParsableCommand {
     }
 
     struct Errors: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show DAG files the scheduler could not load, and why.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show DAG files the scheduler could not load, and why.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -116,7 +120,8 @@ struct DagsCommand: AsyncParsableCommand {
                 do {
                     parsed = try JSONValue.parse(conf)
                 } catch {
-                    throw CLIError("--conf: \(error)", hint: "give a JSON object, e.g. --conf '{\"day\": \"2026-11-21\"}'")
+                    throw CLIError(
+                        "--conf: \(error)", hint: "give a JSON object, e.g. --conf '{\"day\": \"2026-11-21\"}'")
                 }
                 guard case .object = parsed else { throw CLIError("--conf: expected a JSON object, got \(conf)") }
                 let context = try CommandContext(try global.configuration())
@@ -124,7 +129,8 @@ struct DagsCommand: AsyncParsableCommand {
                 let run = try await RunStore(pool: pool).trigger(dagId: dagId, conf: parsed.jsonText, runId: runId)
                 // Wake the scheduler now; without Redis it still finds the run on its next pass.
                 if let redis = try? await RedisConnection.connect(context.redis, name: "cli") {
-                    try? await EventChannel(keys: context.keys).publish(TaskEvent(kind: .runCreated, runId: run.id), on: redis)
+                    try? await EventChannel(keys: context.keys).publish(
+                        TaskEvent(kind: .runCreated, runId: run.id), on: redis)
                     redis.close()
                 }
                 if !wait {
@@ -132,7 +138,9 @@ struct DagsCommand: AsyncParsableCommand {
                     if output.output == .json { return print(try Formatting.json(run)) }
                     return print("triggered run \(run.id) (\(run.runId)) of DAG '\(run.dagId)'")
                 }
-                if output.output == .table { print("triggered run \(run.id) (\(run.runId)) of DAG '\(run.dagId)'; waiting") }
+                if output.output == .table {
+                    print("triggered run \(run.id) (\(run.runId)) of DAG '\(run.dagId)'; waiting")
+                }
                 let finished = try await RunWaiter(pool: pool).waitUntilFinished(run.id)
                 try await RunPrinter(pool: pool, format: output.output).print(finished)
                 await pool.close()

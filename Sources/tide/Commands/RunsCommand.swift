@@ -44,7 +44,9 @@ struct RunsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let context = try CommandContext(try global.configuration())
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
-                let record = wait ? try await RunWaiter(pool: pool).waitUntilFinished(run) : try await RunStore(pool: pool).get(run)
+                let record =
+                    wait
+                    ? try await RunWaiter(pool: pool).waitUntilFinished(run) : try await RunStore(pool: pool).get(run)
                 try await RunPrinter(pool: pool, format: output.output).print(record)
                 await pool.close()
             }
@@ -81,7 +83,8 @@ struct RunPrinter {
             return Swift.print(try Formatting.json(Detail(run: run, tasks: tasks)))
         }
         Swift.print(
-            "run \(run.id)  dag \(run.dagId)  \(run.runId)  \(run.state.rawValue)  \(Formatting.duration(from: run.startedAt, to: run.endedAt))")
+            "run \(run.id)  dag \(run.dagId)  \(run.runId)  \(run.state.rawValue)  \(Formatting.duration(from: run.startedAt, to: run.endedAt))"
+        )
         Swift.print(TaskTable.render(tasks))
     }
 }
@@ -92,7 +95,8 @@ enum TaskTable {
         var table = TextTable(["task_id", "state", "try", "queue", "worker", "duration", "exit"])
         for task in tasks {
             table.add([
-                task.taskId, task.state.rawValue, "\(task.tryNumber)/\(task.maxTries)", task.queue, task.workerId ?? "-",
+                task.taskId, task.state.rawValue, "\(task.tryNumber)/\(task.maxTries)", task.queue,
+                task.workerId ?? "-",
                 Formatting.duration(from: task.startedAt, to: task.endedAt), task.exitCode.map(String.init) ?? "-",
             ])
         }

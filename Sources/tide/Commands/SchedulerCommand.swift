@@ -6,7 +6,8 @@ import TideScheduler
 struct SchedulerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler",
-        abstract: "Run the scheduler: sync DAG files, start runs, resolve dependencies, queue tasks (SIGTERM stops it).")
+        abstract: "Run the scheduler: sync DAG files, start runs, resolve dependencies, queue tasks (SIGTERM stops it)."
+    )
 
     @OptionGroup var global: GlobalOptions
 
@@ -31,6 +32,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 func runServices(_ services: [any Service], logger: Logger) async throws {
     let group = ServiceGroup(
         configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    )
     try await group.run()
 }

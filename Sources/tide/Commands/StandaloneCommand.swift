@@ -32,7 +32,8 @@ struct StandaloneCommand: AsyncParsableCommand {
             let pool = context.pool(maxConnections: 4, application: "tide-scheduler")
             let scheduler = SchedulerService(
                 settings: configuration.scheduler,
-                dependencies: .init(pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder),
+                dependencies: .init(
+                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder),
                 logger: Logger(label: "tide.scheduler"))
             var arguments = ["worker"]
             if let path = global.configPath { arguments += ["--config", path] }
@@ -92,7 +93,8 @@ final class WorkerSupervisor: Service, Sendable {
             children.mutate { $0[slot] = nil }
             if stopping.value { break }
             restarts += 1
-            logger.warning("worker process exited; restarting", metadata: ["worker.slot": "\(slot)", "exit.status": "\(status)"])
+            logger.warning(
+                "worker process exited; restarting", metadata: ["worker.slot": "\(slot)", "exit.status": "\(status)"])
             try? await Task.sleep(for: .milliseconds(min(10_000, 500 * restarts)))
         }
     }

@@ -26,7 +26,8 @@ struct TasksCommand: AsyncParsableCommand {
     }
 
     struct Logs: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a task's log, every try unless --try is given.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a task's log, every try unless --try is given.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The run's number.") var run: Int64
@@ -41,7 +42,9 @@ struct TasksCommand: AsyncParsableCommand {
                 let tasks = try await store.forRun(try await RunStore(pool: pool).get(run).id)
                 guard let instance = tasks.first(where: { $0.taskId == task }) else {
                     await pool.close()
-                    throw CLIError("run \(run) has no task '\(task)'", hint: "tasks: \(tasks.map(\.taskId).joined(separator: ", "))")
+                    throw CLIError(
+                        "run \(run) has no task '\(task)'",
+                        hint: "tasks: \(tasks.map(\.taskId).joined(separator: ", "))")
                 }
                 let logs = try await store.logs(runId: run, taskId: task, tryNumber: tryNumber)
                 await pool.close()
@@ -53,7 +56,9 @@ struct TasksCommand: AsyncParsableCommand {
                         hint: "logs are stored when a try ends")
                 }
                 for log in logs {
-                    print("--- try \(log.tryNumber): \(log.state), exit \(log.exitCode.map(String.init) ?? "-"), worker \(log.workerId ?? "-") ---")
+                    print(
+                        "--- try \(log.tryNumber): \(log.state), exit \(log.exitCode.map(String.init) ?? "-"), worker \(log.workerId ?? "-") ---"
+                    )
                     print(log.content, terminator: log.content.hasSuffix("\n") || log.content.isEmpty ? "" : "\n")
                 }
             }

@@ -20,22 +20,27 @@ struct WorkerCommand: AsyncParsableCommand {
         try await reportingErrors {
             var configuration = try global.configuration()
             if let concurrency {
-                guard concurrency >= 1 else { throw CLIError("--concurrency: expected a whole number of at least 1, got \(concurrency)") }
+                guard concurrency >= 1 else {
+                    throw CLIError("--concurrency: expected a whole number of at least 1, got \(concurrency)")
+                }
                 configuration.worker.concurrency = concurrency
             }
             if let queues {
                 let names = queues.split(separator: ",").map(String.init).filter { !$0.isEmpty }
                 guard !names.isEmpty, names.allSatisfy(Identifier.isValid) else {
-                    throw CLIError("--queues: expected comma-separated queue names, got '\(queues)'", hint: Identifier.rule)
+                    throw CLIError(
+                        "--queues: expected comma-separated queue names, got '\(queues)'", hint: Identifier.rule)
                 }
                 configuration.worker.queues = names
             }
             let context = try CommandContext(configuration)
             CommandContext.bootstrapLogging(level: configuration.logLevel)
             let logger = Logger(label: "tide.worker")
-            let pool = context.pool(maxConnections: min(configuration.worker.concurrency, 4) + 1, application: "tide-worker")
+            let pool = context.pool(
+                maxConnections: min(configuration.worker.concurrency, 4) + 1, application: "tide-worker")
             let worker = WorkerService(
-                settings: configuration.worker, dependencies: .init(pool: pool, redis: context.redis, keys: context.keys),
+                settings: configuration.worker,
+                dependencies: .init(pool: pool, redis: context.redis, keys: context.keys),
                 logger: logger)
             try await runServices([worker], logger: logger)
             await pool.close()

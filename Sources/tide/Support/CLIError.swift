@@ -24,7 +24,9 @@ struct CLIError: Error, CustomStringConvertible {
         case let error as PGError where error.code == .connectionFailed || error.code == .connectionLost:
             return CLIError(
                 error.description,
-                hint: "is PostgreSQL running and TIDE_DATABASE_URL right? ('eval \"$(scripts/services env)\"' for the local services)")
+                hint:
+                    "is PostgreSQL running and TIDE_DATABASE_URL right? ('eval \"$(scripts/services env)\"' for the local services)"
+            )
         case let error as PGError where error.sqlState == "42P01":
             return CLIError(error.description, hint: "the schema is missing: run 'tide db migrate'")
         case let error as PGError where error.code == .notFound:
@@ -34,7 +36,9 @@ struct CLIError: Error, CustomStringConvertible {
         case let error as RedisError where error.code == .connectionFailed || error.code == .connectionLost:
             return CLIError(
                 error.description,
-                hint: "is Redis running and TIDE_REDIS_URL right? ('eval \"$(scripts/services env)\"' for the local services)")
+                hint:
+                    "is Redis running and TIDE_REDIS_URL right? ('eval \"$(scripts/services env)\"' for the local services)"
+            )
         case let error as RedisError:
             return CLIError(error.description)
         default:

@@ -14,11 +14,14 @@ struct CommandContext: Sendable {
         do {
             redis = try RedisEndpoint(url: configuration.redisURL)
         } catch {
-            throw CLIError("TIDE_REDIS_URL / redis_url: \(error.message)", hint: "expected redis://[:password@]host[:port][/db]")
-        }
-        guard configuration.databaseURL.hasPrefix("postgres://") || configuration.databaseURL.hasPrefix("postgresql://") else {
             throw CLIError(
-                "TIDE_DATABASE_URL / database_url: expected a postgres:// URL, got '\(SecretRedaction.redactingPassword(in: configuration.databaseURL))'")
+                "TIDE_REDIS_URL / redis_url: \(error.message)", hint: "expected redis://[:password@]host[:port][/db]")
+        }
+        guard configuration.databaseURL.hasPrefix("postgres://") || configuration.databaseURL.hasPrefix("postgresql://")
+        else {
+            throw CLIError(
+                "TIDE_DATABASE_URL / database_url: expected a postgres:// URL, got '\(SecretRedaction.redactingPassword(in: configuration.databaseURL))'"
+            )
         }
         keys = RedisKeys(prefix: configuration.redisKeyPrefix)
     }
