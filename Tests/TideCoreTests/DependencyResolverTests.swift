@@ -10,22 +10,6 @@ private let shell = TaskKind.bash("true")
 
 @Suite("Dependency resolution")
 struct DependencyResolverTests {
-    @Test(arguments: [
-        ([TaskState](), DependencyDecision.run),
-        ([.success, .success], .run),
-        ([.success, .running], .wait),
-        ([.success, .none], .wait),
-        ([.success, .upForRetry], .wait),
-        ([.failed, .running], .upstreamFailed),
-        ([.upstreamFailed], .upstreamFailed),
-        ([.skipped, .success], .skip),
-        ([.skipped, .running], .wait),
-        ([.skipped, .failed], .upstreamFailed),
-    ])
-    func allSuccess(upstream: [TaskState], expected: DependencyDecision) {
-        #expect(TriggerRule.allSuccess.evaluate(upstream: upstream) == expected)
-    }
-
     @Test func aNewRunQueuesOnlyItsRoots() {
         let diamond = dag([("a", [], shell), ("b", ["a"], shell), ("c", ["a"], shell), ("d", ["b", "c"], shell)])
         let resolution = DependencyResolver.resolve(dag: diamond, states: [:])
@@ -81,6 +65,42 @@ struct DependencyResolverTests {
         let chain = dag([("a", [], shell), ("b", ["a"], shell)])
         let resolution = DependencyResolver.resolve(dag: chain, states: ["a": .success, "b": .queued], frontier: ["b"])
         #expect(resolution.isEmpty)
+    }
+
+    @Test func aCleanupTaskRunsAfterAFailureAndLeavesDecide() {
+        let graph = DAG(
+            dagId: "d",
+            tasks: [
+                TaskSpec(taskId: "work", kind: shell),
+                TaskSpec(taskId: "cleanup", upstream: ["work"], kind: shell, triggerRule: .allDone),
+                TaskSpec(taskId: "alert", upstream: ["work"], kind: shell, triggerRule: .oneFailed),
+                TaskSpec(taskId: "publish", upstream: ["work"], kind: shell),
+            ])
+        let resolution = DependencyResolver.resolve(
+            dag: graph, states: ["work": .failed], frontier: ["cleanup", "alert", "publish"])
+        #expect(Set(resolution.toQueue) == ["cleanup", "alert"])
+        #expect(resolution.upstreamFailed == ["publish"])
+    }
+
+    @Test func aBranchJoinRunsWhenOneBranchWasSkipped() {
+        let graph = DAG(
+            dagId: "d",
+            tasks: [
+                TaskSpec(taskId: "a", kind: shell), TaskSpec(taskId: "b", kind: shell),
+                TaskSpec(taskId: "join", upstream: ["a", "b"], kind: shell, triggerRule: .noneFailedMinOneSuccess),
+            ])
+        #expect(
+            DependencyResolver.resolve(dag: graph, states: ["a": .skipped, "b": .success], frontier: ["join"]).toQueue
+                == ["join"])
+        #expect(
+            DependencyResolver.resolve(dag: graph, states: ["a": .skipped, "b": .skipped], frontier: ["join"]).skipped
+                == ["join"])
+    }
+
+    @Test func dependsOnPastHoldsAReadyTaskBack() {
+        let graph = DAG(dagId: "d", tasks: [TaskSpec(taskId: "load", kind: shell, dependsOnPast: true)])
+        #expect(DependencyResolver.resolve(dag: graph, states: [:], pastNotMet: ["load"]).isEmpty)
+        #expect(DependencyResolver.resolve(dag: graph, states: [:]).toQueue == ["load"])
     }
 
     @Test func relevantTasksCoverDownstreamAndTheirUpstreams() {

@@ -74,6 +74,41 @@ struct EndToEndTests {
         }
     }
 
+    @Test func triggerRulesRunCleanupAndAlertsAndLeavesDecideTheRun() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "rules.yaml",
+                """
+                dag_id: rules
+                tasks:
+                  - task_id: work
+                    bash: exit 1
+                  - task_id: cleanup
+                    upstream: [work]
+                    trigger_rule: all_done
+                    bash: echo cleaned
+                  - task_id: alert
+                    upstream: [work]
+                    trigger_rule: one_failed
+                    bash: echo paging
+                  - task_id: optional
+                    bash: exit 99
+                  - task_id: join
+                    upstream: [optional, cleanup]
+                    trigger_rule: none_failed_min_one_success
+                    bash: echo joined
+                """)
+            try await cluster.start(loading: "rules")
+            let run = try await cluster.runToEnd("rules")
+            let tasks = try await cluster.instances(run.id)
+            #expect(
+                tasks.mapValues(\.state) == [
+                    "work": .failed, "cleanup": .success, "alert": .success, "optional": .skipped, "join": .success,
+                ])
+            #expect(run.state == .success, "every leaf (alert, join) succeeded")
+        }
+    }
+
     @Test func exit99SkipsAndTheSkipPropagates() async throws {
         try await withCluster { cluster in
             try cluster.writeDAG(

@@ -165,6 +165,42 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func leafTasksDecideTheRunOutcome() async throws {
+        let cleanup = DAG(
+            dagId: "cleanup",
+            tasks: [
+                TaskSpec(taskId: "work", kind: .bash("false")),
+                TaskSpec(taskId: "tidy", upstream: ["work"], kind: .bash("true"), triggerRule: .allDone),
+            ], fileloc: "cleanup.yaml")
+        let fixture = try await Fixture.make(cleanup)
+        let work = try #require(fixture.ids["work"]), tidy = try #require(fixture.ids["tidy"])
+        for (id, outcome) in [(work, TaskInstanceStore.TryOutcome.failed), (tidy, .success)] {
+            _ = try await fixture.tasks.queue([id])
+            _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
+            _ = try await fixture.tasks.finish(
+                taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: outcome, exitCode: 0, log: "",
+                logTruncated: false,
+                logTotalBytes: 0)
+        }
+        let finished = try await RunStore(pool: fixture.schema.pool).finishCompleted([fixture.run.id])
+        #expect(finished.map(\.state) == [.success], "the failed task is not a leaf; the leaf succeeded")
+        await fixture.schema.drop()
+    }
+
+    @Test func theStateOfATaskInThePreviousRunIsFoundByLogicalDate() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let runs = RunStore(pool: fixture.schema.pool)
+        #expect(try await fixture.tasks.statesInPreviousRun(of: fixture.run.id, taskIds: ["a"]).isEmpty)
+        let second = try await runs.trigger(dagId: "pair")
+        #expect(try await runs.start(second, dag: twoTasks))
+        try await fixture.tasks.markUnrunnable([try #require(fixture.ids["a"])], as: .upstreamFailed)
+        #expect(
+            try await fixture.tasks.statesInPreviousRun(of: second.id, taskIds: ["a", "b", "zzz"]) == [
+                "a": .upstreamFailed, "b": .none,
+            ])
+        await fixture.schema.drop()
+    }
+
     @Test func concurrentTriggersGetDistinctDefaultRunIds() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let runs = RunStore(pool: fixture.schema.pool)

@@ -6,7 +6,10 @@ import Yams
 /// user fixes a file in one pass. A file with any problem yields no DAG.
 public enum DAGParser {
     static let dagKeys = ["dag_id", "description", "tags", "schedule", "default_args", "params", "tasks"]
-    static let defaultArgKeys = ["retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight"]
+    static let defaultArgKeys = [
+        "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
+        "depends_on_past",
+    ]
     static let kindKeys = ["bash", "command", "empty"]
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
 
@@ -168,7 +171,8 @@ struct DAGFileReader {
             taskId: taskId, upstream: upstream, retries: merged.retries ?? 0,
             retryDelaySeconds: merged.retryDelaySeconds ?? 300, executionTimeoutSeconds: merged.executionTimeoutSeconds,
             env: merged.env, queue: merged.queue ?? "default", priorityWeight: merged.priorityWeight ?? 1,
-            kind: kind ?? .empty)
+            kind: kind ?? .empty, triggerRule: merged.triggerRule ?? .allSuccess,
+            dependsOnPast: merged.dependsOnPast ?? false)
         return kind == nil ? nil : (task, upstreamNodes)
     }
 
@@ -246,6 +250,23 @@ struct DAGFileReader {
         }
         if let node = fields["priority_weight"], !node.isNull {
             defaults.priorityWeight = int(node, what: "priority_weight in \(place)")
+        }
+        if let node = fields["trigger_rule"], let name = string(node, what: "trigger_rule in \(place)") {
+            if let rule = TriggerRule(rawValue: name) {
+                defaults.triggerRule = rule
+            } else {
+                let names = TriggerRule.allCases.map(\.rawValue)
+                report(
+                    node, "unknown trigger_rule '\(name)' in \(place)",
+                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
+            }
+        }
+        if let node = fields["depends_on_past"], !node.isNull {
+            if let value = node.bool {
+                defaults.dependsOnPast = value
+            } else {
+                report(node, "expected true or false for depends_on_past in \(place), got \(node.describedValue)")
+            }
         }
         return defaults
     }
@@ -391,13 +412,16 @@ struct TaskDefaults {
     var env: [String: String] = [:]
     var queue: String?
     var priorityWeight: Int?
+    var triggerRule: TriggerRule?
+    var dependsOnPast: Bool?
 
     func overridden(by own: TaskDefaults) -> TaskDefaults {
         TaskDefaults(
             retries: own.retries ?? retries, retryDelaySeconds: own.retryDelaySeconds ?? retryDelaySeconds,
             executionTimeoutSeconds: own.executionTimeoutSeconds ?? executionTimeoutSeconds,
             env: env.merging(own.env) { _, task in task }, queue: own.queue ?? queue,
-            priorityWeight: own.priorityWeight ?? priorityWeight)
+            priorityWeight: own.priorityWeight ?? priorityWeight, triggerRule: own.triggerRule ?? triggerRule,
+            dependsOnPast: own.dependsOnPast ?? dependsOnPast)
     }
 }
 

@@ -18,11 +18,15 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var priorityWeight: Int
     /// What the task runs.
     public var kind: TaskKind
+    /// When the task may run given its upstream tasks' states.
+    public var triggerRule: TriggerRule
+    /// Wait for this task's instance in the previous run to have succeeded or been skipped.
+    public var dependsOnPast: Bool
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
         executionTimeoutSeconds: Double? = nil, env: [String: String] = [:], queue: String = "default",
-        priorityWeight: Int = 1, kind: TaskKind
+        priorityWeight: Int = 1, kind: TaskKind, triggerRule: TriggerRule = .allSuccess, dependsOnPast: Bool = false
     ) {
         self.taskId = taskId
         self.upstream = upstream
@@ -33,11 +37,29 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.queue = queue
         self.priorityWeight = priorityWeight
         self.kind = kind
+        self.triggerRule = triggerRule
+        self.dependsOnPast = dependsOnPast
+    }
+
+    // Definitions stored before a field existed decode with its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        taskId = try container.decode(String.self, forKey: .taskId)
+        upstream = try container.decode([String].self, forKey: .upstream)
+        retries = try container.decode(Int.self, forKey: .retries)
+        retryDelaySeconds = try container.decode(Double.self, forKey: .retryDelaySeconds)
+        executionTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .executionTimeoutSeconds)
+        env = try container.decode([String: String].self, forKey: .env)
+        queue = try container.decode(String.self, forKey: .queue)
+        priorityWeight = try container.decode(Int.self, forKey: .priorityWeight)
+        kind = try container.decode(TaskKind.self, forKey: .kind)
+        triggerRule = try container.decodeIfPresent(TriggerRule.self, forKey: .triggerRule) ?? .allSuccess
+        dependsOnPast = try container.decodeIfPresent(Bool.self, forKey: .dependsOnPast) ?? false
     }
 
     private enum CodingKeys: String, CodingKey {
         case taskId = "task_id", upstream, retries, retryDelaySeconds = "retry_delay_seconds"
         case executionTimeoutSeconds = "execution_timeout_seconds", env, queue
-        case priorityWeight = "priority_weight", kind
+        case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
     }
 }

@@ -36,8 +36,11 @@ public enum DependencyResolver {
     /// - Parameters:
     ///   - states: current states of (at least) ``relevantTasks(dag:frontier:)``; a missing task counts as `none`.
     ///   - frontier: tasks to evaluate first (nil: every task, for a new run or a full pass).
-    public static func resolve(dag: DAG, states: [String: TaskState], frontier: [String]? = nil) -> Resolution {
-        let rule = TriggerRule.allSuccess
+    ///   - pastNotMet: `depends_on_past` tasks whose instance in the previous run has not yet
+    ///     succeeded or been skipped: they wait even when their trigger rule is met.
+    public static func resolve(
+        dag: DAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = []
+    ) -> Resolution {
         let downstream = dag.downstream
         let tasks = Dictionary(dag.tasks.map { ($0.taskId, $0) }, uniquingKeysWith: { first, _ in first })
         var states = states
@@ -48,7 +51,8 @@ public enum DependencyResolver {
             var next: [String] = []
             for taskId in pending where (states[taskId] ?? TaskState.none) == .none {
                 guard let task = tasks[taskId], !visited.contains(taskId) else { continue }
-                let decision = rule.evaluate(upstream: task.upstream.map { states[$0] ?? TaskState.none })
+                var decision = task.triggerRule.evaluate(upstream: task.upstream.map { states[$0] ?? TaskState.none })
+                if decision == .run && pastNotMet.contains(taskId) { decision = .wait }
                 let newState: TaskState
                 switch decision {
                 case .wait:

@@ -17,11 +17,11 @@ public struct RunStore: Sendable {
             do {
                 let rows = try await pool.query(
                     """
-                    INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, conf)
+                    INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, conf, logical_date)
                     SELECT d.dag_id,
                            coalesce($2, 'manual__' || to_char(clock_timestamp() AT TIME ZONE 'UTC',
                                                               'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')),
-                           d.current_hash, 'queued', 'manual', $3::jsonb
+                           d.current_hash, 'queued', 'manual', $3::jsonb, clock_timestamp()
                     FROM dags d WHERE d.dag_id = $1 AND d.is_active
                     RETURNING \(RunRecord.columns)
                     """, [dagId, runId, conf], context: "trigger \(dagId)"
@@ -68,10 +68,11 @@ public struct RunStore: Sendable {
             guard started.affectedRows == 1 else { return false }
             try await connection.query(
                 """
-                INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue, priority_weight)
-                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority
-                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[])
-                     AS t(task_id, max_tries, delay, queue, priority)
+                INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,
+                                            priority_weight, is_leaf)
+                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf
+                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[])
+                     AS t(task_id, max_tries, delay, queue, priority, is_leaf)
                 """,
                 [
                     String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
@@ -79,20 +80,22 @@ public struct RunStore: Sendable {
                     "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
                     PGArray.literal(dag.tasks.map(\.queue)),
                     PGArray.literal(dag.tasks.map { Int64($0.priorityWeight) }),
+                    "{" + dag.tasks.map { dag.downstream[$0.taskId] == nil ? "true" : "false" }.joined(separator: ",")
+                        + "}",
                 ], context: "create task instances of run \(run.id)")
             return true
         }
     }
 
-    /// Finishes each given running run whose task instances are all finished: `failed` if any
-    /// failed or was upstream_failed, else `success`.
+    /// Finishes each given running run whose task instances are all finished: `failed` if any leaf
+    /// task (one without downstream tasks) failed or was upstream_failed, else `success` (Airflow's rule).
     /// - Returns: the runs finished now.
     public func finishCompleted(_ runIds: [Int64]) async throws -> [RunRecord] {
         guard !runIds.isEmpty else { return [] }
         return try await pool.query(
             """
             UPDATE dag_runs r SET ended_at = clock_timestamp(),
-                state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
+                state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.is_leaf
                                           AND ti.state IN ('failed', 'upstream_failed')) THEN 'failed' ELSE 'success' END
             WHERE r.id = ANY($1::bigint[]) AND r.state = 'running'
               AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id

@@ -74,6 +74,29 @@ public struct TaskInstanceStore: Sendable {
         return result
     }
 
+    /// The states of the named tasks in the DAG's previous run (the run with the latest logical date
+    /// before this one's). Tasks absent there are absent from the result.
+    public func statesInPreviousRun(of runId: Int64, taskIds: [String]) async throws -> [String: TaskState] {
+        guard !taskIds.isEmpty else { return [:] }
+        let rows = try await pool.query(
+            """
+            WITH previous AS (
+                SELECT p.id FROM dag_runs current JOIN dag_runs p
+                  ON p.dag_id = current.dag_id AND p.logical_date < current.logical_date
+                WHERE current.id = $1 ORDER BY p.logical_date DESC LIMIT 1)
+            SELECT ti.task_id, ti.state FROM task_instances ti JOIN previous ON ti.run_id = previous.id
+            WHERE ti.task_id = ANY($2::text[])
+            """, [String(runId), PGArray.literal(taskIds)], context: "read previous run's states"
+        ).rows
+        var result: [String: TaskState] = [:]
+        for row in rows {
+            if let task = row["task_id"], let state = row["state"].flatMap(TaskState.init(rawValue:)) {
+                result[task] = state
+            }
+        }
+        return result
+    }
+
     /// Runs (among `runIds`) that still have task instances in state `none`.
     public func runsWithUndecidedTasks(_ runIds: [Int64]) async throws -> [Int64] {
         guard !runIds.isEmpty else { return [] }

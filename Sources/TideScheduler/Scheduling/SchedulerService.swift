@@ -178,7 +178,8 @@ public final class SchedulerService: Service, Sendable {
             guard let dag = runDags[runId] else { continue }
             let current = states[runId] ?? [:]
             let resolution = DependencyResolver.resolve(
-                dag: dag, states: current.mapValues(\.state), frontier: frontier.map { Array($0) })
+                dag: dag, states: current.mapValues(\.state), frontier: frontier.map { Array($0) },
+                pastNotMet: try await pastNotMet(runId: runId, dag: dag, among: wanted[runId] ?? []))
             guard !resolution.isEmpty else { continue }
             let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
             emptySucceeded += ids(resolution.emptySucceeded)
@@ -211,6 +212,15 @@ public final class SchedulerService: Service, Sendable {
                 ])
         }
         return untilRetry
+    }
+
+    /// `depends_on_past` tasks (among `taskIds`) whose instance in the previous run neither
+    /// succeeded nor was skipped. A blocked task is looked at again on each full pass.
+    private func pastNotMet(runId: Int64, dag: DAG, among taskIds: [String]) async throws -> Set<String> {
+        let candidates = taskIds.filter { dag.task($0)?.dependsOnPast == true }
+        guard !candidates.isEmpty else { return [] }
+        let previous = try await tasks.statesInPreviousRun(of: runId, taskIds: candidates)
+        return Set(candidates.filter { task in previous[task].map { $0 != .success && $0 != .skipped } ?? false })
     }
 
     /// Re-pushes tries left `queued` past the timeout whose message is in no Redis queue.
