@@ -77,11 +77,21 @@ public final class WorkerService: Service, Sendable {
         logger.info("worker stopped")
     }
 
+    /// Heartbeats, and stops tries whose task instance is no longer running here (a timed-out run,
+    /// a task cleared or marked by an operator, a try rescued after a lost heartbeat).
     private func heartbeatLoop() async {
         while !Task.isCancelled {
             do {
                 try await workers.heartbeat(
                     id: identity.id, running: running.count, state: draining.value ? "draining" : "running")
+                let mine = running.claimedTaskInstances
+                let alive = try await tasks.stillRunning(mine, on: identity.id)
+                let gone = Set(mine).subtracting(alive)
+                if !gone.isEmpty {
+                    logger.warning(
+                        "stopping tries whose task instance moved on", metadata: ["task.instances": "\(gone.sorted())"])
+                    running.stop(taskInstances: gone)
+                }
             } catch {
                 logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
@@ -189,15 +199,19 @@ public final class WorkerService: Service, Sendable {
             log.info("duplicate or stale message dropped (try already claimed or moved on)")
             return
         }
+        running.bind(token, to: message.taskInstanceId)
         let (outcome, exitCode, buffer) = await execute(message: message, claimed: claimed, token: token, log: log)
-        let handedBack = running.finished(token)
         var finalBuffer = buffer
-        let finalOutcome: TaskInstanceStore.TryOutcome
-        if handedBack {
+        var finalOutcome = outcome
+        switch running.finished(token) {
+        case .handedBack:
             finalOutcome = .handedBack
             finalBuffer.appendNotice("worker shut down before the try finished: handed back for another try")
-        } else {
-            finalOutcome = outcome
+        case .stopped:
+            finalBuffer.appendNotice(
+                "stopped: the task instance was no longer running (run timed out, cleared or marked)")
+        case .normal:
+            break
         }
         await report(
             message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer,

@@ -213,10 +213,64 @@ struct DAGParserTests {
                 == "expected a list for tags, got a scalar")
     }
 
-    @Test func cronSchedulesAreNotYetAccepted() {
+    @Test func scheduledDAGsNeedAStartDate() {
         let found = issues("dag_id: x\nschedule: '0 3 * * *'\ntasks:\n  - task_id: a\n    bash: echo\n")
-        #expect(found.first?.message == "unsupported schedule '0 3 * * *'")
+        #expect(found.first?.message == "a scheduled DAG needs a start_date")
         #expect(found.first?.line == 2)
+    }
+
+    @Test func scheduleFieldsAreRead() throws {
+        let dag = try DAGParser.parse(
+            yaml: """
+                dag_id: x
+                schedule: "30 2 * * MON-FRI"
+                timezone: Europe/Berlin
+                start_date: 2026-01-01
+                end_date: "2026-12-31T23:59"
+                catchup: true
+                max_active_runs: 2
+                dagrun_timeout: 1h
+                tasks:
+                  - task_id: a
+                    bash: echo
+                """, file: "x.yaml")
+        #expect(dag.schedule == .cron(try CronExpression("30 2 * * MON-FRI")))
+        #expect(dag.timeZone == "Europe/Berlin")
+        #expect(dag.startDate == "2026-01-01")
+        #expect(dag.endDate == "2026-12-31T23:59")
+        #expect(dag.catchup == true)
+        #expect(dag.maxActiveRuns == 2)
+        #expect(dag.dagrunTimeoutSeconds == 3600)
+        let every = try DAGParser.parse(
+            yaml: "dag_id: y\nschedule: {every: 15m}\nstart_date: 2026-01-01\ntasks:\n  - task_id: a\n    bash: echo\n",
+            file: "y.yaml")
+        #expect(every.schedule == .interval(seconds: 900))
+        #expect(every.maxActiveRuns == 16)
+    }
+
+    @Test(arguments: [
+        (
+            "schedule: '61 * * * *'\nstart_date: 2026-01-01",
+            "invalid schedule '61 * * * *': minute field '61': '61' is not a number in 0-59"
+        ),
+        (
+            "schedule: '@fortnightly'\nstart_date: 2026-01-01",
+            "invalid schedule '@fortnightly': unknown preset '@fortnightly' (use @once, @annually, @daily, @hourly, @midnight, @monthly, @quarterly, @weekly, @yearly)"
+        ),
+        (
+            "schedule: P1M\nstart_date: 2026-01-01",
+            "invalid schedule 'P1M': 'P1M' is not an ISO 8601 duration such as PT15M, PT1H or P1D"
+        ),
+        ("schedule: {every: soon}\nstart_date: 2026-01-01", "invalid duration 'soon' for schedule.every"),
+        ("timezone: Mars/Olympus", "unknown timezone 'Mars/Olympus'"),
+        ("start_date: 2026-02-30", "invalid start_date '2026-02-30'"),
+        ("max_active_runs: 0", "max_active_runs must be at least 1, got 0"),
+        ("catchup: sometimes", "expected true or false for catchup, got 'sometimes'"),
+    ])
+    func badScheduleFieldsAreNamed(fields: String, message: String) {
+        let found = issues("dag_id: x\n\(fields)\ntasks:\n  - task_id: a\n    bash: echo\n")
+        #expect(found.first?.message == message)
+        #expect(found.first?.line != nil)
     }
 
     @Test func everyIssueInAFileIsReportedAtOnce() {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One configuration key: where it is read from, what it means, and how it is checked.
 public struct ConfigurationKey: Sendable {
     /// Dotted key in `tide.yaml`, e.g. `worker.concurrency`.
@@ -30,6 +32,25 @@ public struct ConfigurationKey: Sendable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else { return "one of \(levels.joined(separator: ", "))" }
             config.logLevel = value.lowercased()
+            return nil
+        },
+        ConfigurationKey(
+            fileKey: "default_timezone", environmentVariable: "TIDE_DEFAULT_TIMEZONE",
+            summary: "IANA time zone for DAGs without 'timezone' (default UTC)"
+        ) { config, value in
+            guard TimeZone(identifier: value) != nil else { return "an IANA time zone such as Europe/Berlin" }
+            config.defaultTimeZone = value
+            return nil
+        },
+        ConfigurationKey(
+            fileKey: "scheduler.catchup_by_default", environmentVariable: "TIDE_SCHEDULER_CATCHUP_BY_DEFAULT",
+            summary: "create missed runs for DAGs without 'catchup' (default false)"
+        ) { config, value in
+            switch value.lowercased() {
+            case "true", "yes", "1": config.scheduler.catchupByDefault = true
+            case "false", "no", "0": config.scheduler.catchupByDefault = false
+            default: return "true or false"
+            }
             return nil
         },
         seconds("scheduler.poll_interval", "TIDE_SCHEDULER_POLL_INTERVAL", "fallback pass interval (default 2s)") {

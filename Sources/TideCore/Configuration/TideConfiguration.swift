@@ -15,6 +15,8 @@ public struct TideConfiguration: Sendable, Hashable {
     public var dagsFolder = "./dags"
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Default `info`.
     public var logLevel = "info"
+    /// IANA time zone for DAGs that name none. Default `UTC`.
+    public var defaultTimeZone = "UTC"
     public var scheduler = SchedulerSettings()
     public var worker = WorkerSettings()
 
@@ -31,6 +33,8 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var queuedTimeoutSeconds = 60.0
     /// Seconds without a heartbeat after which a worker is presumed dead. Default 60.
     public var workerTimeoutSeconds = 60.0
+    /// Whether DAGs that do not say `catchup` create the runs of missed intervals. Default false.
+    public var catchupByDefault = false
 
     public init() {}
 }

@@ -13,10 +13,26 @@ public struct DAG: Sendable, Hashable, Codable {
     public var tasks: [TaskSpec]
     /// The file the DAG was read from, relative to the DAG folder.
     public var fileloc: String
+    /// When runs are created on their own.
+    public var schedule: Schedule
+    /// IANA time zone the schedule and naive dates are read in; nil means the configured default.
+    public var timeZone: String?
+    /// First data interval starts at or after this (as written; read in the DAG's time zone).
+    public var startDate: String?
+    /// No run has a logical date after this.
+    public var endDate: String?
+    /// Create the runs of intervals missed while Tide was down or the DAG paused; nil means the configured default.
+    public var catchup: Bool?
+    /// Most runs of this DAG queued or running at once.
+    public var maxActiveRuns: Int
+    /// Seconds a run may take before it is failed and its unfinished tasks are stopped.
+    public var dagrunTimeoutSeconds: Double?
 
     public init(
         dagId: String, description: String = "", tags: [String] = [], params: [String: JSONValue] = [:],
-        tasks: [TaskSpec], fileloc: String = ""
+        tasks: [TaskSpec], fileloc: String = "", schedule: Schedule = .manual, timeZone: String? = nil,
+        startDate: String? = nil, endDate: String? = nil, catchup: Bool? = nil, maxActiveRuns: Int = 16,
+        dagrunTimeoutSeconds: Double? = nil
     ) {
         self.dagId = dagId
         self.description = description
@@ -24,10 +40,37 @@ public struct DAG: Sendable, Hashable, Codable {
         self.params = params
         self.tasks = tasks
         self.fileloc = fileloc
+        self.schedule = schedule
+        self.timeZone = timeZone
+        self.startDate = startDate
+        self.endDate = endDate
+        self.catchup = catchup
+        self.maxActiveRuns = maxActiveRuns
+        self.dagrunTimeoutSeconds = dagrunTimeoutSeconds
     }
 
     private enum CodingKeys: String, CodingKey {
-        case dagId = "dag_id", description, tags, params, tasks, fileloc
+        case dagId = "dag_id", description, tags, params, tasks, fileloc, schedule, timeZone = "timezone"
+        case startDate = "start_date", endDate = "end_date", catchup, maxActiveRuns = "max_active_runs"
+        case dagrunTimeoutSeconds = "dagrun_timeout_seconds"
+    }
+
+    // Definitions stored before a field existed decode with its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        dagId = try container.decode(String.self, forKey: .dagId)
+        description = try container.decode(String.self, forKey: .description)
+        tags = try container.decode([String].self, forKey: .tags)
+        params = try container.decode([String: JSONValue].self, forKey: .params)
+        tasks = try container.decode([TaskSpec].self, forKey: .tasks)
+        fileloc = try container.decode(String.self, forKey: .fileloc)
+        schedule = try container.decodeIfPresent(Schedule.self, forKey: .schedule) ?? .manual
+        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
+        startDate = try container.decodeIfPresent(String.self, forKey: .startDate)
+        endDate = try container.decodeIfPresent(String.self, forKey: .endDate)
+        catchup = try container.decodeIfPresent(Bool.self, forKey: .catchup)
+        maxActiveRuns = try container.decodeIfPresent(Int.self, forKey: .maxActiveRuns) ?? 16
+        dagrunTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .dagrunTimeoutSeconds)
     }
 
     /// The task with this id, if any.

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads one YAML DAG file into a validated ``DAG``.
@@ -5,7 +6,10 @@ import Yams
 /// Every problem in the file is collected (not just the first) and each names its line, so a
 /// user fixes a file in one pass. A file with any problem yields no DAG.
 public enum DAGParser {
-    static let dagKeys = ["dag_id", "description", "tags", "schedule", "default_args", "params", "tasks"]
+    static let dagKeys = [
+        "dag_id", "description", "tags", "schedule", "start_date", "end_date", "timezone", "catchup",
+        "max_active_runs", "dagrun_timeout", "default_args", "params", "tasks",
+    ]
     static let defaultArgKeys = [
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
         "depends_on_past",
@@ -90,12 +94,7 @@ struct DAGFileReader {
         }
         let description = fields["description"].flatMap { string($0, what: "description") } ?? ""
         let tags = fields["tags"].flatMap { stringList($0, what: "tags") } ?? []
-        if let schedule = fields["schedule"], !schedule.isNull {
-            let text = schedule.scalar?.string ?? "a \(schedule.kindName)"
-            report(
-                schedule, "unsupported schedule '\(text)'",
-                hint: "only 'schedule: null' (manual runs via 'tide dags trigger') is supported in this version")
-        }
+        let timing = readTiming(fields, root: root)
         var params: [String: JSONValue] = [:]
         if let paramsNode = fields["params"], !paramsNode.isNull {
             if case .object(let object) = jsonValue(paramsNode) {
@@ -130,7 +129,104 @@ struct DAGFileReader {
             tasks.append(task)
         }
         checkGraph(tasks, taskNodes: taskNodesById, upstreamNodes: upstreamNodes)
-        return DAG(dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file)
+        return DAG(
+            dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file,
+            schedule: timing.schedule, timeZone: timing.timeZone, startDate: timing.startDate, endDate: timing.endDate,
+            catchup: timing.catchup, maxActiveRuns: timing.maxActiveRuns, dagrunTimeoutSeconds: timing.dagrunTimeout)
+    }
+
+    /// The DAG's schedule and run settings.
+    struct Timing {
+        var schedule = Schedule.manual
+        var timeZone: String?
+        var startDate: String?
+        var endDate: String?
+        var catchup: Bool?
+        var maxActiveRuns = 16
+        var dagrunTimeout: Double?
+    }
+
+    mutating func readTiming(_ fields: [String: Node], root: Node) -> Timing {
+        var timing = Timing()
+        if let node = fields["schedule"], !node.isNull {
+            switch node {
+            case .scalar(let scalar):
+                do {
+                    timing.schedule = try Schedule.parse(scalar.string)
+                } catch {
+                    report(
+                        node, "invalid schedule '\(scalar.string)': \(error.message)",
+                        hint: "use a cron expression, a preset like @daily, @once, {every: 15m}, PT15M or null")
+                }
+            case .mapping:
+                if let pairs = mapping(node, what: "schedule") {
+                    checkKeys(pairs, allowed: ["every"], place: "schedule")
+                    if let every = pairs.first(where: { $0.key == "every" })?.value,
+                        let seconds = duration(every, what: "schedule.every")
+                    {
+                        if seconds > 0 {
+                            timing.schedule = .interval(seconds: seconds)
+                        } else {
+                            report(every, "schedule.every must be more than 0")
+                        }
+                    } else if !pairs.contains(where: { $0.key == "every" }) {
+                        report(node, "schedule mapping needs 'every', e.g. {every: 15m}")
+                    }
+                }
+            default:
+                report(node, "expected a string or {every: DURATION} for schedule, got \(node.kindName)")
+            }
+        }
+        var zone = TimeZone(identifier: "UTC")
+        if let node = fields["timezone"], let name = string(node, what: "timezone") {
+            if let parsed = TimeZone(identifier: name) {
+                timing.timeZone = name
+                zone = parsed
+            } else {
+                report(
+                    node, "unknown timezone '\(name)'",
+                    hint: "use an IANA name such as Europe/Berlin or America/New_York")
+            }
+        }
+        for key in ["start_date", "end_date"] {
+            guard let node = fields[key], !node.isNull, let text = string(node, what: key) else { continue }
+            if let zone, LocalDate.parse(text, in: zone) == nil {
+                report(
+                    node, "invalid \(key) '\(text)'",
+                    hint: "use 2026-01-31, 2026-01-31T03:00 or 2026-01-31T03:00:00+01:00")
+            } else if key == "start_date" {
+                timing.startDate = text
+            } else {
+                timing.endDate = text
+            }
+        }
+        if timing.startDate == nil, timing.schedule != .manual {
+            report(
+                fields["schedule"] ?? root, "a scheduled DAG needs a start_date",
+                hint: "add e.g. 'start_date: 2026-01-01'")
+        }
+        if let node = fields["catchup"], !node.isNull {
+            if let value = node.bool {
+                timing.catchup = value
+            } else {
+                report(node, "expected true or false for catchup, got \(node.describedValue)")
+            }
+        }
+        if let node = fields["max_active_runs"], !node.isNull, let value = int(node, what: "max_active_runs") {
+            if value >= 1 {
+                timing.maxActiveRuns = value
+            } else {
+                report(node, "max_active_runs must be at least 1, got \(value)")
+            }
+        }
+        if let node = fields["dagrun_timeout"], !node.isNull, let seconds = duration(node, what: "dagrun_timeout") {
+            if seconds > 0 {
+                timing.dagrunTimeout = seconds
+            } else {
+                report(node, "dagrun_timeout must be more than 0")
+            }
+        }
+        return timing
     }
 
     /// Reads one task; returns it with the nodes of its upstream ids (for error lines).

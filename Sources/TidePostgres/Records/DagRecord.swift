@@ -4,11 +4,13 @@ public struct DagRecord: Sendable, Hashable, Codable {
     public var fileloc: String
     public var contentHash: String
     public var isActive: Bool
+    public var isPaused: Bool
     public var description: String
     public var taskCount: Int
 
     private enum CodingKeys: String, CodingKey {
-        case dagId = "dag_id", fileloc, contentHash = "content_hash", isActive = "is_active", description
+        case dagId = "dag_id", fileloc, contentHash = "content_hash", isActive = "is_active", isPaused = "is_paused"
+        case description
         case taskCount = "task_count"
     }
 }

@@ -13,16 +13,25 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var queuedAt: Double
     public var startedAt: Double?
     public var endedAt: Double?
+    /// `manual`, `scheduled` or `backfill`.
+    public var runType: String
+    /// Unix seconds: a scheduled run's data interval start; a manual run's trigger time.
+    public var logicalDate: Double
+    public var dataIntervalStart: Double?
+    public var dataIntervalEnd: Double?
 
     private enum CodingKeys: String, CodingKey {
         case id, dagId = "dag_id", runId = "run_id", dagHash = "dag_hash", state, conf, queuedAt = "queued_at"
-        case startedAt = "started_at", endedAt = "ended_at"
+        case startedAt = "started_at", endedAt = "ended_at", runType = "run_type", logicalDate = "logical_date"
+        case dataIntervalStart = "data_interval_start", dataIntervalEnd = "data_interval_end"
     }
 
     static let columns = """
         r.id, r.dag_id, r.run_id, r.dag_hash, r.state, r.conf::text AS conf,
         extract(epoch FROM r.queued_at) AS queued_at, extract(epoch FROM r.started_at) AS started_at,
-        extract(epoch FROM r.ended_at) AS ended_at
+        extract(epoch FROM r.ended_at) AS ended_at, r.run_type, extract(epoch FROM r.logical_date) AS logical_date,
+        extract(epoch FROM r.data_interval_start) AS data_interval_start,
+        extract(epoch FROM r.data_interval_end) AS data_interval_end
         """
 
     init(row: PGRow) throws {
@@ -39,5 +48,9 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.queuedAt = queuedAt
         self.startedAt = row.double("started_at")
         self.endedAt = row.double("ended_at")
+        self.runType = row["run_type"] ?? "manual"
+        self.logicalDate = row.double("logical_date") ?? queuedAt
+        self.dataIntervalStart = row.double("data_interval_start")
+        self.dataIntervalEnd = row.double("data_interval_end")
     }
 }

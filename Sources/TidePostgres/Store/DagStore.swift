@@ -64,11 +64,35 @@ public struct DagStore: Sendable {
         }
     }
 
+    /// Pauses or unpauses a DAG: a paused DAG creates no runs and starts no queued ones; running runs finish.
+    /// - Throws: ``PGError`` `notFound` for an unknown DAG.
+    public func setPaused(_ dagId: String, _ paused: Bool) async throws {
+        let result = try await pool.query(
+            "UPDATE dags SET is_paused = $2 WHERE dag_id = $1", [dagId, paused ? "true" : "false"], context: "pause DAG"
+        )
+        guard result.affectedRows == 1 else {
+            let known = try await list().map(\.dagId)
+            let hint = Suggestion.hint(for: dagId, among: known).map { "; \($0)" } ?? ""
+            throw PGError(code: .notFound, message: "no DAG '\(dagId)'\(hint)")
+        }
+    }
+
+    /// The current definition of an active DAG.
+    /// - Throws: ``PGError`` `notFound`.
+    public func current(_ dagId: String) async throws -> DAG {
+        guard let record = try await list().first(where: { $0.dagId == dagId }) else {
+            let known = try await list().map(\.dagId)
+            let hint = Suggestion.hint(for: dagId, among: known).map { "; \($0)" } ?? ""
+            throw PGError(code: .notFound, message: "no active DAG '\(dagId)'\(hint)")
+        }
+        return try await definition(dagId: dagId, hash: record.contentHash)
+    }
+
     /// Every DAG, active first, by id.
     public func list(includeInactive: Bool = false) async throws -> [DagRecord] {
         let rows = try await pool.query(
             """
-            SELECT dag_id, fileloc, current_hash, is_active, description, task_count FROM dags
+            SELECT dag_id, fileloc, current_hash, is_active, is_paused, description, task_count FROM dags
             WHERE is_active OR $1 ORDER BY dag_id
             """, [includeInactive ? "true" : "false"], context: "list DAGs"
         ).rows
@@ -76,7 +100,7 @@ public struct DagStore: Sendable {
             guard let dagId = row["dag_id"], let hash = row["current_hash"] else { return nil }
             return DagRecord(
                 dagId: dagId, fileloc: row["fileloc"] ?? "", contentHash: hash,
-                isActive: row.bool("is_active") ?? false,
+                isActive: row.bool("is_active") ?? false, isPaused: row.bool("is_paused") ?? false,
                 description: row["description"] ?? "", taskCount: row.int("task_count") ?? 0)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import TideCore
 
 /// DAG runs: triggering, starting (creating task instances) and finishing.
@@ -42,12 +43,94 @@ public struct RunStore: Sendable {
         throw PGError(code: .conflict, message: "could not choose a unique run id for DAG '\(dagId)'")
     }
 
-    /// Runs the scheduler has not started yet, oldest first.
+    /// Runs the scheduler has not started yet, of DAGs that are not paused, oldest logical date first.
     public func queued(limit: Int = 100) async throws -> [RunRecord] {
         try await pool.query(
-            "SELECT \(RunRecord.columns) FROM dag_runs r WHERE state = 'queued' ORDER BY id LIMIT $1", [String(limit)],
-            context: "list queued runs"
+            """
+            SELECT \(RunRecord.columns) FROM dag_runs r JOIN dags d ON d.dag_id = r.dag_id
+            WHERE r.state = 'queued' AND NOT d.is_paused ORDER BY r.logical_date, r.id LIMIT $1
+            """, [String(limit)], context: "list queued runs"
         ).rows.map(RunRecord.init(row:))
+    }
+
+    /// Creates a scheduled or backfill run for one data interval of the DAG's current version,
+    /// unless a run with that logical date exists (whichever scheduler or backfill made it).
+    /// - Returns: the run, or nil when it already existed.
+    public func createAutomated(dagId: String, interval: DataInterval, runType: String) async throws -> RunRecord? {
+        precondition(runType == "scheduled" || runType == "backfill", "automated runs are scheduled or backfill")
+        let runId =
+            "\(runType)__"
+            + LocalDate.format(Date(timeIntervalSince1970: interval.start.timeIntervalSince1970), in: .gmt)
+        return try await pool.query(
+            """
+            INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, logical_date, data_interval_start,
+                                       data_interval_end)
+            SELECT d.dag_id, $2, d.current_hash, 'queued', $3, to_timestamp($4), to_timestamp($4), to_timestamp($5)
+            FROM dags d WHERE d.dag_id = $1 AND d.is_active
+            ON CONFLICT DO NOTHING
+            RETURNING \(RunRecord.columns)
+            """,
+            [
+                dagId, runId, runType, String(interval.start.timeIntervalSince1970),
+                String(interval.end.timeIntervalSince1970),
+            ],
+            context: "create \(runType) run of \(dagId)"
+        ).rows.first.map(RunRecord.init(row:))
+    }
+
+    /// The data interval of the DAG's automated run with the latest logical date.
+    public func lastAutomatedInterval(dagId: String) async throws -> DataInterval? {
+        guard
+            let row = try await pool.query(
+                """
+                SELECT extract(epoch FROM data_interval_start) AS s, extract(epoch FROM data_interval_end) AS e
+                FROM dag_runs WHERE dag_id = $1 AND run_type IN ('scheduled', 'backfill') AND data_interval_start IS NOT NULL
+                ORDER BY logical_date DESC LIMIT 1
+                """, [dagId], context: "last automated run"
+            ).rows.first, let start = row.double("s"), let end = row.double("e")
+        else { return nil }
+        return DataInterval(start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end))
+    }
+
+    /// How many runs of each DAG are queued and how many are running.
+    public func activeCounts() async throws -> [String: (queued: Int, running: Int)] {
+        var result: [String: (queued: Int, running: Int)] = [:]
+        for row in try await pool.query(
+            """
+            SELECT dag_id, count(*) FILTER (WHERE state = 'queued') AS queued, count(*) FILTER (WHERE state = 'running') AS running
+            FROM dag_runs WHERE state IN ('queued', 'running') GROUP BY dag_id
+            """, context: "count active runs"
+        ).rows {
+            if let dagId = row["dag_id"] { result[dagId] = (row.int("queued") ?? 0, row.int("running") ?? 0) }
+        }
+        return result
+    }
+
+    /// Running runs.
+    public func running() async throws -> [RunRecord] {
+        try await pool.query(
+            "SELECT \(RunRecord.columns) FROM dag_runs r WHERE state = 'running' ORDER BY id",
+            context: "list running runs"
+        ).rows.map(RunRecord.init(row:))
+    }
+
+    /// Fails a run that outlived its `dagrun_timeout`; its unfinished tasks become `skipped` (Airflow 2),
+    /// and workers stop the ones that were running.
+    /// - Returns: false if the run had already finished.
+    @discardableResult
+    public func timeOut(_ id: Int64) async throws -> Bool {
+        try await pool.transaction { connection in
+            let failed = try await connection.query(
+                "UPDATE dag_runs SET state = 'failed', ended_at = clock_timestamp() WHERE id = $1 AND state = 'running'",
+                [String(id)], context: "time out run \(id)")
+            guard failed.affectedRows == 1 else { return false }
+            try await connection.query(
+                """
+                UPDATE task_instances SET state = 'skipped', ended_at = clock_timestamp()
+                WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                """, [String(id)], context: "skip tasks of timed-out run \(id)")
+            return true
+        }
     }
 
     /// Ids of running runs.

@@ -253,6 +253,16 @@ public struct TaskInstanceStore: Sendable {
         }
     }
 
+    /// Which of these task instances are still `running` on this worker.
+    public func stillRunning(_ ids: [Int64], on workerId: String) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return Set(
+            try await pool.query(
+                "SELECT id FROM task_instances WHERE id = ANY($1::bigint[]) AND state = 'running' AND worker_id = $2",
+                [PGArray.literal(ids), workerId], context: "check running tries"
+            ).rows.compactMap { $0.int64("id") })
+    }
+
     /// Marks workers dead whose heartbeat is older than `seconds`, then fails (or retries) every
     /// try still `running` on a dead or stopped worker.
     /// - Returns: the runs whose tasks changed.

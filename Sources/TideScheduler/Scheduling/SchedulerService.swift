@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import TideCore
@@ -16,12 +17,17 @@ public final class SchedulerService: Service, Sendable {
         public var redis: RedisEndpoint
         public var keys: RedisKeys
         public var dagsFolder: String
+        /// IANA zone for DAGs that name none.
+        public var defaultTimeZone: String
 
-        public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String) {
+        public init(
+            pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC"
+        ) {
             self.pool = pool
             self.redis = redis
             self.keys = keys
             self.dagsFolder = dagsFolder
+            self.defaultTimeZone = defaultTimeZone
         }
     }
 
@@ -32,6 +38,7 @@ public final class SchedulerService: Service, Sendable {
     let tasks: TaskInstanceStore
     let dags: DagStore
     let synchronizer: DagSynchronizer
+    let runCreator: ScheduledRunCreator
     let definitions: DagVersionCache
     let runVersions = RunVersionMap()
 
@@ -43,6 +50,9 @@ public final class SchedulerService: Service, Sendable {
         tasks = TaskInstanceStore(pool: dependencies.pool)
         dags = DagStore(pool: dependencies.pool)
         definitions = DagVersionCache(store: dags)
+        runCreator = ScheduledRunCreator(
+            dags: dags, runs: runs, definitions: definitions, settings: settings,
+            defaultTimeZone: dependencies.defaultTimeZone, logger: logger)
         synchronizer = DagSynchronizer(
             folder: DagFolder(path: dependencies.dagsFolder), store: dags, logger: logger)
     }
@@ -73,7 +83,7 @@ public final class SchedulerService: Service, Sendable {
         let syncEvery = Duration.seconds(settings.dagSyncIntervalSeconds)
         var lastSync: ContinuousClock.Instant?
         var lastFull: ContinuousClock.Instant?
-        // When the earliest up_for_retry try becomes due: the loop wakes for it.
+        // When something falls due (a retry, the end of a scheduled run's interval): the loop wakes for it.
         var nextRetryAt: ContinuousClock.Instant?
         var failures = 0
         while !stopping.value && !Task.isCancelled {
@@ -122,10 +132,20 @@ public final class SchedulerService: Service, Sendable {
         var touchedRuns: Set<Int64> = []
         var toQueue: [Int64] = []
 
+        var untilDue: Duration?
+        if full {
+            let created = try await runCreator.createDueRuns(now: Date())
+            untilDue = created.nextDue.map { .seconds(max(0, $0.timeIntervalSinceNow)) }
+            try await timeOutRuns()
+        }
         if full || events.contains(where: { $0.kind == .runCreated }) {
+            var running = try await runs.activeCounts().mapValues(\.running)
             for run in try await runs.queued() {
                 guard let dag = try await dag(of: run.id, dagId: run.dagId, hash: run.dagHash) else { continue }
+                // max_active_runs: later runs wait in `queued`, oldest logical date first.
+                guard running[run.dagId, default: 0] < dag.maxActiveRuns else { continue }
                 if try await runs.start(run, dag: dag) {
+                    running[run.dagId, default: 0] += 1
                     runVersions.remember(run: run.id, dagId: run.dagId, hash: run.dagHash)
                     frontiers[run.id] = .some(nil)
                     touchedRuns.insert(run.id)
@@ -161,6 +181,7 @@ public final class SchedulerService: Service, Sendable {
         if full || events.contains(where: { $0.state == .upForRetry }) {
             untilRetry = try await tasks.secondsUntilNextRetry().map { .seconds(max(0, $0)) }
         }
+        if let untilDue { untilRetry = min(untilRetry ?? untilDue, untilDue) }
 
         // One query for the states of every run this pass looks at, then one batched write per outcome.
         var wanted: [Int64: [String]] = [:]
@@ -212,6 +233,23 @@ public final class SchedulerService: Service, Sendable {
                 ])
         }
         return untilRetry
+    }
+
+    /// Fails running runs that outlived their DAG's `dagrun_timeout` (their unfinished tasks are
+    /// skipped; workers stop the ones still running).
+    private func timeOutRuns() async throws {
+        let now = Date().timeIntervalSince1970
+        for run in try await runs.running() {
+            guard let started = run.startedAt, let dag = try await dagOfRun(run.id),
+                let timeout = dag.dagrunTimeoutSeconds, now - started > timeout
+            else { continue }
+            if try await runs.timeOut(run.id) {
+                runVersions.forget(run: run.id)
+                logger.warning(
+                    "run failed: dagrun_timeout exceeded",
+                    metadata: ["dag.id": "\(run.dagId)", "run.id": "\(run.id)", "timeout.seconds": "\(timeout)"])
+            }
+        }
     }
 
     /// `depends_on_past` tasks (among `taskIds`) whose instance in the previous run neither

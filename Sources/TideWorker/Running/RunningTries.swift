@@ -6,6 +6,19 @@ final class RunningTries: Sendable {
     private struct Entry: Sendable {
         var processGroup: pid_t?
         var handedBack = false
+        /// Set once the claim succeeded.
+        var taskInstanceId: Int64?
+        /// How many times it was told to stop because its task instance moved on.
+        var stopRequests = 0
+    }
+
+    /// How a try's process ended, from the registry's point of view.
+    enum Ending: Sendable {
+        case normal
+        /// Killed by the drain after the grace period.
+        case handedBack
+        /// Stopped because its task instance was no longer running on this worker.
+        case stopped
     }
 
     /// Identifies one message being handled (two copies of one message get two tokens).
@@ -29,6 +42,30 @@ final class RunningTries: Sendable {
         return token
     }
 
+    /// Records which task instance a registered try claimed.
+    func bind(_ token: Token, to taskInstanceId: Int64) {
+        entries.mutate { $0[token]?.taskInstanceId = taskInstanceId }
+    }
+
+    /// The claimed task instances being run.
+    var claimedTaskInstances: [Int64] { entries.value.values.compactMap(\.taskInstanceId) }
+
+    /// Stops the tries of these task instances: SIGTERM to the process group the first time,
+    /// SIGKILL after that.
+    func stop(taskInstances ids: Set<Int64>) {
+        let targets = entries.mutate { entries -> [(pid_t, Int32)] in
+            var targets: [(pid_t, Int32)] = []
+            for (token, entry) in entries {
+                guard let id = entry.taskInstanceId, ids.contains(id) else { continue }
+                let firstRequest = entry.stopRequests == 0
+                entries[token]?.stopRequests += 1
+                if let group = entry.processGroup { targets.append((group, firstRequest ? SIGTERM : SIGKILL)) }
+            }
+            return targets
+        }
+        for (group, signal) in targets { ProcessGroup.kill(group, signal: signal) }
+    }
+
     /// Records the try's process group. If the try was handed back meanwhile, kills it at once.
     func started(_ token: Token, processGroup: pid_t) {
         let kill = entries.mutate { entries -> Bool in
@@ -38,10 +75,12 @@ final class RunningTries: Sendable {
         if kill { ProcessGroup.kill(processGroup, signal: SIGKILL) }
     }
 
-    /// Removes a try. Returns true if it was handed back (killed by the drain).
+    /// Removes a try and says how it ended.
     @discardableResult
-    func finished(_ token: Token) -> Bool {
-        entries.mutate { $0.removeValue(forKey: token)?.handedBack ?? false }
+    func finished(_ token: Token) -> Ending {
+        guard let entry = entries.mutate({ $0.removeValue(forKey: token) }) else { return .normal }
+        if entry.handedBack { return .handedBack }
+        return entry.stopRequests > 0 ? .stopped : .normal
     }
 
     /// Marks every running try handed back and kills its process group.

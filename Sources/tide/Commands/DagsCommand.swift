@@ -8,7 +8,9 @@ import TideScheduler
 struct DagsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dags", abstract: "List, validate and trigger DAGs.",
-        subcommands: [List.self, Validate.self, Errors.self, Trigger.self])
+        subcommands: [
+            List.self, Validate.self, Errors.self, Trigger.self, NextRuns.self, Pause.self, Unpause.self, Backfill.self,
+        ])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the DAGs the scheduler has loaded.")
@@ -21,16 +23,25 @@ struct DagsCommand: AsyncParsableCommand {
                 let context = try CommandContext(try global.configuration())
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
                 let dags = try await DagStore(pool: pool).list(includeInactive: all)
-                await pool.close()
-                if output.output == .json { return print(try Formatting.json(dags)) }
-                var table = TextTable(["dag_id", "tasks", "active", "file", "version", "description"])
+                if output.output == .json {
+                    await pool.close()
+                    return print(try Formatting.json(dags))
+                }
+                var table = TextTable([
+                    "dag_id", "schedule", "paused", "tasks", "active", "file", "version", "description",
+                ])
+                let store = DagStore(pool: pool)
                 for dag in dags {
+                    let definition = try? await store.definition(dagId: dag.dagId, hash: dag.contentHash)
                     table.add([
-                        dag.dagId, "\(dag.taskCount)", dag.isActive ? "yes" : "no", dag.fileloc,
+                        dag.dagId, definition.map { ScheduleText.describe($0.schedule) } ?? "?",
+                        dag.isPaused ? "yes" : "no",
+                        "\(dag.taskCount)", dag.isActive ? "yes" : "no", dag.fileloc,
                         String(dag.contentHash.prefix(12)),
                         dag.description,
                     ])
                 }
+                await pool.close()
                 print(table.rendered)
             }
         }

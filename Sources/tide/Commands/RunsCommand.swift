@@ -13,21 +13,30 @@ struct RunsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option(name: .customLong("dag"), help: "Only runs of this DAG.") var dagId: String?
         @Option(help: "How many runs.") var limit: Int = 50
+        @Option(help: "Show times in this IANA time zone (default: each DAG's).") var tz: String?
 
         func run() async throws {
             try await reportingErrors {
-                let context = try CommandContext(try global.configuration())
+                let configuration = try global.configuration()
+                let context = try CommandContext(configuration)
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
                 let runs = try await RunStore(pool: pool).list(dagId: dagId, limit: max(1, limit))
-                await pool.close()
-                if output.output == .json { return print(try Formatting.json(runs)) }
-                var table = TextTable(["run", "dag_id", "run_id", "state", "started", "duration"])
+                if output.output == .json {
+                    await pool.close()
+                    return print(try Formatting.json(runs))
+                }
+                let zones = try await RunZones(pool: pool, explicit: tz, configuration: configuration)
+                var table = TextTable(["run", "dag_id", "type", "logical_date", "state", "started", "duration"])
                 for run in runs {
+                    let zone = try await zones.zone(for: run.dagId)
                     table.add([
-                        "\(run.id)", run.dagId, run.runId, run.state.rawValue, Formatting.time(run.startedAt),
+                        "\(run.id)", run.dagId, run.runType,
+                        LocalDate.format(Date(timeIntervalSince1970: run.logicalDate), in: zone),
+                        run.state.rawValue, Formatting.time(run.startedAt, in: zone),
                         Formatting.duration(from: run.startedAt, to: run.endedAt),
                     ])
                 }
+                await pool.close()
                 print(table.rendered)
             }
         }
@@ -51,6 +60,29 @@ struct RunsCommand: AsyncParsableCommand {
                 await pool.close()
             }
         }
+    }
+}
+
+/// The zone each DAG's times are shown in (cached per DAG for one listing).
+final class RunZones {
+    let store: DagStore
+    let explicit: String?
+    let configuration: TideConfiguration
+    private var zones: [String: TimeZone] = [:]
+
+    init(pool: PGPool, explicit: String?, configuration: TideConfiguration) async throws {
+        store = DagStore(pool: pool)
+        self.explicit = explicit
+        self.configuration = configuration
+        if explicit != nil { _ = try DisplayZone.resolve(explicit, dag: nil, configuration: configuration) }
+    }
+
+    func zone(for dagId: String) async throws -> TimeZone {
+        if let zone = zones[dagId] { return zone }
+        let dag = try? await store.current(dagId)
+        let zone = try DisplayZone.resolve(explicit, dag: dag, configuration: configuration)
+        zones[dagId] = zone
+        return zone
     }
 }
 

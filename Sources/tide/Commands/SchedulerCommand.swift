@@ -20,7 +20,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             let scheduler = SchedulerService(
                 settings: context.configuration.scheduler,
                 dependencies: .init(
-                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder),
+                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
+                    defaultTimeZone: context.configuration.defaultTimeZone),
                 logger: logger)
             try await runServices([scheduler], logger: logger)
             await pool.close()

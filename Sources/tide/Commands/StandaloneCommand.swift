@@ -33,7 +33,8 @@ struct StandaloneCommand: AsyncParsableCommand {
             let scheduler = SchedulerService(
                 settings: configuration.scheduler,
                 dependencies: .init(
-                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder),
+                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder,
+                    defaultTimeZone: configuration.defaultTimeZone),
                 logger: Logger(label: "tide.scheduler"))
             var arguments = ["worker"]
             if let path = global.configPath { arguments += ["--config", path] }

@@ -2,10 +2,11 @@ import Foundation
 
 /// How times and durations appear in tables.
 enum Formatting {
-    static func time(_ seconds: Double?) -> String {
+    static func time(_ seconds: Double?, in zone: TimeZone? = nil) -> String {
         guard let seconds else { return "-" }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let zone { formatter.timeZone = zone }
         return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 

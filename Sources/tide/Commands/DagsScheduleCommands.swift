@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import TideCore
+import TidePostgres
+import TideRedis
+
+extension DagsCommand {
+    struct NextRuns: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "next-runs",
+            abstract: "Print the next logical dates of a DAG's schedule (ISO 8601, one per line); creates nothing.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The DAG.") var dagId: String
+        @Option(name: .short, help: "How many dates.") var n: Int = 5
+        @Option(help: "Start after this instant (ISO 8601; default now).") var after: String?
+        @Option(help: "Show dates in this IANA time zone (default: the DAG's).") var tz: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let configuration = try global.configuration()
+                let context = try CommandContext(configuration)
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let dag = try await DagStore(pool: pool).current(dagId)
+                await pool.close()
+                guard let timetable = dag.timetable(defaultTimeZone: configuration.defaultTimeZone)
+                else { throw CLIError("DAG '\(dagId)' has no schedule (schedule: null): it runs only when triggered") }
+                let zone = try DisplayZone.resolve(tz, dag: dag, configuration: configuration)
+                var start = Date()
+                if let after {
+                    guard let parsed = LocalDate.parse(after, in: timetable.timeZone) else {
+                        throw CLIError("--after: expected an ISO 8601 date or time, got '\(after)'")
+                    }
+                    start = parsed
+                }
+                for date in timetable.upcomingLogicalDates(after: start, count: max(1, n)) {
+                    print(LocalDate.format(date, in: zone))
+                }
+            }
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause a DAG: it creates and starts no runs; runs already running finish.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The DAG.") var dagId: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let pool = try CommandContext(try global.configuration()).pool(
+                    maxConnections: 1, application: "tide-cli")
+                try await DagStore(pool: pool).setPaused(dagId, true)
+                await pool.close()
+                print("paused DAG '\(dagId)'")
+            }
+        }
+    }
+
+    struct Unpause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unpause a DAG.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The DAG.") var dagId: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let pool = try CommandContext(try global.configuration()).pool(
+                    maxConnections: 1, application: "tide-cli")
+                try await DagStore(pool: pool).setPaused(dagId, false)
+                await pool.close()
+                print("unpaused DAG '\(dagId)'")
+            }
+        }
+    }
+
+    struct Backfill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Create the runs of every interval whose logical date is in [--from, --to] (existing ones are kept).",
+            discussion: "The runs are queued; the scheduler starts them oldest first, within max_active_runs.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The DAG.") var dagId: String
+        @Option(help: "First logical date (ISO 8601; read in the DAG's time zone).") var from: String
+        @Option(help: "Last logical date.") var to: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let configuration = try global.configuration()
+                let context = try CommandContext(configuration)
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let dag = try await DagStore(pool: pool).current(dagId)
+                guard let timetable = dag.timetable(defaultTimeZone: configuration.defaultTimeZone)
+                else {
+                    await pool.close()
+                    throw CLIError(
+                        "DAG '\(dagId)' has no schedule to backfill", hint: "trigger it with 'tide dags trigger'")
+                }
+                guard let start = LocalDate.parse(from, in: timetable.timeZone) else {
+                    throw CLIError("--from: expected an ISO 8601 date or time, got '\(from)'")
+                }
+                guard let end = LocalDate.parse(to, in: timetable.timeZone) else {
+                    throw CLIError("--to: expected an ISO 8601 date or time, got '\(to)'")
+                }
+                guard start <= end else { throw CLIError("--from must not be after --to") }
+                let intervals = timetable.intervals(from: start, to: end)
+                let runs = RunStore(pool: pool)
+                var created = 0
+                for interval in intervals
+                where try await runs.createAutomated(dagId: dagId, interval: interval, runType: "backfill") != nil {
+                    created += 1
+                }
+                await pool.close()
+                if created > 0, let redis = try? await RedisConnection.connect(context.redis, name: "cli") {
+                    try? await EventChannel(keys: context.keys).publish(
+                        TaskEvent(kind: .runCreated, runId: 0), on: redis)
+                    redis.close()
+                }
+                print("backfill of '\(dagId)': \(created) runs created, \(intervals.count - created) already existed")
+            }
+        }
+    }
+}
+
+/// The time zone times are shown in: `--tz`, else the DAG's, else the configured default.
+enum DisplayZone {
+    static func resolve(_ explicit: String?, dag: DAG?, configuration: TideConfiguration) throws -> TimeZone {
+        if let explicit {
+            guard let zone = TimeZone(identifier: explicit) else {
+                throw CLIError("--tz: unknown time zone '\(explicit)'", hint: "use an IANA name such as Europe/Berlin")
+            }
+            return zone
+        }
+        return dag?.effectiveTimeZone(default: configuration.defaultTimeZone)
+            ?? TimeZone(identifier: configuration.defaultTimeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
+    }
+}

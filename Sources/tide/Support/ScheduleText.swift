@@ -1,0 +1,21 @@
+import TideCore
+
+/// How a schedule reads in listings.
+enum ScheduleText {
+    static func describe(_ schedule: Schedule) -> String {
+        switch schedule {
+        case .manual: "manual"
+        case .once: "@once"
+        case .cron(let expression): expression.description
+        case .interval(let seconds): "every \(formatSeconds(seconds))"
+        }
+    }
+
+    private static func formatSeconds(_ seconds: Double) -> String {
+        let whole = Int(seconds)
+        if whole % 86_400 == 0 { return "\(whole / 86_400)d" }
+        if whole % 3600 == 0 { return "\(whole / 3600)h" }
+        if whole % 60 == 0 { return "\(whole / 60)m" }
+        return "\(seconds)s"
+    }
+}
