@@ -200,7 +200,8 @@ public final class WorkerService: Service, Sendable {
             return
         }
         running.bind(token, to: message.taskInstanceId)
-        let (outcome, exitCode, buffer) = await execute(message: message, claimed: claimed, token: token, log: log)
+        let (outcome, exitCode, buffer, retryDelay) = await execute(
+            message: message, claimed: claimed, token: token, log: log)
         var finalBuffer = buffer
         var finalOutcome = outcome
         switch running.finished(token) {
@@ -215,12 +216,12 @@ public final class WorkerService: Service, Sendable {
         }
         await report(
             message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer,
-            logger: log, command: command)
+            retryDelay: retryDelay, logger: log, command: command)
     }
 
     private func execute(
         message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, token: RunningTries.Token, log: Logger
-    ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer) {
+    ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer, Double?) {
         let task: TaskSpec
         let dag: DAG
         do {
@@ -229,13 +230,13 @@ public final class WorkerService: Service, Sendable {
                 var buffer = LogBuffer(capBytes: settings.logMaxBytes)
                 buffer.appendNotice(
                     "task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")
-                return (.failed, nil, buffer)
+                return (.failed, nil, buffer, nil)
             }
             task = found
         } catch {
             var buffer = LogBuffer(capBytes: settings.logMaxBytes)
             buffer.appendNotice("cannot load the DAG definition: \(error)")
-            return (.failed, nil, buffer)
+            return (.failed, nil, buffer, nil)
         }
         let environment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: task, dag: dag, runName: claimed.runName, conf: claimed.conf,
@@ -257,13 +258,15 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        return (outcome, result.exitCode.map(Int.init), result.log)
+        let retryDelay = RetryPolicy.delaySeconds(
+            for: task, dagId: claimed.dagId, logicalDate: Date(timeIntervalSince1970: claimed.logicalDate),
+            tryNumber: message.tryNumber)
+        return (outcome, result.exitCode.map(Int.init), result.log, retryDelay)
     }
 
     private func report(
         message: TaskMessage, runId: Int64, outcome: TaskInstanceStore.TryOutcome, exitCode: Int?,
-        log buffer: LogBuffer,
-        logger log: Logger, command: RedisConnection
+        log buffer: LogBuffer, retryDelay: Double?, logger log: Logger, command: RedisConnection
     ) async {
         var recorded: TaskInstanceStore.FinishedTry??
         // PostgreSQL may be restarting: retry a few times (bounded) before giving up on this report.
@@ -273,7 +276,7 @@ public final class WorkerService: Service, Sendable {
                     try await tasks.finish(
                         taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
                         outcome: outcome, exitCode: exitCode, log: buffer.text, logTruncated: buffer.isTruncated,
-                        logTotalBytes: buffer.totalBytes))
+                        logTotalBytes: buffer.totalBytes, retryDelaySeconds: retryDelay))
             } catch {
                 log.error("cannot record the try's result", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 try? await Task.sleep(for: .milliseconds(200 * attempt))

@@ -111,6 +111,21 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func theRetryIsDueAfterTheDelayTheWorkerComputed() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let id = try #require(fixture.ids["a"])
+        _ = try await fixture.tasks.queue([id])
+        _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
+        _ = try await fixture.tasks.finish(
+            taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .failed, exitCode: 1, log: "",
+            logTruncated: false,
+            logTotalBytes: 0, retryDelaySeconds: 3600)
+        let wait = try #require(try await fixture.tasks.secondsUntilNextRetry())
+        #expect(wait > 3500 && wait <= 3600)
+        #expect(try await fixture.tasks.dueRetries().isEmpty)
+        await fixture.schema.drop()
+    }
+
     @Test func handedBackTriesRetryWithoutUsingARetry() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let id = try #require(fixture.ids["b"])

@@ -12,7 +12,7 @@ public enum DAGParser {
     ]
     static let defaultArgKeys = [
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
-        "depends_on_past",
+        "depends_on_past", "retry_exponential_backoff", "max_retry_delay",
     ]
     static let kindKeys = ["bash", "command", "empty"]
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
@@ -135,100 +135,6 @@ struct DAGFileReader {
             catchup: timing.catchup, maxActiveRuns: timing.maxActiveRuns, dagrunTimeoutSeconds: timing.dagrunTimeout)
     }
 
-    /// The DAG's schedule and run settings.
-    struct Timing {
-        var schedule = Schedule.manual
-        var timeZone: String?
-        var startDate: String?
-        var endDate: String?
-        var catchup: Bool?
-        var maxActiveRuns = 16
-        var dagrunTimeout: Double?
-    }
-
-    mutating func readTiming(_ fields: [String: Node], root: Node) -> Timing {
-        var timing = Timing()
-        if let node = fields["schedule"], !node.isNull {
-            switch node {
-            case .scalar(let scalar):
-                do {
-                    timing.schedule = try Schedule.parse(scalar.string)
-                } catch {
-                    report(
-                        node, "invalid schedule '\(scalar.string)': \(error.message)",
-                        hint: "use a cron expression, a preset like @daily, @once, {every: 15m}, PT15M or null")
-                }
-            case .mapping:
-                if let pairs = mapping(node, what: "schedule") {
-                    checkKeys(pairs, allowed: ["every"], place: "schedule")
-                    if let every = pairs.first(where: { $0.key == "every" })?.value,
-                        let seconds = duration(every, what: "schedule.every")
-                    {
-                        if seconds > 0 {
-                            timing.schedule = .interval(seconds: seconds)
-                        } else {
-                            report(every, "schedule.every must be more than 0")
-                        }
-                    } else if !pairs.contains(where: { $0.key == "every" }) {
-                        report(node, "schedule mapping needs 'every', e.g. {every: 15m}")
-                    }
-                }
-            default:
-                report(node, "expected a string or {every: DURATION} for schedule, got \(node.kindName)")
-            }
-        }
-        var zone = TimeZone(identifier: "UTC")
-        if let node = fields["timezone"], let name = string(node, what: "timezone") {
-            if let parsed = TimeZone(identifier: name) {
-                timing.timeZone = name
-                zone = parsed
-            } else {
-                report(
-                    node, "unknown timezone '\(name)'",
-                    hint: "use an IANA name such as Europe/Berlin or America/New_York")
-            }
-        }
-        for key in ["start_date", "end_date"] {
-            guard let node = fields[key], !node.isNull, let text = string(node, what: key) else { continue }
-            if let zone, LocalDate.parse(text, in: zone) == nil {
-                report(
-                    node, "invalid \(key) '\(text)'",
-                    hint: "use 2026-01-31, 2026-01-31T03:00 or 2026-01-31T03:00:00+01:00")
-            } else if key == "start_date" {
-                timing.startDate = text
-            } else {
-                timing.endDate = text
-            }
-        }
-        if timing.startDate == nil, timing.schedule != .manual {
-            report(
-                fields["schedule"] ?? root, "a scheduled DAG needs a start_date",
-                hint: "add e.g. 'start_date: 2026-01-01'")
-        }
-        if let node = fields["catchup"], !node.isNull {
-            if let value = node.bool {
-                timing.catchup = value
-            } else {
-                report(node, "expected true or false for catchup, got \(node.describedValue)")
-            }
-        }
-        if let node = fields["max_active_runs"], !node.isNull, let value = int(node, what: "max_active_runs") {
-            if value >= 1 {
-                timing.maxActiveRuns = value
-            } else {
-                report(node, "max_active_runs must be at least 1, got \(value)")
-            }
-        }
-        if let node = fields["dagrun_timeout"], !node.isNull, let seconds = duration(node, what: "dagrun_timeout") {
-            if seconds > 0 {
-                timing.dagrunTimeout = seconds
-            } else {
-                report(node, "dagrun_timeout must be more than 0")
-            }
-        }
-        return timing
-    }
-
     /// Reads one task; returns it with the nodes of its upstream ids (for error lines).
     mutating func readTask(_ node: Node, defaults: TaskDefaults) -> (TaskSpec, [Node])? {
         guard let pairs = mapping(node, what: "a task") else { return nil }
@@ -268,7 +174,9 @@ struct DAGFileReader {
             retryDelaySeconds: merged.retryDelaySeconds ?? 300, executionTimeoutSeconds: merged.executionTimeoutSeconds,
             env: merged.env, queue: merged.queue ?? "default", priorityWeight: merged.priorityWeight ?? 1,
             kind: kind ?? .empty, triggerRule: merged.triggerRule ?? .allSuccess,
-            dependsOnPast: merged.dependsOnPast ?? false)
+            dependsOnPast: merged.dependsOnPast ?? false,
+            retryExponentialBackoff: merged.retryExponentialBackoff ?? false,
+            maxRetryDelaySeconds: merged.maxRetryDelaySeconds)
         return kind == nil ? nil : (task, upstreamNodes)
     }
 
@@ -304,67 +212,6 @@ struct DAGFileReader {
             }
             return .empty
         }
-    }
-
-    mutating func readDefaultArgs(_ node: Node) -> TaskDefaults {
-        guard !node.isNull, let pairs = mapping(node, what: "default_args") else { return TaskDefaults() }
-        checkKeys(pairs, allowed: DAGParser.defaultArgKeys, place: "default_args")
-        let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-        return readTaskDefaults(fields, place: "default_args")
-    }
-
-    mutating func readTaskDefaults(_ fields: [String: Node], place: String) -> TaskDefaults {
-        var defaults = TaskDefaults()
-        if let node = fields["retries"], !node.isNull {
-            if let value = int(node, what: "retries in \(place)") {
-                if value < 0 {
-                    report(node, "retries in \(place) must be 0 or more, got \(value)")
-                } else {
-                    defaults.retries = value
-                }
-            }
-        }
-        if let node = fields["retry_delay"], !node.isNull {
-            defaults.retryDelaySeconds = duration(node, what: "retry_delay in \(place)")
-        }
-        if let node = fields["execution_timeout"], !node.isNull {
-            if let seconds = duration(node, what: "execution_timeout in \(place)") {
-                if seconds <= 0 {
-                    report(node, "execution_timeout in \(place) must be more than 0")
-                } else {
-                    defaults.executionTimeoutSeconds = seconds
-                }
-            }
-        }
-        if let node = fields["env"], !node.isNull { defaults.env = environment(node, place: place) }
-        if let node = fields["queue"], let queue = string(node, what: "queue in \(place)") {
-            if Identifier.isValid(queue) {
-                defaults.queue = queue
-            } else {
-                report(node, "invalid queue '\(queue)' in \(place)", hint: Identifier.rule)
-            }
-        }
-        if let node = fields["priority_weight"], !node.isNull {
-            defaults.priorityWeight = int(node, what: "priority_weight in \(place)")
-        }
-        if let node = fields["trigger_rule"], let name = string(node, what: "trigger_rule in \(place)") {
-            if let rule = TriggerRule(rawValue: name) {
-                defaults.triggerRule = rule
-            } else {
-                let names = TriggerRule.allCases.map(\.rawValue)
-                report(
-                    node, "unknown trigger_rule '\(name)' in \(place)",
-                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
-            }
-        }
-        if let node = fields["depends_on_past"], !node.isNull {
-            if let value = node.bool {
-                defaults.dependsOnPast = value
-            } else {
-                report(node, "expected true or false for depends_on_past in \(place), got \(node.describedValue)")
-            }
-        }
-        return defaults
     }
 
     // MARK: - Graph checks
@@ -497,27 +344,6 @@ struct DAGFileReader {
             report(node, "YAML aliases are not supported in params (alias '\(alias.anchor)')")
             return .null
         }
-    }
-}
-
-/// Task settings that `default_args` supplies and a task may override.
-struct TaskDefaults {
-    var retries: Int?
-    var retryDelaySeconds: Double?
-    var executionTimeoutSeconds: Double?
-    var env: [String: String] = [:]
-    var queue: String?
-    var priorityWeight: Int?
-    var triggerRule: TriggerRule?
-    var dependsOnPast: Bool?
-
-    func overridden(by own: TaskDefaults) -> TaskDefaults {
-        TaskDefaults(
-            retries: own.retries ?? retries, retryDelaySeconds: own.retryDelaySeconds ?? retryDelaySeconds,
-            executionTimeoutSeconds: own.executionTimeoutSeconds ?? executionTimeoutSeconds,
-            env: env.merging(own.env) { _, task in task }, queue: own.queue ?? queue,
-            priorityWeight: own.priorityWeight ?? priorityWeight, triggerRule: own.triggerRule ?? triggerRule,
-            dependsOnPast: own.dependsOnPast ?? dependsOnPast)
     }
 }
 

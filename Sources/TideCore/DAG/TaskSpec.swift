@@ -22,11 +22,16 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var triggerRule: TriggerRule
     /// Wait for this task's instance in the previous run to have succeeded or been skipped.
     public var dependsOnPast: Bool
+    /// Double the retry delay with each try (with deterministic jitter); see ``RetryPolicy``.
+    public var retryExponentialBackoff: Bool
+    /// Upper bound, in seconds, of a retry delay with back-off.
+    public var maxRetryDelaySeconds: Double?
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
         executionTimeoutSeconds: Double? = nil, env: [String: String] = [:], queue: String = "default",
-        priorityWeight: Int = 1, kind: TaskKind, triggerRule: TriggerRule = .allSuccess, dependsOnPast: Bool = false
+        priorityWeight: Int = 1, kind: TaskKind, triggerRule: TriggerRule = .allSuccess, dependsOnPast: Bool = false,
+        retryExponentialBackoff: Bool = false, maxRetryDelaySeconds: Double? = nil
     ) {
         self.taskId = taskId
         self.upstream = upstream
@@ -39,6 +44,8 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.kind = kind
         self.triggerRule = triggerRule
         self.dependsOnPast = dependsOnPast
+        self.retryExponentialBackoff = retryExponentialBackoff
+        self.maxRetryDelaySeconds = maxRetryDelaySeconds
     }
 
     // Definitions stored before a field existed decode with its default.
@@ -55,11 +62,14 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         kind = try container.decode(TaskKind.self, forKey: .kind)
         triggerRule = try container.decodeIfPresent(TriggerRule.self, forKey: .triggerRule) ?? .allSuccess
         dependsOnPast = try container.decodeIfPresent(Bool.self, forKey: .dependsOnPast) ?? false
+        retryExponentialBackoff = try container.decodeIfPresent(Bool.self, forKey: .retryExponentialBackoff) ?? false
+        maxRetryDelaySeconds = try container.decodeIfPresent(Double.self, forKey: .maxRetryDelaySeconds)
     }
 
     private enum CodingKeys: String, CodingKey {
         case taskId = "task_id", upstream, retries, retryDelaySeconds = "retry_delay_seconds"
         case executionTimeoutSeconds = "execution_timeout_seconds", env, queue
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
+        case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
     }
 }

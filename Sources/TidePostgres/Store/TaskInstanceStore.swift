@@ -22,6 +22,11 @@ public struct TaskInstanceStore: Sendable {
         public var dagHash: String
         public var conf: String
         public var maxTries: Int
+        /// The run's logical date (Unix seconds).
+        public var logicalDate: Double
+        /// The run's data interval (Unix seconds), for scheduled and backfill runs.
+        public var dataIntervalStart: Double?
+        public var dataIntervalEnd: Double?
     }
 
     /// How a try ended, as the worker reports it.
@@ -189,7 +194,10 @@ public struct TaskInstanceStore: Sendable {
                 worker_id = $3, hostname = $4, pid = $5
             FROM dag_runs r
             WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'queued' AND r.id = ti.run_id
-            RETURNING ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf
+            RETURNING ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
+                extract(epoch FROM r.logical_date) AS logical_date,
+                extract(epoch FROM r.data_interval_start) AS data_interval_start,
+                extract(epoch FROM r.data_interval_end) AS data_interval_end
             """, [String(taskInstanceId), String(tryNumber), workerId, hostname, String(pid)],
             context: "claim task instance \(taskInstanceId) try \(tryNumber)"
         ).rows
@@ -199,15 +207,17 @@ public struct TaskInstanceStore: Sendable {
         else { throw PGError(code: .corruptRow, message: "unreadable claim result") }
         return ClaimedTry(
             runId: runId, dagId: dagId, taskId: taskId, runName: runName, dagHash: hash, conf: row["conf"] ?? "{}",
-            maxTries: row.int("max_tries") ?? 1)
+            maxTries: row.int("max_tries") ?? 1, logicalDate: row.double("logical_date") ?? 0,
+            dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"))
     }
 
     /// Records how a try ended and its log, in one transaction, guarded by try number and worker.
-    /// A failed try with tries left becomes `up_for_retry` (due after the task's retry delay).
+    /// A failed try with tries left becomes `up_for_retry`, due after `retryDelaySeconds` (the
+    /// task's delay, with back-off applied by the caller; nil uses the stored `retry_delay`).
     /// - Returns: the new state, or nil when the try was no longer this worker's (the log is kept anyway).
     public func finish(
         taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, exitCode: Int?,
-        log: String, logTruncated: Bool, logTotalBytes: Int
+        log: String, logTruncated: Bool, logTotalBytes: Int, retryDelaySeconds: Double? = nil
     ) async throws -> FinishedTry? {
         let outcomeName: String
         switch outcome {
@@ -225,10 +235,14 @@ public struct TaskInstanceStore: Sendable {
                                  THEN 'up_for_retry' ELSE $4 END,
                     next_retry_at = CASE WHEN $4 = 'handed_back' THEN clock_timestamp()
                                          WHEN $4 = 'failed' AND try_number < max_tries
-                                         THEN clock_timestamp() + retry_delay_seconds * interval '1 second' END
+                                         THEN clock_timestamp() + coalesce($6, retry_delay_seconds) * interval '1 second' END
                 WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
                 RETURNING run_id, state, hostname, started_at
-                """, [String(taskInstanceId), String(tryNumber), workerId, outcomeName, exitCode.map(String.init)],
+                """,
+                [
+                    String(taskInstanceId), String(tryNumber), workerId, outcomeName, exitCode.map(String.init),
+                    retryDelaySeconds.map { String($0) },
+                ],
                 context: "finish task instance \(taskInstanceId) try \(tryNumber)")
             let finished = rows.rows.first.flatMap { row -> FinishedTry? in
                 guard let runId = row.int64("run_id"), let state = row["state"].flatMap(TaskState.init(rawValue:))

@@ -12,7 +12,8 @@ extension DagsCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The DAG.") var dagId: String
         @Option(name: .short, help: "How many dates.") var n: Int = 5
-        @Option(help: "Start after this instant (ISO 8601; default now).") var after: String?
+        @Option(help: "Only dates after this instant (ISO 8601; default: from the interval in progress).") var after:
+            String?
         @Option(help: "Show dates in this IANA time zone (default: the DAG's).") var tz: String?
 
         func run() async throws {
@@ -25,7 +26,10 @@ extension DagsCommand {
                 guard let timetable = dag.timetable(defaultTimeZone: configuration.defaultTimeZone)
                 else { throw CLIError("DAG '\(dagId)' has no schedule (schedule: null): it runs only when triggered") }
                 let zone = try DisplayZone.resolve(tz, dag: dag, configuration: configuration)
-                var start = Date()
+                // By default, start with the run of the interval now in progress (created when it ends).
+                var start =
+                    timetable.previousFireTime(before: Date().addingTimeInterval(0.001))?.addingTimeInterval(-0.001)
+                    ?? Date()
                 if let after {
                     guard let parsed = LocalDate.parse(after, in: timetable.timeZone) else {
                         throw CLIError("--after: expected an ISO 8601 date or time, got '\(after)'")

@@ -1,0 +1,101 @@
+import Yams
+
+extension DAGFileReader {
+    mutating func readDefaultArgs(_ node: Node) -> TaskDefaults {
+        guard !node.isNull, let pairs = mapping(node, what: "default_args") else { return TaskDefaults() }
+        checkKeys(pairs, allowed: DAGParser.defaultArgKeys, place: "default_args")
+        let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return readTaskDefaults(fields, place: "default_args")
+    }
+
+    mutating func readTaskDefaults(_ fields: [String: Node], place: String) -> TaskDefaults {
+        var defaults = TaskDefaults()
+        if let node = fields["retries"], !node.isNull {
+            if let value = int(node, what: "retries in \(place)") {
+                if value < 0 {
+                    report(node, "retries in \(place) must be 0 or more, got \(value)")
+                } else {
+                    defaults.retries = value
+                }
+            }
+        }
+        if let node = fields["retry_delay"], !node.isNull {
+            defaults.retryDelaySeconds = duration(node, what: "retry_delay in \(place)")
+        }
+        if let node = fields["execution_timeout"], !node.isNull {
+            if let seconds = duration(node, what: "execution_timeout in \(place)") {
+                if seconds <= 0 {
+                    report(node, "execution_timeout in \(place) must be more than 0")
+                } else {
+                    defaults.executionTimeoutSeconds = seconds
+                }
+            }
+        }
+        if let node = fields["env"], !node.isNull { defaults.env = environment(node, place: place) }
+        if let node = fields["queue"], let queue = string(node, what: "queue in \(place)") {
+            if Identifier.isValid(queue) {
+                defaults.queue = queue
+            } else {
+                report(node, "invalid queue '\(queue)' in \(place)", hint: Identifier.rule)
+            }
+        }
+        if let node = fields["priority_weight"], !node.isNull {
+            defaults.priorityWeight = int(node, what: "priority_weight in \(place)")
+        }
+        if let node = fields["trigger_rule"], let name = string(node, what: "trigger_rule in \(place)") {
+            if let rule = TriggerRule(rawValue: name) {
+                defaults.triggerRule = rule
+            } else {
+                let names = TriggerRule.allCases.map(\.rawValue)
+                report(
+                    node, "unknown trigger_rule '\(name)' in \(place)",
+                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
+            }
+        }
+        if let node = fields["depends_on_past"], !node.isNull {
+            if let value = node.bool {
+                defaults.dependsOnPast = value
+            } else {
+                report(node, "expected true or false for depends_on_past in \(place), got \(node.describedValue)")
+            }
+        }
+        if let node = fields["retry_exponential_backoff"], !node.isNull {
+            if let value = node.bool {
+                defaults.retryExponentialBackoff = value
+            } else {
+                report(
+                    node, "expected true or false for retry_exponential_backoff in \(place), got \(node.describedValue)"
+                )
+            }
+        }
+        if let node = fields["max_retry_delay"], !node.isNull {
+            defaults.maxRetryDelaySeconds = duration(node, what: "max_retry_delay in \(place)")
+        }
+        return defaults
+    }
+}
+
+/// Task settings that `default_args` supplies and a task may override.
+struct TaskDefaults {
+    var retries: Int?
+    var retryDelaySeconds: Double?
+    var executionTimeoutSeconds: Double?
+    var env: [String: String] = [:]
+    var queue: String?
+    var priorityWeight: Int?
+    var triggerRule: TriggerRule?
+    var dependsOnPast: Bool?
+    var retryExponentialBackoff: Bool?
+    var maxRetryDelaySeconds: Double?
+
+    func overridden(by own: TaskDefaults) -> TaskDefaults {
+        TaskDefaults(
+            retries: own.retries ?? retries, retryDelaySeconds: own.retryDelaySeconds ?? retryDelaySeconds,
+            executionTimeoutSeconds: own.executionTimeoutSeconds ?? executionTimeoutSeconds,
+            env: env.merging(own.env) { _, task in task }, queue: own.queue ?? queue,
+            priorityWeight: own.priorityWeight ?? priorityWeight, triggerRule: own.triggerRule ?? triggerRule,
+            dependsOnPast: own.dependsOnPast ?? dependsOnPast,
+            retryExponentialBackoff: own.retryExponentialBackoff ?? retryExponentialBackoff,
+            maxRetryDelaySeconds: own.maxRetryDelaySeconds ?? maxRetryDelaySeconds)
+    }
+}
