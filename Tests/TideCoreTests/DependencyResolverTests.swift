@@ -110,6 +110,15 @@ struct DependencyResolverTests {
         #expect(DependencyResolver.relevantTasks(dag: graph, frontier: ["b"]) == ["a", "b", "c", "x"])
     }
 
+    @Test func descendantsAndAncestorsAreTransitive() {
+        let graph = dag([
+            ("a", [], shell), ("b", ["a"], shell), ("c", ["b"], shell), ("d", ["a"], shell), ("e", [], shell),
+        ])
+        #expect(DAGGraph.descendants(of: "a", in: graph) == ["b", "c", "d"])
+        #expect(DAGGraph.descendants(of: "c", in: graph).isEmpty)
+        #expect(DAGGraph.ancestors(of: "c", in: graph) == ["a", "b"])
+    }
+
     @Test func cycleDetectionFindsNoCycleInALongChain() {
         let tasks = (0..<5000).map { TaskSpec(taskId: "t\($0)", upstream: $0 == 0 ? [] : ["t\($0 - 1)"], kind: shell) }
         #expect(DAGGraph.findCycle(tasks) == nil)

@@ -45,4 +45,26 @@ public enum DAGGraph {
         }
         return nil
     }
+
+    /// Every task downstream of `taskId`, transitively (not including it).
+    public static func descendants(of taskId: String, in dag: DAG) -> Set<String> {
+        closure(from: taskId, edges: dag.downstream)
+    }
+
+    /// Every task upstream of `taskId`, transitively (not including it).
+    public static func ancestors(of taskId: String, in dag: DAG) -> Set<String> {
+        closure(
+            from: taskId, edges: Dictionary(dag.tasks.map { ($0.taskId, $0.upstream) }, uniquingKeysWith: { a, _ in a })
+        )
+    }
+
+    private static func closure(from start: String, edges: [String: [String]]) -> Set<String> {
+        var seen: Set<String> = []
+        var stack = edges[start] ?? []
+        while let next = stack.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            stack.append(contentsOf: edges[next] ?? [])
+        }
+        return seen
+    }
 }

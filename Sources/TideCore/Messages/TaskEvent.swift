@@ -10,6 +10,8 @@ public struct TaskEvent: Sendable, Hashable, Codable {
         case taskFinished = "task_finished"
         /// A DAG run was created; `runId` is set.
         case runCreated = "run_created"
+        /// An operator cleared or marked tasks of a run; `runId` is set.
+        case runChanged = "run_changed"
     }
 
     public var kind: Kind

@@ -166,6 +166,10 @@ public final class SchedulerService: Service, Sendable {
                 frontiers[event.runId] = .some(Set(children))
             }
         }
+        for event in events where event.kind == .runChanged {
+            frontiers[event.runId] = .some(nil)
+            touchedRuns.insert(event.runId)
+        }
         var untilRetry: Duration?
         if full {
             let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)

@@ -4,7 +4,8 @@ import TidePostgres
 
 struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tasks", abstract: "Inspect task instances and their logs.", subcommands: [List.self, Logs.self])
+        commandName: "tasks", abstract: "Inspect task instances and their logs; clear or mark them.",
+        subcommands: [List.self, Logs.self, Clear.self, Mark.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the task instances of a run.")

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import TideCore
+import TidePostgres
+import TideRedis
+
+extension TasksCommand {
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run tasks again with a new try (earlier logs are kept); a running task is stopped first.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run's number.") var run: Int64
+        @Argument(help: "The task id.") var task: String
+        @Flag(help: "Also clear every task downstream of it.") var downstream = false
+        @Flag(help: "Also clear every task upstream of it.") var upstream = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let configuration = try global.configuration()
+                let context = try CommandContext(configuration)
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let record = try await RunStore(pool: pool).get(run)
+                let dag = try await DagStore(pool: pool).definition(dagId: record.dagId, hash: record.dagHash)
+                guard dag.task(task) != nil else {
+                    await pool.close()
+                    throw CLIError(
+                        "run \(run) has no task '\(task)'",
+                        hint: "tasks: \(dag.tasks.map(\.taskId).joined(separator: ", "))")
+                }
+                var selected: Set<String> = [task]
+                if downstream { selected.formUnion(DAGGraph.descendants(of: task, in: dag)) }
+                if upstream { selected.formUnion(DAGGraph.ancestors(of: task, in: dag)) }
+                let retries = Dictionary(uniqueKeysWithValues: selected.map { ($0, dag.task($0)?.retries ?? 0) })
+                // A running task's new try waits for its worker's next heartbeat, which stops the old one.
+                let cleared = try await TaskInstanceStore(pool: pool).clear(
+                    runId: run, retries: retries, stopGraceSeconds: configuration.worker.heartbeatIntervalSeconds + 1)
+                await pool.close()
+                await RunChange.announce(run, context: context)
+                print("cleared \(cleared.count) task(s) of run \(run): \(cleared.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Mark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a task's state by hand (success or failed); a running task is stopped.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run's number.") var run: Int64
+        @Argument(help: "The task id.") var task: String
+        @Argument(help: "success or failed.") var state: String
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let target = TaskState(rawValue: state), target == .success || target == .failed else {
+                    throw CLIError("state: expected success or failed, got '\(state)'")
+                }
+                let context = try CommandContext(try global.configuration())
+                let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                _ = try await RunStore(pool: pool).get(run)
+                let before = try await TaskInstanceStore(pool: pool).mark(runId: run, taskId: task, as: target)
+                await pool.close()
+                await RunChange.announce(run, context: context)
+                print("marked task '\(task)' of run \(run) \(target.rawValue) (was \(before.rawValue))")
+            }
+        }
+    }
+}
+
+/// Tells the scheduler a run's tasks changed, so it re-evaluates the run at once. Without Redis
+/// the scheduler still finds the change on its next full pass.
+enum RunChange {
+    static func announce(_ runId: Int64, context: CommandContext) async {
+        guard let redis = try? await RedisConnection.connect(context.redis, name: "cli") else { return }
+        try? await EventChannel(keys: context.keys).publish(TaskEvent(kind: .runChanged, runId: runId), on: redis)
+        redis.close()
+    }
+}
