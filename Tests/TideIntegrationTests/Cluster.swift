@@ -53,8 +53,8 @@ final class Cluster: @unchecked Sendable {
     }
 
     @discardableResult
-    func startScheduler() throws -> TideProcess {
-        let process = try TideProcess(["scheduler"], environment: try environment(), name: "scheduler")
+    func startScheduler(_ extra: [String: String] = [:]) throws -> TideProcess {
+        let process = try TideProcess(["scheduler"], environment: try environment(extra), name: "scheduler")
         processes.append(process)
         return process
     }

@@ -215,13 +215,19 @@ struct EndToEndTests {
     @Test func aRunWhoseDAGVersionIsUnreadableFailsAloneAndOthersRun() async throws {
         try await withCluster { cluster in
             try cluster.writeDAG("good.yaml", "dag_id: good\ntasks:\n  - task_id: a\n    bash: echo ok\n")
-            try cluster.writeDAG("doomed.yaml", "dag_id: doomed\ntasks:\n  - task_id: a\n    bash: echo never\n")
             try await cluster.start(loading: "good")
-            try await cluster.waitForDAG("doomed")
-            // A stored definition that is not a DAG (a bad migration, a hand edit).
+            // A run of a stored version that is not a DAG (a bad migration, a hand edit).
             try await cluster.schema.pool.query(
-                "UPDATE dag_versions SET definition = '{\"not\": \"a dag\"}' WHERE dag_id = 'doomed'")
-            let doomed = try await cluster.runToEnd("doomed")
+                "INSERT INTO dag_versions (dag_id, content_hash, definition) VALUES ('good', 'broken', '{\"not\": \"a dag\"}')"
+            )
+            let id = try #require(
+                try await cluster.schema.pool.query(
+                    """
+                    INSERT INTO dag_runs (dag_id, run_id, dag_hash, state, logical_date)
+                    VALUES ('good', 'doomed', 'broken', 'queued', now()) RETURNING id
+                    """
+                ).rows.first?.int64("id"))
+            let doomed = try await cluster.waitForRun(id)
             #expect(doomed.state == .failed)
             #expect(try await cluster.instances(doomed.id).isEmpty, "it never started")
             let good = try await cluster.runToEnd("good")

@@ -53,6 +53,12 @@ public struct ConfigurationKey: Sendable {
             }
             return nil
         },
+        count(
+            "scheduler.parallelism", "TIDE_SCHEDULER_PARALLELISM",
+            "most task instances queued or running in all (default 32)"
+        ) {
+            $0.scheduler.parallelism = $1
+        },
         seconds("scheduler.poll_interval", "TIDE_SCHEDULER_POLL_INTERVAL", "fallback pass interval (default 2s)") {
             $0.scheduler.pollIntervalSeconds = $1
         },

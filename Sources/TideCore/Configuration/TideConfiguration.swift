@@ -35,6 +35,8 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var workerTimeoutSeconds = 60.0
     /// Whether DAGs that do not say `catchup` create the runs of missed intervals. Default false.
     public var catchupByDefault = false
+    /// Most task instances queued or running in the whole installation. Default 32.
+    public var parallelism = 32
 
     public init() {}
 }

@@ -25,6 +25,8 @@ public struct DAG: Sendable, Hashable, Codable {
     public var catchup: Bool?
     /// Most runs of this DAG queued or running at once.
     public var maxActiveRuns: Int
+    /// Most task instances of this DAG queued or running at once, across its runs.
+    public var maxActiveTasks: Int
     /// Seconds a run may take before it is failed and its unfinished tasks are stopped.
     public var dagrunTimeoutSeconds: Double?
 
@@ -32,6 +34,7 @@ public struct DAG: Sendable, Hashable, Codable {
         dagId: String, description: String = "", tags: [String] = [], params: [String: JSONValue] = [:],
         tasks: [TaskSpec], fileloc: String = "", schedule: Schedule = .manual, timeZone: String? = nil,
         startDate: String? = nil, endDate: String? = nil, catchup: Bool? = nil, maxActiveRuns: Int = 16,
+        maxActiveTasks: Int = 16,
         dagrunTimeoutSeconds: Double? = nil
     ) {
         self.dagId = dagId
@@ -46,13 +49,14 @@ public struct DAG: Sendable, Hashable, Codable {
         self.endDate = endDate
         self.catchup = catchup
         self.maxActiveRuns = maxActiveRuns
+        self.maxActiveTasks = maxActiveTasks
         self.dagrunTimeoutSeconds = dagrunTimeoutSeconds
     }
 
     private enum CodingKeys: String, CodingKey {
         case dagId = "dag_id", description, tags, params, tasks, fileloc, schedule, timeZone = "timezone"
         case startDate = "start_date", endDate = "end_date", catchup, maxActiveRuns = "max_active_runs"
-        case dagrunTimeoutSeconds = "dagrun_timeout_seconds"
+        case dagrunTimeoutSeconds = "dagrun_timeout_seconds", maxActiveTasks = "max_active_tasks"
     }
 
     // Definitions stored before a field existed decode with its default.
@@ -70,6 +74,7 @@ public struct DAG: Sendable, Hashable, Codable {
         endDate = try container.decodeIfPresent(String.self, forKey: .endDate)
         catchup = try container.decodeIfPresent(Bool.self, forKey: .catchup)
         maxActiveRuns = try container.decodeIfPresent(Int.self, forKey: .maxActiveRuns) ?? 16
+        maxActiveTasks = try container.decodeIfPresent(Int.self, forKey: .maxActiveTasks) ?? 16
         dagrunTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .dagrunTimeoutSeconds)
     }
 

@@ -71,6 +71,39 @@ extension DAGFileReader {
         if let node = fields["max_retry_delay"], !node.isNull {
             defaults.maxRetryDelaySeconds = duration(node, what: "max_retry_delay in \(place)")
         }
+        if let node = fields["weight_rule"], let name = string(node, what: "weight_rule in \(place)") {
+            if let rule = WeightRule(rawValue: name) {
+                defaults.weightRule = rule
+            } else {
+                let names = WeightRule.allCases.map(\.rawValue)
+                report(
+                    node, "unknown weight_rule '\(name)' in \(place)",
+                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
+            }
+        }
+        if let node = fields["pool"], let name = string(node, what: "pool in \(place)") {
+            if Identifier.isValid(name) {
+                defaults.pool = name
+            } else {
+                report(node, "invalid pool '\(name)' in \(place)", hint: Identifier.rule)
+            }
+        }
+        if let node = fields["pool_slots"], !node.isNull, let slots = int(node, what: "pool_slots in \(place)") {
+            if slots >= 1 {
+                defaults.poolSlots = slots
+            } else {
+                report(node, "pool_slots in \(place) must be at least 1, got \(slots)")
+            }
+        }
+        if let node = fields["max_active_tis_per_dag"], !node.isNull,
+            let limit = int(node, what: "max_active_tis_per_dag in \(place)")
+        {
+            if limit >= 1 {
+                defaults.maxActiveTisPerDag = limit
+            } else {
+                report(node, "max_active_tis_per_dag in \(place) must be at least 1, got \(limit)")
+            }
+        }
         return defaults
     }
 }
@@ -87,6 +120,10 @@ struct TaskDefaults {
     var dependsOnPast: Bool?
     var retryExponentialBackoff: Bool?
     var maxRetryDelaySeconds: Double?
+    var weightRule: WeightRule?
+    var pool: String?
+    var poolSlots: Int?
+    var maxActiveTisPerDag: Int?
 
     func overridden(by own: TaskDefaults) -> TaskDefaults {
         TaskDefaults(
@@ -96,6 +133,9 @@ struct TaskDefaults {
             priorityWeight: own.priorityWeight ?? priorityWeight, triggerRule: own.triggerRule ?? triggerRule,
             dependsOnPast: own.dependsOnPast ?? dependsOnPast,
             retryExponentialBackoff: own.retryExponentialBackoff ?? retryExponentialBackoff,
-            maxRetryDelaySeconds: own.maxRetryDelaySeconds ?? maxRetryDelaySeconds)
+            maxRetryDelaySeconds: own.maxRetryDelaySeconds ?? maxRetryDelaySeconds,
+            weightRule: own.weightRule ?? weightRule,
+            pool: own.pool ?? pool, poolSlots: own.poolSlots ?? poolSlots,
+            maxActiveTisPerDag: own.maxActiveTisPerDag ?? maxActiveTisPerDag)
     }
 }

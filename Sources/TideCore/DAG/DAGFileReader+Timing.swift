@@ -10,6 +10,7 @@ extension DAGFileReader {
         var endDate: String?
         var catchup: Bool?
         var maxActiveRuns = 16
+        var maxActiveTasks = 16
         var dagrunTimeout: Double?
     }
 
@@ -77,6 +78,13 @@ extension DAGFileReader {
                 timing.catchup = value
             } else {
                 report(node, "expected true or false for catchup, got \(node.describedValue)")
+            }
+        }
+        if let node = fields["max_active_tasks"], !node.isNull, let value = int(node, what: "max_active_tasks") {
+            if value >= 1 {
+                timing.maxActiveTasks = value
+            } else {
+                report(node, "max_active_tasks must be at least 1, got \(value)")
             }
         }
         if let node = fields["max_active_runs"], !node.isNull, let value = int(node, what: "max_active_runs") {

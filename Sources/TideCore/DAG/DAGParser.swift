@@ -8,11 +8,12 @@ import Yams
 public enum DAGParser {
     static let dagKeys = [
         "dag_id", "description", "tags", "schedule", "start_date", "end_date", "timezone", "catchup",
-        "max_active_runs", "dagrun_timeout", "default_args", "params", "tasks",
+        "max_active_runs", "max_active_tasks", "dagrun_timeout", "default_args", "params", "tasks",
     ]
     static let defaultArgKeys = [
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
-        "depends_on_past", "retry_exponential_backoff", "max_retry_delay",
+        "depends_on_past", "retry_exponential_backoff", "max_retry_delay", "weight_rule", "pool", "pool_slots",
+        "max_active_tis_per_dag",
     ]
     static let kindKeys = ["bash", "command", "empty"]
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
@@ -132,7 +133,8 @@ struct DAGFileReader {
         return DAG(
             dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file,
             schedule: timing.schedule, timeZone: timing.timeZone, startDate: timing.startDate, endDate: timing.endDate,
-            catchup: timing.catchup, maxActiveRuns: timing.maxActiveRuns, dagrunTimeoutSeconds: timing.dagrunTimeout)
+            catchup: timing.catchup, maxActiveRuns: timing.maxActiveRuns, maxActiveTasks: timing.maxActiveTasks,
+            dagrunTimeoutSeconds: timing.dagrunTimeout)
     }
 
     /// Reads one task; returns it with the nodes of its upstream ids (for error lines).
@@ -176,7 +178,9 @@ struct DAGFileReader {
             kind: kind ?? .empty, triggerRule: merged.triggerRule ?? .allSuccess,
             dependsOnPast: merged.dependsOnPast ?? false,
             retryExponentialBackoff: merged.retryExponentialBackoff ?? false,
-            maxRetryDelaySeconds: merged.maxRetryDelaySeconds)
+            maxRetryDelaySeconds: merged.maxRetryDelaySeconds, weightRule: merged.weightRule ?? .downstream,
+            pool: merged.pool ?? "default_pool", poolSlots: merged.poolSlots ?? 1,
+            maxActiveTisPerDag: merged.maxActiveTisPerDag)
         return kind == nil ? nil : (task, upstreamNodes)
     }
 

@@ -26,12 +26,22 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var retryExponentialBackoff: Bool
     /// Upper bound, in seconds, of a retry delay with back-off.
     public var maxRetryDelaySeconds: Double?
+    /// How `priority_weight` becomes the effective priority.
+    public var weightRule: WeightRule
+    /// The pool whose slots the task takes while queued or running.
+    public var pool: String
+    /// Slots of the pool one instance takes.
+    public var poolSlots: Int
+    /// Most instances of this task queued or running across all runs of the DAG; nil means no limit.
+    public var maxActiveTisPerDag: Int?
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
         executionTimeoutSeconds: Double? = nil, env: [String: String] = [:], queue: String = "default",
         priorityWeight: Int = 1, kind: TaskKind, triggerRule: TriggerRule = .allSuccess, dependsOnPast: Bool = false,
-        retryExponentialBackoff: Bool = false, maxRetryDelaySeconds: Double? = nil
+        retryExponentialBackoff: Bool = false, maxRetryDelaySeconds: Double? = nil,
+        weightRule: WeightRule = .downstream,
+        pool: String = "default_pool", poolSlots: Int = 1, maxActiveTisPerDag: Int? = nil
     ) {
         self.taskId = taskId
         self.upstream = upstream
@@ -46,6 +56,10 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.dependsOnPast = dependsOnPast
         self.retryExponentialBackoff = retryExponentialBackoff
         self.maxRetryDelaySeconds = maxRetryDelaySeconds
+        self.weightRule = weightRule
+        self.pool = pool
+        self.poolSlots = poolSlots
+        self.maxActiveTisPerDag = maxActiveTisPerDag
     }
 
     // Definitions stored before a field existed decode with its default.
@@ -64,6 +78,10 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         dependsOnPast = try container.decodeIfPresent(Bool.self, forKey: .dependsOnPast) ?? false
         retryExponentialBackoff = try container.decodeIfPresent(Bool.self, forKey: .retryExponentialBackoff) ?? false
         maxRetryDelaySeconds = try container.decodeIfPresent(Double.self, forKey: .maxRetryDelaySeconds)
+        weightRule = try container.decodeIfPresent(WeightRule.self, forKey: .weightRule) ?? .downstream
+        pool = try container.decodeIfPresent(String.self, forKey: .pool) ?? "default_pool"
+        poolSlots = try container.decodeIfPresent(Int.self, forKey: .poolSlots) ?? 1
+        maxActiveTisPerDag = try container.decodeIfPresent(Int.self, forKey: .maxActiveTisPerDag)
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -71,5 +89,6 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case executionTimeoutSeconds = "execution_timeout_seconds", env, queue
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
+        case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
     }
 }

@@ -149,22 +149,24 @@ public struct RunStore: Sendable {
                 "UPDATE dag_runs SET state = 'running', started_at = clock_timestamp() WHERE id = $1 AND state = 'queued'",
                 [String(run.id)], context: "start run \(run.id)")
             guard started.affectedRows == 1 else { return false }
+            let priorities = dag.effectivePriorities()
             try await connection.query(
                 """
                 INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,
-                                            priority_weight, is_leaf)
-                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf
-                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[])
-                     AS t(task_id, max_tries, delay, queue, priority, is_leaf)
+                                            priority_weight, is_leaf, pool, pool_slots)
+                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf, t.pool, t.slots
+                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[], $9::text[], $10::int[])
+                     AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots)
                 """,
                 [
                     String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
                     PGArray.literal(dag.tasks.map { Int64($0.retries + 1) }),
                     "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
                     PGArray.literal(dag.tasks.map(\.queue)),
-                    PGArray.literal(dag.tasks.map { Int64($0.priorityWeight) }),
+                    PGArray.literal(dag.tasks.map { Int64(priorities[$0.taskId] ?? $0.priorityWeight) }),
                     "{" + dag.tasks.map { dag.downstream[$0.taskId] == nil ? "true" : "false" }.joined(separator: ",")
                         + "}",
+                    PGArray.literal(dag.tasks.map(\.pool)), PGArray.literal(dag.tasks.map { Int64($0.poolSlots) }),
                 ], context: "create task instances of run \(run.id)")
             return true
         }

@@ -134,14 +134,28 @@ public struct TaskInstanceStore: Sendable {
             """, [PGArray.literal(ids)], context: "succeed empty tasks")
     }
 
+    /// Marks tasks ready (dependencies met, or retry due): `scheduled`, waiting for a slot.
+    public func markScheduled(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.query(
+            """
+            UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL
+            WHERE id = ANY($1::bigint[]) AND state IN ('none', 'up_for_retry')
+            """, [PGArray.literal(ids)], context: "schedule task instances")
+    }
+
     /// Moves tasks to `queued` with the next try number, ready to push. Tasks another scheduler
     /// queued first are left out. The caller pushes the messages only after this commits.
     public func queue(_ ids: [Int64]) async throws -> [QueuedTry] {
+        try await pool.withConnection { try await Self.queue(ids, on: $0) }
+    }
+
+    static func queue(_ ids: [Int64], on connection: PGConnection) async throws -> [QueuedTry] {
         guard !ids.isEmpty else { return [] }
-        return try await pool.query(
+        return try await connection.query(
             """
             UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
-                scheduled_at = clock_timestamp(), queued_at = clock_timestamp(), next_retry_at = NULL,
+                scheduled_at = coalesce(scheduled_at, clock_timestamp()), queued_at = clock_timestamp(), next_retry_at = NULL,
                 started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL
             WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
             RETURNING id, try_number, queue, dag_id, task_id, priority_weight
@@ -265,66 +279,6 @@ public struct TaskInstanceStore: Sendable {
                 ], context: "store log")
             return finished
         }
-    }
-
-    /// Clears tasks of a run so they run again with a new try (their earlier logs are kept), and
-    /// re-opens the run if it had finished. A running task is stopped first: it goes to
-    /// `up_for_retry`, due after `stopGraceSeconds` (its worker kills it within a heartbeat).
-    /// - Parameter retries: each task's `retries`, which it gets in full again.
-    /// - Returns: the task ids cleared.
-    public func clear(runId: Int64, retries: [String: Int], stopGraceSeconds: Double) async throws -> [String] {
-        let taskIds = retries.keys.sorted()
-        guard !taskIds.isEmpty else { return [] }
-        return try await pool.transaction { connection in
-            let cleared = try await connection.query(
-                """
-                UPDATE task_instances ti SET
-                    state = CASE WHEN ti.state = 'running' THEN 'up_for_retry' ELSE 'none' END,
-                    next_retry_at = CASE WHEN ti.state = 'running' THEN clock_timestamp() + $4 * interval '1 second' END,
-                    max_tries = ti.try_number + 1 + wanted.retries,
-                    ended_at = CASE WHEN ti.state = 'running' THEN clock_timestamp() END, exit_code = NULL
-                FROM unnest($2::text[], $3::int[]) AS wanted(task_id, retries)
-                WHERE ti.run_id = $1 AND ti.task_id = wanted.task_id
-                RETURNING ti.task_id
-                """,
-                [
-                    String(runId), PGArray.literal(taskIds), PGArray.literal(taskIds.map { Int64(retries[$0] ?? 0) }),
-                    String(stopGraceSeconds),
-                ],
-                context: "clear tasks of run \(runId)"
-            ).rows.compactMap { $0["task_id"] }
-            try await Self.reopen(runId, on: connection)
-            return cleared.sorted()
-        }
-    }
-
-    /// Sets a task's state by hand (`success` or `failed`), stopping it if it was running, and
-    /// re-opens the run so its outcome is decided again.
-    /// - Returns: the state the task had.
-    public func mark(runId: Int64, taskId: String, as state: TaskState) async throws -> TaskState {
-        precondition(state == .success || state == .failed, "tasks are marked success or failed")
-        return try await pool.transaction { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE task_instances ti SET state = $3, ended_at = clock_timestamp(), next_retry_at = NULL
-                FROM (SELECT id, state AS before FROM task_instances WHERE run_id = $1 AND task_id = $2 FOR UPDATE) old
-                WHERE ti.id = old.id
-                RETURNING old.before
-                """, [String(runId), taskId, state.rawValue], context: "mark task"
-            ).rows
-            guard let before = rows.first?["before"].flatMap(TaskState.init(rawValue:)) else {
-                throw PGError(code: .notFound, message: "run \(runId) has no task '\(taskId)'")
-            }
-            try await Self.reopen(runId, on: connection)
-            return before
-        }
-    }
-
-    /// A finished run whose tasks changed runs again; the scheduler decides its outcome anew.
-    private static func reopen(_ runId: Int64, on connection: PGConnection) async throws {
-        try await connection.query(
-            "UPDATE dag_runs SET state = 'running', ended_at = NULL WHERE id = $1 AND state IN ('success', 'failed')",
-            [String(runId)], context: "re-open run \(runId)")
     }
 
     /// Which of these task instances are still `running` on this worker.

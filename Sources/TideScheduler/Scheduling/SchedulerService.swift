@@ -41,6 +41,8 @@ public final class SchedulerService: Service, Sendable {
     let runCreator: ScheduledRunCreator
     let definitions: DagVersionCache
     let runVersions = RunVersionMap()
+    /// Dispatch limits from the DAG definitions; cleared on each full pass so changes take effect.
+    let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
 
     public init(settings: SchedulerSettings, dependencies: Dependencies, logger: Logger) {
         self.settings = settings
@@ -180,6 +182,7 @@ public final class SchedulerService: Service, Sendable {
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
             toQueue += try await tasks.dueRetries()
+            limits.mutate { $0 = nil }
             try await repushLostMessages(push)
         }
         if full || events.contains(where: { $0.state == .upForRetry }) {
@@ -217,7 +220,12 @@ public final class SchedulerService: Service, Sendable {
         try await tasks.markUnrunnable(skipped, as: .skipped)
         try await tasks.markUnrunnable(upstreamFailed, as: .upstreamFailed)
 
-        let queued = try await tasks.queue(toQueue)
+        try await tasks.markScheduled(toQueue)
+        let dispatched = try await tasks.dispatch(limits: try await dispatchLimits())
+        let queued = dispatched.queued
+        if !dispatched.waiting.isEmpty {
+            logger.debug("ready tasks waiting for a slot", metadata: ["waiting": "\(dispatched.waiting)"])
+        }
         do {
             try await TaskQueue(keys: dependencies.keys).enqueue(
                 queued.map { TaskQueue.Entry(message: $0.message, priority: $0.priority) }, on: push)
@@ -237,6 +245,24 @@ public final class SchedulerService: Service, Sendable {
                 ])
         }
         return untilRetry
+    }
+
+    /// Per-DAG and per-task limits from the active DAGs' definitions, re-read on each full pass.
+    private func dispatchLimits() async throws -> TaskInstanceStore.DispatchLimits {
+        if let cached = limits.value { return cached }
+        var maxActiveTasks: [String: Int] = [:]
+        var maxActivePerTask: [String: Int] = [:]
+        for record in try await dags.list() {
+            guard let dag = try? await definitions.dag(dagId: record.dagId, hash: record.contentHash) else { continue }
+            maxActiveTasks[dag.dagId] = dag.maxActiveTasks
+            for task in dag.tasks {
+                if let limit = task.maxActiveTisPerDag { maxActivePerTask["\(dag.dagId).\(task.taskId)"] = limit }
+            }
+        }
+        let fresh = TaskInstanceStore.DispatchLimits(
+            parallelism: settings.parallelism, maxActiveTasks: maxActiveTasks, maxActivePerTask: maxActivePerTask)
+        limits.mutate { $0 = fresh }
+        return fresh
     }
 
     /// Fails running runs that outlived their DAG's `dagrun_timeout` (their unfinished tasks are

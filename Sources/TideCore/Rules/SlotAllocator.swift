@@ -1,0 +1,108 @@
+/// Chooses which ready (`scheduled`) task instances may be queued now without exceeding any limit.
+///
+/// Candidates are taken in order of effective priority (highest first), then age (oldest first).
+/// A candidate that does not fit is skipped and the next one is considered, so a full pool does
+/// not hold back tasks of other pools. This is the pure core of the scheduler's dispatch step,
+/// which runs it inside a critical section shared by all schedulers.
+public enum SlotAllocator {
+    /// A ready task instance.
+    public struct Candidate: Sendable, Hashable {
+        public var id: Int64
+        public var dagId: String
+        public var taskId: String
+        public var pool: String
+        public var poolSlots: Int
+        public var priority: Int
+        /// Orders candidates of equal priority: smaller is older.
+        public var age: Int64
+
+        public init(id: Int64, dagId: String, taskId: String, pool: String, poolSlots: Int, priority: Int, age: Int64) {
+            self.id = id
+            self.dagId = dagId
+            self.taskId = taskId
+            self.pool = pool
+            self.poolSlots = poolSlots
+            self.priority = priority
+            self.age = age
+        }
+    }
+
+    /// The limits in force. A missing entry means no limit of that kind (pools: see `pools`).
+    public struct Limits: Sendable {
+        /// Most task instances queued or running in the whole installation.
+        public var parallelism: Int
+        /// Per DAG: most task instances queued or running across its runs (`max_active_tasks`).
+        public var maxActiveTasks: [String: Int]
+        /// Per `dag_id.task_id`: most instances of that task queued or running (`max_active_tis_per_dag`).
+        public var maxActivePerTask: [String: Int]
+        /// Pool sizes in slots. A task whose pool is not here waits (and is reported).
+        public var pools: [String: Int]
+
+        public init(
+            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int], pools: [String: Int]
+        ) {
+            self.parallelism = parallelism
+            self.maxActiveTasks = maxActiveTasks
+            self.maxActivePerTask = maxActivePerTask
+            self.pools = pools
+        }
+    }
+
+    /// What is queued or running now.
+    public struct Usage: Sendable {
+        public var total = 0
+        public var perDag: [String: Int] = [:]
+        public var perTask: [String: Int] = [:]
+        /// Slots taken per pool.
+        public var perPool: [String: Int] = [:]
+
+        public init() {}
+
+        public mutating func add(dagId: String, taskId: String, pool: String, poolSlots: Int, count: Int = 1) {
+            total += count
+            perDag[dagId, default: 0] += count
+            perTask["\(dagId).\(taskId)", default: 0] += count
+            perPool[pool, default: 0] += poolSlots * count
+        }
+    }
+
+    /// Why a candidate was not chosen.
+    public enum Block: String, Sendable, Hashable {
+        case parallelism, maxActiveTasks = "max_active_tasks", maxActivePerTask = "max_active_tis_per_dag"
+        case poolFull = "pool_full", unknownPool = "unknown_pool"
+    }
+
+    /// The candidates to queue now, in dispatch order, and why each other one waits.
+    public static func select(_ candidates: [Candidate], usage: Usage, limits: Limits) -> (
+        selected: [Candidate], blocked: [Int64: Block]
+    ) {
+        var usage = usage
+        var selected: [Candidate] = []
+        var blocked: [Int64: Block] = [:]
+        let ordered = candidates.sorted { ($0.priority, -$0.age, -$0.id) > ($1.priority, -$1.age, -$1.id) }
+        for candidate in ordered {
+            let taskKey = "\(candidate.dagId).\(candidate.taskId)"
+            if usage.total >= limits.parallelism {
+                blocked[candidate.id] = .parallelism
+            } else if let limit = limits.maxActiveTasks[candidate.dagId],
+                usage.perDag[candidate.dagId, default: 0] >= limit
+            {
+                blocked[candidate.id] = .maxActiveTasks
+            } else if let limit = limits.maxActivePerTask[taskKey], usage.perTask[taskKey, default: 0] >= limit {
+                blocked[candidate.id] = .maxActivePerTask
+            } else if let size = limits.pools[candidate.pool] {
+                if usage.perPool[candidate.pool, default: 0] + candidate.poolSlots > size {
+                    blocked[candidate.id] = .poolFull
+                    continue
+                }
+                usage.add(
+                    dagId: candidate.dagId, taskId: candidate.taskId, pool: candidate.pool,
+                    poolSlots: candidate.poolSlots)
+                selected.append(candidate)
+            } else {
+                blocked[candidate.id] = .unknownPool
+            }
+        }
+        return (selected, blocked)
+    }
+}
