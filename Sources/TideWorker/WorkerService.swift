@@ -15,11 +15,14 @@ public final class WorkerService: Service, Sendable {
         public var pool: PGPool
         public var redis: RedisEndpoint
         public var keys: RedisKeys
+        /// IANA zone for DAGs that name none (for `prev_ds` / `next_ds`).
+        public var defaultTimeZone: String
 
-        public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys) {
+        public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, defaultTimeZone: String = "UTC") {
             self.pool = pool
             self.redis = redis
             self.keys = keys
+            self.defaultTimeZone = defaultTimeZone
         }
     }
 
@@ -238,13 +241,26 @@ public final class WorkerService: Service, Sendable {
             buffer.appendNotice("cannot load the DAG definition: \(error)")
             return (.failed, nil, buffer, nil)
         }
+        let retryDelay = RetryPolicy.delaySeconds(
+            for: task, dagId: claimed.dagId, logicalDate: Date(timeIntervalSince1970: claimed.logicalDate),
+            tryNumber: message.tryNumber)
+        let rendered: TaskSpec
+        do {
+            rendered = try TaskTemplates.render(
+                task, dag: dag, claimed: claimed, tryNumber: message.tryNumber,
+                defaultTimeZone: dependencies.defaultTimeZone)
+        } catch {
+            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
+            buffer.appendNotice(error.message)
+            return (.failed, nil, buffer, retryDelay)
+        }
         let environment = TaskEnvironment.build(
-            inherited: inheritedEnvironment, task: task, dag: dag, runName: claimed.runName, conf: claimed.conf,
+            inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber)
         log.debug("try started")
         let runner = LocalRunner(logMaxBytes: settings.logMaxBytes)
         let result = await runner.run(
-            kind: task.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
+            kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
             onStart: { [running] group in running.started(token, processGroup: group) })
         let outcome: TaskInstanceStore.TryOutcome
         if result.timedOut {
@@ -258,9 +274,6 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        let retryDelay = RetryPolicy.delaySeconds(
-            for: task, dagId: claimed.dagId, logicalDate: Date(timeIntervalSince1970: claimed.logicalDate),
-            tryNumber: message.tryNumber)
         return (outcome, result.exitCode.map(Int.init), result.log, retryDelay)
     }
 

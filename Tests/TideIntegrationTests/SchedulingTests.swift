@@ -219,4 +219,40 @@ struct SchedulingTests {
             #expect(log.content.contains("[tide] stopped: the task instance was no longer running"))
         }
     }
+
+    @Test func templatesRenderForTheRunAndAnUnknownKeyFailsOnlyItsTask() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "templated.yaml",
+                """
+                dag_id: templated
+                schedule: "@daily"
+                start_date: \(daysAgo(3))
+                params: {table: sales}
+                tasks:
+                  - task_id: report
+                    env: {TARGET: "{{ params.table }}_{{ ds_nodash }}"}
+                    bash: echo "{{ ds }} prev={{ prev_ds }} yesterday={{ ds|ds_add:-1 }} try={{ ti.try_number }} $TARGET"
+                  - task_id: broken
+                    bash: echo "{{ params.missing }}"
+                """)
+            try await cluster.start(loading: "templated")
+            let run = try await Eventually.value("the scheduled run", describe: cluster.logs) {
+                try await cluster.runs.list(dagId: "templated").first
+            }
+            let finished = try await cluster.waitForRun(run.id)
+            let ds = daysAgo(1)
+            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "report").first?.content)
+            #expect(
+                log
+                    == "\(ds) prev=\(daysAgo(2)) yesterday=\(daysAgo(2)) try=1 sales_\(ds.replacingOccurrences(of: "-", with: ""))\n"
+            )
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["report"]?.state == .success)
+            #expect(tasks["broken"]?.state == .failed)
+            let broken = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "broken").first?.content)
+            #expect(broken == "[tide] template error in bash: unknown variable 'params.missing'\n")
+            #expect(finished.state == .failed)
+        }
+    }
 }

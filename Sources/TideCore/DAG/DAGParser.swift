@@ -200,6 +200,7 @@ struct DAGFileReader {
                 if value.scalar != nil { report(value, "bash of task '\(taskId)' is empty") }
                 return nil
             }
+            checkTemplate(script, node: value, what: "bash of task '\(taskId)'")
             return .bash(script)
         case "command":
             guard let argv = stringList(value, what: "command of task '\(taskId)'") else { return nil }
@@ -208,6 +209,7 @@ struct DAGFileReader {
                     value, "command of task '\(taskId)' is empty", hint: "give an argv list such as [\"echo\", \"hi\"]")
                 return nil
             }
+            for argument in argv { checkTemplate(argument, node: value, what: "command of task '\(taskId)'") }
             return .command(argv)
         default:
             guard value.bool == true else {
@@ -247,6 +249,15 @@ struct DAGFileReader {
             report(
                 pair.keyNode, "unknown key '\(pair.key)' in \(place)",
                 hint: Suggestion.hint(for: pair.key, among: allowed))
+        }
+    }
+
+    /// Reports a template's syntax error or unknown variable name at the line it is on.
+    mutating func checkTemplate(_ text: String, node: Node, what: String) {
+        do {
+            try TemplateRenderer.check(text)
+        } catch {
+            report(node, "template error in \(what): \(error.message)")
         }
     }
 
@@ -327,6 +338,7 @@ struct DAGFileReader {
                 continue
             }
             env[pair.key] = pair.value.isNull ? "" : scalar.string
+            checkTemplate(scalar.string, node: pair.value, what: "env '\(pair.key)' in \(place)")
         }
         return env
     }

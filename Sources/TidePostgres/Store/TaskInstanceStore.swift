@@ -22,6 +22,8 @@ public struct TaskInstanceStore: Sendable {
         public var dagHash: String
         public var conf: String
         public var maxTries: Int
+        /// `manual`, `scheduled` or `backfill`.
+        public var runType: String
         /// The run's logical date (Unix seconds).
         public var logicalDate: Double
         /// The run's data interval (Unix seconds), for scheduled and backfill runs.
@@ -209,7 +211,7 @@ public struct TaskInstanceStore: Sendable {
             FROM dag_runs r
             WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'queued' AND r.id = ti.run_id
             RETURNING ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
-                extract(epoch FROM r.logical_date) AS logical_date,
+                extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
                 extract(epoch FROM r.data_interval_start) AS data_interval_start,
                 extract(epoch FROM r.data_interval_end) AS data_interval_end
             """, [String(taskInstanceId), String(tryNumber), workerId, hostname, String(pid)],
@@ -221,7 +223,8 @@ public struct TaskInstanceStore: Sendable {
         else { throw PGError(code: .corruptRow, message: "unreadable claim result") }
         return ClaimedTry(
             runId: runId, dagId: dagId, taskId: taskId, runName: runName, dagHash: hash, conf: row["conf"] ?? "{}",
-            maxTries: row.int("max_tries") ?? 1, logicalDate: row.double("logical_date") ?? 0,
+            maxTries: row.int("max_tries") ?? 1, runType: row["run_type"] ?? "manual",
+            logicalDate: row.double("logical_date") ?? 0,
             dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"))
     }
 

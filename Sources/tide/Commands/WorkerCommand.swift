@@ -40,7 +40,9 @@ struct WorkerCommand: AsyncParsableCommand {
                 maxConnections: min(configuration.worker.concurrency, 4) + 1, application: "tide-worker")
             let worker = WorkerService(
                 settings: configuration.worker,
-                dependencies: .init(pool: pool, redis: context.redis, keys: context.keys),
+                dependencies: .init(
+                    pool: pool, redis: context.redis, keys: context.keys, defaultTimeZone: configuration.defaultTimeZone
+                ),
                 logger: logger)
             try await runServices([worker], logger: logger)
             await pool.close()

@@ -1,0 +1,51 @@
+import Foundation
+import TideCore
+import TidePostgres
+
+/// Renders a task's templates (`bash`, each `command` argument, `env` values) for one try.
+enum TaskTemplates {
+    /// The task with its templates rendered.
+    /// - Throws: ``TemplateError`` naming the field and what is wrong.
+    static func render(
+        _ task: TaskSpec, dag: DAG, claimed: TaskInstanceStore.ClaimedTry, tryNumber: Int, defaultTimeZone: String
+    ) throws(TemplateError) -> TaskSpec {
+        let context = Self.context(
+            task: task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone)
+        func render(_ text: String, _ field: String) throws(TemplateError) -> String {
+            do {
+                return try TemplateRenderer.render(text, context: context)
+            } catch {
+                throw TemplateError(message: "template error in \(field): \(error.message)")
+            }
+        }
+        var rendered = task
+        switch task.kind {
+        case .bash(let script): rendered.kind = .bash(try render(script, "bash"))
+        case .command(let argv):
+            var arguments: [String] = []
+            for (index, argument) in argv.enumerated() { arguments.append(try render(argument, "command[\(index)]")) }
+            rendered.kind = .command(arguments)
+        case .empty: break
+        }
+        for (name, value) in task.env { rendered.env[name] = try render(value, "env \(name)") }
+        return rendered
+    }
+
+    static func context(
+        task: TaskSpec, dag: DAG, claimed: TaskInstanceStore.ClaimedTry, tryNumber: Int, defaultTimeZone: String
+    ) -> TemplateContext {
+        var conf: [String: JSONValue] = [:]
+        if case .object(let fields)? = try? JSONValue.parse(claimed.conf) { conf = fields }
+        let logicalDate = Date(timeIntervalSince1970: claimed.logicalDate)
+        let timetable = dag.timetable(defaultTimeZone: defaultTimeZone)
+        return TemplateContext(
+            dagId: dag.dagId, taskId: task.taskId, runId: claimed.runName, runType: claimed.runType,
+            tryNumber: tryNumber,
+            logicalDate: logicalDate,
+            dataIntervalStart: claimed.dataIntervalStart.map(Date.init(timeIntervalSince1970:)),
+            dataIntervalEnd: claimed.dataIntervalEnd.map(Date.init(timeIntervalSince1970:)),
+            previousLogicalDate: timetable?.previousFireTime(before: logicalDate),
+            nextLogicalDate: timetable?.nextFireTime(after: logicalDate),
+            params: dag.params.merging(conf) { _, run in run }, conf: conf)
+    }
+}
