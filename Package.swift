@@ -43,14 +43,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "TideKube",
+            name: "TideHTTP",
             dependencies: ["TideCore", "TideBlocking", "CCurl"],
             swiftSettings: strict
         ),
         .target(
             name: "TideScheduler",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres",
+                "TideCore", "TideRedis", "TidePostgres", "TideHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -89,7 +89,7 @@ let package = Package(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TidePostgresTests", dependencies: ["TidePostgres", "TideTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TideKubeTests", dependencies: ["TideKube", "TideBlocking"], swiftSettings: strict),
+        .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TideIntegrationTests",
             dependencies: [

@@ -203,7 +203,7 @@ public final class WorkerService: Service, Sendable {
             return
         }
         running.bind(token, to: message.taskInstanceId)
-        let (outcome, exitCode, buffer, retryDelay) = await execute(
+        let (outcome, exitCode, buffer, retryDelay, task) = await execute(
             message: message, claimed: claimed, token: token, log: log)
         var finalBuffer = buffer
         var finalOutcome = outcome
@@ -219,12 +219,16 @@ public final class WorkerService: Service, Sendable {
         }
         await report(
             message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer,
-            retryDelay: retryDelay, logger: log, command: command)
+            retryDelay: retryDelay,
+            callbacks: task.map {
+                Self.callbackItems(task: $0, claimed: claimed, message: message, log: finalBuffer.text)
+            } ?? [:],
+            logger: log, command: command)
     }
 
     private func execute(
         message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, token: RunningTries.Token, log: Logger
-    ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer, Double?) {
+    ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
         do {
@@ -233,13 +237,13 @@ public final class WorkerService: Service, Sendable {
                 var buffer = LogBuffer(capBytes: settings.logMaxBytes)
                 buffer.appendNotice(
                     "task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")
-                return (.failed, nil, buffer, nil)
+                return (.failed, nil, buffer, nil, nil)
             }
             task = found
         } catch {
             var buffer = LogBuffer(capBytes: settings.logMaxBytes)
             buffer.appendNotice("cannot load the DAG definition: \(error)")
-            return (.failed, nil, buffer, nil)
+            return (.failed, nil, buffer, nil, nil)
         }
         let retryDelay = RetryPolicy.delaySeconds(
             for: task, dagId: claimed.dagId, logicalDate: Date(timeIntervalSince1970: claimed.logicalDate),
@@ -252,7 +256,7 @@ public final class WorkerService: Service, Sendable {
         } catch {
             var buffer = LogBuffer(capBytes: settings.logMaxBytes)
             buffer.appendNotice(error.message)
-            return (.failed, nil, buffer, retryDelay)
+            return (.failed, nil, buffer, retryDelay, task)
         }
         let environment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
@@ -274,12 +278,13 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        return (outcome, result.exitCode.map(Int.init), result.log, retryDelay)
+        return (outcome, result.exitCode.map(Int.init), result.log, retryDelay, task)
     }
 
     private func report(
         message: TaskMessage, runId: Int64, outcome: TaskInstanceStore.TryOutcome, exitCode: Int?,
-        log buffer: LogBuffer, retryDelay: Double?, logger log: Logger, command: RedisConnection
+        log buffer: LogBuffer, retryDelay: Double?, callbacks: [TaskState: [CallbackStore.Item]], logger log: Logger,
+        command: RedisConnection
     ) async {
         var recorded: TaskInstanceStore.FinishedTry??
         // PostgreSQL may be restarting: retry a few times (bounded) before giving up on this report.
@@ -289,7 +294,7 @@ public final class WorkerService: Service, Sendable {
                     try await tasks.finish(
                         taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
                         outcome: outcome, exitCode: exitCode, log: buffer.text, logTruncated: buffer.isTruncated,
-                        logTotalBytes: buffer.totalBytes, retryDelaySeconds: retryDelay))
+                        logTotalBytes: buffer.totalBytes, retryDelaySeconds: retryDelay, callbacks: callbacks))
             } catch {
                 log.error("cannot record the try's result", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
@@ -303,6 +308,10 @@ public final class WorkerService: Service, Sendable {
             log.warning("try result not recorded: the try was no longer this worker's")
             return
         }
+        if callbacks[finished.state]?.isEmpty == false {
+            // Wake the callback sender; without it the sender finds the callback within a second.
+            _ = try? await command.command(["LPUSH", dependencies.keys.callbacks, "1"])
+        }
         log.info(
             "try finished",
             metadata: ["task.state": "\(finished.state.rawValue)", "exit.code": "\(exitCode.map(String.init) ?? "-")"])
@@ -315,5 +324,23 @@ public final class WorkerService: Service, Sendable {
             // The scheduler's full pass finds the change without the event.
             log.warning("cannot publish the finished event", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The callbacks the try triggers for each state it may end in (the store keeps the one that applies).
+    static func callbackItems(
+        task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry, message: TaskMessage, log: String
+    ) -> [TaskState: [CallbackStore.Item]] {
+        guard !task.callbacks.isEmpty else { return [:] }
+        var items: [TaskState: [CallbackStore.Item]] = [:]
+        for state in [TaskState.success, .failed, .upForRetry] {
+            guard let (event, specs) = task.callbacks.forTask(state: state), !specs.isEmpty else { continue }
+            let payload = CallbackPayload(
+                event: event, dagId: claimed.dagId, runName: claimed.runName, runNumber: claimed.runId,
+                logicalDate: Date(timeIntervalSince1970: claimed.logicalDate), state: state.rawValue,
+                taskId: task.taskId,
+                tryNumber: message.tryNumber, logTail: CallbackPayload.tail(of: log))
+            items[state] = specs.map { CallbackStore.Item(spec: $0, payload: payload) }
+        }
+        return items
     }
 }

@@ -27,6 +27,8 @@ public struct DAG: Sendable, Hashable, Codable {
     public var maxActiveRuns: Int
     /// Most task instances of this DAG queued or running at once, across its runs.
     public var maxActiveTasks: Int
+    /// Webhooks called when a run succeeds or fails.
+    public var callbacks: Callbacks
     /// Seconds a run may take before it is failed and its unfinished tasks are stopped.
     public var dagrunTimeoutSeconds: Double?
 
@@ -35,7 +37,7 @@ public struct DAG: Sendable, Hashable, Codable {
         tasks: [TaskSpec], fileloc: String = "", schedule: Schedule = .manual, timeZone: String? = nil,
         startDate: String? = nil, endDate: String? = nil, catchup: Bool? = nil, maxActiveRuns: Int = 16,
         maxActiveTasks: Int = 16,
-        dagrunTimeoutSeconds: Double? = nil
+        dagrunTimeoutSeconds: Double? = nil, callbacks: Callbacks = Callbacks()
     ) {
         self.dagId = dagId
         self.description = description
@@ -50,13 +52,14 @@ public struct DAG: Sendable, Hashable, Codable {
         self.catchup = catchup
         self.maxActiveRuns = maxActiveRuns
         self.maxActiveTasks = maxActiveTasks
+        self.callbacks = callbacks
         self.dagrunTimeoutSeconds = dagrunTimeoutSeconds
     }
 
     private enum CodingKeys: String, CodingKey {
         case dagId = "dag_id", description, tags, params, tasks, fileloc, schedule, timeZone = "timezone"
         case startDate = "start_date", endDate = "end_date", catchup, maxActiveRuns = "max_active_runs"
-        case dagrunTimeoutSeconds = "dagrun_timeout_seconds", maxActiveTasks = "max_active_tasks"
+        case dagrunTimeoutSeconds = "dagrun_timeout_seconds", maxActiveTasks = "max_active_tasks", callbacks
     }
 
     // Definitions stored before a field existed decode with its default.
@@ -75,6 +78,7 @@ public struct DAG: Sendable, Hashable, Codable {
         catchup = try container.decodeIfPresent(Bool.self, forKey: .catchup)
         maxActiveRuns = try container.decodeIfPresent(Int.self, forKey: .maxActiveRuns) ?? 16
         maxActiveTasks = try container.decodeIfPresent(Int.self, forKey: .maxActiveTasks) ?? 16
+        callbacks = try container.decodeIfPresent(Callbacks.self, forKey: .callbacks) ?? Callbacks()
         dagrunTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .dagrunTimeoutSeconds)
     }
 

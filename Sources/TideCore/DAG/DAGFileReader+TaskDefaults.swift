@@ -71,6 +71,17 @@ extension DAGFileReader {
         if let node = fields["max_retry_delay"], !node.isNull {
             defaults.maxRetryDelaySeconds = duration(node, what: "max_retry_delay in \(place)")
         }
+        for (key, slot) in [
+            ("on_success_callback", \Callbacks.onSuccess), ("on_failure_callback", \Callbacks.onFailure),
+            ("on_retry_callback", \Callbacks.onRetry),
+        ] {
+            if let node = fields[key] {
+                var callbacks = defaults.callbacks ?? Callbacks()
+                callbacks[keyPath: slot] = readCallbacks(node, what: "\(key) in \(place)")
+                defaults.callbacks = callbacks
+                defaults.callbacksSet.insert(key)
+            }
+        }
         if let node = fields["weight_rule"], let name = string(node, what: "weight_rule in \(place)") {
             if let rule = WeightRule(rawValue: name) {
                 defaults.weightRule = rule
@@ -124,9 +135,12 @@ struct TaskDefaults {
     var pool: String?
     var poolSlots: Int?
     var maxActiveTisPerDag: Int?
+    var callbacks: Callbacks?
+    /// Which callback keys were given, so a task's own setting replaces the default per key.
+    var callbacksSet: Set<String> = []
 
     func overridden(by own: TaskDefaults) -> TaskDefaults {
-        TaskDefaults(
+        var merged = TaskDefaults(
             retries: own.retries ?? retries, retryDelaySeconds: own.retryDelaySeconds ?? retryDelaySeconds,
             executionTimeoutSeconds: own.executionTimeoutSeconds ?? executionTimeoutSeconds,
             env: env.merging(own.env) { _, task in task }, queue: own.queue ?? queue,
@@ -137,5 +151,12 @@ struct TaskDefaults {
             weightRule: own.weightRule ?? weightRule,
             pool: own.pool ?? pool, poolSlots: own.poolSlots ?? poolSlots,
             maxActiveTisPerDag: own.maxActiveTisPerDag ?? maxActiveTisPerDag)
+        var callbacks = self.callbacks ?? Callbacks()
+        let ownCallbacks = own.callbacks ?? Callbacks()
+        if own.callbacksSet.contains("on_success_callback") { callbacks.onSuccess = ownCallbacks.onSuccess }
+        if own.callbacksSet.contains("on_failure_callback") { callbacks.onFailure = ownCallbacks.onFailure }
+        if own.callbacksSet.contains("on_retry_callback") { callbacks.onRetry = ownCallbacks.onRetry }
+        merged.callbacks = callbacks
+        return merged
     }
 }

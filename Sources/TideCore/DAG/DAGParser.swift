@@ -8,12 +8,13 @@ import Yams
 public enum DAGParser {
     static let dagKeys = [
         "dag_id", "description", "tags", "schedule", "start_date", "end_date", "timezone", "catchup",
-        "max_active_runs", "max_active_tasks", "dagrun_timeout", "default_args", "params", "tasks",
+        "max_active_runs", "max_active_tasks", "dagrun_timeout", "on_success_callback", "on_failure_callback",
+        "default_args", "params", "tasks",
     ]
     static let defaultArgKeys = [
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
         "depends_on_past", "retry_exponential_backoff", "max_retry_delay", "weight_rule", "pool", "pool_slots",
-        "max_active_tis_per_dag",
+        "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback",
     ]
     static let kindKeys = ["bash", "command", "empty"]
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
@@ -41,7 +42,13 @@ public enum DAGParser {
         if let dag, reader.issues.isEmpty {
             return dag
         }
-        throw DAGFileError(file: file, issues: reader.issues)
+        // In reading order, as an editor lists them.
+        let sorted = reader.issues.enumerated().sorted { a, b in
+            (a.element.line ?? 0, a.element.column ?? 0, a.offset) < (
+                b.element.line ?? 0, b.element.column ?? 0, b.offset
+            )
+        }.map(\.element)
+        throw DAGFileError(file: file, issues: sorted)
     }
 }
 
@@ -134,7 +141,14 @@ struct DAGFileReader {
             dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file,
             schedule: timing.schedule, timeZone: timing.timeZone, startDate: timing.startDate, endDate: timing.endDate,
             catchup: timing.catchup, maxActiveRuns: timing.maxActiveRuns, maxActiveTasks: timing.maxActiveTasks,
-            dagrunTimeoutSeconds: timing.dagrunTimeout)
+            dagrunTimeoutSeconds: timing.dagrunTimeout,
+            callbacks: Callbacks(
+                onSuccess: fields["on_success_callback"].map {
+                    readCallbacks($0, what: "on_success_callback of the DAG")
+                } ?? [],
+                onFailure: fields["on_failure_callback"].map {
+                    readCallbacks($0, what: "on_failure_callback of the DAG")
+                } ?? []))
     }
 
     /// Reads one task; returns it with the nodes of its upstream ids (for error lines).
@@ -180,7 +194,7 @@ struct DAGFileReader {
             retryExponentialBackoff: merged.retryExponentialBackoff ?? false,
             maxRetryDelaySeconds: merged.maxRetryDelaySeconds, weightRule: merged.weightRule ?? .downstream,
             pool: merged.pool ?? "default_pool", poolSlots: merged.poolSlots ?? 1,
-            maxActiveTisPerDag: merged.maxActiveTisPerDag)
+            maxActiveTisPerDag: merged.maxActiveTisPerDag, callbacks: merged.callbacks ?? Callbacks())
         return kind == nil ? nil : (task, upstreamNodes)
     }
 

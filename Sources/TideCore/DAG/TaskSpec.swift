@@ -34,6 +34,8 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var poolSlots: Int
     /// Most instances of this task queued or running across all runs of the DAG; nil means no limit.
     public var maxActiveTisPerDag: Int?
+    /// Webhooks called when a try succeeds, fails for good, or fails with a retry left.
+    public var callbacks: Callbacks
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -41,7 +43,8 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         priorityWeight: Int = 1, kind: TaskKind, triggerRule: TriggerRule = .allSuccess, dependsOnPast: Bool = false,
         retryExponentialBackoff: Bool = false, maxRetryDelaySeconds: Double? = nil,
         weightRule: WeightRule = .downstream,
-        pool: String = "default_pool", poolSlots: Int = 1, maxActiveTisPerDag: Int? = nil
+        pool: String = "default_pool", poolSlots: Int = 1, maxActiveTisPerDag: Int? = nil,
+        callbacks: Callbacks = Callbacks()
     ) {
         self.taskId = taskId
         self.upstream = upstream
@@ -60,6 +63,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         self.pool = pool
         self.poolSlots = poolSlots
         self.maxActiveTisPerDag = maxActiveTisPerDag
+        self.callbacks = callbacks
     }
 
     // Definitions stored before a field existed decode with its default.
@@ -82,6 +86,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         pool = try container.decodeIfPresent(String.self, forKey: .pool) ?? "default_pool"
         poolSlots = try container.decodeIfPresent(Int.self, forKey: .poolSlots) ?? 1
         maxActiveTisPerDag = try container.decodeIfPresent(Int.self, forKey: .maxActiveTisPerDag)
+        callbacks = try container.decodeIfPresent(Callbacks.self, forKey: .callbacks) ?? Callbacks()
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -90,5 +95,6 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
+        case callbacks
     }
 }

@@ -234,7 +234,8 @@ public struct TaskInstanceStore: Sendable {
     /// - Returns: the new state, or nil when the try was no longer this worker's (the log is kept anyway).
     public func finish(
         taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, exitCode: Int?,
-        log: String, logTruncated: Bool, logTotalBytes: Int, retryDelaySeconds: Double? = nil
+        log: String, logTruncated: Bool, logTotalBytes: Int, retryDelaySeconds: Double? = nil,
+        callbacks: [TaskState: [CallbackStore.Item]] = [:]
     ) async throws -> FinishedTry? {
         let outcomeName: String
         switch outcome {
@@ -280,6 +281,10 @@ public struct TaskInstanceStore: Sendable {
                     String(taskInstanceId), String(tryNumber), finished == nil ? "\(outcomeName) (stale)" : outcomeName,
                     exitCode.map(String.init), workerId, log, logTruncated ? "true" : "false", String(logTotalBytes),
                 ], context: "store log")
+            // Callbacks for the state the try ended in, written with the result (the outbox).
+            if let finished, let items = callbacks[finished.state], !items.isEmpty {
+                try await CallbackStore.enqueue(items, on: connection)
+            }
             return finished
         }
     }

@@ -10,6 +10,8 @@ public struct RedisKeys: Sendable, Hashable {
     public var sequence: String { "\(prefix)seq" }
     /// List of ``TaskEvent``s the scheduler blocks on.
     public var events: String { "\(prefix)events" }
+    /// Wake-ups for the callback sender (the callbacks themselves are in PostgreSQL).
+    public var callbacks: String { "\(prefix)callbacks" }
     /// List of messages no worker could understand, with the reason.
     public var deadLetter: String { "\(prefix)dead_letter" }
 }

@@ -234,7 +234,9 @@ public final class SchedulerService: Service, Sendable {
             logger.error(
                 "could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
         }
-        for run in try await runs.finishCompleted(Array(touchedRuns)) {
+        let finishedRuns = try await runs.finishCompleted(Array(touchedRuns))
+        try await enqueueRunCallbacks(finishedRuns, push: push)
+        for run in finishedRuns {
             runVersions.forget(run: run.id)
             let seconds = (run.endedAt ?? 0) - (run.startedAt ?? run.queuedAt)
             logger.info(
@@ -245,6 +247,24 @@ public final class SchedulerService: Service, Sendable {
                 ])
         }
         return untilRetry
+    }
+
+    /// Writes the DAG-level callbacks of finished runs to the outbox and wakes the sender.
+    private func enqueueRunCallbacks(_ finished: [RunRecord], push: RedisConnection) async throws {
+        var items: [CallbackStore.Item] = []
+        for run in finished {
+            guard let dag = try await dagOfRun(run.id) else { continue }
+            let (event, specs) =
+                run.state == .success
+                ? (CallbackEvent.dagSuccess, dag.callbacks.onSuccess) : (.dagFailure, dag.callbacks.onFailure)
+            let payload = CallbackPayload(
+                event: event, dagId: run.dagId, runName: run.runId, runNumber: run.id,
+                logicalDate: Date(timeIntervalSince1970: run.logicalDate), state: run.state.rawValue)
+            items += specs.map { CallbackStore.Item(spec: $0, payload: payload) }
+        }
+        guard !items.isEmpty else { return }
+        try await CallbackStore(pool: dependencies.pool).enqueue(items)
+        _ = try? await push.command(["LPUSH", dependencies.keys.callbacks, "1"])
     }
 
     /// Per-DAG and per-task limits from the active DAGs' definitions, re-read on each full pass.

@@ -23,7 +23,9 @@ struct SchedulerCommand: AsyncParsableCommand {
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
                     defaultTimeZone: context.configuration.defaultTimeZone),
                 logger: logger)
-            try await runServices([scheduler], logger: logger)
+            let callbacks = CallbackSender(
+                pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
+            try await runServices([scheduler, callbacks], logger: logger)
             await pool.close()
         }
     }

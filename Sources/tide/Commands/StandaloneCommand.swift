@@ -40,7 +40,9 @@ struct StandaloneCommand: AsyncParsableCommand {
             if let path = global.configPath { arguments += ["--config", path] }
             if let concurrency { arguments += ["--concurrency", String(concurrency)] }
             let supervisor = WorkerSupervisor(count: workers, arguments: arguments, logger: logger)
-            try await runServices([scheduler, supervisor], logger: logger)
+            let callbacks = CallbackSender(
+                pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
+            try await runServices([scheduler, callbacks, supervisor], logger: logger)
             await pool.close()
         }
     }

@@ -1,6 +1,7 @@
 import Testing
+import TideTestSupport
 
-@testable import TideKube
+@testable import TideHTTP
 
 @Suite("libcurl HTTP client", .serialized)
 struct CurlHTTPClientTests {

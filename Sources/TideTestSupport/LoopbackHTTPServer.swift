@@ -1,16 +1,34 @@
 import Foundation
 import TideBlocking
+import TideCore
 
-/// A minimal HTTP/1.1 server on 127.0.0.1 for testing the curl client: it answers each request
-/// with `METHOD PATH`, the `X-Test` header and the body it received; `/missing` gets a 404.
-final class LoopbackHTTPServer: @unchecked Sendable {
+/// A minimal HTTP/1.1 server on 127.0.0.1 for tests: it answers each request with `METHOD PATH`,
+/// the `X-Test` header and the body it received (`/missing` gets a 404, and the first `failFirst`
+/// requests a 500), and records every request.
+public final class LoopbackHTTPServer: @unchecked Sendable {
     // Invariant: `listener` is set in init and closed once in stop().
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let thread = BlockingThread(name: "test-http")
+    private let failFirst: Int
+    private let log = LockedBox<[Request]>([])
 
-    /// - Parameter accepting: false gives a server that never answers (to test timeouts).
-    init(accepting: Bool = true) throws {
+    /// One request as received.
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var headers: [String: String]
+        public var body: String
+    }
+
+    /// Every request received so far.
+    public var requests: [Request] { log.value }
+
+    /// - Parameters:
+    ///   - accepting: false gives a server that never answers (to test timeouts).
+    ///   - failFirst: how many requests get a 500 before the server answers normally.
+    public init(accepting: Bool = true, failFirst: Int = 0) throws {
+        self.failFirst = failFirst
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_in()
@@ -35,7 +53,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         if accepting { thread.submit { [self] in serve() } }
     }
 
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
         thread.shutdown()
@@ -73,12 +91,19 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         let requestLine = lines.first.map { $0.split(separator: " ") } ?? []
         let method = requestLine.first.map(String.init) ?? "?"
         let path = requestLine.count > 1 ? String(requestLine[1]) : "?"
-        let testHeader =
-            lines.first { $0.lowercased().hasPrefix("x-test:") }.map {
-                String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            } ?? "-"
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
+        }
+        let testHeader = headers["x-test"] ?? "-"
         let body = headerEnd.map { String(decoding: data[$0...], as: UTF8.self) } ?? ""
-        let status = path == "/missing" ? "404 Not Found" : "200 OK"
+        let count = log.mutate { requests -> Int in
+            requests.append(Request(method: method, path: path, headers: headers, body: body))
+            return requests.count
+        }
+        let status = path == "/missing" ? "404 Not Found" : count <= failFirst ? "500 Internal Server Error" : "200 OK"
         let reply = "\(method) \(path)\nx-test=\(testHeader)\nbody=\(body)"
         let response = "HTTP/1.1 \(status)\r\nContent-Length: \(reply.utf8.count)\r\nConnection: close\r\n\r\n\(reply)"
         _ = response.withCString { send(client, $0, strlen($0), 0) }
