@@ -114,4 +114,33 @@ struct LimitsTests {
             #expect(order == ["high", "mid", "low"])
         }
     }
+
+    @Test func maxActiveRunsAndMaxActiveTasksHoldWithTwoSchedulers() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "runs.yaml", "dag_id: runs\nmax_active_runs: 1\ntasks:\n  - task_id: a\n    bash: sleep 0.3\n")
+            try cluster.writeDAG("wide.yaml", fanOut("wide", tasks: 6, extra: "max_active_tasks: 2\n"))
+            try cluster.startScheduler()
+            try await cluster.start(loading: "runs", workers: 2, concurrency: 8)
+            try await cluster.waitForDAG("wide")
+            var runs: [RunRecord] = []
+            for _ in 0..<4 { runs.append(try await cluster.trigger("runs")) }
+            let wide = try await cluster.trigger("wide")
+            var finished: [RunRecord] = []
+            for run in runs { finished.append(try await cluster.waitForRun(run.id)) }
+            #expect(finished.allSatisfy { $0.state == .success })
+            let overlapping = finished.map { run in
+                finished.filter { other in
+                    guard let start = run.startedAt, let otherStart = other.startedAt, let otherEnd = other.endedAt
+                    else {
+                        return false
+                    }
+                    return otherStart <= start && otherEnd > start
+                }.count
+            }
+            #expect(overlapping.max() == 1, "max_active_runs: 1")
+            _ = try await cluster.waitForRun(wide.id)
+            #expect(peakConcurrency(Array(try await cluster.instances(wide.id).values)) <= 2)
+        }
+    }
 }

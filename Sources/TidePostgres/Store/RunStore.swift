@@ -141,10 +141,21 @@ public struct RunStore: Sendable {
         .rows.compactMap { $0.int64("id") }
     }
 
-    /// Moves a queued run to running and creates one task instance (state `none`) per task.
-    /// - Returns: false when another scheduler started it first.
+    /// Moves a queued run to running and creates one task instance (state `none`) per task, unless
+    /// the DAG already has `max_active_runs` running. A per-DAG advisory lock makes schedulers take
+    /// turns, so the limit holds with several of them.
+    /// - Returns: false when another scheduler started it first, or the DAG is at its limit.
     public func start(_ run: RunRecord, dag: DAG) async throws -> Bool {
         try await pool.transaction { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext('tide-runs:' || current_schema() || ':' || $1))", [run.dagId],
+                context: "run start lock")
+            let running =
+                try await connection.query(
+                    "SELECT count(*) AS n FROM dag_runs WHERE dag_id = $1 AND state = 'running'", [run.dagId],
+                    context: "count running runs"
+                ).rows.first?.int("n") ?? 0
+            guard running < dag.maxActiveRuns else { return false }
             let started = try await connection.query(
                 "UPDATE dag_runs SET state = 'running', started_at = clock_timestamp() WHERE id = $1 AND state = 'queued'",
                 [String(run.id)], context: "start run \(run.id)")
