@@ -41,6 +41,30 @@ struct PGConnectionTests {
         await schema.drop()
     }
 
+    @Test func pipelinesReturnEveryResultAndStopAtTheFirstError() async throws {
+        let schema = try await IsolatedSchema.create()
+        let connection = try await PGConnection.connect(url: schema.url, schema: schema.name)
+        defer { connection.close() }
+        let results = try await connection.pipeline([
+            .init("SELECT 1 AS one"), .init("SELECT $1::text AS echo", ["hi"]), .init("SELECT count(*) AS n FROM dags"),
+        ])
+        #expect(results.map { $0.rows.first?.columns.first ?? "" } == ["one", "echo", "n"])
+        #expect(results[1].rows.first?["echo"] == "hi")
+        try await connection.query("CREATE TABLE probe (x int)")
+        await #expect {
+            try await connection.pipeline([
+                .init("BEGIN"), .init("INSERT INTO probe VALUES (1)"),
+                .init("SELECT * FROM missing_table", context: "bad"),
+                .init("INSERT INTO probe VALUES (2)"), .init("COMMIT"),
+            ])
+        } throws: { error in
+            (error as? PGError)?.sqlState == "42P01" && (error as? PGError)?.context == "bad"
+        }
+        _ = try await connection.query("ROLLBACK")
+        #expect(try await connection.query("SELECT count(*) AS n FROM probe").rows.first?.int("n") == 0)
+        await schema.drop()
+    }
+
     @Test func migrationsAreIdempotentAndSafeToRunConcurrently() async throws {
         let name = TestServices.uniqueName()
         let url = try TestServices.databaseURL()

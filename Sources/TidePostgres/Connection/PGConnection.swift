@@ -61,6 +61,28 @@ public final class PGConnection: @unchecked Sendable {
         try await thread.run { [self] in try execute(sql, parameters, context: context) }
     }
 
+    /// One statement of a pipeline.
+    public struct Statement: Sendable {
+        public var sql: String
+        public var parameters: [String?]
+        public var context: String?
+
+        public init(_ sql: String, _ parameters: [String?] = [], context: String? = nil) {
+            self.sql = sql
+            self.parameters = parameters
+            self.context = context
+        }
+    }
+
+    /// Sends every statement, then reads every result: one round trip for the lot (libpq's pipeline
+    /// mode). If one fails, the ones after it are not run and the first error is thrown; use it
+    /// inside BEGIN/COMMIT (or as part of them) when the statements belong together.
+    /// - Throws: ``PGError``.
+    public func pipeline(_ statements: [Statement]) async throws -> [PGResult] {
+        guard !statements.isEmpty else { return [] }
+        return try await thread.run { [self] in try executePipeline(statements) }
+    }
+
     /// Runs a script of several statements without parameters (migrations).
     public func executeScript(_ sql: String, context: String? = nil) async throws {
         _ = try await thread.run { [self] in try execute(sql, nil, context: context) }
@@ -127,6 +149,60 @@ public final class PGConnection: @unchecked Sendable {
                 code: lost ? .connectionLost : .queryFailed, message: primary + detail, sqlState: state,
                 context: context)
         }
+    }
+
+    private func executePipeline(_ statements: [Statement]) throws -> [PGResult] {
+        guard let handle else { throw PGError(code: .connectionLost, message: "connection closed") }
+        if PQstatus(handle) != CONNECTION_OK { PQreset(handle) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: "pipeline")
+        }
+        defer { _ = PQexitPipelineMode(handle) }
+        for statement in statements {
+            let sent = Self.withOptionalCStrings(statement.parameters) { values in
+                PQsendQueryParams(handle, statement.sql, Int32(statement.parameters.count), nil, values, nil, nil, 0)
+            }
+            guard sent == 1 else {
+                throw PGError(
+                    code: .connectionLost, message: Self.errorMessage(handle, url: url), context: statement.context)
+            }
+        }
+        guard PQpipelineSync(handle) == 1 else {
+            throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: "pipeline sync")
+        }
+        var results: [PGResult] = []
+        var firstError: PGError?
+        for statement in statements {
+            // Each statement's results end with a NULL.
+            while let result = PQgetResult(handle) {
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                    results.append(Self.read(result))
+                case PGRES_PIPELINE_ABORTED:
+                    break
+                default:
+                    if firstError == nil {
+                        let primary = Self.field(result, "M") ?? Self.errorMessage(handle, url: url)
+                        firstError = PGError(
+                            code: .queryFailed, message: primary, sqlState: Self.field(result, "C"),
+                            context: statement.context)
+                    }
+                }
+            }
+        }
+        // Then the sync point.
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if let firstError { throw firstError }
+        guard results.count == statements.count else {
+            throw PGError(
+                code: .connectionLost, message: "pipeline returned \(results.count) of \(statements.count) results")
+        }
+        return results
     }
 
     private static func read(_ result: OpaquePointer) -> PGResult {

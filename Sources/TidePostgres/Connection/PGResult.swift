@@ -18,6 +18,9 @@ public struct PGRow: Sendable {
     let index: [String: Int]
     let values: [String?]
 
+    /// Column names in result order.
+    public var columns: [String] { index.sorted { $0.value < $1.value }.map(\.key) }
+
     public subscript(_ column: String) -> String? {
         guard let position = index[column], position < values.count else { return nil }
         return values[position]

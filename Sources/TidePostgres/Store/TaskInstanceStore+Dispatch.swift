@@ -22,56 +22,93 @@ extension TaskInstanceStore {
         public var waiting: [SlotAllocator.Block: Int] = [:]
     }
 
-    /// The critical section: picks ready task instances in priority order, then age, that fit every
-    /// limit, and queues them. A transaction-scoped advisory lock makes schedulers take turns, so
-    /// the counts it reads cannot change under it and no limit is ever exceeded.
-    public func dispatch(limits: DispatchLimits, batch: Int = 2000) async throws -> Dispatch {
-        try await pool.transaction { connection in
-            try await connection.query(
+    /// The critical section: marks `ready` task instances `scheduled`, then picks scheduled ones in
+    /// priority order, then age, that fit every limit, and queues them. A transaction-scoped
+    /// advisory lock makes schedulers take turns, so the counts it reads cannot change under it and
+    /// no limit is ever exceeded. It costs two round trips (libpq pipelines): one reads, one writes.
+    /// At most ``candidateLimit(parallelism:)`` candidates are considered per pass; more wait for the next.
+    public func dispatch(ready: [Int64] = [], limits: DispatchLimits) async throws -> Dispatch {
+        try await pool.withConnection { connection in
+            do {
+                return try await dispatch(ready: ready, limits: limits, on: connection)
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Twice what `parallelism` could let through, at least 128 (room for candidates held back by a
+    /// pool or task limit), at most 512 (so a pass stays cheap when thousands of tasks are ready).
+    static func candidateLimit(parallelism: Int) -> Int { min(512, max(2 * parallelism, 128)) }
+
+    private func dispatch(ready: [Int64], limits: DispatchLimits, on connection: PGConnection) async throws -> Dispatch
+    {
+        typealias Statement = PGConnection.Statement
+        var reads = [
+            Statement("BEGIN"),
+            Statement(
                 "SELECT pg_advisory_xact_lock(hashtext('tide-dispatch:' || current_schema()))", context: "dispatch lock"
-            )
-            let candidates = try await connection.query(
+            ),
+        ]
+        if !ready.isEmpty {
+            reads.append(
+                Statement(
+                    """
+                    UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL
+                    WHERE id = ANY($1::bigint[]) AND state IN ('none', 'up_for_retry')
+                    """, [PGArray.literal(ready)], context: "schedule task instances"))
+        }
+        reads.append(
+            Statement(
+                """
+                SELECT 'active' AS kind, dag_id, task_id, pool, pool_slots, count(*) AS n FROM task_instances
+                WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, pool, pool_slots
+                UNION ALL
+                SELECT 'pool', NULL, NULL, name, slots, 0 FROM pools
+                """, context: "count active tasks and pools"))
+        reads.append(
+            Statement(
                 """
                 SELECT id, dag_id, task_id, pool, pool_slots, priority_weight,
                        (extract(epoch FROM scheduled_at) * 1000000)::bigint AS age
                 FROM task_instances WHERE state = 'scheduled' ORDER BY priority_weight DESC, scheduled_at, id LIMIT $1
-                """, [String(batch)], context: "read ready tasks"
-            ).rows.compactMap { row -> SlotAllocator.Candidate? in
-                guard let id = row.int64("id"), let dagId = row["dag_id"], let taskId = row["task_id"],
-                    let pool = row["pool"]
-                else { return nil }
-                return SlotAllocator.Candidate(
-                    id: id, dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
-                    priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0)
+                """, [String(Self.candidateLimit(parallelism: limits.parallelism))], context: "read ready tasks"))
+        let results = try await connection.pipeline(reads)
+        var usage = SlotAllocator.Usage()
+        var pools: [String: Int] = [:]
+        for row in results[results.count - 2].rows {
+            guard let pool = row["pool"], let slots = row.int("pool_slots") else { continue }
+            if row["kind"] == "pool" {
+                pools[pool] = slots
+            } else if let dagId = row["dag_id"], let taskId = row["task_id"] {
+                usage.add(dagId: dagId, taskId: taskId, pool: pool, poolSlots: slots, count: row.int("n") ?? 0)
             }
-            guard !candidates.isEmpty else { return Dispatch() }
-            var usage = SlotAllocator.Usage()
-            for row in try await connection.query(
-                """
-                SELECT dag_id, task_id, pool, pool_slots, count(*) AS n FROM task_instances
-                WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, pool, pool_slots
-                """, context: "count active tasks"
-            ).rows {
-                if let dagId = row["dag_id"], let taskId = row["task_id"], let pool = row["pool"] {
-                    usage.add(
-                        dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
-                        count: row.int("n") ?? 0)
-                }
-            }
-            var pools: [String: Int] = [:]
-            for row in try await connection.query("SELECT name, slots FROM pools", context: "read pools").rows {
-                if let name = row["name"], let slots = row.int("slots") { pools[name] = slots }
-            }
-            let choice = SlotAllocator.select(
-                candidates, usage: usage,
-                limits: SlotAllocator.Limits(
-                    parallelism: limits.parallelism, maxActiveTasks: limits.maxActiveTasks,
-                    maxActivePerTask: limits.maxActivePerTask, pools: pools))
-            var result = Dispatch()
-            for reason in choice.blocked.values { result.waiting[reason, default: 0] += 1 }
-            guard !choice.selected.isEmpty else { return result }
-            result.queued = try await Self.queue(choice.selected.map(\.id), on: connection)
+        }
+        let candidates = results[results.count - 1].rows.compactMap { row -> SlotAllocator.Candidate? in
+            guard let id = row.int64("id"), let dagId = row["dag_id"], let taskId = row["task_id"],
+                let pool = row["pool"]
+            else { return nil }
+            return SlotAllocator.Candidate(
+                id: id, dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
+                priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0)
+        }
+        let choice = SlotAllocator.select(
+            candidates, usage: usage,
+            limits: SlotAllocator.Limits(
+                parallelism: limits.parallelism, maxActiveTasks: limits.maxActiveTasks,
+                maxActivePerTask: limits.maxActivePerTask, pools: pools))
+        var result = Dispatch()
+        for reason in choice.blocked.values { result.waiting[reason, default: 0] += 1 }
+        guard !choice.selected.isEmpty else {
+            try await connection.query("COMMIT")
             return result
         }
+        let writes = try await connection.pipeline([
+            Statement(Self.queueSQL, [PGArray.literal(choice.selected.map(\.id))], context: "queue task instances"),
+            Statement("COMMIT"),
+        ])
+        result.queued = writes[0].rows.compactMap(Self.queuedTry)
+        return result
     }
 }

@@ -136,16 +136,6 @@ public struct TaskInstanceStore: Sendable {
             """, [PGArray.literal(ids)], context: "succeed empty tasks")
     }
 
-    /// Marks tasks ready (dependencies met, or retry due): `scheduled`, waiting for a slot.
-    public func markScheduled(_ ids: [Int64]) async throws {
-        guard !ids.isEmpty else { return }
-        try await pool.query(
-            """
-            UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL
-            WHERE id = ANY($1::bigint[]) AND state IN ('none', 'up_for_retry')
-            """, [PGArray.literal(ids)], context: "schedule task instances")
-    }
-
     /// Moves tasks to `queued` with the next try number, ready to push. Tasks another scheduler
     /// queued first are left out. The caller pushes the messages only after this commits.
     public func queue(_ ids: [Int64]) async throws -> [QueuedTry] {
@@ -154,16 +144,18 @@ public struct TaskInstanceStore: Sendable {
 
     static func queue(_ ids: [Int64], on connection: PGConnection) async throws -> [QueuedTry] {
         guard !ids.isEmpty else { return [] }
-        return try await connection.query(
-            """
-            UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
-                scheduled_at = coalesce(scheduled_at, clock_timestamp()), queued_at = clock_timestamp(), next_retry_at = NULL,
-                started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL
-            WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
-            RETURNING id, try_number, queue, dag_id, task_id, priority_weight
-            """, [PGArray.literal(ids)], context: "queue task instances"
-        ).rows.compactMap(Self.queuedTry)
+        return try await connection.query(queueSQL, [PGArray.literal(ids)], context: "queue task instances").rows
+            .compactMap(Self.queuedTry)
     }
+
+    /// Moves the task instances in `$1` to `queued` with the next try number.
+    static let queueSQL = """
+        UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
+            scheduled_at = coalesce(scheduled_at, clock_timestamp()), queued_at = clock_timestamp(), next_retry_at = NULL,
+            started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL
+        WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
+        RETURNING id, try_number, queue, dag_id, task_id, priority_weight
+        """
 
     /// Tasks waiting in `up_for_retry` whose retry delay has passed.
     public func dueRetries(limit: Int = 1000) async throws -> [Int64] {
@@ -340,7 +332,7 @@ public struct TaskInstanceStore: Sendable {
         }
     }
 
-    private static func queuedTry(_ row: PGRow) -> QueuedTry? {
+    static func queuedTry(_ row: PGRow) -> QueuedTry? {
         guard let id = row.int64("id"), let tryNumber = row.int("try_number"), let queue = row["queue"],
             let dagId = row["dag_id"], let taskId = row["task_id"]
         else { return nil }

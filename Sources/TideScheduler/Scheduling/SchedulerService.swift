@@ -220,11 +220,16 @@ public final class SchedulerService: Service, Sendable {
         try await tasks.markUnrunnable(skipped, as: .skipped)
         try await tasks.markUnrunnable(upstreamFailed, as: .upstreamFailed)
 
-        try await tasks.markScheduled(toQueue)
-        let dispatched = try await tasks.dispatch(limits: try await dispatchLimits())
-        let queued = dispatched.queued
-        if !dispatched.waiting.isEmpty {
-            logger.debug("ready tasks waiting for a slot", metadata: ["waiting": "\(dispatched.waiting)"])
+        // Dispatch only when a slot may have freed (a try finished, a run changed, a full pass) or
+        // tasks became ready; otherwise nothing it reads has changed.
+        let slotsMayHaveFreed = full || events.contains { $0.kind != .runCreated }
+        var queued: [TaskInstanceStore.QueuedTry] = []
+        if slotsMayHaveFreed || !toQueue.isEmpty {
+            let dispatched = try await tasks.dispatch(ready: toQueue, limits: try await dispatchLimits())
+            queued = dispatched.queued
+            if !dispatched.waiting.isEmpty {
+                logger.debug("ready tasks waiting for a slot", metadata: ["waiting": "\(dispatched.waiting)"])
+            }
         }
         do {
             try await TaskQueue(keys: dependencies.keys).enqueue(

@@ -49,15 +49,7 @@ extension DagsCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The DAG.") var dagId: String
 
-        func run() async throws {
-            try await reportingErrors {
-                let pool = try CommandContext(try global.configuration()).pool(
-                    maxConnections: 1, application: "tide-cli")
-                try await DagStore(pool: pool).setPaused(dagId, true)
-                await pool.close()
-                print("paused DAG '\(dagId)'")
-            }
-        }
+        func run() async throws { try await setPaused(dagId, true, global: global) }
     }
 
     struct Unpause: AsyncParsableCommand {
@@ -65,15 +57,7 @@ extension DagsCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The DAG.") var dagId: String
 
-        func run() async throws {
-            try await reportingErrors {
-                let pool = try CommandContext(try global.configuration()).pool(
-                    maxConnections: 1, application: "tide-cli")
-                try await DagStore(pool: pool).setPaused(dagId, false)
-                await pool.close()
-                print("unpaused DAG '\(dagId)'")
-            }
-        }
+        func run() async throws { try await setPaused(dagId, false, global: global) }
     }
 
     struct Backfill: AsyncParsableCommand {
@@ -121,6 +105,16 @@ extension DagsCommand {
                 print("backfill of '\(dagId)': \(created) runs created, \(intervals.count - created) already existed")
             }
         }
+    }
+}
+
+/// Pauses or unpauses a DAG and says so.
+private func setPaused(_ dagId: String, _ paused: Bool, global: GlobalOptions) async throws {
+    try await reportingErrors {
+        let pool = try CommandContext(try global.configuration()).pool(maxConnections: 1, application: "tide-cli")
+        try await DagStore(pool: pool).setPaused(dagId, paused)
+        await pool.close()
+        print("\(paused ? "paused" : "unpaused") DAG '\(dagId)'")
     }
 }
 
