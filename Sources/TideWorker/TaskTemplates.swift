@@ -25,6 +25,16 @@ enum TaskTemplates {
             var arguments: [String] = []
             for (index, argument) in argv.enumerated() { arguments.append(try render(argument, "command[\(index)]")) }
             rendered.kind = .command(arguments)
+        case .kubernetesPod(var pod):
+            pod.image = try render(pod.image, "image")
+            pod.cmds = try pod.cmds.enumerated().map { index, text throws(TemplateError) in
+                try render(text, "cmds[\(index)]")
+            }
+            pod.arguments = try pod.arguments.enumerated().map { index, text throws(TemplateError) in
+                try render(text, "arguments[\(index)]")
+            }
+            for (name, value) in pod.env { pod.env[name] = try render(value, "env \(name)") }
+            rendered.kind = .kubernetesPod(pod)
         case .empty: break
         }
         for (name, value) in task.env { rendered.env[name] = try render(value, "env \(name)") }

@@ -13,9 +13,20 @@ public enum ConfigurationLoader {
         var config = TideConfiguration()
         var values: [String: (value: String, source: String)] = [:]
         if let fileText {
-            for (key, value) in try flatten(fileText, fileName: fileName) {
-                values[key] = (value, "\(fileName): \(key)")
+            let (flat, nodePools) = try flatten(fileText, fileName: fileName)
+            for (key, value) in flat { values[key] = (value, "\(fileName): \(key)") }
+            if let nodePools {
+                config.nodePools = try NodePoolConfiguration.parse(nodePools, source: "\(fileName): node_pools")
             }
+        }
+        if let json = environment["TIDE_NODE_POOLS"] {
+            let parsed: JSONValue
+            do {
+                parsed = try JSONValue.parse(json)
+            } catch {
+                throw ConfigurationError(message: "TIDE_NODE_POOLS: \(error)")
+            }
+            config.nodePools = try NodePoolConfiguration.parse(parsed, source: "TIDE_NODE_POOLS")
         }
         for key in ConfigurationKey.all {
             if let value = environment[key.environmentVariable] {
@@ -32,14 +43,16 @@ public enum ConfigurationLoader {
     }
 
     /// Flattens nested YAML mappings into dotted keys, rejecting keys Tide does not know.
-    static func flatten(_ text: String, fileName: String) throws(ConfigurationError) -> [String: String] {
+    /// Flattens nested YAML mappings into dotted keys (and returns `node_pools` apart, as JSON).
+    static func flatten(_ text: String, fileName: String) throws(ConfigurationError) -> ([String: String], JSONValue?) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError(message: "\(fileName): not valid YAML: \(error)")
         }
-        guard let root, !(root.null != nil) else { return [:] }
+        guard let root, !(root.null != nil) else { return ([:], nil) }
+        var nodePools: JSONValue?
         let known = ConfigurationKey.all.map(\.fileKey)
         var result: [String: String] = [:]
         func walk(_ node: Node, prefix: String) throws(ConfigurationError) {
@@ -49,6 +62,10 @@ public enum ConfigurationLoader {
             }
             for (keyNode, value) in mapping {
                 let key = prefix.isEmpty ? (keyNode.string ?? "") : "\(prefix).\(keyNode.string ?? "")"
+                if key == "node_pools" {
+                    nodePools = json(value)
+                    continue
+                }
                 let line = keyNode.mark.map { ":\($0.line)" } ?? ""
                 switch value {
                 case .mapping:
@@ -68,7 +85,24 @@ public enum ConfigurationLoader {
             }
         }
         try walk(root, prefix: "")
-        return result
+        return (result, nodePools)
+    }
+
+    /// Plain YAML as JSON (numbers and booleans resolved, everything else as text).
+    static func json(_ node: Node) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            if node.null != nil { return .null }
+            if let value = node.bool { return .bool(value) }
+            if let value = node.int { return .number(Double(value)) }
+            if let value = node.float { return .number(value) }
+            return .string(scalar.string)
+        case .sequence(let items): return .array(items.map(json))
+        case .mapping(let mapping):
+            return .object(
+                Dictionary(mapping.map { ($0.key.string ?? "", json($0.value)) }, uniquingKeysWith: { a, _ in a }))
+        case .alias: return .null
+        }
     }
 
     static func unknown(_ key: String, _ place: String, _ known: [String]) -> ConfigurationError {

@@ -17,6 +17,8 @@ public struct TideConfiguration: Sendable, Hashable {
     public var logLevel = "info"
     /// IANA time zone for DAGs that name none. Default `UTC`.
     public var defaultTimeZone = "UTC"
+    /// Node pools pod tasks can be pinned to (`node_pools` in tide.yaml, or `TIDE_NODE_POOLS` as JSON).
+    public var nodePools: [NodePool] = []
     public var scheduler = SchedulerSettings()
     public var worker = WorkerSettings()
 

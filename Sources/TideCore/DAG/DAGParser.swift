@@ -16,7 +16,7 @@ public enum DAGParser {
         "depends_on_past", "retry_exponential_backoff", "max_retry_delay", "weight_rule", "pool", "pool_slots",
         "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback",
     ]
-    static let kindKeys = ["bash", "command", "empty"]
+    static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
 
     /// Parses and validates a DAG file.
@@ -24,8 +24,10 @@ public enum DAGParser {
     ///   - yaml: the file's text.
     ///   - file: the name used in error messages and stored as the DAG's `fileloc`.
     /// - Throws: ``DAGFileError`` with every issue found.
-    public static func parse(yaml: String, file: String) throws(DAGFileError) -> DAG {
+    ///   - nodePools: the configured node pools' names, to check `node_pool`; nil skips that check.
+    public static func parse(yaml: String, file: String, nodePools: [String]? = nil) throws(DAGFileError) -> DAG {
         var reader = DAGFileReader(file: file)
+        reader.nodePools = nodePools
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -56,6 +58,8 @@ public enum DAGParser {
 struct DAGFileReader {
     let file: String
     var issues: [DAGIssue] = []
+    /// Configured node pool names; nil when unknown.
+    var nodePools: [String]?
 
     mutating func report(_ node: Node?, _ message: String, hint: String? = nil) {
         issues.append(
@@ -205,7 +209,9 @@ struct DAGFileReader {
                 present.isEmpty
                 ? "task '\(taskId)' has no kind"
                 : "task '\(taskId)' has more than one kind: \(present.joined(separator: ", "))"
-            report(node, message, hint: "give exactly one of 'bash: SCRIPT', 'command: [ARGV]' or 'empty: true'")
+            report(
+                node, message,
+                hint: "give exactly one of 'bash: SCRIPT', 'command: [ARGV]', 'kubernetes_pod: {…}' or 'empty: true'")
             return nil
         }
         switch key {
@@ -225,6 +231,8 @@ struct DAGFileReader {
             }
             for argument in argv { checkTemplate(argument, node: value, what: "command of task '\(taskId)'") }
             return .command(argv)
+        case "kubernetes_pod":
+            return readKubernetesPod(value, taskId: taskId).map(TaskKind.kubernetesPod)
         default:
             guard value.bool == true else {
                 report(value, "'empty' of task '\(taskId)' must be true")

@@ -6,8 +6,10 @@ public enum TaskKind: Sendable, Hashable, Codable {
     case command([String])
     /// Succeeds without starting a process (a join point or placeholder).
     case empty
+    /// Runs in its own Kubernetes pod.
+    case kubernetesPod(KubernetesPodTask)
 
-    private enum CodingKeys: String, CodingKey { case bash, command, empty }
+    private enum CodingKeys: String, CodingKey { case bash, command, empty, kubernetesPod = "kubernetes_pod" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -15,6 +17,8 @@ public enum TaskKind: Sendable, Hashable, Codable {
             self = .bash(script)
         } else if let argv = try container.decodeIfPresent([String].self, forKey: .command) {
             self = .command(argv)
+        } else if let pod = try container.decodeIfPresent(KubernetesPodTask.self, forKey: .kubernetesPod) {
+            self = .kubernetesPod(pod)
         } else {
             self = .empty
         }
@@ -26,6 +30,7 @@ public enum TaskKind: Sendable, Hashable, Codable {
         case .bash(let script): try container.encode(script, forKey: .bash)
         case .command(let argv): try container.encode(argv, forKey: .command)
         case .empty: try container.encode(true, forKey: .empty)
+        case .kubernetesPod(let pod): try container.encode(pod, forKey: .kubernetesPod)
         }
     }
 
@@ -35,6 +40,7 @@ public enum TaskKind: Sendable, Hashable, Codable {
         case .bash: "bash"
         case .command: "command"
         case .empty: "empty"
+        case .kubernetesPod: "kubernetes_pod"
         }
     }
 }

@@ -16,8 +16,13 @@ public struct DagFolder: Sendable {
     }
 
     public let path: String
+    /// Configured node pool names, checked against `node_pool` in pod tasks (nil skips the check).
+    public let nodePools: [String]?
 
-    public init(path: String) { self.path = path }
+    public init(path: String, nodePools: [String]? = nil) {
+        self.path = path
+        self.nodePools = nodePools
+    }
 
     /// Loads the folder (recursively, `*.yaml` and `*.yml`, in path order).
     /// - Throws: ``DagFolderError`` when the folder itself is missing or unreadable.
@@ -48,7 +53,7 @@ public struct DagFolder: Sendable {
                 continue
             }
             do {
-                let dag = try DAGParser.parse(yaml: text, file: file)
+                let dag = try DAGParser.parse(yaml: text, file: file, nodePools: nodePools)
                 if let owner = owners[dag.dagId] {
                     contents.errors[file] = "\(file): duplicate dag_id '\(dag.dagId)' (already defined in \(owner))"
                     continue

@@ -19,10 +19,14 @@ public final class SchedulerService: Service, Sendable {
         public var dagsFolder: String
         /// IANA zone for DAGs that name none.
         public var defaultTimeZone: String
+        /// Configured node pool names (DAG files naming another fail to load).
+        public var nodePools: [String]
 
         public init(
-            pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC"
+            pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC",
+            nodePools: [String] = []
         ) {
+            self.nodePools = nodePools
             self.pool = pool
             self.redis = redis
             self.keys = keys
@@ -56,7 +60,8 @@ public final class SchedulerService: Service, Sendable {
             dags: dags, runs: runs, definitions: definitions, settings: settings,
             defaultTimeZone: dependencies.defaultTimeZone, logger: logger)
         synchronizer = DagSynchronizer(
-            folder: DagFolder(path: dependencies.dagsFolder), store: dags, logger: logger)
+            folder: DagFolder(path: dependencies.dagsFolder, nodePools: dependencies.nodePools), store: dags,
+            logger: logger)
     }
 
     public func run() async throws {

@@ -30,6 +30,9 @@ struct LocalRunner: Sendable {
         switch kind {
         case .empty:
             return Result(exitCode: 0, log: LogBuffer(capBytes: logMaxBytes))
+        case .kubernetesPod:
+            return launchFailure(
+                "kubernetes_pod tasks need the pod runner, which this version of Tide does not have yet")
         case .bash(let script):
             executable = .path("/bin/sh")
             arguments = ["-c", script]

@@ -50,6 +50,7 @@ struct DagsCommand: AsyncParsableCommand {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check DAG files without a database: a file, or a folder (recursively). Exit 1 if any is broken.")
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "A DAG file or a folder of them.") var path: String
         @OptionGroup var output: OutputOptions
 
@@ -59,15 +60,20 @@ struct DagsCommand: AsyncParsableCommand {
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                     throw CLIError("'\(path)' does not exist")
                 }
+                // Node pools come from the configuration, as they do for the scheduler.
+                let nodePools = try global.configuration().nodePools.map(\.name)
                 var contents = DagFolder.Contents()
                 if isDirectory.boolValue {
-                    contents = try DagFolder(path: path).load()
+                    contents = try DagFolder(path: path, nodePools: nodePools).load()
                 } else {
                     guard let data = FileManager.default.contents(atPath: path) else {
                         throw CLIError("cannot read '\(path)'")
                     }
                     do {
-                        contents.dags = [try DAGParser.parse(yaml: String(decoding: data, as: UTF8.self), file: path)]
+                        contents.dags = [
+                            try DAGParser.parse(
+                                yaml: String(decoding: data, as: UTF8.self), file: path, nodePools: nodePools)
+                        ]
                     } catch {
                         contents.errors[path] = "\(error)"
                     }

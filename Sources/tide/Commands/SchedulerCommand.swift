@@ -21,7 +21,8 @@ struct SchedulerCommand: AsyncParsableCommand {
                 settings: context.configuration.scheduler,
                 dependencies: .init(
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
-                    defaultTimeZone: context.configuration.defaultTimeZone),
+                    defaultTimeZone: context.configuration.defaultTimeZone,
+                    nodePools: context.configuration.nodePools.map(\.name)),
                 logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import TideCore
+import TideTestSupport
+
+/// Every kind of pod manifest Tide generates, checked by the real Kubernetes schemas
+/// (`kubernetes-validate --strict`, installed by scripts/test).
+@Suite("Pod manifests against the Kubernetes schemas")
+struct PodManifestValidationTests {
+    @Test func generatedManifestsAreValidKubernetesPods() async throws {
+        guard let validator = ProcessInfo.processInfo.environment["TIDE_TEST_KUBERNETES_VALIDATE"] else {
+            Issue.record("TIDE_TEST_KUBERNETES_VALIDATE is not set: run the tests with scripts/test")
+            return
+        }
+        let pool = NodePool(
+            name: "pool-1", taints: [.init(key: "dedicated", value: "tide"), .init(key: "gpu", effect: "NoExecute")],
+            defaultResources: ["requests": ["cpu": "500m", "memory": "1Gi"]])
+        let identity = PodIdentity(
+            dagId: "Nightly_Sales", taskId: "train.model", runId: "manual__2026-11-21T13:01:55Z", tryNumber: 1,
+            taskInstanceId: 9)
+        var minimal = KubernetesPodTask(image: "busybox")
+        minimal.cmds = ["true"]
+        var full = KubernetesPodTask(image: "ghcr.io/acme/train:1.4")
+        full.cmds = ["python", "train.py"]
+        full.arguments = ["--day", "2026-11-21"]
+        full.env = ["MODE": "full"]
+        full.envFrom = [.init(configMap: "settings"), .init(secret: "creds")]
+        full.secrets = [.init(env: "DB_PASSWORD", secret: "db", key: "password")]
+        full.resources = ["limits": ["nvidia.com/gpu": "1", "memory": "8Gi"]]
+        full.nodePool = "pool-1"
+        full.nodeSelector = ["disktype": "ssd"]
+        full.labels = ["team": "ml"]
+        full.annotations = ["example.com/owner": "ml"]
+        full.serviceAccountName = "trainer"
+        full.imagePullPolicy = "IfNotPresent"
+        full.imagePullSecrets = ["registry"]
+        full.volumes = [try JSONValue.parse(#"{"name":"data","emptyDir":{}}"#)]
+        full.volumeMounts = [try JSONValue.parse(#"{"name":"data","mountPath":"/data"}"#)]
+        full.initContainers = [try JSONValue.parse(#"{"name":"fetch","image":"busybox","command":["true"]}"#)]
+        full.tolerations = [try JSONValue.parse(#"{"key":"spot","operator":"Exists","effect":"NoSchedule"}"#)]
+        full.priorityClassName = "batch"
+        full.hostNetwork = true
+        var templated = KubernetesPodTask(image: "busybox")
+        templated.podTemplate = try JSONValue.parse(
+            #"{"spec":{"securityContext":{"runAsUser":1000},"containers":[{"name":"base","image":"x","workingDir":"/work"}]}}"#
+        )
+        templated.nodePool = "pool-1"
+        let folder = NSTemporaryDirectory() + "tide-manifests-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var files: [String] = []
+        for (name, task) in [("minimal", minimal), ("full", full), ("templated", templated)] {
+            let manifest = try PodSpecBuilder.build(
+                task, identity: identity, nodePools: ["pool-1": pool], defaultNamespace: "tide", suffix: "abc123")
+            let path = "\(folder)/\(name).json"
+            try manifest.jsonText.write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: validator)
+        process.arguments = ["--strict"] + files
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "kubernetes-validate said:\n\(text)")
+        #expect(text.components(separatedBy: " passed for resource pod/").count - 1 == files.count, "\(text)")
+    }
+}
