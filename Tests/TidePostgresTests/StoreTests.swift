@@ -150,10 +150,21 @@ struct StoreTests {
         _ = try await fixture.tasks.finish(
             taskInstanceId: a, tryNumber: 1, workerId: "w", outcome: .success, exitCode: 0, log: "",
             logTruncated: false, logTotalBytes: 0)
-        #expect(try await runs.finishCompleted([fixture.run.id]).isEmpty)
+        #expect(try await runs.finishCompleted([fixture.run.id]).runs.isEmpty)
         try await fixture.tasks.markUnrunnable([b], as: .upstreamFailed)
-        let finished = try await runs.finishCompleted([fixture.run.id])
+        let (finished, callbacks) = try await runs.finishCompleted([fixture.run.id]) { run in
+            [
+                CallbackStore.Item(
+                    spec: CallbackSpec(url: "http://127.0.0.1:9/hook"),
+                    payload: CallbackPayload(
+                        event: .dagFailure, dagId: run.dagId, runName: run.runId, runNumber: run.id, logicalDate: .now,
+                        state: run.state.rawValue))
+            ]
+        }
         #expect(finished.map(\.state) == [.failed])
+        #expect(callbacks == 1)
+        let outbox = try await CallbackStore(pool: fixture.schema.pool).forRun(fixture.run.id)
+        #expect(outbox.map(\.event) == ["dag_failure"], "written with the run's outcome")
         await fixture.schema.drop()
     }
 
@@ -197,7 +208,7 @@ struct StoreTests {
                 logTruncated: false,
                 logTotalBytes: 0)
         }
-        let finished = try await RunStore(pool: fixture.schema.pool).finishCompleted([fixture.run.id])
+        let finished = try await RunStore(pool: fixture.schema.pool).finishCompleted([fixture.run.id]).runs
         #expect(finished.map(\.state) == [.success], "the failed task is not a leaf; the leaf succeeded")
         await fixture.schema.drop()
     }

@@ -186,19 +186,30 @@ public struct RunStore: Sendable {
     /// Finishes each given running run whose task instances are all finished: `failed` if any leaf
     /// task (one without downstream tasks) failed or was upstream_failed, else `success` (Airflow's rule).
     /// - Returns: the runs finished now.
-    public func finishCompleted(_ runIds: [Int64]) async throws -> [RunRecord] {
-        guard !runIds.isEmpty else { return [] }
-        return try await pool.query(
-            """
-            UPDATE dag_runs r SET ended_at = clock_timestamp(),
-                state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.is_leaf
-                                          AND ti.state IN ('failed', 'upstream_failed')) THEN 'failed' ELSE 'success' END
-            WHERE r.id = ANY($1::bigint[]) AND r.state = 'running'
-              AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
-                              AND ti.state NOT IN \(TaskState.finishedSQLList))
-            RETURNING \(RunRecord.columns)
-            """, [PGArray.literal(runIds)], context: "finish runs"
-        ).rows.map(RunRecord.init(row:))
+    /// - Parameter callbacks: the DAG-level callbacks of a finished run, written to the outbox in the
+    ///   same transaction (so a crash cannot finish a run and lose its callback).
+    /// - Returns: the runs finished now, and how many callbacks were written for them.
+    public func finishCompleted(
+        _ runIds: [Int64], callbacks: @escaping @Sendable (RunRecord) async throws -> [CallbackStore.Item] = { _ in [] }
+    ) async throws -> (runs: [RunRecord], callbacks: Int) {
+        guard !runIds.isEmpty else { return ([], 0) }
+        return try await pool.transaction { connection in
+            let finished = try await connection.query(
+                """
+                UPDATE dag_runs r SET ended_at = clock_timestamp(),
+                    state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.is_leaf
+                                              AND ti.state IN ('failed', 'upstream_failed')) THEN 'failed' ELSE 'success' END
+                WHERE r.id = ANY($1::bigint[]) AND r.state = 'running'
+                  AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
+                                  AND ti.state NOT IN \(TaskState.finishedSQLList))
+                RETURNING \(RunRecord.columns)
+                """, [PGArray.literal(runIds)], context: "finish runs"
+            ).rows.map(RunRecord.init(row:))
+            var items: [CallbackStore.Item] = []
+            for run in finished { items += try await callbacks(run) }
+            try await CallbackStore.enqueue(items, on: connection)
+            return (finished, items.count)
+        }
     }
 
     /// Fails a run that can never progress (its DAG version is missing or unreadable), with every

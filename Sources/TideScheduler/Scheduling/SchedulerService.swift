@@ -244,8 +244,13 @@ public final class SchedulerService: Service, Sendable {
             logger.error(
                 "could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
         }
-        let finishedRuns = try await runs.finishCompleted(Array(touchedRuns))
-        try await enqueueRunCallbacks(finishedRuns, push: push)
+        let (finishedRuns, callbacksWritten) = try await runs.finishCompleted(Array(touchedRuns)) { [self] run in
+            try await runCallbacks(run)
+        }
+        if callbacksWritten > 0 {
+            // Wake the callback sender; without it the sender finds them within a second.
+            _ = try? await push.command(["LPUSH", dependencies.keys.callbacks, "1"])
+        }
         for run in finishedRuns {
             runVersions.forget(run: run.id)
             let seconds = (run.endedAt ?? 0) - (run.startedAt ?? run.queuedAt)
@@ -259,22 +264,16 @@ public final class SchedulerService: Service, Sendable {
         return untilRetry
     }
 
-    /// Writes the DAG-level callbacks of finished runs to the outbox and wakes the sender.
-    private func enqueueRunCallbacks(_ finished: [RunRecord], push: RedisConnection) async throws {
-        var items: [CallbackStore.Item] = []
-        for run in finished {
-            guard let dag = try await dagOfRun(run.id) else { continue }
-            let (event, specs) =
-                run.state == .success
-                ? (CallbackEvent.dagSuccess, dag.callbacks.onSuccess) : (.dagFailure, dag.callbacks.onFailure)
-            let payload = CallbackPayload(
-                event: event, dagId: run.dagId, runName: run.runId, runNumber: run.id,
-                logicalDate: Date(timeIntervalSince1970: run.logicalDate), state: run.state.rawValue)
-            items += specs.map { CallbackStore.Item(spec: $0, payload: payload) }
-        }
-        guard !items.isEmpty else { return }
-        try await CallbackStore(pool: dependencies.pool).enqueue(items)
-        _ = try? await push.command(["LPUSH", dependencies.keys.callbacks, "1"])
+    /// The DAG-level callbacks a finished run triggers.
+    private func runCallbacks(_ run: RunRecord) async throws -> [CallbackStore.Item] {
+        guard let dag = try await dagOfRun(run.id) else { return [] }
+        let (event, specs) =
+            run.state == .success
+            ? (CallbackEvent.dagSuccess, dag.callbacks.onSuccess) : (.dagFailure, dag.callbacks.onFailure)
+        let payload = CallbackPayload(
+            event: event, dagId: run.dagId, runName: run.runId, runNumber: run.id,
+            logicalDate: Date(timeIntervalSince1970: run.logicalDate), state: run.state.rawValue)
+        return specs.map { CallbackStore.Item(spec: $0, payload: payload) }
     }
 
     /// Per-DAG and per-task limits from the active DAGs' definitions, re-read on each full pass.

@@ -145,11 +145,7 @@ struct DagsCommand: AsyncParsableCommand {
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
                 let run = try await RunStore(pool: pool).trigger(dagId: dagId, conf: parsed.jsonText, runId: runId)
                 // Wake the scheduler now; without Redis it still finds the run on its next pass.
-                if let redis = try? await RedisConnection.connect(context.redis, name: "cli") {
-                    try? await EventChannel(keys: context.keys).publish(
-                        TaskEvent(kind: .runCreated, runId: run.id), on: redis)
-                    redis.close()
-                }
+                await SchedulerWakeUp.send(TaskEvent(kind: .runCreated, runId: run.id), context: context)
                 if !wait {
                     await pool.close()
                     if output.output == .json { return print(try Formatting.json(run)) }

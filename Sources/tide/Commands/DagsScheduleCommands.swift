@@ -97,11 +97,7 @@ extension DagsCommand {
                     created += 1
                 }
                 await pool.close()
-                if created > 0, let redis = try? await RedisConnection.connect(context.redis, name: "cli") {
-                    try? await EventChannel(keys: context.keys).publish(
-                        TaskEvent(kind: .runCreated, runId: 0), on: redis)
-                    redis.close()
-                }
+                if created > 0 { await SchedulerWakeUp.send(TaskEvent(kind: .runCreated, runId: 0), context: context) }
                 print("backfill of '\(dagId)': \(created) runs created, \(intervals.count - created) already existed")
             }
         }

@@ -35,7 +35,7 @@ extension TasksCommand {
                 let cleared = try await TaskInstanceStore(pool: pool).clear(
                     runId: run, retries: retries, stopGraceSeconds: configuration.worker.heartbeatIntervalSeconds + 1)
                 await pool.close()
-                await RunChange.announce(run, context: context)
+                await SchedulerWakeUp.send(TaskEvent(kind: .runChanged, runId: run), context: context)
                 print("cleared \(cleared.count) task(s) of run \(run): \(cleared.joined(separator: ", "))")
             }
         }
@@ -59,19 +59,9 @@ extension TasksCommand {
                 _ = try await RunStore(pool: pool).get(run)
                 let before = try await TaskInstanceStore(pool: pool).mark(runId: run, taskId: task, as: target)
                 await pool.close()
-                await RunChange.announce(run, context: context)
+                await SchedulerWakeUp.send(TaskEvent(kind: .runChanged, runId: run), context: context)
                 print("marked task '\(task)' of run \(run) \(target.rawValue) (was \(before.rawValue))")
             }
         }
-    }
-}
-
-/// Tells the scheduler a run's tasks changed, so it re-evaluates the run at once. Without Redis
-/// the scheduler still finds the change on its next full pass.
-enum RunChange {
-    static func announce(_ runId: Int64, context: CommandContext) async {
-        guard let redis = try? await RedisConnection.connect(context.redis, name: "cli") else { return }
-        try? await EventChannel(keys: context.keys).publish(TaskEvent(kind: .runChanged, runId: runId), on: redis)
-        redis.close()
     }
 }
