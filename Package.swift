@@ -48,6 +48,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TideKube",
+            dependencies: ["TideCore", "TideHTTP", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TideScheduler",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideHTTP",
@@ -89,6 +94,7 @@ let package = Package(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TidePostgresTests", dependencies: ["TidePostgres", "TideTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TideKubeTests", dependencies: ["TideKube", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TideIntegrationTests",
