@@ -52,6 +52,7 @@ let package = Package(
             dependencies: ["TideCore", "TideHTTP", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        .target(name: "TideKubeSim", dependencies: ["TideCore"], swiftSettings: strict),
         .target(
             name: "TideScheduler",
             dependencies: [
@@ -94,6 +95,7 @@ let package = Package(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TidePostgresTests", dependencies: ["TidePostgres", "TideTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TideKubeSimTests", dependencies: ["TideKubeSim", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideKubeTests", dependencies: ["TideKube", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
