@@ -78,12 +78,6 @@ public struct CallbackStore: Sendable {
         }
     }
 
-    /// Adds callbacks to the outbox.
-    public func enqueue(_ items: [Item]) async throws {
-        guard !items.isEmpty else { return }
-        try await pool.transaction { try await Self.enqueue(items, on: $0) }
-    }
-
     /// Takes up to `limit` due callbacks for delivery. Each is leased for its timeout plus
     /// `leaseMarginSeconds`; a sender that dies mid-delivery leaves it to be taken again.
     public func claim(limit: Int = 20, leaseMarginSeconds: Double = 30) async throws -> [Item] {
