@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tide", targets: ["tide"]),
+        .executable(name: "tide-kubesim", targets: ["tide-kubesim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/stencilproject/Stencil", from: "0.15.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -52,7 +56,30 @@ let package = Package(
             dependencies: ["TideCore", "TideHTTP", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
-        .target(name: "TideKubeSim", dependencies: ["TideCore"], swiftSettings: strict),
+        .target(
+            name: "TideKubeSim",
+            dependencies: [
+                "TideCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tide-kubesim",
+            dependencies: [
+                "TideCore", "TideKubeSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "TideScheduler",
             dependencies: [
@@ -65,7 +92,7 @@ let package = Package(
         .target(
             name: "TideWorker",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres",
+                "TideCore", "TideRedis", "TidePostgres", "TideKube",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -96,7 +123,13 @@ let package = Package(
         .testTarget(
             name: "TidePostgresTests", dependencies: ["TidePostgres", "TideTestSupport"], swiftSettings: strict),
         .testTarget(name: "TideKubeSimTests", dependencies: ["TideKubeSim", "TideCore"], swiftSettings: strict),
-        .testTarget(name: "TideKubeTests", dependencies: ["TideKube", "TideCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TideKubeTests",
+            dependencies: [
+                "TideKube", "TideCore", "TideHTTP", "TideKubeSim", "TideTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TideIntegrationTests",

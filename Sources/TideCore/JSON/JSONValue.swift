@@ -72,3 +72,49 @@ public struct JSONValueError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { "invalid JSON: \(message)" }
 }
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}
+
+extension JSONValue {
+    /// The text of a string value; nil for anything else.
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The fields of an object value; nil for anything else.
+    public var object: [String: JSONValue]? {
+        if case .object(let fields) = self { return fields }
+        return nil
+    }
+
+    /// The items of an array value; nil for anything else.
+    public var array: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    /// The field of an object value; nil for a missing field or anything but an object.
+    public subscript(_ key: String) -> JSONValue? { object?[key] }
+
+    /// The value at a path of object keys, e.g. `["metadata", "name"]`.
+    public subscript(path keys: String...) -> JSONValue? {
+        var current: JSONValue? = self
+        for key in keys { current = current?.object?[key] }
+        return current
+    }
+
+    /// Encodes as compact JSON.
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? Array(encoder.encode(self))) ?? Array("null".utf8)
+    }
+
+    /// Decodes JSON text.
+    public static func decode(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    }
+}

@@ -46,6 +46,16 @@ public enum KubeNaming {
         return text.allSatisfy { $0.isLowercaseASCIIAlnum || $0 == "-" }
     }
 
+    /// True for a DNS-1123 subdomain (object names such as pods): ≤ 253, dot-separated DNS labels.
+    public static func isDNSSubdomain(_ text: String) -> Bool {
+        guard !text.isEmpty, text.count <= 253 else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            guard let first = part.first, let last = part.last, first.isLowercaseASCIIAlnum, last.isLowercaseASCIIAlnum
+            else { return false }
+            return part.allSatisfy { $0.isLowercaseASCIIAlnum || $0 == "-" }
+        }
+    }
+
     /// True for a resource quantity such as `500m`, `2`, `1.5`, `512Mi`, `1G`, `1e3`.
     public static func isValidQuantity(_ text: String) -> Bool {
         var rest = Substring(text)

@@ -11,11 +11,9 @@ public final class CurlHTTPClient: @unchecked Sendable {
     private var handle: UnsafeMutableRawPointer?
     private let thread: BlockingThread
 
-    private static let globalInit: Int32 = Int32(curl_global_init(Int(CURL_GLOBAL_DEFAULT)).rawValue)
-
     /// - Parameter name: names the client's thread.
     public init(name: String = "http") {
-        _ = Self.globalInit
+        _ = CurlGlobal.initialized
         thread = BlockingThread(name: "tide-curl-\(name)")
         handle = curl_easy_init()
     }
@@ -90,19 +88,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
         }
 
         let result = curl_easy_perform(handle)
-        guard result == CURLE_OK else {
-            let message = String(cString: curl_easy_strerror(result))
-            switch result {
-            case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: throw failure(.invalidURL, message)
-            case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_PROXY:
-                throw failure(.connectionFailed, message)
-            case CURLE_OPERATION_TIMEDOUT: throw failure(.timedOut, message)
-            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
-                CURLE_SSL_CACERT_BADFILE:
-                throw failure(.tls, message)
-            default: throw failure(.transport, message)
-            }
-        }
+        guard result == CURLE_OK else { throw CurlResult.error(result, method: method, url: url) }
         var status = 0
         CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, body: sink.bytes)

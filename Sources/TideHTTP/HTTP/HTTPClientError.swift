@@ -22,6 +22,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public var message: String
 
     public var description: String { "\(method) \(url): \(message)" }
+
+    /// Whether trying again may help (the server was unreachable, slow or reset the connection).
+    public var isTransient: Bool { code == .connectionFailed || code == .timedOut || code == .transport }
 }
 
 /// A complete HTTP response. Any status is a response, not an error.

@@ -68,27 +68,27 @@ public struct KubeConnection: Sendable, Hashable {
         } catch {
             throw KubeConfigError(message: "kubeconfig is not valid YAML: \(error)")
         }
-        guard let contextName = context ?? root["current-context"]?.stringValue else {
+        guard let contextName = context ?? root["current-context"]?.string else {
             throw KubeConfigError(message: "kubeconfig has no current-context; pass a context")
         }
         let contextEntry = try named(root["contexts"], contextName, kind: "context", field: "context")
-        guard let clusterName = contextEntry["cluster"]?.stringValue else {
+        guard let clusterName = contextEntry["cluster"]?.string else {
             throw KubeConfigError(message: "context '\(contextName)' names no cluster")
         }
         let cluster = try named(root["clusters"], clusterName, kind: "cluster", field: "cluster")
-        guard let server = cluster["server"]?.stringValue else {
+        guard let server = cluster["server"]?.string else {
             throw KubeConfigError(message: "cluster '\(clusterName)' has no server")
         }
-        var connection = KubeConnection(server: server, namespace: contextEntry["namespace"]?.stringValue ?? "default")
+        var connection = KubeConnection(server: server, namespace: contextEntry["namespace"]?.string ?? "default")
         connection.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"] == .bool(true)
         connection.certificateAuthorityPEM = try pem(
             cluster, data: "certificate-authority-data", file: "certificate-authority", folder: folder,
             what: "cluster '\(clusterName)'")
-        if let userName = contextEntry["user"]?.stringValue {
+        if let userName = contextEntry["user"]?.string {
             let user = try named(root["users"], userName, kind: "user", field: "user")
-            if let token = user["token"]?.stringValue {
+            if let token = user["token"]?.string {
                 connection.bearerToken = token
-            } else if let tokenFile = user["tokenFile"]?.stringValue {
+            } else if let tokenFile = user["tokenFile"]?.string {
                 guard let token = read(resolve(tokenFile, in: folder)) else {
                     throw KubeConfigError(message: "user '\(userName)': cannot read tokenFile \(tokenFile)")
                 }
@@ -115,7 +115,7 @@ public struct KubeConnection: Sendable, Hashable {
         guard case .array(let items)? = list else { throw KubeConfigError(message: "kubeconfig has no \(kind)s") }
         var names: [String] = []
         for item in items {
-            guard case .object(let entry) = item, let entryName = entry["name"]?.stringValue else { continue }
+            guard case .object(let entry) = item, let entryName = entry["name"]?.string else { continue }
             names.append(entryName)
             if entryName == name, case .object(let fields)? = entry[field] { return fields }
         }
@@ -126,13 +126,13 @@ public struct KubeConnection: Sendable, Hashable {
     private static func pem(
         _ fields: [String: JSONValue], data: String, file: String, folder: String, what: String
     ) throws(KubeConfigError) -> String? {
-        if let encoded = fields[data]?.stringValue {
+        if let encoded = fields[data]?.string {
             guard let decoded = Data(base64Encoded: encoded), let text = String(data: decoded, encoding: .utf8) else {
                 throw KubeConfigError(message: "\(what): \(data) is not base64-encoded PEM")
             }
             return text
         }
-        if let path = fields[file]?.stringValue {
+        if let path = fields[file]?.string {
             guard let text = read(resolve(path, in: folder)) else {
                 throw KubeConfigError(message: "\(what): cannot read \(file) \(path)")
             }
@@ -167,11 +167,4 @@ public struct KubeConnection: Sendable, Hashable {
 public struct KubeConfigError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
-}
-
-extension JSONValue {
-    var stringValue: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import TideCore
+
+/// What Tide reads from a Pod object: identity, phase, and the state of its main container.
+public struct PodStatus: Sendable, Hashable {
+    /// The state of one container.
+    public enum ContainerState: Sendable, Hashable {
+        /// Not started: `ContainerCreating`, `ErrImagePull`, `ImagePullBackOff`, …
+        case waiting(reason: String, message: String?)
+        case running
+        case terminated(exitCode: Int, reason: String?, message: String?)
+    }
+
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    public var resourceVersion: String
+    /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`.
+    public var phase: String
+    public var labels: [String: String]
+    public var createdAt: Date?
+    public var nodeName: String?
+    /// The main container's state; nil before the kubelet reports it.
+    public var container: ContainerState?
+    /// Why the pod is not scheduled (the `PodScheduled=False` condition's message).
+    public var unschedulableMessage: String?
+    /// Set once deletion has begun.
+    public var deleting: Bool
+
+    /// Reads a Pod object; nil when it is not one.
+    /// - Parameter containerName: the container whose state counts (the first one when absent).
+    public init?(_ object: JSONValue, containerName: String = PodSpecBuilder.containerName) {
+        guard let metadata = object["metadata"], let name = metadata["name"]?.string else { return nil }
+        self.name = name
+        namespace = metadata["namespace"]?.string ?? "default"
+        uid = metadata["uid"]?.string ?? ""
+        resourceVersion = metadata["resourceVersion"]?.string ?? ""
+        labels = metadata["labels"]?.object?.compactMapValues(\.string) ?? [:]
+        createdAt = metadata["creationTimestamp"]?.string.flatMap { try? Date($0, strategy: .iso8601) }
+        deleting = metadata["deletionTimestamp"]?.string != nil
+        nodeName = object[path: "spec", "nodeName"]?.string
+        let status = object["status"]
+        phase = status?["phase"]?.string ?? "Pending"
+        unschedulableMessage =
+            status?["conditions"]?.array?.first { condition in
+                condition["type"]?.string == "PodScheduled" && condition["status"]?.string == "False"
+            }?["message"]?.string
+        let statuses = status?["containerStatuses"]?.array ?? []
+        let main = statuses.first { $0["name"]?.string == containerName } ?? statuses.first
+        container = main.flatMap { Self.containerState($0["state"]) }
+    }
+
+    private static func containerState(_ state: JSONValue?) -> ContainerState? {
+        if let waiting = state?["waiting"] {
+            return .waiting(reason: waiting["reason"]?.string ?? "Waiting", message: waiting["message"]?.string)
+        }
+        if state?["running"] != nil { return .running }
+        if let terminated = state?["terminated"] {
+            let code: Int
+            if case .number(let value)? = terminated["exitCode"] { code = Int(value) } else { code = -1 }
+            return .terminated(
+                exitCode: code, reason: terminated["reason"]?.string, message: terminated["message"]?.string)
+        }
+        return nil
+    }
+
+    /// The pod has ended (`Succeeded` or `Failed`).
+    public var isFinished: Bool { phase == "Succeeded" || phase == "Failed" }
+
+    /// The main container has started, so it has logs to read.
+    public var hasStarted: Bool {
+        switch container {
+        case .running, .terminated: true
+        case .waiting, nil: false
+        }
+    }
+}
