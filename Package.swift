@@ -66,6 +66,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -108,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "tide",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker",
+                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker", "TideKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,7 +135,8 @@ let package = Package(
         .testTarget(
             name: "TideIntegrationTests",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideTestSupport", "tide",
+                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideTestSupport", "TideKube", "TideHTTP",
+                "tide", "tide-kubesim",
             ],
             swiftSettings: strict
         ),

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import ServiceLifecycle
 import TideCore
 
 /// A Kubernetes API server simulator: node pools with an autoscaler, a scheduler, and a kubelet
@@ -70,19 +71,35 @@ public struct KubeSimulator: Sendable {
                 logger.info("kubernetes simulator listening", metadata: ["url": "\(scheme)://\(host):\(port)"])
                 await onReady(port)
             }, logger: logger)
-        let tick = options.tickSeconds
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    await cluster.tick(now: Date())
-                    try await Task.sleep(for: .seconds(tick))
-                }
+        // The control plane is listed last so it stops first: it ends open watches and followed
+        // logs, which would otherwise hold the server's graceful shutdown open.
+        let services = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: app),
+                    .init(
+                        service: SimControlPlane(cluster: cluster, tickSeconds: options.tickSeconds),
+                        successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger))
+        try await services.run()
+    }
+}
+
+/// Steps the simulated cluster (scheduler, autoscaler, image pulls) at a fixed rate.
+struct SimControlPlane: Service {
+    let cluster: SimCluster
+    let tickSeconds: Double
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await cluster.tick(now: Date())
+                try? await Task.sleep(for: .seconds(tickSeconds))
             }
-            group.addTask {
-                if handleSignals { try await app.runService() } else { try await app.run() }
-            }
-            _ = try await group.next()
-            group.cancelAll()
+        } onGracefulShutdown: {
+            Task { await cluster.closeStreams() }
         }
+        await cluster.closeStreams()
     }
 }

@@ -193,6 +193,14 @@ actor SimCluster {
 
     private func dropWatcher(_ id: Int) { watchers[id] = nil }
 
+    /// Ends every watch and followed log (the server is shutting down).
+    func closeStreams() {
+        for watcher in watchers.values { watcher.continuation.finish() }
+        watchers.removeAll()
+        for followers in logFollowers.values { for continuation in followers.values { continuation.finish() } }
+        logFollowers.removeAll()
+    }
+
     /// Records a pod change for watchers and the resume history.
     func publish(_ type: String, _ pod: SimPod) {
         let event = WatchEvent(

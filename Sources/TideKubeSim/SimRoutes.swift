@@ -34,12 +34,14 @@ struct SimRoutes: Sendable {
         router.get("/api/v1") { _, _ in json(Self.resourceList) }
 
         router.get("/api/v1/nodes") { request, _ in
-            await respond { () async throws in
+            await respond(printing: request) { () async throws in
                 await cluster.listNodes(labels: try labelSelector(request))
             }
         }
-        router.get("/api/v1/nodes/:name") { _, context in
-            await respond { () async throws in try await cluster.node(name: parameter(context, "name")) }
+        router.get("/api/v1/nodes/:name") { request, context in
+            await respond(printing: request) { () async throws in
+                try await cluster.node(name: parameter(context, "name"))
+            }
         }
         router.get("/api/v1/pods") { request, _ in try await pods(request, namespace: nil) }
         router.get("/api/v1/namespaces/:namespace/pods") { request, context in
@@ -57,8 +59,8 @@ struct SimRoutes: Sendable {
                 return try await cluster.createPod(namespace: namespace, body: manifest)
             }
         }
-        router.get("/api/v1/namespaces/:namespace/pods/:name") { _, context in
-            await respond { () async throws in
+        router.get("/api/v1/namespaces/:namespace/pods/:name") { request, context in
+            await respond(printing: request) { () async throws in
                 try await cluster.pod(namespace: parameter(context, "namespace"), name: parameter(context, "name"))
             }
         }
@@ -99,7 +101,7 @@ struct SimRoutes: Sendable {
         if query["watch"].map({ $0 == "true" || $0 == "1" }) == true {
             return try await watch(request, namespace: namespace)
         }
-        return await respond { () async throws in
+        return await respond(printing: request) { () async throws in
             await cluster.listPods(
                 namespace: namespace, labels: try labelSelector(request), fields: try fieldSelector(request))
         }
@@ -246,9 +248,17 @@ private func selectorText(_ request: Request, _ name: String) -> String {
     (request.uri.queryParameters[Substring(name)].map(String.init) ?? "").replacingOccurrences(of: "+", with: " ")
 }
 
-private func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async -> Response {
+/// Answers with the body's JSON, or with a `Status` for an error. With `printing`, a request
+/// that asks for a Table (kubectl get) gets one.
+private func respond(
+    printing request: Request? = nil, status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue
+) async -> Response {
     do {
-        return json(try await body(), status: status)
+        let value = try await body()
+        if let request, SimTable.wanted(accept: request.headers[.accept]), let table = SimTable.table(for: value) {
+            return json(table, status: status)
+        }
+        return json(value, status: status)
     } catch let error as SimAPIError {
         return json(error.status, status: .init(code: error.code))
     } catch {

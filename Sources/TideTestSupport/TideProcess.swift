@@ -12,20 +12,28 @@ public final class TideProcess: @unchecked Sendable {
     /// or `TIDE_TEST_BINARY`.
     public static func binaryPath() -> String {
         if let explicit = ProcessInfo.processInfo.environment["TIDE_TEST_BINARY"] { return explicit }
+        return builtBinaryPath("tide")
+    }
+
+    /// A binary SwiftPM built next to the test bundle, e.g. `tide-kubesim`.
+    public static func builtBinaryPath(_ name: String) -> String {
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var folder = testBinary.deletingLastPathComponent()
         // Swift Testing may run from inside a `.xctest` bundle folder.
         while folder.pathExtension == "xctest" { folder = folder.deletingLastPathComponent() }
-        return folder.appendingPathComponent("tide").path
+        return folder.appendingPathComponent(name).path
     }
 
-    /// Starts `tide ARGUMENTS` with `environment` added to this process's environment.
-    public init(_ arguments: [String], environment: [String: String], name: String) throws {
+    /// Starts `tide ARGUMENTS` (or another `executable`) with `environment` added to this
+    /// process's environment.
+    public init(
+        _ arguments: [String], environment: [String: String], name: String, executable: String = binaryPath()
+    ) throws {
         self.name = name
         outputPath = NSTemporaryDirectory() + "tide-test-\(name)-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath())
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = output

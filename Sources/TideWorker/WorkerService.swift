@@ -17,12 +17,18 @@ public final class WorkerService: Service, Sendable {
         public var keys: RedisKeys
         /// IANA zone for DAGs that name none (for `prev_ds` / `next_ds`).
         public var defaultTimeZone: String
+        /// Where `kubernetes_pod` tasks run; nil fails them with a message saying so.
+        public var kubernetes: KubernetesAccess?
 
-        public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, defaultTimeZone: String = "UTC") {
+        public init(
+            pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, defaultTimeZone: String = "UTC",
+            kubernetes: KubernetesAccess? = nil
+        ) {
             self.pool = pool
             self.redis = redis
             self.keys = keys
             self.defaultTimeZone = defaultTimeZone
+            self.kubernetes = kubernetes
         }
     }
 
@@ -89,7 +95,17 @@ public final class WorkerService: Service, Sendable {
                     id: identity.id, running: running.count, state: draining.value ? "draining" : "running")
                 let mine = running.claimedTaskInstances
                 let alive = try await tasks.stillRunning(mine, on: identity.id)
-                let gone = Set(mine).subtracting(alive)
+                var gone = Set(mine).subtracting(alive)
+                // A pod try taken over by another worker keeps its pod; only this worker lets go.
+                let podTries = running.podTries.filter { gone.contains($0.key) }
+                let adopted = try await tasks.adoptedElsewhere(podTries, from: identity.id)
+                if !adopted.isEmpty {
+                    logger.warning(
+                        "pod tries adopted by another worker: letting go",
+                        metadata: ["task.instances": "\(adopted.sorted())"])
+                    running.detach(taskInstances: adopted)
+                    gone.subtract(adopted)
+                }
                 if !gone.isEmpty {
                     logger.warning(
                         "stopping tries whose task instance moved on", metadata: ["task.instances": "\(gone.sorted())"])
@@ -202,9 +218,14 @@ public final class WorkerService: Service, Sendable {
             log.info("duplicate or stale message dropped (try already claimed or moved on)")
             return
         }
-        running.bind(token, to: message.taskInstanceId)
+        running.bind(token, to: message.taskInstanceId, tryNumber: message.tryNumber)
         let (outcome, exitCode, buffer, retryDelay, task) = await execute(
             message: message, claimed: claimed, token: token, log: log)
+        guard let outcome else {
+            running.finished(token)
+            await release(message, logger: log, command: command)
+            return
+        }
         var finalBuffer = buffer
         var finalOutcome = outcome
         switch running.finished(token) {
@@ -226,9 +247,10 @@ public final class WorkerService: Service, Sendable {
             logger: log, command: command)
     }
 
+    /// Runs the try. A nil outcome means a pod try let go of its pod for another worker to adopt.
     private func execute(
         message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, token: RunningTries.Token, log: Logger
-    ) async -> (TaskInstanceStore.TryOutcome, Int?, LogBuffer, Double?, TaskSpec?) {
+    ) async -> (TaskInstanceStore.TryOutcome?, Int?, LogBuffer, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
         do {
@@ -257,6 +279,11 @@ public final class WorkerService: Service, Sendable {
             var buffer = LogBuffer(capBytes: settings.logMaxBytes)
             buffer.appendNotice(error.message)
             return (.failed, nil, buffer, retryDelay, task)
+        }
+        if case .kubernetesPod(let pod) = rendered.kind {
+            let result = await runPod(
+                pod, task: rendered, claimed: claimed, message: message, token: token, log: log)
+            return (result.outcome, result.exitCode, result.log, retryDelay, task)
         }
         let environment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,

@@ -128,6 +128,22 @@ struct KubeClientTests {
             defer { client.close() }
             #expect(try await client.pods(namespace: "default").pods.isEmpty)
 
+            // The same server seen from inside a pod: service-account files and KUBERNETES_SERVICE_*.
+            let account = certificates.folder + "/serviceaccount"
+            try FileManager.default.createDirectory(atPath: account, withIntermediateDirectories: true)
+            try "s3cret-token\n".write(toFile: account + "/token", atomically: true, encoding: .utf8)
+            try certificates.caCertificatePEM.write(toFile: account + "/ca.crt", atomically: true, encoding: .utf8)
+            try "jobs\n".write(toFile: account + "/namespace", atomically: true, encoding: .utf8)
+            let port = try #require(url.split(separator: ":").last.map(String.init))
+            let inCluster = try KubeConnection.inCluster(
+                environment: ["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": port],
+                serviceAccountFolder: account)
+            #expect(inCluster.namespace == "jobs")
+            let podClient = KubeClient(connection: inCluster)
+            defer { podClient.close() }
+            _ = try await podClient.createPod(podManifest("from-inside", command: ["true"]), namespace: "jobs")
+            #expect(try await client.pods(namespace: "jobs").pods.map(\.name) == ["from-inside"])
+
             var wrongToken = connection
             wrongToken.bearerToken = "nope"
             let unauthorized = KubeClient(connection: wrongToken, maxAttempts: 1)

@@ -248,11 +248,39 @@ struct StoreTests {
         try await workers.register(id: "ghost", hostname: "h", pid: 1, queues: ["default"], slots: 1)
         _ = try await fixture.tasks.queue([a])
         _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "ghost", hostname: "h", pid: 1)
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).isEmpty)
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds.isEmpty)
         try await fixture.schema.pool.query("UPDATE workers SET heartbeat_at = now() - interval '2 minutes'")
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60) == [fixture.run.id])
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds == [fixture.run.id])
         #expect(try await fixture.tasks.forRun(fixture.run.id).first?.state == .upForRetry)
         #expect(try await workers.list().first?.state == "dead")
+        await fixture.schema.drop()
+    }
+
+    @Test func podTriesOfDeadWorkersAreQueuedAgainWithTheSameTry() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let workers = WorkerStore(pool: fixture.schema.pool)
+        let a = try #require(fixture.ids["a"])
+        try await workers.register(id: "ghost", hostname: "h", pid: 1, queues: ["default"], slots: 1)
+        _ = try await fixture.tasks.queue([a])
+        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "ghost", hostname: "h", pid: 1)
+        #expect(try await fixture.tasks.recordPod("jobs/pair-a-x", taskInstanceId: a, tryNumber: 1, workerId: "ghost"))
+        #expect(
+            try await fixture.tasks.recordPod("jobs/pair-a-x", taskInstanceId: a, tryNumber: 2, workerId: "ghost")
+                == false,
+            "a stale try number records nothing")
+        try await fixture.schema.pool.query("UPDATE workers SET heartbeat_at = now() - interval '2 minutes'")
+        let rescue = try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60)
+        #expect(rescue.adopted.map(\.message.taskInstanceId) == [a])
+        #expect(rescue.adopted.first?.message.tryNumber == 1)
+        let instance = try #require(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == a })
+        #expect(instance.state == .queued)
+        #expect(instance.tryNumber == 1)
+        #expect(try await fixture.tasks.adoptedElsewhere([a: 1], from: "ghost") == [a])
+        #expect(try await fixture.tasks.adoptedElsewhere([a: 0], from: "ghost").isEmpty)
+        // The adopter claims the same try; the old worker can no longer release or record it.
+        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "heir", hostname: "h", pid: 2)
+        #expect(try await fixture.tasks.release(taskInstanceId: a, tryNumber: 1, workerId: "ghost") == nil)
+        #expect(try await fixture.tasks.release(taskInstanceId: a, tryNumber: 1, workerId: "heir") != nil)
         await fixture.schema.drop()
     }
 

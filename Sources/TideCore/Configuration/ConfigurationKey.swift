@@ -42,16 +42,11 @@ public struct ConfigurationKey: Sendable {
             config.defaultTimeZone = value
             return nil
         },
-        ConfigurationKey(
-            fileKey: "scheduler.catchup_by_default", environmentVariable: "TIDE_SCHEDULER_CATCHUP_BY_DEFAULT",
-            summary: "create missed runs for DAGs without 'catchup' (default false)"
-        ) { config, value in
-            switch value.lowercased() {
-            case "true", "yes", "1": config.scheduler.catchupByDefault = true
-            case "false", "no", "0": config.scheduler.catchupByDefault = false
-            default: return "true or false"
-            }
-            return nil
+        flag(
+            "scheduler.catchup_by_default", "TIDE_SCHEDULER_CATCHUP_BY_DEFAULT",
+            "create missed runs for DAGs without 'catchup' (default false)"
+        ) {
+            $0.scheduler.catchupByDefault = $1
         },
         count(
             "scheduler.parallelism", "TIDE_SCHEDULER_PARALLELISM",
@@ -105,6 +100,29 @@ public struct ConfigurationKey: Sendable {
         count("worker.log_max_bytes", "TIDE_WORKER_LOG_MAX_BYTES", "bytes of output kept per try (default 1048576)") {
             $0.worker.logMaxBytes = $1
         },
+        text(
+            "kubernetes.kubeconfig", "TIDE_KUBERNETES_KUBECONFIG",
+            "kubeconfig file for pod tasks (default: in-cluster service account when in a pod)"
+        ) {
+            $0.kubernetes.kubeconfig = $1
+        },
+        text("kubernetes.context", "TIDE_KUBERNETES_CONTEXT", "kubeconfig context (default: its current-context)") {
+            $0.kubernetes.context = $1
+        },
+        flag(
+            "kubernetes.in_cluster", "TIDE_KUBERNETES_IN_CLUSTER",
+            "use the pod's service account (default: when KUBERNETES_SERVICE_HOST is set)"
+        ) {
+            $0.kubernetes.inCluster = $1
+        },
+        ConfigurationKey(
+            fileKey: "kubernetes.namespace", environmentVariable: "TIDE_KUBERNETES_NAMESPACE",
+            summary: "namespace of pods whose task names none (default: the context's or the pod's own)"
+        ) { config, value in
+            guard KubeNaming.isDNSLabel(value) else { return "a namespace name (DNS-1123 label)" }
+            config.kubernetes.namespace = value
+            return nil
+        },
     ]
 
     static func text(
@@ -127,6 +145,20 @@ public struct ConfigurationKey: Sendable {
                 return "a duration above zero such as 5, 500ms, 30s or 2m"
             }
             set(&config, seconds)
+            return nil
+        }
+    }
+
+    static func flag(
+        _ fileKey: String, _ variable: String, _ summary: String,
+        _ set: @escaping @Sendable (inout TideConfiguration, Bool) -> Void
+    ) -> ConfigurationKey {
+        ConfigurationKey(fileKey: fileKey, environmentVariable: variable, summary: summary) { config, value in
+            switch value.lowercased() {
+            case "true", "yes", "1": set(&config, true)
+            case "false", "no", "0": set(&config, false)
+            default: return "true or false"
+            }
             return nil
         }
     }

@@ -21,6 +21,21 @@ public struct TideConfiguration: Sendable, Hashable {
     public var nodePools: [NodePool] = []
     public var scheduler = SchedulerSettings()
     public var worker = WorkerSettings()
+    public var kubernetes = KubernetesSettings()
+
+    public init() {}
+}
+
+/// How workers reach the Kubernetes API for `kubernetes_pod` tasks.
+public struct KubernetesSettings: Sendable, Hashable {
+    /// Path of a kubeconfig file; nil uses the in-cluster service account when running in a pod.
+    public var kubeconfig: String?
+    /// The kubeconfig context to use; nil uses its `current-context`.
+    public var context: String?
+    /// true: use the pod's service account; false: never; nil: when `KUBERNETES_SERVICE_HOST` is set.
+    public var inCluster: Bool?
+    /// Namespace for pods whose task names none; nil uses the kubeconfig context's (or the pod's own).
+    public var namespace: String?
 
     public init() {}
 }

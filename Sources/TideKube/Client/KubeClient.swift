@@ -89,6 +89,13 @@ public final class KubeClient: Sendable {
         }
     }
 
+    /// The names of the nodes matching a label selector (e.g. one node pool's).
+    public func nodeNames(labelSelector: String? = nil) async throws -> [String] {
+        let list = try await call(
+            "GET", "/api/v1/nodes", query: labelSelector.map { [("labelSelector", $0)] } ?? [], what: "list nodes")
+        return (list["items"]?.array ?? []).compactMap { $0[path: "metadata", "name"]?.string }.sorted()
+    }
+
     /// The events about a pod, oldest first, as `Type Reason: message` lines (repeats counted).
     public func podEvents(namespace: String, name: String) async throws -> [String] {
         let list = try await call(
@@ -239,7 +246,7 @@ public final class KubeClient: Sendable {
     }
 
     /// Seconds before attempt `attempt + 1`: 0.2, 0.4, 0.8 … at most 5, with up to 20% jitter.
-    static func backoff(attempt: Int) -> Double {
+    public static func backoff(attempt: Int) -> Double {
         let base = min(5, 0.2 * pow(2, Double(attempt - 1)))
         return base * Double.random(in: 0.8...1.0)
     }

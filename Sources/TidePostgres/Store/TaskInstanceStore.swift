@@ -152,7 +152,8 @@ public struct TaskInstanceStore: Sendable {
     static let queueSQL = """
         UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
             scheduled_at = coalesce(scheduled_at, clock_timestamp()), queued_at = clock_timestamp(), next_retry_at = NULL,
-            started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL
+            started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL,
+            external_id = NULL
         WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
         RETURNING id, try_number, queue, dag_id, task_id, priority_weight
         """
@@ -291,17 +292,33 @@ public struct TaskInstanceStore: Sendable {
             ).rows.compactMap { $0.int64("id") })
     }
 
-    /// Marks workers dead whose heartbeat is older than `seconds`, then fails (or retries) every
-    /// try still `running` on a dead or stopped worker.
-    /// - Returns: the runs whose tasks changed.
-    public func rescueTriesOfDeadWorkers(heartbeatOlderThan seconds: Double) async throws -> [Int64] {
+    /// What a rescue did: runs whose tasks changed, and pod tries queued again for adoption.
+    public struct Rescue: Sendable {
+        public var runIds: [Int64] = []
+        /// Tries with a pod, queued again with the same try number; push their messages.
+        public var adopted: [QueuedTry] = []
+    }
+
+    /// Marks workers dead whose heartbeat is older than `seconds`, then takes every try still
+    /// `running` on a dead or stopped worker: a try with a pod is queued again with the same try
+    /// number (the worker that claims it reattaches to the pod); any other fails or retries.
+    public func rescueTriesOfDeadWorkers(heartbeatOlderThan seconds: Double) async throws -> Rescue {
         try await pool.transaction { connection in
             try await connection.query(
                 """
                 UPDATE workers SET state = 'dead'
                 WHERE state IN ('running', 'draining') AND heartbeat_at < clock_timestamp() - $1 * interval '1 second'
                 """, [String(seconds)], context: "find dead workers")
-            return try await connection.query(
+            let adopted = try await connection.query(
+                """
+                UPDATE task_instances SET state = 'queued', queued_at = clock_timestamp(), worker_id = NULL,
+                    hostname = NULL, pid = NULL
+                WHERE state = 'running' AND external_id IS NOT NULL
+                  AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
+                RETURNING id, try_number, queue, dag_id, task_id, priority_weight, run_id
+                """, context: "queue pod tries of dead workers for adoption"
+            ).rows
+            let failed = try await connection.query(
                 """
                 UPDATE task_instances SET ended_at = clock_timestamp(),
                     state = CASE WHEN try_number < max_tries THEN 'up_for_retry' ELSE 'failed' END,
@@ -310,7 +327,10 @@ public struct TaskInstanceStore: Sendable {
                   AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
                 RETURNING run_id
                 """, context: "rescue tries of dead workers"
-            ).rows.compactMap { $0.int64("run_id") }
+            ).rows
+            return Rescue(
+                runIds: (adopted + failed).compactMap { $0.int64("run_id") },
+                adopted: adopted.compactMap(Self.queuedTry))
         }
     }
 

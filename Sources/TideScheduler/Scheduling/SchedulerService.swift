@@ -180,8 +180,15 @@ public final class SchedulerService: Service, Sendable {
         var untilRetry: Duration?
         if full {
             let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)
-            if !rescued.isEmpty {
-                logger.warning("rescued tries of dead workers", metadata: ["runs": "\(Set(rescued).sorted())"])
+            if !rescued.runIds.isEmpty {
+                logger.warning("rescued tries of dead workers", metadata: ["runs": "\(Set(rescued.runIds).sorted())"])
+            }
+            if !rescued.adopted.isEmpty {
+                // Same try number: the worker that claims it reattaches to the pod.
+                try await TaskQueue(keys: dependencies.keys).enqueue(
+                    rescued.adopted.map { TaskQueue.Entry(message: $0.message, priority: $0.priority) }, on: push)
+                logger.warning(
+                    "pod tries of dead workers queued for adoption", metadata: ["count": "\(rescued.adopted.count)"])
             }
             let running = try await runs.runningIds()
             touchedRuns.formUnion(running)

@@ -32,7 +32,7 @@ struct LocalRunner: Sendable {
             return Result(exitCode: 0, log: LogBuffer(capBytes: logMaxBytes))
         case .kubernetesPod:
             return launchFailure(
-                "kubernetes_pod tasks need the pod runner, which this version of Tide does not have yet")
+                "kubernetes_pod tasks run in pods, not as local processes")
         case .bash(let script):
             executable = .path("/bin/sh")
             arguments = ["-c", script]

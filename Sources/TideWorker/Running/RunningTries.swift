@@ -1,13 +1,16 @@
 import Foundation
 import TideCore
 
-/// The tries a worker is running, with their process groups, so a drain can hand them back.
+/// The tries a worker is running, with their process groups (or, for pod tries, the channel
+/// that tells the pod runner to stop or detach), so a drain can hand them back.
 final class RunningTries: Sendable {
     private struct Entry: Sendable {
         var processGroup: pid_t?
+        var podControl: AsyncStream<PodControl>.Continuation?
         var handedBack = false
         /// Set once the claim succeeded.
         var taskInstanceId: Int64?
+        var tryNumber = 0
         /// How many times it was told to stop because its task instance moved on.
         var stopRequests = 0
     }
@@ -43,15 +46,18 @@ final class RunningTries: Sendable {
     }
 
     /// Records which task instance a registered try claimed.
-    func bind(_ token: Token, to taskInstanceId: Int64) {
-        entries.mutate { $0[token]?.taskInstanceId = taskInstanceId }
+    func bind(_ token: Token, to taskInstanceId: Int64, tryNumber: Int) {
+        entries.mutate { entries in
+            entries[token]?.taskInstanceId = taskInstanceId
+            entries[token]?.tryNumber = tryNumber
+        }
     }
 
     /// The claimed task instances being run.
     var claimedTaskInstances: [Int64] { entries.value.values.compactMap(\.taskInstanceId) }
 
     /// Stops the tries of these task instances: SIGTERM to the process group the first time,
-    /// SIGKILL after that.
+    /// SIGKILL after that; a pod try is told to delete its pod.
     func stop(taskInstances ids: Set<Int64>) {
         let targets = entries.mutate { entries -> [(pid_t, Int32)] in
             var targets: [(pid_t, Int32)] = []
@@ -60,10 +66,43 @@ final class RunningTries: Sendable {
                 let firstRequest = entry.stopRequests == 0
                 entries[token]?.stopRequests += 1
                 if let group = entry.processGroup { targets.append((group, firstRequest ? SIGTERM : SIGKILL)) }
+                if firstRequest { entry.podControl?.yield(.stop) }
             }
             return targets
         }
         for (group, signal) in targets { ProcessGroup.kill(group, signal: signal) }
+    }
+
+    /// Tells the pod tries of these task instances to leave their pods running and end: another
+    /// worker adopted them.
+    func detach(taskInstances ids: Set<Int64>) {
+        entries.mutate { entries in
+            for entry in entries.values {
+                guard let id = entry.taskInstanceId, ids.contains(id) else { continue }
+                entry.podControl?.yield(.detach)
+            }
+        }
+    }
+
+    /// The channel through which a pod try hears stop and detach requests. A try handed back
+    /// before it asked is told to detach at once.
+    func podControls(_ token: Token) -> AsyncStream<PodControl> {
+        let (stream, continuation) = AsyncStream<PodControl>.makeStream()
+        let handedBack = entries.mutate { entries -> Bool in
+            entries[token]?.podControl = continuation
+            return entries[token]?.handedBack ?? false
+        }
+        if handedBack { continuation.yield(.detach) }
+        return stream
+    }
+
+    /// The claimed pod tries being run: task instance → try number.
+    var podTries: [Int64: Int] {
+        var tries: [Int64: Int] = [:]
+        for entry in entries.value.values where entry.podControl != nil {
+            if let id = entry.taskInstanceId { tries[id] = entry.tryNumber }
+        }
+        return tries
     }
 
     /// Records the try's process group. If the try was handed back meanwhile, kills it at once.
@@ -79,16 +118,19 @@ final class RunningTries: Sendable {
     @discardableResult
     func finished(_ token: Token) -> Ending {
         guard let entry = entries.mutate({ $0.removeValue(forKey: token) }) else { return .normal }
+        entry.podControl?.finish()
         if entry.handedBack { return .handedBack }
         return entry.stopRequests > 0 ? .stopped : .normal
     }
 
-    /// Marks every running try handed back and kills its process group.
+    /// Marks every running try handed back and kills its process group; pod tries leave their
+    /// pods running for another worker to adopt.
     /// - Returns: how many tries were handed back.
     @discardableResult
     func handBackAll() -> Int {
         let groups = entries.mutate { entries -> [pid_t?] in
             for key in entries.keys { entries[key]?.handedBack = true }
+            for entry in entries.values { entry.podControl?.yield(.detach) }
             return entries.values.map(\.processGroup)
         }
         for group in groups.compactMap({ $0 }) { ProcessGroup.kill(group, signal: SIGKILL) }

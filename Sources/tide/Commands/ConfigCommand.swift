@@ -41,6 +41,11 @@ struct ConfigCommand: AsyncParsableCommand {
                     ("worker.heartbeat_interval", "\(config.worker.heartbeatIntervalSeconds)s"),
                     ("worker.shutdown_grace", "\(config.worker.shutdownGraceSeconds)s"),
                     ("worker.log_max_bytes", "\(config.worker.logMaxBytes)"),
+                    ("kubernetes.kubeconfig", config.kubernetes.kubeconfig ?? "-"),
+                    ("kubernetes.context", config.kubernetes.context ?? "-"),
+                    ("kubernetes.in_cluster", config.kubernetes.inCluster.map { "\($0)" } ?? "auto"),
+                    ("kubernetes.namespace", config.kubernetes.namespace ?? "-"),
+                    ("node_pools", config.nodePools.map(\.name).joined(separator: ",")),
                 ]
                 var table = TextTable(["key", "value"])
                 for (key, value) in rows { table.add([key, value]) }

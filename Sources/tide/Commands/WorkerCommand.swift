@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import TideCore
 import TideWorker
@@ -38,13 +39,16 @@ struct WorkerCommand: AsyncParsableCommand {
             let logger = Logger(label: "tide.worker")
             let pool = context.pool(
                 maxConnections: min(configuration.worker.concurrency, 4) + 1, application: "tide-worker")
+            let kubernetes = try KubernetesSetup.access(configuration, environment: ProcessInfo.processInfo.environment)
             let worker = WorkerService(
                 settings: configuration.worker,
                 dependencies: .init(
-                    pool: pool, redis: context.redis, keys: context.keys, defaultTimeZone: configuration.defaultTimeZone
-                ),
+                    pool: pool, redis: context.redis, keys: context.keys,
+                    defaultTimeZone: configuration.defaultTimeZone,
+                    kubernetes: kubernetes),
                 logger: logger)
             try await runServices([worker], logger: logger)
+            kubernetes?.client.close()
             await pool.close()
         }
     }

@@ -1,0 +1,52 @@
+extension TaskInstanceStore {
+    /// Records the pod a running try uses (`namespace/name`), before the pod is created, so that
+    /// the try is adopted rather than failed if this worker dies.
+    /// - Returns: false when the try is no longer this worker's.
+    public func recordPod(_ externalId: String, taskInstanceId: Int64, tryNumber: Int, workerId: String) async throws
+        -> Bool
+    {
+        try await !pool.query(
+            """
+            UPDATE task_instances SET external_id = $4
+            WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
+            RETURNING id
+            """, [String(taskInstanceId), String(tryNumber), workerId, externalId],
+            context: "record pod of task instance \(taskInstanceId)"
+        ).rows.isEmpty
+    }
+
+    /// Gives a running pod try back for another worker to adopt (same try number, state
+    /// `queued`), as a draining worker does: the pod keeps running.
+    /// - Returns: the try to push, or nil when it was no longer this worker's.
+    public func release(taskInstanceId: Int64, tryNumber: Int, workerId: String) async throws -> QueuedTry? {
+        try await pool.query(
+            """
+            UPDATE task_instances SET state = 'queued', queued_at = clock_timestamp(), worker_id = NULL,
+                hostname = NULL, pid = NULL
+            WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
+            RETURNING id, try_number, queue, dag_id, task_id, priority_weight
+            """, [String(taskInstanceId), String(tryNumber), workerId],
+            context: "release task instance \(taskInstanceId)"
+        ).rows.first.flatMap(Self.queuedTry)
+    }
+
+    /// Of these task instances (no longer running on this worker), those whose try was given to
+    /// another worker to adopt: same try number, `queued` or `running` elsewhere. Their pods must
+    /// be left alone; the others' pods are to be deleted.
+    public func adoptedElsewhere(_ tries: [Int64: Int], from workerId: String) async throws -> Set<Int64> {
+        guard !tries.isEmpty else { return [] }
+        let rows = try await pool.query(
+            """
+            SELECT id, try_number FROM task_instances
+            WHERE id = ANY($1::bigint[]) AND state IN ('queued', 'running') AND coalesce(worker_id, '') <> $2
+            """, [PGArray.literal(Array(tries.keys)), workerId], context: "check adopted tries"
+        ).rows
+        return Set(
+            rows.compactMap { row in
+                guard let id = row.int64("id"), let tryNumber = row.int("try_number"), tries[id] == tryNumber else {
+                    return nil
+                }
+                return id
+            })
+    }
+}

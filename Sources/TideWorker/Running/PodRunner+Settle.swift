@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import TideCore
+import TideKube
+
+extension PodRunner {
+    /// Turns how the pod ended into the try's result, with the reason in the log, and cleans up
+    /// as `on_finish` says (a pod stopped for a timeout or by an operator is always deleted).
+    func settle(
+        _ outcome: FollowOutcome, pod name: String, namespace: String, task: KubernetesPodTask,
+        log: LockedBox<LogBuffer>, logger: Logger
+    ) async -> Result {
+        let place = "\(namespace)/\(name)"
+        func note(_ line: String) { log.mutate { $0.appendNotice(line) } }
+        let ending: Result.Ending
+        var exitCode: Int?
+        var delete: Bool
+        switch outcome {
+        case .detached:
+            note("left pod \(place) running for another worker to adopt")
+            return Result(ending: .detached, exitCode: nil, log: log.value)
+        case .finished(let pod):
+            var reason: String?
+            if case .terminated(let code, let why, _) = pod.container {
+                exitCode = code
+                reason = why
+            }
+            let detail = "exit code \(exitCode.map(String.init) ?? "unknown")\(reason.map { " (\($0))" } ?? "")"
+            if pod.phase == "Succeeded" {
+                ending = .succeeded
+                note("pod \(place) succeeded")
+            } else if let exitCode, task.skipOnExitCode.contains(exitCode) {
+                ending = .skipped
+                note("pod \(place) ended with \(detail), listed in skip_on_exit_code: skipped")
+            } else {
+                ending = .failed
+                note("pod \(place) failed: \(detail)")
+                if task.logEventsOnFailure { await appendEvents(of: name, namespace: namespace, to: log) }
+            }
+            delete =
+                switch task.onFinish {
+                case .deletePod: true
+                case .deleteSucceededPod: ending == .succeeded
+                case .keepPod: false
+                }
+        case .deleted:
+            note("pod \(place) was deleted before it finished")
+            return Result(ending: .failed, exitCode: nil, log: log.value)
+        case .startupTimedOut(let pod):
+            ending = .failed
+            var why = pod?.unschedulableMessage ?? ""
+            if case .waiting(let reason, let message)? = pod?.container {
+                why = reason + (message.map { ": \($0)" } ?? "")
+            }
+            note(
+                "pod \(place) did not start within startup_timeout (\(formatSeconds(task.startupTimeoutSeconds)))"
+                    + (why.isEmpty ? "" : ": \(why)"))
+            await appendEvents(of: name, namespace: namespace, to: log)
+            delete = task.onFinish != .keepPod
+        case .executionTimedOut:
+            ending = .failed
+            note("execution_timeout reached: deleting pod \(place)")
+            delete = true
+        case .stopped:
+            ending = .failed
+            note("deleting pod \(place): the task instance is no longer running")
+            delete = true
+        case .lostTrack(let message):
+            ending = .failed
+            note("lost track of pod \(place): \(message)")
+            delete = task.onFinish != .keepPod
+        }
+        do {
+            if delete {
+                try await client.deletePod(namespace: namespace, name: name)
+            } else {
+                try await client.labelPod(namespace: namespace, name: name, labels: [Self.finishedLabel: "true"])
+            }
+        } catch {
+            logger.warning("cannot clean up the pod", metadata: ["error": "\(error)"])
+            note("cannot \(delete ? "delete" : "mark") pod \(place): \(error)")
+        }
+        return Result(ending: ending, exitCode: exitCode, log: log.value)
+    }
+
+    private func appendEvents(of name: String, namespace: String, to log: LockedBox<LogBuffer>) async {
+        do {
+            let events = try await client.podEvents(namespace: namespace, name: name)
+            guard !events.isEmpty else { return }
+            log.mutate { buffer in
+                buffer.appendNotice("events of pod \(namespace)/\(name):")
+                for line in events { buffer.appendNotice("  \(line)") }
+            }
+        } catch {
+            log.mutate { $0.appendNotice("cannot read the pod's events: \(error)") }
+        }
+    }
+}

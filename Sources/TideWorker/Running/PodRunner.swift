@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import TideCore
+import TideKube
+
+/// Runs a `kubernetes_pod` try in a pod and follows it to the end (Airflow's
+/// KubernetesPodOperator): creates the pod, or reattaches to the try's pod when one exists
+/// (the try was adopted from a dead worker), streams its log into the task log while it runs,
+/// turns its end into the try's outcome, and cleans up as `on_finish` says.
+///
+/// One try costs no thread: the pod's status comes from a watch and its log from a followed
+/// stream, both on the client's shared libcurl multi handle.
+struct PodRunner: Sendable {
+    /// How the try ended.
+    struct Result: Sendable {
+        enum Ending: Sendable, Equatable {
+            case succeeded
+            case failed
+            case skipped
+            /// The pod was left running for another worker (``PodControl/detach``).
+            case detached
+        }
+        var ending: Ending
+        var exitCode: Int?
+        var log: LogBuffer
+    }
+
+    let client: KubeClient
+    let nodePools: [String: NodePool]
+    let defaultNamespace: String
+    let logMaxBytes: Int
+    let logger: Logger
+    /// How often timeouts are checked while nothing else happens. Default 1 s.
+    var tickSeconds = 1.0
+    /// How long to wait for the end of the log once the pod has finished. Default 10 s.
+    var logDrainSeconds = 10.0
+
+    /// Events that drive a try, merged from the watch, the log stream, a ticker and the worker.
+    enum Event: Sendable {
+        case pod(PodStatus?)
+        case tick
+        case control(PodControl)
+        case logEnded
+        case followFailed(String)
+    }
+
+    /// - Parameters:
+    ///   - recordPod: stores the pod's `namespace/name` with the try before the pod is created;
+    ///     false when the try is no longer this worker's (nothing is created then).
+    ///   - controls: stop or detach requests from the worker.
+    func run(
+        _ task: KubernetesPodTask, identity: PodIdentity, executionTimeoutSeconds: Double?,
+        controls: AsyncStream<PodControl>, recordPod: @Sendable (String) async -> Bool
+    ) async -> Result {
+        let namespace = task.namespace ?? defaultNamespace
+        let log = LockedBox(LogBuffer(capBytes: logMaxBytes))
+        func finish(_ ending: Result.Ending, exitCode: Int? = nil, notice: String? = nil) -> Result {
+            var buffer = log.value
+            if let notice { buffer.appendNotice(notice) }
+            return Result(ending: ending, exitCode: exitCode, log: buffer)
+        }
+        let pod: PodStatus
+        let attached: Bool
+        do {
+            let selector = Self.selector(for: identity)
+            if let existing = try await client.pods(namespace: namespace, labelSelector: selector).pods.first {
+                pod = existing
+                attached = true
+                _ = await recordPod("\(namespace)/\(existing.name)")
+                log.mutate {
+                    $0.appendNotice(
+                        "reattached to pod \(namespace)/\(existing.name) (\(existing.phase)), created by an earlier worker"
+                    )
+                }
+            } else {
+                let manifest: JSONValue
+                do {
+                    manifest = try PodSpecBuilder.build(
+                        task, identity: identity, nodePools: nodePools, defaultNamespace: defaultNamespace,
+                        suffix: Self.randomSuffix())
+                } catch {
+                    return finish(.failed, notice: "cannot build the pod: \(error)")
+                }
+                let name = manifest[path: "metadata", "name"]?.string ?? ""
+                guard await recordPod("\(namespace)/\(name)") else {
+                    return finish(.failed, notice: "the try is no longer this worker's; no pod created")
+                }
+                pod = try await client.createPod(manifest, namespace: namespace)
+                attached = false
+                log.mutate { $0.appendNotice("pod \(namespace)/\(name) created") }
+            }
+        } catch {
+            return finish(.failed, notice: "cannot create the pod: \(error)")
+        }
+        var podLogger = logger
+        podLogger[metadataKey: "pod.name"] = "\(namespace)/\(pod.name)"
+        let startedAt = attached ? (pod.createdAt ?? Date()) : Date()
+        let outcome = await follow(
+            pod, namespace: namespace, task: task, startedAt: startedAt,
+            executionTimeoutSeconds: executionTimeoutSeconds,
+            controls: controls, log: log, logger: podLogger)
+        return await settle(outcome, pod: pod.name, namespace: namespace, task: task, log: log, logger: podLogger)
+    }
+
+    /// Labels that select this try's pod, unless it was marked finished.
+    static func selector(for identity: PodIdentity) -> String {
+        (identity.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + ["!\(PodRunner.finishedLabel)"])
+            .joined(separator: ",")
+    }
+
+    /// Put on a pod once its try has taken its result, so a later adopter never reattaches to it.
+    static let finishedLabel = "tide.io/finished"
+
+    static func randomSuffix() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<6).map { _ in alphabet.randomElement() ?? "x" })
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import TideCore
+import TideKube
+import TideWorker
+
+/// The Kubernetes connection a worker uses for pod tasks, from the `kubernetes.*` settings.
+enum KubernetesSetup {
+    /// - Returns: nil when no kubeconfig is configured and the process is not in a pod.
+    /// - Throws: ``CLIError`` naming the setting whose file cannot be read or used.
+    static func access(_ configuration: TideConfiguration, environment: [String: String]) throws -> KubernetesAccess? {
+        let settings = configuration.kubernetes
+        var connection: KubeConnection
+        if let path = settings.kubeconfig {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError(
+                    "kubernetes.kubeconfig: cannot read \(path)",
+                    hint: "set TIDE_KUBERNETES_KUBECONFIG to a readable file")
+            }
+            do {
+                connection = try KubeConnection.kubeconfig(
+                    String(decoding: data, as: UTF8.self), folder: (path as NSString).deletingLastPathComponent,
+                    context: settings.context)
+            } catch {
+                throw CLIError("kubernetes.kubeconfig \(path): \(error)")
+            }
+        } else if settings.inCluster ?? (environment["KUBERNETES_SERVICE_HOST"] != nil) {
+            do {
+                connection = try KubeConnection.inCluster(environment: environment)
+            } catch {
+                throw CLIError("kubernetes.in_cluster: \(error)")
+            }
+        } else {
+            return nil
+        }
+        if let namespace = settings.namespace { connection.namespace = namespace }
+        return KubernetesAccess(
+            client: KubeClient(connection: connection), namespace: connection.namespace,
+            nodePools: configuration.nodePools)
+    }
+}

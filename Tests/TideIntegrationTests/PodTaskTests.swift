@@ -1,0 +1,264 @@
+import Foundation
+import Testing
+import TideCore
+import TideKube
+import TidePostgres
+import TideTestSupport
+
+/// `kubernetes_pod` tasks end to end: real scheduler and worker processes, a real
+/// `tide-kubesim` API server whose kubelet runs the containers' commands.
+@Suite("Pod tasks against the Kubernetes simulator", .serialized)
+struct PodTaskTests {
+    @Test(
+        "a pod on pool-1 (0 nodes): the pool scales up, the pod runs, its output is logged, it is deleted, the pool scales down"
+    )
+    func podOnPoolThatScalesFromZero() async throws {
+        try await withPodCluster { cluster, sim, config in
+            try cluster.writeDAG(
+                "train.yaml",
+                """
+                dag_id: train
+                tasks:
+                  - task_id: fit
+                    kubernetes_pod:
+                      image: ghcr.io/acme/train:1.4
+                      cmds: [sh, -c]
+                      arguments: ["echo training for {{ ds }} on $HOSTNAME; echo MODE=$MODE"]
+                      env: {MODE: full}
+                      node_pool: pool-1
+                """)
+            try await cluster.start(loading: "train", config: config)
+            #expect(try await sim.poolNodes().isEmpty)
+            let run = try await cluster.runToEnd("train")
+            #expect(run.state == .success)
+            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "fit").first).content
+            let (namespace, pod) = try await cluster.podOf(run.id, "fit")
+            #expect(log.contains("training for \(Self.today()) on \(pod)\n"))
+            #expect(log.contains("MODE=full\n"))
+            #expect(log.contains("[tide] pod \(namespace)/\(pod) succeeded"))
+            #expect(try await sim.client.pod(namespace: namespace, name: pod) == nil, "on_finish deletes the pod")
+            let events = try await sim.client.podEvents(namespace: namespace, name: pod)
+            #expect(events.contains { $0.contains("TriggeredScaleUp") && $0.contains("pool-1 0->1") })
+            #expect(events.contains { $0.contains("Scheduled") && $0.contains("gke-tide-sim-pool-1-") })
+            try await Eventually.that("pool-1 to scale back to zero") { try await sim.poolNodes().isEmpty }
+        }
+    }
+
+    @Test("a pod that exits 3 fails the try with the exit code in the log, and is retried in a new pod")
+    func failingPodIsRetried() async throws {
+        try await withPodCluster { cluster, sim, config in
+            try cluster.writeDAG(
+                "flaky.yaml",
+                """
+                dag_id: flaky
+                tasks:
+                  - task_id: boom
+                    retries: 1
+                    retry_delay: 200ms
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "echo try {{ ti.try_number }} going down; exit 3"]
+                """)
+            try await cluster.start(loading: "flaky", config: config)
+            let run = try await cluster.runToEnd("flaky")
+            #expect(run.state == .failed)
+            let instance = try #require(try await cluster.instances(run.id)["boom"])
+            #expect(instance.state == .failed)
+            #expect(instance.tryNumber == 2)
+            let logs = try await cluster.tasks.logs(runId: run.id, taskId: "boom")
+            #expect(logs.map(\.exitCode) == [3, 3])
+            #expect(logs[0].content.contains("try 1 going down"))
+            #expect(logs[1].content.contains("try 2 going down"))
+            #expect(logs.allSatisfy { $0.content.contains("failed: exit code 3 (Error)") })
+            #expect(logs[0].content.contains("Normal Started: Started container base"), "events are logged on failure")
+            #expect(try await sim.client.pods(namespace: "default").pods.isEmpty)
+        }
+    }
+
+    @Test(
+        "a pod that cannot be scheduled, or whose image cannot be pulled, fails after startup_timeout with the reason")
+    func podsThatNeverStart() async throws {
+        try await withPodCluster { cluster, sim, config in
+            try cluster.writeDAG(
+                "stuck.yaml",
+                """
+                dag_id: stuck
+                tasks:
+                  - task_id: nowhere
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [echo, never]
+                      node_selector: {disktype: nvme}
+                      startup_timeout: 2s
+                  - task_id: no_image
+                    kubernetes_pod:
+                      image: registry.example.com/team/fail-pull:1
+                      cmds: [echo, never]
+                      startup_timeout: 3s
+                """)
+            try await cluster.start(loading: "stuck", config: config)
+            let run = try await cluster.runToEnd("stuck")
+            #expect(run.state == .failed)
+            let nowhere = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "nowhere").first).content
+            #expect(nowhere.contains("did not start within startup_timeout (2s)"))
+            #expect(nowhere.contains("Warning FailedScheduling: 0/1 nodes are available"))
+            #expect(nowhere.contains("didn't match Pod's node affinity/selector"))
+            #expect(!nowhere.contains("never\n"))
+            let noImage = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "no_image").first).content
+            #expect(noImage.contains("ImagePullBackOff") || noImage.contains("ErrImagePull"))
+            #expect(noImage.contains("Failed to pull image \"registry.example.com/team/fail-pull:1\""))
+            #expect(try await sim.client.pods(namespace: "default").pods.isEmpty, "pods that never started are deleted")
+            #expect(try await sim.poolNodes().isEmpty, "pool-1 did not scale for a pod it cannot take")
+        }
+    }
+
+    @Test("a worker killed (SIGKILL) while its pod runs: another worker reattaches, no second pod, the try succeeds")
+    func reattachAfterWorkerDeath() async throws {
+        try await withPodCluster { cluster, sim, config in
+            let marker = cluster.dagsFolder + "/started"
+            try cluster.writeDAG(
+                "long.yaml",
+                """
+                dag_id: long
+                tasks:
+                  - task_id: job
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "echo first half; touch \(marker); sleep 4; echo second half"]
+                      on_finish: keep_pod
+                """)
+            let fast = ["TIDE_SCHEDULER_WORKER_TIMEOUT": "2s"]
+            try cluster.startScheduler(fast.merging(["TIDE_CONFIG": config]) { _, new in new })
+            let doomed = try cluster.startWorker(concurrency: 2, ["TIDE_CONFIG": config])
+            try await cluster.waitForDAG("long")
+            let run = try await cluster.trigger("long")
+            try await Eventually.that("the pod to start", describe: cluster.logs) {
+                FileManager.default.fileExists(atPath: marker)
+            }
+            doomed.signal(SIGKILL)
+            try cluster.startWorker(concurrency: 2, ["TIDE_CONFIG": config])
+            let finished = try await cluster.waitForRun(run.id)
+            #expect(finished.state == .success)
+            let instance = try #require(try await cluster.instances(run.id)["job"])
+            #expect(instance.tryNumber == 1, "adoption keeps the try")
+            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "job").first).content
+            #expect(log.contains("reattached to pod"))
+            #expect(log.contains("first half\n"))
+            #expect(log.contains("second half\n"))
+            let pods = try await sim.client.pods(
+                namespace: "default", labelSelector: "tide.io/task-instance=\(instance.id)"
+            ).pods
+            #expect(pods.count == 1, "one pod for the try")
+            #expect(pods.first?.labels["tide.io/finished"] == "true")
+        }
+    }
+
+    @Test("clearing a running pod task deletes its pod and runs a new try")
+    func clearDeletesThePod() async throws {
+        try await withPodCluster { cluster, sim, config in
+            try cluster.writeDAG(
+                "slow.yaml",
+                """
+                dag_id: slow
+                tasks:
+                  - task_id: wait
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "if [ {{ ti.try_number }} = 1 ]; then sleep 300; fi; echo try {{ ti.try_number }} done"]
+                """)
+            try await cluster.start(loading: "slow", config: config)
+            let run = try await cluster.trigger("slow")
+            let first = try await Eventually.value("the first pod to run", describe: cluster.logs) {
+                try await sim.client.pods(namespace: "default").pods.first { $0.phase == "Running" }
+            }
+            let cleared = try await cluster.cli(["tasks", "clear", String(run.id), "wait"])
+            #expect(cleared.status == 0)
+            try await Eventually.that("the first pod to be deleted", describe: cluster.logs) {
+                try await sim.client.pod(namespace: "default", name: first.name) == nil
+            }
+            let finished = try await cluster.waitForRun(run.id)
+            #expect(finished.state == .success)
+            let logs = try await cluster.tasks.logs(runId: run.id, taskId: "wait")
+            #expect(logs.count == 2)
+            #expect(logs.first?.content.contains("deleting pod default/\(first.name)") == true)
+            #expect(logs.last?.content.contains("try 2 done") == true)
+        }
+    }
+
+    @Test("over HTTPS with the cluster's CA and a bearer token (kubeconfig), with execution_timeout deleting the pod")
+    func tlsKubeconfigAndExecutionTimeout() async throws {
+        try await withPodCluster(tls: true) { cluster, sim, config in
+            try cluster.writeDAG(
+                "secure.yaml",
+                """
+                dag_id: secure
+                tasks:
+                  - task_id: quick
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [echo, over tls]
+                  - task_id: too_slow
+                    execution_timeout: 2s
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sleep, "300"]
+                """)
+            try await cluster.start(loading: "secure", config: config)
+            let run = try await cluster.runToEnd("secure")
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["quick"]?.state == .success)
+            #expect(tasks["too_slow"]?.state == .failed)
+            let quick = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "quick").first).content
+            #expect(quick.hasPrefix("over tls\n") || quick.contains("\nover tls\n"))
+            let slow = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "too_slow").first).content
+            #expect(slow.contains("execution_timeout reached: deleting pod"))
+            #expect(try await sim.client.pods(namespace: "default").pods.isEmpty)
+        }
+    }
+
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
+
+/// Runs `body` with a fresh cluster, a simulator and a tide.yaml (path) pointing at it.
+func withPodCluster(tls: Bool = false, _ body: (Cluster, KubeSim, String) async throws -> Void) async throws {
+    let sim = try await KubeSim.start(tls: tls)
+    do {
+        try await withCluster { cluster in
+            try await body(cluster, sim, try sim.writeTideConfig())
+        }
+    } catch {
+        let output = sim.process.output.suffix(3000)
+        await sim.stop()
+        throw ClusterFailure(error: error, logs: "--- kubesim ---\n\(output)")
+    }
+    await sim.stop()
+}
+
+extension Cluster {
+    /// Starts a scheduler and one worker with a config file, and waits until `dagId` is loaded.
+    func start(loading dagId: String, config: String, workers: Int = 1) async throws {
+        try startScheduler(["TIDE_CONFIG": config])
+        for _ in 0..<workers { try startWorker(concurrency: 4, ["TIDE_CONFIG": config]) }
+        try await waitForDAG(dagId)
+    }
+
+    /// The pod (namespace, name) recorded for a task's latest try.
+    func podOf(_ runId: Int64, _ taskId: String) async throws -> (String, String) {
+        let row = try await schema.pool.query(
+            "SELECT external_id FROM task_instances WHERE run_id = $1 AND task_id = $2", [String(runId), taskId]
+        ).rows.first
+        let parts = (row?["external_id"] ?? "").split(separator: "/").map(String.init)
+        guard parts.count == 2 else { throw PodNotRecorded(runId: runId, taskId: taskId) }
+        return (parts[0], parts[1])
+    }
+}
+
+struct PodNotRecorded: Error {
+    let runId: Int64
+    let taskId: String
+}
