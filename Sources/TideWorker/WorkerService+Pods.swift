@@ -14,8 +14,9 @@ extension WorkerService {
         guard let kubernetes = dependencies.kubernetes else {
             var buffer = LogBuffer(capBytes: settings.logMaxBytes)
             buffer.appendNotice(
-                "failed to start: this worker has no Kubernetes connection "
-                    + "(set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)")
+                "failed to start: this worker has no Kubernetes connection: "
+                    + (dependencies.kubernetesUnavailable
+                        ?? "none is configured (set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)"))
             return (.failed, nil, buffer)
         }
         let runner = PodRunner(

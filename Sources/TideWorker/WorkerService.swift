@@ -19,16 +19,19 @@ public final class WorkerService: Service, Sendable {
         public var defaultTimeZone: String
         /// Where `kubernetes_pod` tasks run; nil fails them with a message saying so.
         public var kubernetes: KubernetesAccess?
+        /// Why there is no Kubernetes connection (a kubeconfig that cannot be read, …), for that message.
+        public var kubernetesUnavailable: String?
 
         public init(
             pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, defaultTimeZone: String = "UTC",
-            kubernetes: KubernetesAccess? = nil
+            kubernetes: KubernetesAccess? = nil, kubernetesUnavailable: String? = nil
         ) {
             self.pool = pool
             self.redis = redis
             self.keys = keys
             self.defaultTimeZone = defaultTimeZone
             self.kubernetes = kubernetes
+            self.kubernetesUnavailable = kubernetesUnavailable
         }
     }
 
