@@ -16,7 +16,8 @@ extension WorkerService {
             buffer.appendNotice(
                 "failed to start: this worker has no Kubernetes connection: "
                     + (dependencies.kubernetesUnavailable
-                        ?? "none is configured (set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)"))
+                        ?? "none is configured (set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)")
+            )
             return (.failed, nil, buffer)
         }
         let runner = PodRunner(
