@@ -21,6 +21,24 @@ private func limits(
 
 @Suite("Slot allocation")
 struct SlotAllocatorTests {
+    @Test func nodePoolMaxPodsCountsRunningPodsAndSparesOtherTasks() {
+        var usage = SlotAllocator.Usage()
+        usage.add(dagId: "d", taskId: "x", pool: "default_pool", poolSlots: 1, nodePool: "pool-1")
+        var onPool = [1, 2, 3].map { id -> SlotAllocator.Candidate in
+            var pod = candidate(Int64(id), priority: 10 - id)
+            pod.nodePool = "pool-1"
+            return pod
+        }
+        var otherPool = candidate(4)
+        otherPool.nodePool = "pool-2"
+        onPool += [otherPool, candidate(5)]
+        var allowed = limits()
+        allowed.nodePools = ["pool-1": 2]
+        let picked = SlotAllocator.select(onPool, usage: usage, limits: allowed)
+        #expect(picked.selected.map(\.id) == [1, 4, 5], "one pool-1 slot was free; pool-2 has no limit")
+        #expect(picked.blocked == [2: .nodePoolFull, 3: .nodePoolFull])
+    }
+
     @Test func higherPriorityFirstThenOlder() {
         let picked = SlotAllocator.select(
             [candidate(1, priority: 1, age: 1), candidate(2, priority: 9, age: 5), candidate(3, priority: 9, age: 2)],

@@ -67,7 +67,7 @@ final class KubeSim: Sendable {
     }
 
     /// Writes a tide.yaml pointing at this simulator with `pool-1` configured; returns its path.
-    func writeTideConfig(extra: String = "") throws -> String {
+    func writeTideConfig(maxPods: Int? = nil) throws -> String {
         let path = folder + "/tide.yaml"
         try """
         kubernetes:
@@ -75,8 +75,8 @@ final class KubeSim: Sendable {
         node_pools:
           - name: pool-1
             taints: [{key: dedicated, value: pool-1, effect: NoSchedule}]
-            default_resources: {requests: {cpu: 500m, memory: 512Mi}}
-        \(extra)
+            default_resources: {requests: {cpu: "1", memory: 512Mi}}
+        \(maxPods.map { "    max_pods: \($0)" } ?? "")
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -216,6 +216,40 @@ struct PodTaskTests {
         }
     }
 
+    @Test("a node pool's max_pods caps the pod tasks running on it at once")
+    func nodePoolMaxPods() async throws {
+        try await withPodCluster(maxPods: 2) { cluster, sim, config in
+            let tasks = (1...5).map { index in
+                """
+                  - task_id: shard_\(index)
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "echo shard \(index); sleep 1"]
+                      node_pool: pool-1
+                """
+            }
+            try cluster.writeDAG("shards.yaml", "dag_id: shards\ntasks:\n" + tasks.joined(separator: "\n"))
+            try await cluster.start(loading: "shards", config: config)
+            let run = try await cluster.runToEnd("shards")
+            #expect(run.state == .success)
+            let intervals = try await cluster.schema.pool.query(
+                """
+                SELECT extract(epoch FROM started_at) AS s, extract(epoch FROM ended_at) AS e
+                FROM task_instances WHERE run_id = $1
+                """, [String(run.id)]
+            ).rows.compactMap { row -> (Double, Double)? in
+                guard let start = row.double("s"), let end = row.double("e") else { return nil }
+                return (start, end)
+            }
+            #expect(intervals.count == 5)
+            let mostAtOnce =
+                intervals.map { probe in
+                    intervals.filter { $0.0 <= probe.0 && probe.0 < $0.1 }.count
+                }.max() ?? 0
+            #expect(mostAtOnce == 2, "four 1-cpu pods fit a node, so only max_pods held them back")
+        }
+    }
+
     static func today() -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"
@@ -225,11 +259,13 @@ struct PodTaskTests {
 }
 
 /// Runs `body` with a fresh cluster, a simulator and a tide.yaml (path) pointing at it.
-func withPodCluster(tls: Bool = false, _ body: (Cluster, KubeSim, String) async throws -> Void) async throws {
+func withPodCluster(
+    tls: Bool = false, maxPods: Int? = nil, _ body: (Cluster, KubeSim, String) async throws -> Void
+) async throws {
     let sim = try await KubeSim.start(tls: tls)
     do {
         try await withCluster { cluster in
-            try await body(cluster, sim, try sim.writeTideConfig())
+            try await body(cluster, sim, try sim.writeTideConfig(maxPods: maxPods))
         }
     } catch {
         let output = sim.process.output.suffix(3000)

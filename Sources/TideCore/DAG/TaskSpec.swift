@@ -98,3 +98,11 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case callbacks
     }
 }
+
+extension TaskSpec {
+    /// The node pool a `kubernetes_pod` task asks for; nil for other tasks.
+    public var nodePool: String? {
+        if case .kubernetesPod(let pod) = kind { return pod.nodePool }
+        return nil
+    }
+}

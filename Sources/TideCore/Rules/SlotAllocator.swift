@@ -15,8 +15,13 @@ public enum SlotAllocator {
         public var priority: Int
         /// Orders candidates of equal priority: smaller is older.
         public var age: Int64
+        /// The node pool a pod task runs on, whose `max_pods` it counts against.
+        public var nodePool: String?
 
-        public init(id: Int64, dagId: String, taskId: String, pool: String, poolSlots: Int, priority: Int, age: Int64) {
+        public init(
+            id: Int64, dagId: String, taskId: String, pool: String, poolSlots: Int, priority: Int, age: Int64,
+            nodePool: String? = nil
+        ) {
             self.id = id
             self.dagId = dagId
             self.taskId = taskId
@@ -24,6 +29,7 @@ public enum SlotAllocator {
             self.poolSlots = poolSlots
             self.priority = priority
             self.age = age
+            self.nodePool = nodePool
         }
     }
 
@@ -37,14 +43,18 @@ public enum SlotAllocator {
         public var maxActivePerTask: [String: Int]
         /// Pool sizes in slots. A task whose pool is not here waits (and is reported).
         public var pools: [String: Int]
+        /// Per node pool: most pod tasks queued or running on it (`max_pods`); absent means no limit.
+        public var nodePools: [String: Int]
 
         public init(
-            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int], pools: [String: Int]
+            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int], pools: [String: Int],
+            nodePools: [String: Int] = [:]
         ) {
             self.parallelism = parallelism
             self.maxActiveTasks = maxActiveTasks
             self.maxActivePerTask = maxActivePerTask
             self.pools = pools
+            self.nodePools = nodePools
         }
     }
 
@@ -55,14 +65,19 @@ public enum SlotAllocator {
         public var perTask: [String: Int] = [:]
         /// Slots taken per pool.
         public var perPool: [String: Int] = [:]
+        /// Pod tasks per node pool.
+        public var perNodePool: [String: Int] = [:]
 
         public init() {}
 
-        public mutating func add(dagId: String, taskId: String, pool: String, poolSlots: Int, count: Int = 1) {
+        public mutating func add(
+            dagId: String, taskId: String, pool: String, poolSlots: Int, nodePool: String? = nil, count: Int = 1
+        ) {
             total += count
             perDag[dagId, default: 0] += count
             perTask["\(dagId).\(taskId)", default: 0] += count
             perPool[pool, default: 0] += poolSlots * count
+            if let nodePool { perNodePool[nodePool, default: 0] += count }
         }
     }
 
@@ -70,6 +85,8 @@ public enum SlotAllocator {
     public enum Block: String, Sendable, Hashable {
         case parallelism, maxActiveTasks = "max_active_tasks", maxActivePerTask = "max_active_tis_per_dag"
         case poolFull = "pool_full", unknownPool = "unknown_pool"
+        /// The node pool already runs its `max_pods` pod tasks.
+        case nodePoolFull = "node_pool_full"
     }
 
     /// The candidates to queue now, in dispatch order, and why each other one waits.
@@ -90,6 +107,10 @@ public enum SlotAllocator {
                 blocked[candidate.id] = .maxActiveTasks
             } else if let limit = limits.maxActivePerTask[taskKey], usage.perTask[taskKey, default: 0] >= limit {
                 blocked[candidate.id] = .maxActivePerTask
+            } else if let nodePool = candidate.nodePool, let limit = limits.nodePools[nodePool],
+                usage.perNodePool[nodePool, default: 0] >= limit
+            {
+                blocked[candidate.id] = .nodePoolFull
             } else if let size = limits.pools[candidate.pool] {
                 if usage.perPool[candidate.pool, default: 0] + candidate.poolSlots > size {
                     blocked[candidate.id] = .poolFull
@@ -97,7 +118,7 @@ public enum SlotAllocator {
                 }
                 usage.add(
                     dagId: candidate.dagId, taskId: candidate.taskId, pool: candidate.pool,
-                    poolSlots: candidate.poolSlots)
+                    poolSlots: candidate.poolSlots, nodePool: candidate.nodePool)
                 selected.append(candidate)
             } else {
                 blocked[candidate.id] = .unknownPool

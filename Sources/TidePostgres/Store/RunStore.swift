@@ -164,10 +164,12 @@ public struct RunStore: Sendable {
             try await connection.query(
                 """
                 INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,
-                                            priority_weight, is_leaf, pool, pool_slots)
-                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf, t.pool, t.slots
-                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[], $9::text[], $10::int[])
-                     AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots)
+                                            priority_weight, is_leaf, pool, pool_slots, node_pool)
+                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf, t.pool, t.slots,
+                       nullif(t.node_pool, '')
+                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[], $9::text[], $10::int[],
+                            $11::text[])
+                     AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots, node_pool)
                 """,
                 [
                     String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
@@ -178,6 +180,7 @@ public struct RunStore: Sendable {
                     "{" + dag.tasks.map { dag.downstream[$0.taskId] == nil ? "true" : "false" }.joined(separator: ",")
                         + "}",
                     PGArray.literal(dag.tasks.map(\.pool)), PGArray.literal(dag.tasks.map { Int64($0.poolSlots) }),
+                    PGArray.literal(dag.tasks.map { $0.nodePool ?? "" }),
                 ], context: "create task instances of run \(run.id)")
             return true
         }

@@ -6,11 +6,17 @@ extension TaskInstanceStore {
         public var parallelism: Int
         public var maxActiveTasks: [String: Int]
         public var maxActivePerTask: [String: Int]
+        /// Node pool → `max_pods`.
+        public var nodePoolMaxPods: [String: Int]
 
-        public init(parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int]) {
+        public init(
+            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int],
+            nodePoolMaxPods: [String: Int] = [:]
+        ) {
             self.parallelism = parallelism
             self.maxActiveTasks = maxActiveTasks
             self.maxActivePerTask = maxActivePerTask
+            self.nodePoolMaxPods = nodePoolMaxPods
         }
     }
 
@@ -62,15 +68,15 @@ extension TaskInstanceStore {
         reads.append(
             Statement(
                 """
-                SELECT 'active' AS kind, dag_id, task_id, pool, pool_slots, count(*) AS n FROM task_instances
-                WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, pool, pool_slots
+                SELECT 'active' AS kind, dag_id, task_id, pool, pool_slots, node_pool, count(*) AS n FROM task_instances
+                WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, pool, pool_slots, node_pool
                 UNION ALL
-                SELECT 'pool', NULL, NULL, name, slots, 0 FROM pools
+                SELECT 'pool', NULL, NULL, name, slots, NULL, 0 FROM pools
                 """, context: "count active tasks and pools"))
         reads.append(
             Statement(
                 """
-                SELECT id, dag_id, task_id, pool, pool_slots, priority_weight,
+                SELECT id, dag_id, task_id, pool, pool_slots, priority_weight, node_pool,
                        (extract(epoch FROM scheduled_at) * 1000000)::bigint AS age
                 FROM task_instances WHERE state = 'scheduled' ORDER BY priority_weight DESC, scheduled_at, id LIMIT $1
                 """, [String(Self.candidateLimit(parallelism: limits.parallelism))], context: "read ready tasks"))
@@ -82,7 +88,9 @@ extension TaskInstanceStore {
             if row["kind"] == "pool" {
                 pools[pool] = slots
             } else if let dagId = row["dag_id"], let taskId = row["task_id"] {
-                usage.add(dagId: dagId, taskId: taskId, pool: pool, poolSlots: slots, count: row.int("n") ?? 0)
+                usage.add(
+                    dagId: dagId, taskId: taskId, pool: pool, poolSlots: slots, nodePool: row["node_pool"],
+                    count: row.int("n") ?? 0)
             }
         }
         let candidates = results[results.count - 1].rows.compactMap { row -> SlotAllocator.Candidate? in
@@ -91,13 +99,13 @@ extension TaskInstanceStore {
             else { return nil }
             return SlotAllocator.Candidate(
                 id: id, dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
-                priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0)
+                priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0, nodePool: row["node_pool"])
         }
         let choice = SlotAllocator.select(
             candidates, usage: usage,
             limits: SlotAllocator.Limits(
                 parallelism: limits.parallelism, maxActiveTasks: limits.maxActiveTasks,
-                maxActivePerTask: limits.maxActivePerTask, pools: pools))
+                maxActivePerTask: limits.maxActivePerTask, pools: pools, nodePools: limits.nodePoolMaxPods))
         var result = Dispatch()
         for reason in choice.blocked.values { result.waiting[reason, default: 0] += 1 }
         guard !choice.selected.isEmpty else {

@@ -21,12 +21,17 @@ public final class SchedulerService: Service, Sendable {
         public var defaultTimeZone: String
         /// Configured node pool names (DAG files naming another fail to load).
         public var nodePools: [String]
+        /// Node pool → `max_pods`: pod tasks queued or running on it at once.
+        public var nodePoolMaxPods: [String: Int]
 
         public init(
             pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC",
-            nodePools: [String] = []
+            nodePools: [NodePool] = []
         ) {
-            self.nodePools = nodePools
+            self.nodePools = nodePools.map(\.name)
+            self.nodePoolMaxPods = Dictionary(
+                nodePools.compactMap { pool in pool.maxPods.map { (pool.name, $0) } },
+                uniquingKeysWith: { first, _ in first })
             self.pool = pool
             self.redis = redis
             self.keys = keys
@@ -296,7 +301,8 @@ public final class SchedulerService: Service, Sendable {
             }
         }
         let fresh = TaskInstanceStore.DispatchLimits(
-            parallelism: settings.parallelism, maxActiveTasks: maxActiveTasks, maxActivePerTask: maxActivePerTask)
+            parallelism: settings.parallelism, maxActiveTasks: maxActiveTasks, maxActivePerTask: maxActivePerTask,
+            nodePoolMaxPods: dependencies.nodePoolMaxPods)
         limits.mutate { $0 = fresh }
         return fresh
     }

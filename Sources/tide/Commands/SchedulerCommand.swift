@@ -22,7 +22,7 @@ struct SchedulerCommand: AsyncParsableCommand {
                 dependencies: .init(
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
                     defaultTimeZone: context.configuration.defaultTimeZone,
-                    nodePools: context.configuration.nodePools.map(\.name)),
+                    nodePools: context.configuration.nodePools),
                 logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))

@@ -34,7 +34,7 @@ struct StandaloneCommand: AsyncParsableCommand {
                 settings: configuration.scheduler,
                 dependencies: .init(
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder,
-                    defaultTimeZone: configuration.defaultTimeZone, nodePools: configuration.nodePools.map(\.name)),
+                    defaultTimeZone: configuration.defaultTimeZone, nodePools: configuration.nodePools),
                 logger: Logger(label: "tide.scheduler"))
             var arguments = ["worker"]
             if let path = global.configPath { arguments += ["--config", path] }
