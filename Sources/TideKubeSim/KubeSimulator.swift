@@ -24,6 +24,8 @@ public struct KubeSimulator: Sendable {
         public var token: String?
         /// Seconds between steps of the simulated control plane. Default 0.1.
         public var tickSeconds = 0.1
+        /// Secrets that exist from the start, in namespace `default`: name → key → value.
+        public var secrets: [String: [String: String]] = [:]
 
         public init() {}
     }
@@ -42,6 +44,7 @@ public struct KubeSimulator: Sendable {
         async throws
     {
         let cluster = SimCluster(configuration: options.configuration, logger: logger)
+        for (name, data) in options.secrets { await cluster.addSecret(namespace: "default", name: name, data: data) }
         let boundPort = LockedBox(options.port)
         let scheme = options.tlsCertificatePath == nil ? "http" : "https"
         let host = options.host

@@ -16,6 +16,10 @@ extension SimCluster {
                 pod, type: "Normal", reason: "BackOff", message: "Back-off pulling image \"\(image(of: pod))\"",
                 component: "kubelet")
         }
+        for key in pods.keys.sorted() {
+            guard case .waiting("CreateContainerConfigError", _)? = pods[key]?.container else { continue }
+            startContainer(key, now: now)
+        }
         for (pool, readyTimes) in pendingScaleUps {
             guard let spec = configuration.nodePools.first(where: { $0.name == pool }) else { continue }
             let due = readyTimes.filter { $0 <= now }
@@ -101,6 +105,28 @@ extension SimCluster {
                 pod, type: "Normal", reason: "Pulled",
                 message: "Container image \"\(image)\" already present on machine",
                 component: "kubelet")
+            pods[key] = pod
+            startContainer(key, now: now)
+            return
+        }
+        pod.resourceVersion = nextResourceVersion()
+        pods[key] = pod
+        publish("MODIFIED", pod)
+    }
+
+    /// Starts a bound pod's container once its environment resolves; a missing Secret leaves it
+    /// waiting in `CreateContainerConfigError` (tried again every tick), as a real kubelet does.
+    func startContainer(_ key: String, now: Date) {
+        guard var pod = pods[key] else { return }
+        switch environment(of: pod) {
+        case .failure(let problem):
+            guard pod.container != .waiting(reason: "CreateContainerConfigError", message: problem.message) else {
+                return
+            }
+            pod.container = .waiting(reason: "CreateContainerConfigError", message: problem.message)
+            recordEvent(
+                pod, type: "Warning", reason: "Failed", message: "Error: \(problem.message)", component: "kubelet")
+        case .success(let environment):
             recordEvent(
                 pod, type: "Normal", reason: "Created", message: "Created container \(pod.containerName)",
                 component: "kubelet")
@@ -108,7 +134,7 @@ extension SimCluster {
                 pod, type: "Normal", reason: "Started", message: "Started container \(pod.containerName)",
                 component: "kubelet")
             pod.container = .running(startedAt: now)
-            kubelet.start(podKey: key, spec: pod.spec, cluster: self)
+            kubelet.start(podKey: key, spec: pod.spec, environment: environment, cluster: self)
         }
         pod.resourceVersion = nextResourceVersion()
         pods[key] = pod

@@ -26,6 +26,8 @@ actor SimCluster {
     var pods: [String: SimPod] = [:]
     var nodes: [String: SimNodeRecord] = [:]
     var events: [String: SimEvent] = [:]
+    /// Secrets by `namespace/name`: their data, decoded.
+    var secrets: [String: [String: String]] = [:]
     /// Scale-ups under way: pool → times the new nodes become Ready.
     var pendingScaleUps: [String: [Date]] = [:]
     private(set) var resourceVersion = 1

@@ -17,7 +17,9 @@ struct SimKubelet: Sendable {
     }
 
     /// Starts the pod's first container; output and exit are reported to `cluster`.
-    func start(podKey: String, spec: [String: JSONValue], cluster: SimCluster) {
+    /// - Parameter environment: the container's variables, references to Secrets resolved.
+    func start(podKey: String, spec: [String: JSONValue], environment variables: [String: String], cluster: SimCluster)
+    {
         guard let container = spec["containers"]?.array?.first?.object else { return }
         let argv =
             (container["command"]?.array ?? []).compactMap(\.string)
@@ -28,10 +30,8 @@ struct SimKubelet: Sendable {
                 environment[name] = value
             }
         }
-        for entry in container["env"]?.array ?? [] {
-            guard let name = entry["name"]?.string, let key = Environment.Key(rawValue: name) else { continue }
-            // Secret and ConfigMap references have no store here: they read as empty.
-            environment[key] = entry["value"]?.string ?? ""
+        for (name, value) in variables {
+            if let key = Environment.Key(rawValue: name) { environment[key] = value }
         }
         let podName = podKey.split(separator: "/").last.map(String.init) ?? podKey
         if let key = Environment.Key(rawValue: "HOSTNAME") { environment[key] = podName }

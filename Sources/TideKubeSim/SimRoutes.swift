@@ -85,6 +85,29 @@ struct SimRoutes: Sendable {
         router.get("/api/v1/namespaces/:namespace/pods/:name/log") { request, context in
             try await log(request, namespace: parameter(context, "namespace"), name: parameter(context, "name"))
         }
+        router.post("/api/v1/namespaces/:namespace/secrets") { request, context in
+            var request = request
+            let body = try await request.collectBody(upTo: 1024 * 1024)
+            let namespace = parameter(context, "namespace")
+            return await respond(status: .created) { () async throws in
+                let manifest: JSONValue
+                do { manifest = try JSONValue.decode(Array(buffer: body)) } catch {
+                    throw SimAPIError.badRequest("the request body is not valid JSON: \(error)")
+                }
+                return try await cluster.createSecret(namespace: namespace, body: manifest)
+            }
+        }
+        router.get("/api/v1/namespaces/:namespace/secrets/:name") { _, context in
+            await respond { () async throws in
+                try await cluster.secret(namespace: parameter(context, "namespace"), name: parameter(context, "name"))
+            }
+        }
+        router.delete("/api/v1/namespaces/:namespace/secrets/:name") { _, context in
+            await respond { () async throws in
+                try await cluster.deleteSecret(
+                    namespace: parameter(context, "namespace"), name: parameter(context, "name"))
+            }
+        }
         // Not Kubernetes: lets tests make a watch's resource version expire (410 Gone).
         router.post("/tide-sim/compact-history") { _, _ in
             await cluster.compactHistory()
@@ -200,6 +223,7 @@ struct SimRoutes: Sendable {
                 resource("pods/log", "Pod", namespaced: true, verbs: ["get"]),
                 resource("nodes", "Node", namespaced: false, verbs: ["get", "list"], short: ["no"]),
                 resource("events", "Event", namespaced: true, verbs: ["get", "list"], short: ["ev"]),
+                resource("secrets", "Secret", namespaced: true, verbs: ["create", "delete", "get"]),
             ]),
         ])
     }()

@@ -1,16 +1,29 @@
 import TideCore
 import TideKube
 
-/// What a worker needs to run `kubernetes_pod` tasks: an API client, the namespace pods go to
-/// unless a task names one, and the configured node pools.
+/// What a worker needs to run `kubernetes_pod` and `executor: kubernetes` tasks: an API client,
+/// the namespace pods go to unless a task names one, the configured node pools, and how to make
+/// a pod that runs a task with `tide tasks run`.
 public struct KubernetesAccess: Sendable {
     public var client: KubeClient
     public var namespace: String
     public var nodePools: [NodePool]
+    /// Image of pods for `executor: kubernetes` tasks (it must contain `tide`).
+    public var workerImage: String
+    /// Secret whose keys become those pods' environment (database URL, …).
+    public var workerSecret: String?
+    /// Settings without secrets those pods get as plain variables (schema, time zone, log cap).
+    public var workerEnvironment: [String: String]
 
-    public init(client: KubeClient, namespace: String, nodePools: [NodePool]) {
+    public init(
+        client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String = "tide:latest",
+        workerSecret: String? = nil, workerEnvironment: [String: String] = [:]
+    ) {
         self.client = client
         self.namespace = namespace
         self.nodePools = nodePools
+        self.workerImage = workerImage
+        self.workerSecret = workerSecret
+        self.workerEnvironment = workerEnvironment
     }
 }

@@ -288,6 +288,12 @@ public final class WorkerService: Service, Sendable {
                 pod, task: rendered, claimed: claimed, message: message, token: token, log: log)
             return (result.outcome, result.exitCode, result.log, retryDelay, task)
         }
+        if rendered.runsInPod {
+            let result = await runPod(
+                executorPod(for: rendered, message: message), task: rendered, claimed: claimed, message: message,
+                token: token, log: log)
+            return (result.outcome, result.exitCode, result.log, retryDelay, task)
+        }
         let environment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber)

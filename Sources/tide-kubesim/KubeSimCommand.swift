@@ -30,6 +30,11 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(help: "Bearer token every request must carry (401 otherwise).") var token: String?
     @Option(help: "Write a kubeconfig for this server here once it listens.") var writeKubeconfig: String?
     @Option(help: "Seconds between steps of the simulated control plane.") var tick = 0.1
+    @Option(
+        help: ArgumentHelp(
+            "A Secret in namespace default holding these variables of this process's environment (repeatable).",
+            valueName: "name=VAR[,VAR...]"))
+    var secret: [String] = []
     @Option(help: "trace|debug|info|notice|warning|error|critical") var logLevel = "info"
 
     func validate() throws {
@@ -52,6 +57,20 @@ struct KubeSimCommand: AsyncParsableCommand {
         options.tlsKeyPath = tlsKey
         options.token = token
         options.tickSeconds = tick
+        for entry in secret {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--secret: expected name=VAR[,VAR...], got '\(entry)'")
+            }
+            var data: [String: String] = [:]
+            for variable in parts[1].split(separator: ",").map(String.init) {
+                guard let value = ProcessInfo.processInfo.environment[variable] else {
+                    throw ValidationError("--secret \(parts[0]): \(variable) is not set in the environment")
+                }
+                data[variable] = value
+            }
+            options.secrets[parts[0]] = data
+        }
         if let config {
             guard let data = FileManager.default.contents(atPath: config) else {
                 throw ValidationError("cannot read --config \(config)")

@@ -279,3 +279,54 @@ extension NodePool {
         return copy
     }
 }
+
+@Suite("executor: kubernetes")
+struct ExecutorTests {
+    private func parse(_ yaml: String) throws(DAGFileError) -> DAG {
+        try DAGParser.parse(yaml: yaml, file: "e.yaml", nodePools: ["pool-1"])
+    }
+
+    @Test func bashTaskRunsInAPodOnAPoolAndSurvivesStorage() throws {
+        let dag = try parse(
+            """
+            dag_id: e
+            default_args: {executor: kubernetes, node_pool: pool-1}
+            tasks:
+              - task_id: remote
+                bash: echo hi
+                pod_template: {spec: {serviceAccountName: runner}}
+              - task_id: local
+                executor: local
+                bash: echo here
+              - task_id: nothing
+                empty: true
+            """)
+        let remote = try #require(dag.task("remote"))
+        #expect(remote.runsInPod)
+        #expect(remote.nodePool == "pool-1")
+        #expect(remote.executor?.podTemplate?[path: "spec", "serviceAccountName"] == "runner")
+        #expect(dag.task("local")?.runsInPod == false)
+        #expect(dag.task("nothing")?.executor == nil, "an inherited executor leaves an empty task alone")
+        #expect(try DAG.deserialize(dag.serializedJSON()) == dag)
+    }
+
+    @Test(
+        "bad executor settings are named with their line",
+        arguments: [
+            ("    executor: kubernetes\n    kubernetes_pod: {image: x}\n", "needs a bash or command task"),
+            ("    executor: lambda\n    bash: x\n", "unknown executor 'lambda'"),
+            ("    node_pool: pool-1\n    bash: x\n", "node_pool in task 't' needs executor: kubernetes"),
+            ("    executor: kubernetes\n    node_pool: pool-9\n    bash: x\n", "unknown node pool 'pool-9'"),
+            (
+                "    executor: kubernetes\n    pod_template: [1]\n    bash: x\n",
+                "pod_template in task 't' must be a mapping"
+            ),
+        ])
+    func badSettings(yaml: String, message: String) {
+        #expect {
+            _ = try parse("dag_id: e\ntasks:\n  - task_id: t\n" + yaml)
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains("e.yaml:")
+        }
+    }
+}

@@ -44,8 +44,12 @@ final class KubeSim: Sendable {
                 certificates.caCertificatePath, "--token", "sim-token-\(UUID().uuidString.prefix(8))",
             ]
         }
+        // Its kubelet finds `tide` (for executor: kubernetes pods) next to the simulator.
+        let binaries = (TideProcess.builtBinaryPath("tide-kubesim") as NSString).deletingLastPathComponent
+        let path = binaries + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let process = try TideProcess(
-            arguments, environment: [:], name: "kubesim", executable: TideProcess.builtBinaryPath("tide-kubesim"))
+            arguments, environment: ["PATH": path], name: "kubesim",
+            executable: TideProcess.builtBinaryPath("tide-kubesim"))
         let kubeconfig = folder + "/kubeconfig"
         try await Eventually.that("the simulator to write its kubeconfig", describe: { process.output }) {
             FileManager.default.fileExists(atPath: kubeconfig)
@@ -67,11 +71,12 @@ final class KubeSim: Sendable {
     }
 
     /// Writes a tide.yaml pointing at this simulator with `pool-1` configured; returns its path.
-    func writeTideConfig(maxPods: Int? = nil) throws -> String {
+    func writeTideConfig(maxPods: Int? = nil, workerSecret: String? = nil) throws -> String {
         let path = folder + "/tide.yaml"
         try """
         kubernetes:
           kubeconfig: \(kubeconfigPath)
+          \(workerSecret.map { "worker_secret: \($0)" } ?? "")
         node_pools:
           - name: pool-1
             taints: [{key: dedicated, value: pool-1, effect: NoSchedule}]

@@ -250,6 +250,45 @@ struct PodTaskTests {
         }
     }
 
+    @Test("executor: kubernetes runs a bash task's own command in a pod (tide tasks run), credentials from a Secret")
+    func executorKubernetes() async throws {
+        try await withPodCluster(workerSecret: "tide-worker") { cluster, sim, config in
+            try await sim.client.createSecret(
+                name: "tide-worker", namespace: "default", values: ["TIDE_DATABASE_URL": cluster.schema.url])
+            try cluster.writeDAG(
+                "remote.yaml",
+                """
+                dag_id: remote
+                tasks:
+                  - task_id: here
+                    bash: echo "local"
+                  - task_id: there
+                    upstream: [here]
+                    executor: kubernetes
+                    node_pool: pool-1
+                    env: {GREETING: hello}
+                    bash: |
+                      echo "$GREETING for {{ ds }} in $HOSTNAME, try $TIDE_TRY_NUMBER"
+                      test -z "$TIDE_DATABASE_URL" && echo "no Tide credentials in the task's environment"
+                  - task_id: skipper
+                    executor: kubernetes
+                    bash: exit 99
+                """)
+            try await cluster.start(loading: "remote", config: config)
+            let run = try await cluster.runToEnd("remote")
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["there"]?.state == .success)
+            #expect(tasks["skipper"]?.state == .skipped)
+            let (namespace, pod) = try await cluster.podOf(run.id, "there")
+            #expect(pod.hasPrefix("remote-there-"))
+            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "there").first).content
+            #expect(log.contains("hello for \(Self.today()) in \(pod), try 1\n"))
+            #expect(log.contains("no Tide credentials in the task's environment\n"))
+            let events = try await sim.client.podEvents(namespace: namespace, name: pod)
+            #expect(events.contains { $0.contains("Scheduled") && $0.contains("gke-tide-sim-pool-1-") })
+        }
+    }
+
     static func today() -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"
@@ -260,12 +299,13 @@ struct PodTaskTests {
 
 /// Runs `body` with a fresh cluster, a simulator and a tide.yaml (path) pointing at it.
 func withPodCluster(
-    tls: Bool = false, maxPods: Int? = nil, _ body: (Cluster, KubeSim, String) async throws -> Void
+    tls: Bool = false, maxPods: Int? = nil, workerSecret: String? = nil,
+    _ body: (Cluster, KubeSim, String) async throws -> Void
 ) async throws {
     let sim = try await KubeSim.start(tls: tls)
     do {
         try await withCluster { cluster in
-            try await body(cluster, sim, try sim.writeTideConfig(maxPods: maxPods))
+            try await body(cluster, sim, try sim.writeTideConfig(maxPods: maxPods, workerSecret: workerSecret))
         }
     } catch {
         let output = sim.process.output.suffix(3000)

@@ -115,6 +115,20 @@ public struct ConfigurationKey: Sendable {
         ) {
             $0.kubernetes.inCluster = $1
         },
+        text(
+            "kubernetes.worker_image", "TIDE_KUBERNETES_WORKER_IMAGE",
+            "image of pods for executor: kubernetes tasks, with tide inside (default tide:latest)"
+        ) {
+            $0.kubernetes.workerImage = $1
+        },
+        ConfigurationKey(
+            fileKey: "kubernetes.worker_secret", environmentVariable: "TIDE_KUBERNETES_WORKER_SECRET",
+            summary: "Secret of TIDE_* variables (database URL, ...) for those pods (default none)"
+        ) { config, value in
+            guard KubeNaming.isDNSSubdomain(value) else { return "a Secret name (DNS-1123 subdomain)" }
+            config.kubernetes.workerSecret = value
+            return nil
+        },
         ConfigurationKey(
             fileKey: "kubernetes.namespace", environmentVariable: "TIDE_KUBERNETES_NAMESPACE",
             summary: "namespace of pods whose task names none (default: the context's or the pod's own)"

@@ -36,6 +36,10 @@ public struct KubernetesSettings: Sendable, Hashable {
     public var inCluster: Bool?
     /// Namespace for pods whose task names none; nil uses the kubeconfig context's (or the pod's own).
     public var namespace: String?
+    /// Image of the pods that run `executor: kubernetes` tasks (it must contain `tide`). Default `tide:latest`.
+    public var workerImage = "tide:latest"
+    /// Secret whose keys become those pods' environment (`TIDE_DATABASE_URL`, …); nil passes none.
+    public var workerSecret: String?
 
     public init() {}
 }

@@ -33,17 +33,7 @@ extension DAGFileReader {
         if let value = fields["env_from"] { pod.envFrom = readEnvFrom(value, place: place) }
         if let value = fields["secrets"] { pod.secrets = readSecrets(value, place: place) }
         if let value = fields["resources"] { pod.resources = readResources(value, place: place) }
-        if let value = fields["node_pool"], let name = string(value, what: "node_pool in \(place)") {
-            if let known = nodePools, !known.contains(name) {
-                report(
-                    value, "unknown node pool '\(name)' in \(place)",
-                    hint: Suggestion.hint(for: name, among: known)
-                        ?? (known.isEmpty
-                            ? "no node pools are configured (node_pools in tide.yaml)"
-                            : "configured: \(known.joined(separator: ", "))"))
-            }
-            pod.nodePool = name
-        }
+        if let value = fields["node_pool"] { pod.nodePool = nodePool(value, place: place) }
         if let value = fields["node_selector"] { pod.nodeSelector = labelMap(value, what: "node_selector in \(place)") }
         if let value = fields["labels"] { pod.labels = labelMap(value, what: "labels in \(place)") }
         if let value = fields["annotations"] {

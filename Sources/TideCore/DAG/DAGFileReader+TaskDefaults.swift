@@ -5,7 +5,14 @@ extension DAGFileReader {
         guard !node.isNull, let pairs = mapping(node, what: "default_args") else { return TaskDefaults() }
         checkKeys(pairs, allowed: DAGParser.defaultArgKeys, place: "default_args")
         let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-        return readTaskDefaults(fields, place: "default_args")
+        let defaults = readTaskDefaults(fields, place: "default_args")
+        if defaults.executorKind != .kubernetes {
+            for key in ["node_pool", "pod_template"] {
+                guard let option = fields[key] else { continue }
+                report(option, "\(key) in default_args needs executor: kubernetes")
+            }
+        }
+        return defaults
     }
 
     mutating func readTaskDefaults(_ fields: [String: Node], place: String) -> TaskDefaults {
@@ -106,6 +113,7 @@ extension DAGFileReader {
                 report(node, "pool_slots in \(place) must be at least 1, got \(slots)")
             }
         }
+        readExecutor(fields, into: &defaults, place: place)
         if let node = fields["max_active_tis_per_dag"], !node.isNull,
             let limit = int(node, what: "max_active_tis_per_dag in \(place)")
         {
@@ -136,6 +144,9 @@ struct TaskDefaults {
     var poolSlots: Int?
     var maxActiveTisPerDag: Int?
     var callbacks: Callbacks?
+    var executorKind: TaskExecutor.Kind?
+    var executorNodePool: String?
+    var executorPodTemplate: JSONValue?
     /// Which callback keys were given, so a task's own setting replaces the default per key.
     var callbacksSet: Set<String> = []
 
@@ -157,6 +168,9 @@ struct TaskDefaults {
         if own.callbacksSet.contains("on_failure_callback") { callbacks.onFailure = ownCallbacks.onFailure }
         if own.callbacksSet.contains("on_retry_callback") { callbacks.onRetry = ownCallbacks.onRetry }
         merged.callbacks = callbacks
+        merged.executorKind = own.executorKind ?? executorKind
+        merged.executorNodePool = own.executorNodePool ?? executorNodePool
+        merged.executorPodTemplate = own.executorPodTemplate ?? executorPodTemplate
         return merged
     }
 }

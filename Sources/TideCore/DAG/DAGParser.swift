@@ -14,7 +14,8 @@ public enum DAGParser {
     static let defaultArgKeys = [
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
         "depends_on_past", "retry_exponential_backoff", "max_retry_delay", "weight_rule", "pool", "pool_slots",
-        "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback",
+        "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback", "executor",
+        "node_pool", "pod_template",
     ]
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
@@ -198,7 +199,8 @@ struct DAGFileReader {
             retryExponentialBackoff: merged.retryExponentialBackoff ?? false,
             maxRetryDelaySeconds: merged.maxRetryDelaySeconds, weightRule: merged.weightRule ?? .downstream,
             pool: merged.pool ?? "default_pool", poolSlots: merged.poolSlots ?? 1,
-            maxActiveTisPerDag: merged.maxActiveTisPerDag, callbacks: merged.callbacks ?? Callbacks())
+            maxActiveTisPerDag: merged.maxActiveTisPerDag, callbacks: merged.callbacks ?? Callbacks(),
+            executor: executor(merged, kind: kind, taskId: taskId, fields: fields))
         return kind == nil ? nil : (task, upstreamNodes)
     }
 

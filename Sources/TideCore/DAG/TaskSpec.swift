@@ -36,6 +36,8 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var maxActiveTisPerDag: Int?
     /// Webhooks called when a try succeeds, fails for good, or fails with a retry left.
     public var callbacks: Callbacks
+    /// Where a `bash` / `command` task runs; nil (as in definitions stored before it existed) is local.
+    public var executor: TaskExecutor?
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -44,8 +46,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         retryExponentialBackoff: Bool = false, maxRetryDelaySeconds: Double? = nil,
         weightRule: WeightRule = .downstream,
         pool: String = "default_pool", poolSlots: Int = 1, maxActiveTisPerDag: Int? = nil,
-        callbacks: Callbacks = Callbacks()
+        callbacks: Callbacks = Callbacks(), executor: TaskExecutor? = nil
     ) {
+        self.executor = executor
         self.taskId = taskId
         self.upstream = upstream
         self.retries = retries
@@ -87,6 +90,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         poolSlots = try container.decodeIfPresent(Int.self, forKey: .poolSlots) ?? 1
         maxActiveTisPerDag = try container.decodeIfPresent(Int.self, forKey: .maxActiveTisPerDag)
         callbacks = try container.decodeIfPresent(Callbacks.self, forKey: .callbacks) ?? Callbacks()
+        executor = try container.decodeIfPresent(TaskExecutor.self, forKey: .executor)
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -95,14 +99,17 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
-        case callbacks
+        case callbacks, executor
     }
 }
 
 extension TaskSpec {
-    /// The node pool a `kubernetes_pod` task asks for; nil for other tasks.
+    /// The node pool the task's pod runs on (`kubernetes_pod`, or `executor: kubernetes`); nil for others.
     public var nodePool: String? {
         if case .kubernetesPod(let pod) = kind { return pod.nodePool }
-        return nil
+        return executor?.kind == .kubernetes ? executor?.nodePool : nil
     }
+
+    /// Whether the worker runs the task's own command in a pod (`executor: kubernetes`).
+    public var runsInPod: Bool { executor?.kind == .kubernetes }
 }

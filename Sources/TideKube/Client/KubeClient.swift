@@ -89,6 +89,17 @@ public final class KubeClient: Sendable {
         }
     }
 
+    /// Creates a Secret from plain values (`stringData`).
+    /// - Throws: ``KubeAPIError`` (`isConflict` when it exists).
+    public func createSecret(name: String, namespace: String, values: [String: String]) async throws {
+        let secret: JSONValue = .object([
+            "apiVersion": "v1", "kind": "Secret", "metadata": .object(["name": .string(name)]),
+            "stringData": .object(values.mapValues(JSONValue.string)),
+        ])
+        _ = try await call(
+            "POST", "/api/v1/namespaces/\(namespace)/secrets", body: secret, what: "create secret \(name)")
+    }
+
     /// The names of the nodes matching a label selector (e.g. one node pool's).
     public func nodeNames(labelSelector: String? = nil) async throws -> [String] {
         let list = try await call(

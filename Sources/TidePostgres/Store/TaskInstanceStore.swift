@@ -203,17 +203,38 @@ public struct TaskInstanceStore: Sendable {
                 worker_id = $3, hostname = $4, pid = $5
             FROM dag_runs r
             WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'queued' AND r.id = ti.run_id
-            RETURNING ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
-                extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
-                extract(epoch FROM r.data_interval_start) AS data_interval_start,
-                extract(epoch FROM r.data_interval_end) AS data_interval_end
+            RETURNING \(Self.claimedColumns)
             """, [String(taskInstanceId), String(tryNumber), workerId, hostname, String(pid)],
             context: "claim task instance \(taskInstanceId) try \(tryNumber)"
         ).rows
-        guard let row = rows.first else { return nil }
+        return try rows.first.map(Self.claimedTry)
+    }
+
+    /// A try that a worker claimed and is running, read without changing it (for `tide tasks run`
+    /// in the try's pod).
+    /// - Returns: nil when the try is not running (any more).
+    public func runningTry(taskInstanceId: Int64, tryNumber: Int) async throws -> ClaimedTry? {
+        try await pool.query(
+            """
+            SELECT \(Self.claimedColumns)
+            FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id
+            WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'running'
+            """, [String(taskInstanceId), String(tryNumber)],
+            context: "read running task instance \(taskInstanceId) try \(tryNumber)"
+        ).rows.first.map(Self.claimedTry)
+    }
+
+    static let claimedColumns = """
+        ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
+            extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
+            extract(epoch FROM r.data_interval_start) AS data_interval_start,
+            extract(epoch FROM r.data_interval_end) AS data_interval_end
+        """
+
+    static func claimedTry(_ row: PGRow) throws -> ClaimedTry {
         guard let runId = row.int64("run_id"), let dagId = row["dag_id"], let taskId = row["task_id"],
             let runName = row["run_name"], let hash = row["dag_hash"]
-        else { throw PGError(code: .corruptRow, message: "unreadable claim result") }
+        else { throw PGError(code: .corruptRow, message: "unreadable claimed try") }
         return ClaimedTry(
             runId: runId, dagId: dagId, taskId: taskId, runName: runName, dagHash: hash, conf: row["conf"] ?? "{}",
             maxTries: row.int("max_tries") ?? 1, runType: row["run_type"] ?? "manual",

@@ -22,8 +22,10 @@ struct LocalRunner: Sendable {
 
     /// - Parameters:
     ///   - onStart: called with the process group id once the process exists.
+    ///   - onOutput: also given each piece of output as it comes (`tide tasks run` echoes it).
     func run(
-        kind: TaskKind, environment: [String: String], timeoutSeconds: Double?, onStart: @Sendable (pid_t) -> Void
+        kind: TaskKind, environment: [String: String], timeoutSeconds: Double?, onStart: @Sendable (pid_t) -> Void,
+        onOutput: (@Sendable ([UInt8]) -> Void)? = nil
     ) async -> Result {
         let executable: Executable
         let arguments: [String]
@@ -61,7 +63,10 @@ struct LocalRunner: Sendable {
                     tasks.addTask {
                         var buffer = LogBuffer(capBytes: cap)
                         for try await chunk in execution.standardOutput {
-                            chunk.withUnsafeBytes { buffer.append($0) }
+                            chunk.withUnsafeBytes { bytes in
+                                buffer.append(bytes)
+                                onOutput?(Array(bytes))
+                            }
                         }
                         return buffer
                     }

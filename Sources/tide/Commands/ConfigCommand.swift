@@ -45,6 +45,8 @@ struct ConfigCommand: AsyncParsableCommand {
                     ("kubernetes.context", config.kubernetes.context ?? "-"),
                     ("kubernetes.in_cluster", config.kubernetes.inCluster.map { "\($0)" } ?? "auto"),
                     ("kubernetes.namespace", config.kubernetes.namespace ?? "-"),
+                    ("kubernetes.worker_image", config.kubernetes.workerImage),
+                    ("kubernetes.worker_secret", config.kubernetes.workerSecret ?? "-"),
                     ("node_pools", config.nodePools.map(\.name).joined(separator: ",")),
                 ]
                 var table = TextTable(["key", "value"])

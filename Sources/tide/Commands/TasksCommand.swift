@@ -5,7 +5,7 @@ import TidePostgres
 struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks", abstract: "Inspect task instances and their logs; clear or mark them.",
-        subcommands: [List.self, Logs.self, Clear.self, Mark.self])
+        subcommands: [List.self, Logs.self, Clear.self, Mark.self, Run.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the task instances of a run.")

@@ -35,6 +35,12 @@ enum KubernetesSetup {
         if let namespace = settings.namespace { connection.namespace = namespace }
         return KubernetesAccess(
             client: KubeClient(connection: connection), namespace: connection.namespace,
-            nodePools: configuration.nodePools)
+            nodePools: configuration.nodePools, workerImage: settings.workerImage, workerSecret: settings.workerSecret,
+            workerEnvironment: [
+                "TIDE_DATABASE_SCHEMA": configuration.databaseSchema,
+                "TIDE_DEFAULT_TIMEZONE": configuration.defaultTimeZone,
+                "TIDE_WORKER_LOG_MAX_BYTES": String(configuration.worker.logMaxBytes),
+                "TIDE_LOG_LEVEL": configuration.logLevel,
+            ])
     }
 }

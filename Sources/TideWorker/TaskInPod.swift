@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import TideCore
+import TidePostgres
+
+/// `tide tasks run`: runs one claimed try's own command inside the pod an `executor: kubernetes`
+/// task got. It reads the try and the DAG version from PostgreSQL (no DAG files in the pod),
+/// renders the templates, runs the command as a process with the task's environment, echoes its
+/// output (the pod's log, which the worker streams into the task log) and exits with its code.
+/// The worker that owns the try records the result: this process writes nothing.
+public enum TaskInPod {
+    /// - Returns: the exit code for the pod: the command's, or 1 when it could not run.
+    public static func run(
+        taskInstanceId: Int64, tryNumber: Int, pool: PGPool, defaultTimeZone: String, logMaxBytes: Int
+    ) async -> Int32 {
+        let tasks = TaskInstanceStore(pool: pool)
+        let claimed: TaskInstanceStore.ClaimedTry
+        let dag: DAG
+        do {
+            guard let running = try await tasks.runningTry(taskInstanceId: taskInstanceId, tryNumber: tryNumber) else {
+                return fail("task instance \(taskInstanceId) try \(tryNumber) is not running; nothing to do")
+            }
+            claimed = running
+            dag = try await DagVersionCache(store: DagStore(pool: pool)).dag(
+                dagId: claimed.dagId, hash: claimed.dagHash)
+        } catch {
+            return fail("cannot read the try from PostgreSQL: \(error)")
+        }
+        guard let task = dag.task(claimed.taskId) else {
+            return fail("task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)'")
+        }
+        let rendered: TaskSpec
+        do {
+            rendered = try TaskTemplates.render(
+                task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone)
+        } catch {
+            return fail(error.message)
+        }
+        let environment = TaskEnvironment.build(
+            inherited: ProcessInfo.processInfo.environment, task: rendered, dag: dag, runName: claimed.runName,
+            conf: claimed.conf, tryNumber: tryNumber)
+        let output = FileHandle.standardOutput
+        let result = await LocalRunner(logMaxBytes: logMaxBytes).run(
+            kind: rendered.kind, environment: environment, timeoutSeconds: nil, onStart: { _ in },
+            onOutput: { bytes in output.write(Data(bytes)) })
+        if result.exitCode == nil && result.signal == nil {
+            // Could not start: the reason is in the notices, which did not go to stdout.
+            output.write(Data(result.log.text.utf8))
+        }
+        return result.exitCode ?? result.signal.map { 128 + $0 } ?? 1
+    }
+
+    private static func fail(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("[tide] \(message)\n".utf8))
+        return 1
+    }
+}
