@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "tide",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker", "TideKube",
+                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker", "TideKube", "TideKubeSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

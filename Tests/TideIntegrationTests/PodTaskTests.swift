@@ -289,6 +289,56 @@ struct PodTaskTests {
         }
     }
 
+    @Test("tide standalone --kube sim runs pod tasks and executor: kubernetes tasks on its own simulated cluster")
+    func standaloneWithSimulatedCluster() async throws {
+        try await withCluster { cluster in
+            let folder = cluster.dagsFolder + "/../" + cluster.schema.name + "-standalone"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let config = folder + "/tide.yaml"
+            try """
+            node_pools:
+              - name: pool-1
+                taints: [{key: dedicated, value: pool-1, effect: NoSchedule}]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            try cluster.writeDAG(
+                "both.yaml",
+                """
+                dag_id: both
+                tasks:
+                  - task_id: pod
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "echo pod on $HOSTNAME"]
+                      node_pool: pool-1
+                  - task_id: remote_bash
+                    executor: kubernetes
+                    bash: echo "bash in $HOSTNAME"
+                """)
+            let kubeconfig = folder + "/kubeconfig"
+            let standalone = try TideProcess(
+                ["standalone", "--workers", "1", "--kube", "sim", "--kubeconfig-out", kubeconfig],
+                environment: try cluster.environment(["TIDE_CONFIG": config]), name: "standalone")
+            defer { standalone.signal(SIGKILL) }
+            try await Eventually.that("the DAG to load", describe: { standalone.output }) {
+                try await cluster.dags.list().contains { $0.dagId == "both" }
+            }
+            let triggered = try await cluster.trigger("both")
+            let run = try await Eventually.value("the run to finish", timeout: 60, describe: { standalone.output }) {
+                let run = try await cluster.runs.get(triggered.id)
+                return run.state.isFinished ? run : nil
+            }
+            #expect(run.state == .success, "\(standalone.output.suffix(3000))")
+            let pod = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "pod").first).content
+            #expect(pod.contains("pod on both-pod-"))
+            let bash = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "remote_bash").first).content
+            #expect(bash.contains("bash in both-remote-bash-"))
+            #expect(FileManager.default.fileExists(atPath: kubeconfig))
+            await standalone.stop()
+            #expect(standalone.exitStatus == 0)
+        }
+    }
+
     static func today() -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"

@@ -17,9 +17,21 @@ struct StandaloneCommand: AsyncParsableCommand {
 
     @Option(help: "Task tries per worker process (default: worker.concurrency).") var concurrency: Int?
 
+    @Option(help: "'sim' runs a simulated Kubernetes cluster in this process for pod tasks.") var kube: String?
+
+    @Option(help: "With --kube sim: the cluster's node pools (tide-kubesim's YAML; default: pool-1 scaling 0..3).")
+    var kubeSimConfig: String?
+
+    @Option(help: "With --kube sim: where to write its kubeconfig (for kubectl).")
+    var kubeconfigOut = ".tide/standalone-kubeconfig"
+
     func run() async throws {
         try await reportingErrors {
             guard workers >= 1 else { throw CLIError("--workers: expected at least 1, got \(workers)") }
+            guard kube == nil || kube == "sim" else {
+                throw CLIError(
+                    "--kube: expected 'sim', got '\(kube ?? "")'", hint: "omit it to use kubernetes.* settings")
+            }
             let configuration = try global.configuration()
             let context = try CommandContext(configuration)
             CommandContext.bootstrapLogging(level: configuration.logLevel)
@@ -42,7 +54,16 @@ struct StandaloneCommand: AsyncParsableCommand {
             let supervisor = WorkerSupervisor(count: workers, arguments: arguments, logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
-            try await runServices([scheduler, callbacks, supervisor], logger: logger)
+            if kube == "sim" {
+                try await StandaloneKubeSim.serving(
+                    configurationPath: kubeSimConfig, kubeconfigPath: kubeconfigOut, configuration: configuration,
+                    logger: logger
+                ) {
+                    try await runServices([scheduler, callbacks, supervisor], logger: logger)
+                }
+            } else {
+                try await runServices([scheduler, callbacks, supervisor], logger: logger)
+            }
             await pool.close()
         }
     }
