@@ -153,6 +153,49 @@ struct PodTaskTests {
         }
     }
 
+    @Test(
+        "a worker told to stop (SIGTERM) gives its pod try back after the grace period; another worker adopts the pod")
+    func drainGivesPodTriesBack() async throws {
+        try await withPodCluster { cluster, sim, config in
+            let marker = cluster.dagsFolder + "/running"
+            try cluster.writeDAG(
+                "handover.yaml",
+                """
+                dag_id: handover
+                tasks:
+                  - task_id: job
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "echo start; touch \(marker); sleep 4; echo end"]
+                      on_finish: keep_pod
+                """)
+            try cluster.startScheduler(["TIDE_CONFIG": config])
+            let leaving = try cluster.startWorker(
+                concurrency: 2, ["TIDE_CONFIG": config, "TIDE_WORKER_SHUTDOWN_GRACE": "1s"])
+            try await cluster.waitForDAG("handover")
+            let run = try await cluster.trigger("handover")
+            try await Eventually.that("the pod to start", describe: cluster.logs) {
+                FileManager.default.fileExists(atPath: marker)
+            }
+            await leaving.stop()
+            #expect(leaving.output.contains("pod try given back for adoption"))
+            let pending = try #require(try await cluster.instances(run.id)["job"])
+            #expect(pending.state == .queued, "given back, not failed")
+            try cluster.startWorker(concurrency: 2, ["TIDE_CONFIG": config])
+            let finished = try await cluster.waitForRun(run.id)
+            #expect(finished.state == .success)
+            let instance = try #require(try await cluster.instances(run.id)["job"])
+            #expect(instance.tryNumber == 1)
+            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "job").first).content
+            #expect(log.contains("reattached to pod"))
+            #expect(log.contains("start\n") && log.contains("end\n"))
+            let pods = try await sim.client.pods(
+                namespace: "default", labelSelector: "tide.io/task-instance=\(instance.id)"
+            ).pods
+            #expect(pods.count == 1)
+        }
+    }
+
     @Test("clearing a running pod task deletes its pod and runs a new try")
     func clearDeletesThePod() async throws {
         try await withPodCluster { cluster, sim, config in

@@ -85,7 +85,7 @@ struct PodRunner: Sendable {
                 guard await recordPod("\(namespace)/\(name)") else {
                     return finish(.failed, notice: "the try is no longer this worker's; no pod created")
                 }
-                pod = try await client.createPod(manifest, namespace: namespace)
+                pod = try await create(manifest, name: name, namespace: namespace, identity: identity)
                 attached = false
                 log.mutate { $0.appendNotice("pod \(namespace)/\(name) created") }
             }
@@ -100,6 +100,22 @@ struct PodRunner: Sendable {
             executionTimeoutSeconds: executionTimeoutSeconds,
             controls: controls, log: log, logger: podLogger)
         return await settle(outcome, pod: pod.name, namespace: namespace, task: task, log: log, logger: podLogger)
+    }
+
+    /// Creates the pod. A create retried after its answer was lost meets 409 AlreadyExists: if
+    /// the pod of that name is this try's, it is the one created.
+    private func create(_ manifest: JSONValue, name: String, namespace: String, identity: PodIdentity) async throws
+        -> PodStatus
+    {
+        do {
+            return try await client.createPod(manifest, namespace: namespace)
+        } catch let error as KubeAPIError where error.isConflict {
+            guard let existing = try await client.pod(namespace: namespace, name: name),
+                existing.labels["tide.io/task-instance"] == String(identity.taskInstanceId),
+                existing.labels["tide.io/try-number"] == String(identity.tryNumber)
+            else { throw error }
+            return existing
+        }
     }
 
     /// Labels that select this try's pod, unless it was marked finished.
