@@ -48,15 +48,9 @@ struct SimRoutes: Sendable {
             try await pods(request, namespace: parameter(context, "namespace"))
         }
         router.post("/api/v1/namespaces/:namespace/pods") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: 4 * 1024 * 1024)
-            let namespace = parameter(context, "namespace")
-            return await respond(status: .created) { () async throws in
-                let manifest: JSONValue
-                do { manifest = try JSONValue.decode(Array(buffer: body)) } catch {
-                    throw SimAPIError.badRequest("the request body is not valid JSON: \(error)")
-                }
-                return try await cluster.createPod(namespace: namespace, body: manifest)
+            await respond(status: .created) { () async throws in
+                try await cluster.createPod(
+                    namespace: parameter(context, "namespace"), body: try await jsonBody(request, upTo: 4 << 20))
             }
         }
         router.get("/api/v1/namespaces/:namespace/pods/:name") { request, context in
@@ -71,30 +65,19 @@ struct SimRoutes: Sendable {
             }
         }
         router.patch("/api/v1/namespaces/:namespace/pods/:name") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: 1024 * 1024)
-            return await respond { () async throws in
-                let patch: JSONValue
-                do { patch = try JSONValue.decode(Array(buffer: body)) } catch {
-                    throw SimAPIError.badRequest("the patch is not valid JSON: \(error)")
-                }
-                return try await cluster.patchPod(
-                    namespace: parameter(context, "namespace"), name: parameter(context, "name"), patch: patch)
+            await respond { () async throws in
+                try await cluster.patchPod(
+                    namespace: parameter(context, "namespace"), name: parameter(context, "name"),
+                    patch: try await jsonBody(request, upTo: 1 << 20))
             }
         }
         router.get("/api/v1/namespaces/:namespace/pods/:name/log") { request, context in
             try await log(request, namespace: parameter(context, "namespace"), name: parameter(context, "name"))
         }
         router.post("/api/v1/namespaces/:namespace/secrets") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: 1024 * 1024)
-            let namespace = parameter(context, "namespace")
-            return await respond(status: .created) { () async throws in
-                let manifest: JSONValue
-                do { manifest = try JSONValue.decode(Array(buffer: body)) } catch {
-                    throw SimAPIError.badRequest("the request body is not valid JSON: \(error)")
-                }
-                return try await cluster.createSecret(namespace: namespace, body: manifest)
+            await respond(status: .created) { () async throws in
+                try await cluster.createSecret(
+                    namespace: parameter(context, "namespace"), body: try await jsonBody(request, upTo: 1 << 20))
             }
         }
         router.get("/api/v1/namespaces/:namespace/secrets/:name") { _, context in
@@ -244,6 +227,17 @@ struct BearerTokenMiddleware: RouterMiddleware {
             return json(error.status, status: .unauthorized)
         }
         return try await next(request, context)
+    }
+}
+
+/// The request's body as JSON; one that is not JSON is a 400 Bad Request.
+private func jsonBody(_ request: Request, upTo limit: Int) async throws -> JSONValue {
+    var request = request
+    let body = try await request.collectBody(upTo: limit)
+    do {
+        return try JSONValue.decode(Array(buffer: body))
+    } catch {
+        throw SimAPIError.badRequest("the request body is not valid JSON: \(error)")
     }
 }
 

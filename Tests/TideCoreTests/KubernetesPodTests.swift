@@ -124,7 +124,7 @@ struct KubernetesPodTaskTests {
             "      image: x\n      image_pull_policy: Sometimes\n",
             "invalid image_pull_policy 'Sometimes' in kubernetes_pod of task 't'"
         ),
-        ("      image: x\n      on_finish: delete\n", "invalid on_finish 'delete' in kubernetes_pod of task 't'"),
+        ("      image: x\n      on_finish: delete\n", "unknown on_finish 'delete' in kubernetes_pod of task 't'"),
         ("      image: x\n      namespace: Jobs\n", "invalid namespace 'Jobs' in kubernetes_pod of task 't'"),
         (
             "      image: x\n      resources: {wants: {cpu: 1}}\n",

@@ -4,15 +4,9 @@ extension DAGFileReader {
     /// Reads `executor`, `node_pool` and `pod_template` (task or `default_args`); whether they fit
     /// together is checked once the task's settings are merged with the defaults.
     mutating func readExecutor(_ fields: [String: Node], into defaults: inout TaskDefaults, place: String) {
-        if let node = fields["executor"], let name = string(node, what: "executor in \(place)") {
-            if let kind = TaskExecutor.Kind(rawValue: name) {
-                defaults.executorKind = kind
-            } else {
-                let names = TaskExecutor.Kind.allCases.map(\.rawValue)
-                report(
-                    node, "unknown executor '\(name)' in \(place)",
-                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
-            }
+        if let node = fields["executor"], let kind = choice(node, TaskExecutor.Kind.self, key: "executor", place: place)
+        {
+            defaults.executorKind = kind
         }
         if let node = fields["node_pool"] { defaults.executorNodePool = nodePool(node, place: place) }
         if let node = fields["pod_template"] {

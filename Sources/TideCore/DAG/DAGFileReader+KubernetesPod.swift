@@ -94,15 +94,10 @@ extension DAGFileReader {
                 report(value, "startup_timeout in \(place) must be more than 0")
             }
         }
-        if let value = fields["on_finish"], let name = string(value, what: "on_finish in \(place)") {
-            if let choice = KubernetesPodTask.OnFinish(rawValue: name) {
-                pod.onFinish = choice
-            } else {
-                let names = KubernetesPodTask.OnFinish.allCases.map(\.rawValue)
-                report(
-                    value, "invalid on_finish '\(name)' in \(place)",
-                    hint: Suggestion.hint(for: name, among: names) ?? names.joined(separator: ", "))
-            }
+        if let value = fields["on_finish"],
+            let choice = choice(value, KubernetesPodTask.OnFinish.self, key: "on_finish", place: place)
+        {
+            pod.onFinish = choice
         }
         if let value = fields["skip_on_exit_code"] {
             if let code = value.int {

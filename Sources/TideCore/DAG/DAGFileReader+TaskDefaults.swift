@@ -49,15 +49,10 @@ extension DAGFileReader {
         if let node = fields["priority_weight"], !node.isNull {
             defaults.priorityWeight = int(node, what: "priority_weight in \(place)")
         }
-        if let node = fields["trigger_rule"], let name = string(node, what: "trigger_rule in \(place)") {
-            if let rule = TriggerRule(rawValue: name) {
-                defaults.triggerRule = rule
-            } else {
-                let names = TriggerRule.allCases.map(\.rawValue)
-                report(
-                    node, "unknown trigger_rule '\(name)' in \(place)",
-                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
-            }
+        if let node = fields["trigger_rule"],
+            let rule = choice(node, TriggerRule.self, key: "trigger_rule", place: place)
+        {
+            defaults.triggerRule = rule
         }
         if let node = fields["depends_on_past"], !node.isNull {
             if let value = node.bool {
@@ -89,15 +84,9 @@ extension DAGFileReader {
                 defaults.callbacksSet.insert(key)
             }
         }
-        if let node = fields["weight_rule"], let name = string(node, what: "weight_rule in \(place)") {
-            if let rule = WeightRule(rawValue: name) {
-                defaults.weightRule = rule
-            } else {
-                let names = WeightRule.allCases.map(\.rawValue)
-                report(
-                    node, "unknown weight_rule '\(name)' in \(place)",
-                    hint: Suggestion.hint(for: name, among: names) ?? "one of \(names.joined(separator: ", "))")
-            }
+        if let node = fields["weight_rule"], let rule = choice(node, WeightRule.self, key: "weight_rule", place: place)
+        {
+            defaults.weightRule = rule
         }
         if let node = fields["pool"], let name = string(node, what: "pool in \(place)") {
             if Identifier.isValid(name) {
