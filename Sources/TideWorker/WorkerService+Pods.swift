@@ -47,20 +47,13 @@ extension WorkerService {
         return (outcome, result.exitCode, result.log)
     }
 
-    /// The pod that runs an `executor: kubernetes` task: the Tide image running `tide tasks run`,
-    /// which reads the task from PostgreSQL (no DAG files in the pod) and runs it as a process.
-    /// Exit code 99 still means skipped, as for local tasks.
+    /// The pod that runs an `executor: kubernetes` task (see ``KubernetesPodTask/executorPod(for:taskInstanceId:tryNumber:image:secret:environment:)``).
     func executorPod(for task: TaskSpec, message: TaskMessage) -> KubernetesPodTask {
         let access = dependencies.kubernetes
-        var pod = KubernetesPodTask(image: access?.workerImage ?? "tide:latest")
-        pod.cmds = ["tide", "tasks", "run", String(message.taskInstanceId), "--try", String(message.tryNumber)]
-        pod.env = access?.workerEnvironment ?? [:]
-        if let secret = access?.workerSecret { pod.envFrom = [.init(secret: secret)] }
-        pod.nodePool = task.executor?.nodePool
-        pod.podTemplate = task.executor?.podTemplate
-        pod.labels = ["tide.io/executor": "kubernetes"]
-        pod.skipOnExitCode = [Int(ExitCodeRule.skipCode)]
-        return pod
+        return KubernetesPodTask.executorPod(
+            for: task, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
+            image: access?.workerImage ?? "tide:latest", secret: access?.workerSecret,
+            environment: access?.workerEnvironment ?? [:])
     }
 
     /// Gives a pod try back (same try number) and pushes its message, for another worker to adopt.

@@ -330,3 +330,59 @@ struct ExecutorTests {
         }
     }
 }
+
+@Suite("Pod manifests, whole")
+struct PodManifestGoldenTests {
+    /// The complete manifest of a pod task on a node pool, byte for byte (sorted keys): any change
+    /// to what Tide sends to Kubernetes shows up here.
+    @Test func podOnANodePool() throws {
+        var task = KubernetesPodTask(image: "ghcr.io/acme/train:1.4")
+        task.cmds = ["python", "train.py"]
+        task.arguments = ["--day", "2026-11-21"]
+        task.env = ["MODE": "full"]
+        task.resources = ["requests": ["cpu": "2"]]
+        task.nodePool = "pool-1"
+        task.labels = ["team": "ml"]
+        let pool = NodePool(
+            name: "pool-1", taints: [.init(key: "dedicated", value: "pool-1")],
+            defaultResources: ["requests": ["cpu": "500m", "memory": "1Gi"]])
+        let identity = PodIdentity(
+            dagId: "Nightly_Sales", taskId: "train.model", runId: "manual__2026-11-21T13:01:55Z", tryNumber: 2,
+            taskInstanceId: 41)
+        let pod = try PodSpecBuilder.build(
+            task, identity: identity, nodePools: ["pool-1": pool], defaultNamespace: "jobs", suffix: "x7k2p9")
+        let golden = """
+            {"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"tide.io/dag-id":"Nightly_Sales",\
+            "tide.io/run-id":"manual__2026-11-21T13:01:55Z","tide.io/task-id":"train.model"},\
+            "labels":{"team":"ml","tide.io/dag-id":"Nightly_Sales","tide.io/managed":"true",\
+            "tide.io/run-id":"manual__2026-11-21T13-01-55Z-a16762b86591dec5",\
+            "tide.io/task-id":"train.model","tide.io/task-instance":"41","tide.io/try-number":"2"},\
+            "name":"nightly-sales-train-model-x7k2p9","namespace":"jobs"},\
+            "spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":\
+            [{"matchExpressions":[{"key":"cloud.google.com/gke-nodepool","operator":"In","values":["pool-1"]}]}]}}},\
+            "containers":[{"args":["--day","2026-11-21"],"command":["python","train.py"],\
+            "env":[{"name":"MODE","value":"full"}],"image":"ghcr.io/acme/train:1.4","name":"base",\
+            "resources":{"requests":{"cpu":"2","memory":"1Gi"}}}],"restartPolicy":"Never",\
+            "tolerations":[{"effect":"NoSchedule","key":"dedicated","operator":"Equal","value":"pool-1"}]}}
+            """
+        #expect(String(decoding: pod.encoded(), as: UTF8.self) == golden)
+    }
+
+    /// The pod an `executor: kubernetes` task gets: the Tide image running `tide tasks run`,
+    /// credentials only through the Secret, exit 99 kept as skipped.
+    @Test func executorPod() {
+        let task = TaskSpec(
+            taskId: "report", kind: .bash("echo hi"),
+            executor: TaskExecutor(kind: .kubernetes, nodePool: "pool-1"))
+        let pod = KubernetesPodTask.executorPod(
+            for: task, taskInstanceId: 41, tryNumber: 3, image: "tide:1.0", secret: "tide-worker",
+            environment: ["TIDE_DATABASE_SCHEMA": "etl"])
+        #expect(pod.image == "tide:1.0")
+        #expect(pod.cmds == ["tide", "tasks", "run", "41", "--try", "3"])
+        #expect(pod.envFrom == [.init(secret: "tide-worker")])
+        #expect(pod.env == ["TIDE_DATABASE_SCHEMA": "etl"])
+        #expect(pod.nodePool == "pool-1")
+        #expect(pod.skipOnExitCode == [99])
+        #expect(pod.labels["tide.io/executor"] == "kubernetes")
+    }
+}

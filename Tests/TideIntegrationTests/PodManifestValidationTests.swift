@@ -45,27 +45,30 @@ struct PodManifestValidationTests {
             #"{"spec":{"securityContext":{"runAsUser":1000},"containers":[{"name":"base","image":"x","workingDir":"/work"}]}}"#
         )
         templated.nodePool = "pool-1"
+        let executor = KubernetesPodTask.executorPod(
+            for: TaskSpec(
+                taskId: "report", kind: .bash("echo hi"),
+                executor: TaskExecutor(
+                    kind: .kubernetes, nodePool: "pool-1",
+                    podTemplate: try JSONValue.parse(#"{"spec":{"serviceAccountName":"tide-runner"}}"#))),
+            taskInstanceId: 9, tryNumber: 1, image: "ghcr.io/acme/tide:1.0", secret: "tide-worker",
+            environment: ["TIDE_DATABASE_SCHEMA": "public"])
         let folder = NSTemporaryDirectory() + "tide-manifests-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var files: [String] = []
-        for (name, task) in [("minimal", minimal), ("full", full), ("templated", templated)] {
+        for (name, task) in [("minimal", minimal), ("full", full), ("templated", templated), ("executor", executor)] {
             let manifest = try PodSpecBuilder.build(
                 task, identity: identity, nodePools: ["pool-1": pool], defaultNamespace: "tide", suffix: "abc123")
             let path = "\(folder)/\(name).json"
             try manifest.jsonText.write(toFile: path, atomically: true, encoding: .utf8)
             files.append(path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: validator)
-        process.arguments = ["--strict"] + files
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "kubernetes-validate said:\n\(text)")
+        let process = try TideProcess(
+            ["--strict"] + files, environment: [:], name: "kubernetes-validate", executable: validator)
+        try await Eventually.that("kubernetes-validate to finish", timeout: 120) { !process.isRunning }
+        let text = process.output
+        #expect(process.exitStatus == 0, "kubernetes-validate said:\n\(text)")
         #expect(text.components(separatedBy: " passed for resource pod/").count - 1 == files.count, "\(text)")
     }
 }
