@@ -37,6 +37,7 @@ extension WorkerService {
                 externalId, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId))
                 ?? false
         }
+        if let cleanUp = result.cleanUp { pendingCleanUps.mutate { $0[token] = cleanUp } }
         let outcome: TaskInstanceStore.TryOutcome? =
             switch result.ending {
             case .succeeded: .success

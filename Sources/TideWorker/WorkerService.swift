@@ -44,6 +44,8 @@ public final class WorkerService: Service, Sendable {
     let definitions: DagVersionCache
     let queue: TaskQueue
     let running = RunningTries()
+    /// Pod clean-ups (delete, or mark finished) that wait until the try's result is recorded.
+    let pendingCleanUps = LockedBox<[RunningTries.Token: @Sendable () async -> Void]>([:])
     let draining = LockedBox(false)
     let inheritedEnvironment: [String: String]
 
@@ -248,6 +250,7 @@ public final class WorkerService: Service, Sendable {
                 Self.callbackItems(task: $0, claimed: claimed, message: message, log: finalBuffer.text)
             } ?? [:],
             logger: log, command: command)
+        if let cleanUp = pendingCleanUps.mutate({ $0.removeValue(forKey: token) }) { await cleanUp() }
     }
 
     /// Runs the try. A nil outcome means a pod try let go of its pod for another worker to adopt.

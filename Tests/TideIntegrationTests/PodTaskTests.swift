@@ -36,7 +36,10 @@ struct PodTaskTests {
             #expect(log.contains("training for \(Self.today()) on \(pod)\n"))
             #expect(log.contains("MODE=full\n"))
             #expect(log.contains("[tide] pod \(namespace)/\(pod) succeeded"))
-            #expect(try await sim.client.pod(namespace: namespace, name: pod) == nil, "on_finish deletes the pod")
+            // on_finish deletes the pod once the result is recorded.
+            try await Eventually.that("the pod to be deleted") {
+                try await sim.client.pod(namespace: namespace, name: pod) == nil
+            }
             let events = try await sim.client.podEvents(namespace: namespace, name: pod)
             #expect(events.contains { $0.contains("TriggeredScaleUp") && $0.contains("pool-1 0->1") })
             #expect(events.contains { $0.contains("Scheduled") && $0.contains("gke-tide-sim-pool-1-") })
@@ -71,7 +74,9 @@ struct PodTaskTests {
             #expect(logs[1].content.contains("try 2 going down"))
             #expect(logs.allSatisfy { $0.content.contains("failed: exit code 3 (Error)") })
             #expect(logs[0].content.contains("Normal Started: Started container base"), "events are logged on failure")
-            #expect(try await sim.client.pods(namespace: "default").pods.isEmpty)
+            try await Eventually.that("both pods to be deleted") {
+                try await sim.client.pods(namespace: "default").pods.isEmpty
+            }
         }
     }
 
@@ -149,7 +154,10 @@ struct PodTaskTests {
                 namespace: "default", labelSelector: "tide.io/task-instance=\(instance.id)"
             ).pods
             #expect(pods.count == 1, "one pod for the try")
-            #expect(pods.first?.labels["tide.io/finished"] == "true")
+            try await Eventually.that("the kept pod to be marked finished") {
+                try await sim.client.pod(namespace: "default", name: pods.first?.name ?? "-")?.labels[
+                    "tide.io/finished"] == "true"
+            }
         }
     }
 
@@ -255,7 +263,9 @@ struct PodTaskTests {
             #expect(quick.hasPrefix("over tls\n") || quick.contains("\nover tls\n"))
             let slow = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "too_slow").first).content
             #expect(slow.contains("execution_timeout reached: deleting pod"))
-            #expect(try await sim.client.pods(namespace: "default").pods.isEmpty)
+            try await Eventually.that("both pods to be deleted") {
+                try await sim.client.pods(namespace: "default").pods.isEmpty
+            }
         }
     }
 

@@ -6,6 +6,11 @@ import TideKube
 extension PodRunner {
     /// Turns how the pod ended into the try's result, with the reason in the log, and cleans up
     /// as `on_finish` says (a pod stopped for a timeout or by an operator is always deleted).
+    ///
+    /// A pod that ran to its end is cleaned up only after the result is recorded (the result's
+    /// `cleanUp`): a worker that dies in between leaves a finished pod behind, never a try whose
+    /// pod is gone and whose result is lost (which an adopter would run again). A pod that is
+    /// stopped is deleted at once, so its work ends even if the worker dies next.
     func settle(
         _ outcome: FollowOutcome, pod name: String, namespace: String, task: KubernetesPodTask,
         log: LockedBox<LogBuffer>, logger: Logger
@@ -14,7 +19,7 @@ extension PodRunner {
         func note(_ line: String) { log.mutate { $0.appendNotice(line) } }
         let ending: Result.Ending
         var exitCode: Int?
-        var delete: Bool
+        let delete: Bool
         switch outcome {
         case .detached:
             note("left pod \(place) running for another worker to adopt")
@@ -37,12 +42,25 @@ extension PodRunner {
                 note("pod \(place) failed: \(detail)")
                 if task.logEventsOnFailure { await appendEvents(of: name, namespace: namespace, to: log) }
             }
-            delete =
+            let delete =
                 switch task.onFinish {
                 case .deletePod: true
                 case .deleteSucceededPod: ending == .succeeded
                 case .keepPod: false
                 }
+            let client = client
+            return Result(ending: ending, exitCode: exitCode, log: log.value) {
+                do {
+                    if delete {
+                        try await client.deletePod(namespace: namespace, name: name)
+                    } else {
+                        try await client.labelPod(
+                            namespace: namespace, name: name, labels: [Self.finishedLabel: "true"])
+                    }
+                } catch {
+                    logger.warning("cannot clean up the pod after its try", metadata: ["error": "\(error)"])
+                }
+            }
         case .deleted:
             note("pod \(place) was deleted before it finished")
             return Result(ending: .failed, exitCode: nil, log: log.value)

@@ -23,6 +23,8 @@ struct PodRunner: Sendable {
         var ending: Ending
         var exitCode: Int?
         var log: LogBuffer
+        /// What to do with the pod once the result is recorded (delete it or mark it finished).
+        var cleanUp: (@Sendable () async -> Void)?
     }
 
     let client: KubeClient
