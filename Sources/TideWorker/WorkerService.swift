@@ -8,8 +8,9 @@ import TideRedis
 /// A worker: pops task messages, claims the try in PostgreSQL (fenced), runs it, reports back.
 ///
 /// Up to `concurrency` tries run at once. On graceful shutdown (SIGTERM) it stops popping, gives
-/// running tries `shutdown_grace` to finish, then kills what is left and hands those tries back
-/// for an immediate retry that does not use up one of the task's retries.
+/// pod tries back at once (same try number; another worker reattaches to the pod), gives local
+/// tries `shutdown_grace` to finish, then kills what is left and hands those tries back for an
+/// immediate retry that does not use up one of the task's retries.
 public final class WorkerService: Service, Sendable {
     public struct Dependencies: Sendable {
         public var pool: PGPool
@@ -159,6 +160,9 @@ public final class WorkerService: Service, Sendable {
             logger.info(
                 "draining",
                 metadata: ["running": "\(running.count)", "grace.seconds": "\(settings.shutdownGraceSeconds)"])
+            // A pod does not need this worker: its try is given back at once for another worker to
+            // adopt, and the pod keeps running. Local processes get the grace period.
+            running.detachAllPods()
             slots.addTask {
                 try? await Task.sleep(for: .seconds(self.settings.shutdownGraceSeconds))
                 if !Task.isCancelled {

@@ -84,6 +84,13 @@ final class RunningTries: Sendable {
         }
     }
 
+    /// Tells every pod try to leave its pod running and end (the worker is shutting down).
+    func detachAllPods() {
+        entries.mutate { entries in
+            for entry in entries.values { entry.podControl?.yield(.detach) }
+        }
+    }
+
     /// The channel through which a pod try hears stop and detach requests. A try handed back
     /// before it asked is told to detach at once.
     func podControls(_ token: Token) -> AsyncStream<PodControl> {
