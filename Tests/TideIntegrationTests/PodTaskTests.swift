@@ -162,7 +162,8 @@ struct PodTaskTests {
     }
 
     @Test(
-        "a worker told to stop (SIGTERM) gives its pod try back at once, not after the grace; another worker adopts the pod")
+        "a worker told to stop (SIGTERM) gives its pod try back at once, not after the grace; another worker adopts the pod"
+    )
     func drainGivesPodTriesBack() async throws {
         try await withPodCluster { cluster, sim, config in
             let marker = cluster.dagsFolder + "/running"
