@@ -86,6 +86,24 @@ final class KubeSim: Sendable {
         return path
     }
 
+    /// Service-account files (token, CA, namespace `jobs`) and the `KUBERNETES_SERVICE_*` variables a
+    /// pod would have, for a worker that finds the API server the in-cluster way.
+    func inClusterEnvironment() throws -> [String: String] {
+        let text = try String(contentsOfFile: kubeconfigPath, encoding: .utf8)
+        let connection = try KubeConnection.kubeconfig(text, folder: folder)
+        let account = folder + "/serviceaccount"
+        try FileManager.default.createDirectory(atPath: account, withIntermediateDirectories: true)
+        try (connection.bearerToken ?? "").write(toFile: account + "/token", atomically: true, encoding: .utf8)
+        try (connection.certificateAuthorityPEM ?? "").write(
+            toFile: account + "/ca.crt", atomically: true, encoding: .utf8)
+        try "jobs\n".write(toFile: account + "/namespace", atomically: true, encoding: .utf8)
+        let port = connection.server.split(separator: ":").last.map(String.init) ?? ""
+        return [
+            "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": port,
+            "TIDE_KUBERNETES_SERVICE_ACCOUNT_DIR": account,
+        ]
+    }
+
     func stop() async {
         client.close()
         await process.stop()

@@ -31,7 +31,7 @@ struct PodTaskTests {
             #expect(try await sim.poolNodes().isEmpty)
             let run = try await cluster.runToEnd("train")
             #expect(run.state == .success)
-            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "fit").first).content
+            let log = try await cluster.firstLog(run.id, "fit")
             let (namespace, pod) = try await cluster.podOf(run.id, "fit")
             #expect(log.contains("training for \(Self.today()) on \(pod)\n"))
             #expect(log.contains("MODE=full\n"))
@@ -104,12 +104,12 @@ struct PodTaskTests {
             try await cluster.start(loading: "stuck", config: config)
             let run = try await cluster.runToEnd("stuck")
             #expect(run.state == .failed)
-            let nowhere = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "nowhere").first).content
+            let nowhere = try await cluster.firstLog(run.id, "nowhere")
             #expect(nowhere.contains("did not start within startup_timeout (2s)"))
             #expect(nowhere.contains("Warning FailedScheduling: 0/1 nodes are available"))
             #expect(nowhere.contains("didn't match Pod's node affinity/selector"))
             #expect(!nowhere.contains("never\n"))
-            let noImage = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "no_image").first).content
+            let noImage = try await cluster.firstLog(run.id, "no_image")
             #expect(noImage.contains("ImagePullBackOff") || noImage.contains("ErrImagePull"))
             #expect(noImage.contains("Failed to pull image \"registry.example.com/team/fail-pull:1\""))
             #expect(try await sim.client.pods(namespace: "default").pods.isEmpty, "pods that never started are deleted")
@@ -146,7 +146,7 @@ struct PodTaskTests {
             #expect(finished.state == .success)
             let instance = try #require(try await cluster.instances(run.id)["job"])
             #expect(instance.tryNumber == 1, "adoption keeps the try")
-            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "job").first).content
+            let log = try await cluster.firstLog(run.id, "job")
             #expect(log.contains("reattached to pod"))
             #expect(log.contains("first half\n"))
             #expect(log.contains("second half\n"))
@@ -197,7 +197,7 @@ struct PodTaskTests {
             #expect(finished.state == .success)
             let instance = try #require(try await cluster.instances(run.id)["job"])
             #expect(instance.tryNumber == 1)
-            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "job").first).content
+            let log = try await cluster.firstLog(run.id, "job")
             #expect(log.contains("reattached to pod"))
             #expect(log.contains("start\n") && log.contains("end\n"))
             let pods = try await sim.client.pods(
@@ -262,9 +262,9 @@ struct PodTaskTests {
             let tasks = try await cluster.instances(run.id)
             #expect(tasks["quick"]?.state == .success)
             #expect(tasks["too_slow"]?.state == .failed)
-            let quick = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "quick").first).content
+            let quick = try await cluster.firstLog(run.id, "quick")
             #expect(quick.hasPrefix("over tls\n") || quick.contains("\nover tls\n"))
-            let slow = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "too_slow").first).content
+            let slow = try await cluster.firstLog(run.id, "too_slow")
             #expect(slow.contains("execution_timeout reached: deleting pod"))
             try await Eventually.that("both pods to be deleted") {
                 try await sim.client.pods(namespace: "default").pods.isEmpty
@@ -337,7 +337,7 @@ struct PodTaskTests {
             #expect(tasks["skipper"]?.state == .skipped)
             let (namespace, pod) = try await cluster.podOf(run.id, "there")
             #expect(pod.hasPrefix("remote-there-"))
-            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "there").first).content
+            let log = try await cluster.firstLog(run.id, "there")
             #expect(log.contains("hello for \(Self.today()) in \(pod), try 1\n"))
             #expect(log.contains("no Tide credentials in the task's environment\n"))
             let events = try await sim.client.podEvents(namespace: namespace, name: pod)
@@ -385,13 +385,43 @@ struct PodTaskTests {
                 return run.state.isFinished ? run : nil
             }
             #expect(run.state == .success, "\(standalone.output.suffix(3000))")
-            let pod = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "pod").first).content
+            let pod = try await cluster.firstLog(run.id, "pod")
             #expect(pod.contains("pod on both-pod-"))
-            let bash = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "remote_bash").first).content
+            let bash = try await cluster.firstLog(run.id, "remote_bash")
             #expect(bash.contains("bash in both-remote-bash-"))
             #expect(FileManager.default.fileExists(atPath: kubeconfig))
             await standalone.stop()
             #expect(standalone.exitStatus == 0)
+        }
+    }
+
+    @Test("a worker in a pod finds the API server in-cluster: service-account token, CA and namespace, over HTTPS")
+    func inClusterWorker() async throws {
+        try await withPodCluster(tls: true) { cluster, sim, _ in
+            try cluster.writeDAG(
+                "inside.yaml",
+                """
+                dag_id: inside
+                tasks:
+                  - task_id: hello
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [echo, from the service account's namespace]
+                      on_finish: keep_pod
+                """)
+            // No kubeconfig anywhere: only what Kubernetes gives a pod.
+            let config = sim.folder + "/in-cluster.yaml"
+            try "log_level: debug\n".write(toFile: config, atomically: true, encoding: .utf8)
+            let environment = try sim.inClusterEnvironment().merging(["TIDE_CONFIG": config]) { _, new in new }
+            try cluster.startScheduler(["TIDE_CONFIG": config])
+            try cluster.startWorker(concurrency: 2, environment)
+            try await cluster.waitForDAG("inside")
+            let run = try await cluster.runToEnd("inside")
+            #expect(run.state == .success)
+            let (namespace, pod) = try await cluster.podOf(run.id, "hello")
+            #expect(namespace == "jobs", "the namespace file of the service account")
+            #expect(try await cluster.firstLog(run.id, "hello").hasPrefix("from the service account's namespace\n"))
+            #expect(try await sim.client.pod(namespace: "jobs", name: pod) != nil)
         }
     }
 
@@ -427,6 +457,11 @@ extension Cluster {
         try startScheduler(["TIDE_CONFIG": config])
         for _ in 0..<workers { try startWorker(concurrency: 4, ["TIDE_CONFIG": config]) }
         try await waitForDAG(dagId)
+    }
+
+    /// The log of a task's first try.
+    func firstLog(_ runId: Int64, _ taskId: String) async throws -> String {
+        try #require(try await tasks.logs(runId: runId, taskId: taskId).first).content
     }
 
     /// The pod (namespace, name) recorded for a task's latest try.

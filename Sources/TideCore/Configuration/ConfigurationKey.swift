@@ -116,6 +116,12 @@ public struct ConfigurationKey: Sendable {
             $0.kubernetes.inCluster = $1
         },
         text(
+            "kubernetes.service_account_dir", "TIDE_KUBERNETES_SERVICE_ACCOUNT_DIR",
+            "in a pod: folder of token, ca.crt, namespace (default /var/run/secrets/kubernetes.io/serviceaccount)"
+        ) {
+            $0.kubernetes.serviceAccountFolder = $1
+        },
+        text(
             "kubernetes.worker_image", "TIDE_KUBERNETES_WORKER_IMAGE",
             "image of pods for executor: kubernetes tasks, with tide inside (default tide:latest)"
         ) {

@@ -34,6 +34,9 @@ public struct KubernetesSettings: Sendable, Hashable {
     public var context: String?
     /// true: use the pod's service account; false: never; nil: when `KUBERNETES_SERVICE_HOST` is set.
     public var inCluster: Bool?
+    /// Where the service account's `token`, `ca.crt` and `namespace` are mounted.
+    /// Default `/var/run/secrets/kubernetes.io/serviceaccount`.
+    public var serviceAccountFolder = "/var/run/secrets/kubernetes.io/serviceaccount"
     /// Namespace for pods whose task names none; nil uses the kubeconfig context's (or the pod's own).
     public var namespace: String?
     /// Image of the pods that run `executor: kubernetes` tasks (it must contain `tide`). Default `tide:latest`.

@@ -45,6 +45,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     ("kubernetes.context", config.kubernetes.context ?? "-"),
                     ("kubernetes.in_cluster", config.kubernetes.inCluster.map { "\($0)" } ?? "auto"),
                     ("kubernetes.namespace", config.kubernetes.namespace ?? "-"),
+                    ("kubernetes.service_account_dir", config.kubernetes.serviceAccountFolder),
                     ("kubernetes.worker_image", config.kubernetes.workerImage),
                     ("kubernetes.worker_secret", config.kubernetes.workerSecret ?? "-"),
                     ("node_pools", config.nodePools.map(\.name).joined(separator: ",")),

@@ -25,7 +25,8 @@ enum KubernetesSetup {
             }
         } else if settings.inCluster ?? (environment["KUBERNETES_SERVICE_HOST"] != nil) {
             do {
-                connection = try KubeConnection.inCluster(environment: environment)
+                connection = try KubeConnection.inCluster(
+                    environment: environment, serviceAccountFolder: settings.serviceAccountFolder)
             } catch {
                 throw CLIError("kubernetes.in_cluster: \(error)")
             }
