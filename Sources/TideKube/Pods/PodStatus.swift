@@ -26,6 +26,8 @@ public struct PodStatus: Sendable, Hashable {
     public var unschedulableMessage: String?
     /// Set once deletion has begun.
     public var deleting: Bool
+    /// Why the pod as a whole failed, when Kubernetes says (`Evicted`, `DeadlineExceeded`, …), with its message.
+    public var failureReason: String?
 
     /// Reads a Pod object; nil when it is not one.
     /// - Parameter containerName: the container whose state counts (the first one when absent).
@@ -41,6 +43,9 @@ public struct PodStatus: Sendable, Hashable {
         nodeName = object[path: "spec", "nodeName"]?.string
         let status = object["status"]
         phase = status?["phase"]?.string ?? "Pending"
+        failureReason = status?["reason"]?.string.map { reason in
+            status?["message"]?.string.map { "\(reason): \($0)" } ?? reason
+        }
         unschedulableMessage =
             status?["conditions"]?.array?.first { condition in
                 condition["type"]?.string == "PodScheduled" && condition["status"]?.string == "False"

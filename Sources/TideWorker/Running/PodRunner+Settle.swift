@@ -30,7 +30,8 @@ extension PodRunner {
                 exitCode = code
                 reason = why
             }
-            let detail = "exit code \(exitCode.map(String.init) ?? "unknown")\(reason.map { " (\($0))" } ?? "")"
+            let why = reason ?? pod.failureReason
+            let detail = "exit code \(exitCode.map(String.init) ?? "unknown")\(why.map { " (\($0))" } ?? "")"
             if pod.phase == "Succeeded" {
                 ending = .succeeded
                 note("pod \(place) succeeded")
