@@ -26,7 +26,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     /// - Parameters:
     ///   - accepting: false gives a server that never answers (to test timeouts).
-    ///   - failFirst: how many requests get a 500 before the server answers normally.
+    ///   - failFirst: how many requests get a 500 (a 429 with `Retry-After: 1` under `/throttle`)
+    ///     before the server answers normally.
     public init(accepting: Bool = true, failFirst: Int = 0) throws {
         self.failFirst = failFirst
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -103,9 +104,16 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             requests.append(Request(method: method, path: path, headers: headers, body: body))
             return requests.count
         }
-        let status = path == "/missing" ? "404 Not Found" : count <= failFirst ? "500 Internal Server Error" : "200 OK"
+        // Paths under /throttle fail with 429 and `Retry-After: 1` instead of 500.
+        let throttled = path.hasPrefix("/throttle")
+        let status =
+            path == "/missing"
+            ? "404 Not Found"
+            : count <= failFirst ? (throttled ? "429 Too Many Requests" : "500 Internal Server Error") : "200 OK"
+        let extra = throttled && count <= failFirst ? "Retry-After: 1\r\n" : ""
         let reply = "\(method) \(path)\nx-test=\(testHeader)\nbody=\(body)"
-        let response = "HTTP/1.1 \(status)\r\nContent-Length: \(reply.utf8.count)\r\nConnection: close\r\n\r\n\(reply)"
+        let response =
+            "HTTP/1.1 \(status)\r\nContent-Length: \(reply.utf8.count)\r\n\(extra)Connection: close\r\n\r\n\(reply)"
         _ = response.withCString { send(client, $0, strlen($0), 0) }
     }
 }

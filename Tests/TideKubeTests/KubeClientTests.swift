@@ -183,6 +183,21 @@ struct KubeClientTests {
         #expect(broken.requests.count == 2)
     }
 
+    @Test("a 429 is retried after the server's Retry-After, not the shorter back-off")
+    func retryAfterIsHonoured() async throws {
+        let throttling = try LoopbackHTTPServer(failFirst: 1)
+        defer { throttling.stop() }
+        let client = KubeClient(
+            connection: KubeConnection(server: "http://127.0.0.1:\(throttling.port)/throttle"), maxAttempts: 3)
+        defer { client.close() }
+        let started = Date()
+        let answered = await #expect(throws: KubeAPIError.self) { _ = try await client.pods(namespace: "default") }
+        #expect(answered?.status == 200, "the second attempt got through")
+        #expect(throttling.requests.count == 2)
+        // The first back-off is at most 0.2 s; the server asked for 1 s.
+        #expect(Date().timeIntervalSince(started) >= 0.95)
+    }
+
     @Test("an unreachable server fails after the attempts, with back-off between them")
     func retries() async throws {
         let client = KubeClient(connection: KubeConnection(server: "http://127.0.0.1:9"), maxAttempts: 3)

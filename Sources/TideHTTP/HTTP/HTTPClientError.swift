@@ -31,6 +31,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// Seconds the server asked the client to wait (`Retry-After` in seconds), if it did.
+    public var retryAfterSeconds: Double?
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 }

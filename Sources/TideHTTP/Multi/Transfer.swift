@@ -19,6 +19,7 @@ final class Transfer: @unchecked Sendable {
     private var context: Unmanaged<Transfer>?
     private var body: [UInt8] = []
     private var statusDelivered = false
+    private var retryAfterSeconds: Double?
 
     init(id: Int, request: HTTPRequest, mode: Mode) {
         self.id = id
@@ -77,8 +78,13 @@ final class Transfer: @unchecked Sendable {
             let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
             // The blank line ends a header block; a 1xx block is followed by the real one.
-            if length <= 2 { transfer.headersEnded() }
-            _ = data
+            if length <= 2 {
+                transfer.headersEnded()
+            } else if let data {
+                data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                    transfer.header(UnsafeBufferPointer(start: bytes, count: length))
+                }
+            }
             return length
         }
         return handle
@@ -113,6 +119,15 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
+    /// Keeps the one header a caller acts on: `Retry-After` (seconds; an HTTP date is ignored).
+    private func header(_ line: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: line, as: UTF8.self)
+        guard let colon = text.firstIndex(of: ":"),
+            text[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "retry-after"
+        else { return }
+        retryAfterSeconds = Double(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     private func headersEnded() {
         guard let handle else { return }
         var status = 0
@@ -138,7 +153,7 @@ final class Transfer: @unchecked Sendable {
         case .buffered(let continuation):
             var code = 0
             if let handle { CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code) }
-            continuation.resume(returning: HTTPResponse(status: code, body: body))
+            continuation.resume(returning: HTTPResponse(status: code, body: body, retryAfterSeconds: retryAfterSeconds))
         case .streaming(_, let stream):
             deliverStatus()
             stream.finish()

@@ -6,7 +6,8 @@ import TideHTTP
 /// watch, logs) and events.
 ///
 /// Every call has a timeout. Calls that change nothing, and deletes, are retried with
-/// exponential back-off on throttling (429), server errors (5xx) and connection failures. A
+/// exponential back-off (or the server's `Retry-After`, when longer) on throttling (429), server
+/// errors (5xx) and connection failures. A
 /// create is retried too: the caller chose the pod's name, so a create whose answer was lost
 /// comes back as 409 `AlreadyExists`, which the caller resolves by looking the pod up.
 /// Streams (watches, followed logs) run on one shared libcurl multi handle: hundreds cost no
@@ -183,8 +184,10 @@ public final class KubeClient: Sendable {
         var attempt = 1
         while true {
             let failure: KubeAPIError
+            var serverWait: Double?
             do {
                 let response = try await http.send(request)
+                serverWait = response.retryAfterSeconds
                 if (200..<300).contains(response.status) {
                     do {
                         return try JSONValue.decode(response.body)
@@ -200,7 +203,9 @@ public final class KubeClient: Sendable {
                 failure = Self.describe(error, what: what)
             }
             guard failure.isTransient, attempt < maxAttempts else { throw failure }
-            try await Task.sleep(for: .seconds(Self.backoff(attempt: attempt)))
+            // A throttling server's Retry-After wins over the back-off (bounded, so a bad header cannot stall us).
+            let wait = max(Self.backoff(attempt: attempt), min(serverWait ?? 0, 30))
+            try await Task.sleep(for: .seconds(wait))
             attempt += 1
         }
     }
