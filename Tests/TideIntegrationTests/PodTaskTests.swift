@@ -239,6 +239,52 @@ struct PodTaskTests {
         }
     }
 
+    @Test("marking a running pod task failed, or a run outliving dagrun_timeout, deletes the pod")
+    func markAndRunTimeoutDeletePods() async throws {
+        try await withPodCluster { cluster, sim, config in
+            try cluster.writeDAG(
+                "marked.yaml",
+                """
+                dag_id: marked
+                tasks:
+                  - task_id: long
+                    kubernetes_pod: {image: busybox, cmds: [sleep, "300"]}
+                """)
+            try cluster.writeDAG(
+                "bounded.yaml",
+                """
+                dag_id: bounded
+                dagrun_timeout: 3s
+                tasks:
+                  - task_id: long
+                    kubernetes_pod: {image: busybox, cmds: [sleep, "300"]}
+                """)
+            try cluster.startScheduler(["TIDE_CONFIG": config])
+            try cluster.startWorker(concurrency: 4, ["TIDE_CONFIG": config])
+            try await cluster.waitForDAG("marked")
+            try await cluster.waitForDAG("bounded")
+            let marked = try await cluster.trigger("marked")
+            let bounded = try await cluster.trigger("bounded")
+            try await Eventually.that("both pods to run", describe: cluster.logs) {
+                try await sim.client.pods(namespace: "default").pods.filter { $0.phase == "Running" }.count == 2
+            }
+            let mark = try await cluster.cli(["tasks", "mark", String(marked.id), "long", "failed"])
+            #expect(mark.status == 0, "\(mark.output)")
+            #expect(try await cluster.waitForRun(marked.id).state == .failed)
+            #expect(try await cluster.waitForRun(bounded.id).state == .failed)
+            try await Eventually.that("both pods to be deleted", describe: cluster.logs) {
+                try await sim.client.pods(namespace: "default").pods.isEmpty
+            }
+            try await Eventually.that("both tries to log the deletion", describe: cluster.logs) {
+                let logs = [
+                    try await cluster.tasks.logs(runId: marked.id, taskId: "long").first?.content,
+                    try await cluster.tasks.logs(runId: bounded.id, taskId: "long").first?.content,
+                ]
+                return logs.allSatisfy { $0?.contains("the task instance is no longer running") == true }
+            }
+        }
+    }
+
     @Test("over HTTPS with the cluster's CA and a bearer token (kubeconfig), with execution_timeout deleting the pod")
     func tlsKubeconfigAndExecutionTimeout() async throws {
         try await withPodCluster(tls: true) { cluster, sim, config in
