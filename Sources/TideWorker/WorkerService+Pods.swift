@@ -36,6 +36,11 @@ extension WorkerService {
             (try? await store.recordPod(
                 externalId, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId))
                 ?? false
+        } onProgress: { buffer in
+            // Best effort: a missed update only delays what `tide tasks logs` shows.
+            try? await store.storeRunningLog(
+                taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
+                log: buffer.text, truncated: buffer.isTruncated, totalBytes: buffer.totalBytes)
         }
         if let cleanUp = result.cleanUp { pendingCleanUps.mutate { $0[token] = cleanUp } }
         let outcome: TaskInstanceStore.TryOutcome? =

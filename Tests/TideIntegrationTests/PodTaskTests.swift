@@ -140,12 +140,19 @@ struct PodTaskTests {
             try await Eventually.that("the pod to start", describe: cluster.logs) {
                 FileManager.default.fileExists(atPath: marker)
             }
+            // Its output is in the task log while it runs, before any worker has its result.
+            try await Eventually.that("the running try's log to show the pod's output", describe: cluster.logs) {
+                let logs = try await cluster.tasks.logs(runId: run.id, taskId: "job")
+                return logs.first?.state == "running" && logs.first?.content.contains("first half\n") == true
+            }
             doomed.signal(SIGKILL)
             try cluster.startWorker(concurrency: 2, ["TIDE_CONFIG": config])
             let finished = try await cluster.waitForRun(run.id)
             #expect(finished.state == .success)
             let instance = try #require(try await cluster.instances(run.id)["job"])
             #expect(instance.tryNumber == 1, "adoption keeps the try")
+            let logs = try await cluster.tasks.logs(runId: run.id, taskId: "job")
+            #expect(logs.map(\.state) == ["success"], "the final log replaced the running one")
             let log = try await cluster.firstLog(run.id, "job")
             #expect(log.contains("reattached to pod"))
             #expect(log.contains("first half\n"))
@@ -197,6 +204,8 @@ struct PodTaskTests {
             #expect(finished.state == .success)
             let instance = try #require(try await cluster.instances(run.id)["job"])
             #expect(instance.tryNumber == 1)
+            let logs = try await cluster.tasks.logs(runId: run.id, taskId: "job")
+            #expect(logs.map(\.state) == ["success"], "the final log replaced the running one")
             let log = try await cluster.firstLog(run.id, "job")
             #expect(log.contains("reattached to pod"))
             #expect(log.contains("start\n") && log.contains("end\n"))

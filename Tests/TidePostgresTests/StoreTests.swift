@@ -284,6 +284,34 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func runningLogsAreTheOwnersUntilTheResultReplacesThem() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let a = try #require(fixture.ids["a"])
+        _ = try await fixture.tasks.queue([a])
+        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "w1", hostname: "h", pid: 1)
+        func store(_ worker: String, _ text: String) async throws {
+            try await fixture.tasks.storeRunningLog(
+                taskInstanceId: a, tryNumber: 1, workerId: worker, log: text, truncated: false, totalBytes: text.count)
+        }
+        try await store("w1", "partial\n")
+        try await store("w2", "not the owner\n")
+        var logs = try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a")
+        #expect(logs.map(\.state) == ["running"])
+        #expect(logs.first?.content == "partial\n")
+        _ = try await fixture.tasks.finish(
+            taskInstanceId: a, tryNumber: 1, workerId: "w2", outcome: .failed, exitCode: 1, log: "stale\n",
+            logTruncated: false, logTotalBytes: 6)
+        #expect(try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a").first?.content == "partial\n")
+        _ = try await fixture.tasks.finish(
+            taskInstanceId: a, tryNumber: 1, workerId: "w1", outcome: .success, exitCode: 0, log: "partial\nall\n",
+            logTruncated: false, logTotalBytes: 12)
+        try await store("w1", "late\n")
+        logs = try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a")
+        #expect(logs.map(\.state) == ["success"])
+        #expect(logs.first?.content == "partial\nall\n")
+        await fixture.schema.drop()
+    }
+
     @Test func dagVersionsAreKeptAndDeactivationSparesBrokenFiles() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let dags = DagStore(pool: fixture.schema.pool)

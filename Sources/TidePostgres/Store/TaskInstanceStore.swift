@@ -289,11 +289,17 @@ public struct TaskInstanceStore: Sendable {
                                        content, truncated, total_bytes)
                 SELECT $1::bigint, $2::int, $3::text, $4::int, $5::text, ti.hostname, ti.started_at, $6::text, $7::boolean, $8::bigint
                 FROM task_instances ti WHERE ti.id = $1::bigint
-                ON CONFLICT (task_instance_id, try_number) DO NOTHING
+                ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
+                    exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
+                    content = EXCLUDED.content, truncated = EXCLUDED.truncated, total_bytes = EXCLUDED.total_bytes
+                -- A running pod try's partial log is replaced by the result, or by the final log of the worker
+                -- that wrote it; never by another (stale) worker's.
+                WHERE task_logs.state = 'running' AND ($9::boolean OR task_logs.worker_id = EXCLUDED.worker_id)
                 """,
                 [
                     String(taskInstanceId), String(tryNumber), finished == nil ? "\(outcomeName) (stale)" : outcomeName,
                     exitCode.map(String.init), workerId, log, logTruncated ? "true" : "false", String(logTotalBytes),
+                    finished == nil ? "false" : "true",
                 ], context: "store log")
             // Callbacks for the state the try ended in, written with the result (the outbox).
             if let finished, let items = callbacks[finished.state], !items.isEmpty {

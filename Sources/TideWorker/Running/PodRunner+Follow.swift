@@ -21,7 +21,8 @@ extension PodRunner {
     /// timeouts, until the pod finishes (and its log has ended) or the worker intervenes.
     func follow(
         _ pod: PodStatus, namespace: String, task: KubernetesPodTask, startedAt: Date, executionTimeoutSeconds: Double?,
-        controls: AsyncStream<PodControl>, log: LockedBox<LogBuffer>, logger: Logger
+        controls: AsyncStream<PodControl>, log: LockedBox<LogBuffer>, logger: Logger,
+        onProgress: @escaping @Sendable (LogBuffer) async -> Void
     ) async -> FollowOutcome {
         let (events, sink) = AsyncStream<Event>.makeStream()
         let name = pod.name
@@ -45,6 +46,16 @@ extension PodRunner {
             }
             group.addTask {
                 for await control in controls { sink.yield(.control(control)) }
+            }
+            group.addTask {
+                var reported = -1
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(progressSeconds))
+                    let current = log.value
+                    guard !Task.isCancelled, current.totalBytes != reported else { continue }
+                    reported = current.totalBytes
+                    await onProgress(current)
+                }
             }
             var latest: PodStatus? = pod
             var logStarted = false

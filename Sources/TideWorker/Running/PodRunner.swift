@@ -36,6 +36,8 @@ struct PodRunner: Sendable {
     var tickSeconds = 1.0
     /// How long to wait for the end of the log once the pod has finished. Default 10 s.
     var logDrainSeconds = 10.0
+    /// How often new output is handed to `onProgress` while the pod runs. Default 2 s.
+    var progressSeconds = 2.0
 
     /// Events that drive a try, merged from the watch, the log stream, a ticker and the worker.
     enum Event: Sendable {
@@ -50,9 +52,11 @@ struct PodRunner: Sendable {
     ///   - recordPod: stores the pod's `namespace/name` with the try before the pod is created;
     ///     false when the try is no longer this worker's (nothing is created then).
     ///   - controls: stop or detach requests from the worker.
+    ///   - onProgress: given the log so far whenever it grew (the worker stores it as the running try's log).
     func run(
         _ task: KubernetesPodTask, identity: PodIdentity, executionTimeoutSeconds: Double?,
-        controls: AsyncStream<PodControl>, recordPod: @Sendable (String) async -> Bool
+        controls: AsyncStream<PodControl>, recordPod: @Sendable (String) async -> Bool,
+        onProgress: @escaping @Sendable (LogBuffer) async -> Void = { _ in }
     ) async -> Result {
         let namespace = task.namespace ?? defaultNamespace
         let log = LockedBox(LogBuffer(capBytes: logMaxBytes))
@@ -100,7 +104,7 @@ struct PodRunner: Sendable {
         let outcome = await follow(
             pod, namespace: namespace, task: task, startedAt: startedAt,
             executionTimeoutSeconds: executionTimeoutSeconds,
-            controls: controls, log: log, logger: podLogger)
+            controls: controls, log: log, logger: podLogger, onProgress: onProgress)
         return await settle(outcome, pod: pod.name, namespace: namespace, task: task, log: log, logger: podLogger)
     }
 
