@@ -49,12 +49,17 @@ extension PodRunner {
             }
             group.addTask {
                 var reported = -1
+                var interval = progressSeconds
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(progressSeconds))
+                    try? await Task.sleep(for: .seconds(interval))
                     let current = log.value
                     guard !Task.isCancelled, current.totalBytes != reported else { continue }
                     reported = current.totalBytes
                     await onProgress(current)
+                    // Each store rewrites the whole (capped) log: a chatty pod's is stored less often,
+                    // one more second per 64 KiB kept, at most every 30 s.
+                    let kept = min(current.totalBytes, logMaxBytes)
+                    interval = min(30, progressSeconds + Double(kept / 65_536))
                 }
             }
             var latest: PodStatus? = pod

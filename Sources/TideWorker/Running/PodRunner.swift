@@ -36,7 +36,8 @@ struct PodRunner: Sendable {
     var tickSeconds = 1.0
     /// How long to wait for the end of the log once the pod has finished. Default 10 s.
     var logDrainSeconds = 10.0
-    /// How often new output is handed to `onProgress` while the pod runs. Default 2 s.
+    /// How often new output is handed to `onProgress` while the pod runs: every 2 s by default,
+    /// less often as the log grows (one more second per 64 KiB, at most every 30 s).
     var progressSeconds = 2.0
 
     /// Events that drive a try, merged from the watch, the log stream, a ticker and the worker.
