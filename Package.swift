@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "TideWorker",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideKube",
+                "TideCore", "TideRedis", "TidePostgres", "TideKube", "TideBlocking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -24,6 +24,8 @@ public struct KubeSimulator: Sendable {
         public var token: String?
         /// Seconds between steps of the simulated control plane. Default 0.1.
         public var tickSeconds = 0.1
+        /// Folders searched first for containers' commands (e.g. where `tide` is, for executor pods).
+        public var containerPath: [String] = []
         /// Secrets that exist from the start, in namespace `default`: name → key → value.
         public var secrets: [String: [String: String]] = [:]
 
@@ -43,7 +45,8 @@ public struct KubeSimulator: Sendable {
     public func run(handleSignals: Bool = true, onReady: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
-        let cluster = SimCluster(configuration: options.configuration, logger: logger)
+        let cluster = SimCluster(
+            configuration: options.configuration, logger: logger, containerPath: options.containerPath)
         for (name, data) in options.secrets { await cluster.addSecret(namespace: "default", name: name, data: data) }
         let boundPort = LockedBox(options.port)
         let scheme = options.tlsCertificatePath == nil ? "http" : "https"

@@ -40,10 +40,10 @@ actor SimCluster {
     let kubelet: SimKubelet
     static let historyLimit = 2000
 
-    init(configuration: SimConfiguration, logger: Logger) {
+    init(configuration: SimConfiguration, logger: Logger, containerPath: [String] = []) {
         self.configuration = configuration
         self.logger = logger
-        kubelet = SimKubelet(logger: logger)
+        kubelet = SimKubelet(logger: logger, extraPath: containerPath)
         let now = Date()
         for pool in configuration.nodePools {
             for _ in 0..<pool.minimum {

@@ -8,6 +8,8 @@ import TideCore
 /// ignored), so that logs and exit codes are real.
 struct SimKubelet: Sendable {
     let logger: Logger
+    /// Folders searched for a container's command, before this process's own `PATH`.
+    var extraPath: [String] = []
     /// Seconds between SIGTERM and SIGKILL when a pod is deleted.
     var terminationGraceSeconds: Double = 2
 
@@ -29,6 +31,9 @@ struct SimKubelet: Sendable {
             if let value = ProcessInfo.processInfo.environment[key], let name = Environment.Key(rawValue: key) {
                 environment[name] = value
             }
+        }
+        if !extraPath.isEmpty {
+            environment["PATH"] = (extraPath + [environment["PATH"] ?? "/usr/bin:/bin"]).joined(separator: ":")
         }
         for (name, value) in variables {
             if let key = Environment.Key(rawValue: name) { environment[key] = value }

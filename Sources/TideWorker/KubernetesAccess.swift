@@ -16,8 +16,8 @@ public struct KubernetesAccess: Sendable {
     public var workerEnvironment: [String: String]
 
     public init(
-        client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String = "tide:latest",
-        workerSecret: String? = nil, workerEnvironment: [String: String] = [:]
+        client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String, workerSecret: String?,
+        workerEnvironment: [String: String]
     ) {
         self.client = client
         self.namespace = namespace

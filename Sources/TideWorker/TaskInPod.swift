@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TideBlocking
 import TideCore
 import TidePostgres
 
@@ -39,14 +40,16 @@ public enum TaskInPod {
         let environment = TaskEnvironment.build(
             inherited: ProcessInfo.processInfo.environment, task: rendered, dag: dag, runName: claimed.runName,
             conf: claimed.conf, tryNumber: tryNumber)
-        let output = FileHandle.standardOutput
+        // Writes to stdout block: they happen in order on a thread of their own.
+        let output = BlockingThread(name: "tide-task-output")
+        defer { output.shutdown() }
         let result = await LocalRunner(logMaxBytes: logMaxBytes).run(
             kind: rendered.kind, environment: environment, timeoutSeconds: nil, onStart: { _ in },
-            onOutput: { bytes in output.write(Data(bytes)) })
-        if result.exitCode == nil && result.signal == nil {
-            // Could not start: the reason is in the notices, which did not go to stdout.
-            output.write(Data(result.log.text.utf8))
-        }
+            onOutput: { bytes in output.submit { FileHandle.standardOutput.write(Data(bytes)) } })
+        let notices = result.exitCode == nil && result.signal == nil ? result.log.text : ""
+        // Could not start: the reason is in the notices, which did not go to stdout. Waiting for this
+        // job also waits for every write before it.
+        _ = try? await output.run { FileHandle.standardOutput.write(Data(notices.utf8)) }
         return result.exitCode ?? result.signal.map { 128 + $0 } ?? 1
     }
 

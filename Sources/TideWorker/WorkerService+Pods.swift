@@ -5,10 +5,12 @@ import TidePostgres
 import TideRedis
 
 extension WorkerService {
-    /// Runs a `kubernetes_pod` try with the pod runner.
+    /// Runs a `kubernetes_pod` or `executor: kubernetes` try with the pod runner.
+    /// - Parameter podOf: the pod to run, given the worker's Kubernetes settings.
     /// - Returns: a nil outcome when the pod was left for another worker to adopt.
     func runPod(
-        _ pod: KubernetesPodTask, task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry, message: TaskMessage,
+        _ podOf: (KubernetesAccess) -> KubernetesPodTask, task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry,
+        message: TaskMessage,
         token: RunningTries.Token, log: Logger
     ) async -> (outcome: TaskInstanceStore.TryOutcome?, exitCode: Int?, log: LogBuffer) {
         guard let kubernetes = dependencies.kubernetes else {
@@ -30,7 +32,7 @@ extension WorkerService {
         let store = tasks
         let workerId = self.identity.id
         let result = await runner.run(
-            pod, identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
+            podOf(kubernetes), identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
             controls: running.podControls(token)
         ) { externalId in
             (try? await store.recordPod(
@@ -51,15 +53,6 @@ extension WorkerService {
             case .detached: nil
             }
         return (outcome, result.exitCode, result.log)
-    }
-
-    /// The pod that runs an `executor: kubernetes` task (see ``KubernetesPodTask/executorPod(for:taskInstanceId:tryNumber:image:secret:environment:)``).
-    func executorPod(for task: TaskSpec, message: TaskMessage) -> KubernetesPodTask {
-        let access = dependencies.kubernetes
-        return KubernetesPodTask.executorPod(
-            for: task, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
-            image: access?.workerImage ?? "tide:latest", secret: access?.workerSecret,
-            environment: access?.workerEnvironment ?? [:])
     }
 
     /// Gives a pod try back (same try number) and pushes its message, for another worker to adopt.

@@ -162,7 +162,7 @@ public final class WorkerService: Service, Sendable {
                 metadata: ["running": "\(running.count)", "grace.seconds": "\(settings.shutdownGraceSeconds)"])
             // A pod does not need this worker: its try is given back at once for another worker to
             // adopt, and the pod keeps running. Local processes get the grace period.
-            running.detachAllPods()
+            running.detach()
             slots.addTask {
                 try? await Task.sleep(for: .seconds(self.settings.shutdownGraceSeconds))
                 if !Task.isCancelled {
@@ -290,15 +290,21 @@ public final class WorkerService: Service, Sendable {
             buffer.appendNotice(error.message)
             return (.failed, nil, buffer, retryDelay, task)
         }
-        if case .kubernetesPod(let pod) = rendered.kind {
+        let podOfTask: (@Sendable (KubernetesAccess) -> KubernetesPodTask)? =
+            if case .kubernetesPod(let pod) = rendered.kind {
+                { _ in pod }
+            } else if rendered.runsInPod {
+                { [rendered] access in
+                    KubernetesPodTask.executorPod(
+                        for: rendered, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
+                        image: access.workerImage, secret: access.workerSecret, environment: access.workerEnvironment)
+                }
+            } else {
+                nil
+            }
+        if let podOfTask {
             let result = await runPod(
-                pod, task: rendered, claimed: claimed, message: message, token: token, log: log)
-            return (result.outcome, result.exitCode, result.log, retryDelay, task)
-        }
-        if rendered.runsInPod {
-            let result = await runPod(
-                executorPod(for: rendered, message: message), task: rendered, claimed: claimed, message: message,
-                token: token, log: log)
+                podOfTask, task: rendered, claimed: claimed, message: message, token: token, log: log)
             return (result.outcome, result.exitCode, result.log, retryDelay, task)
         }
         let environment = TaskEnvironment.build(

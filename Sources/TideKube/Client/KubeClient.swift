@@ -181,32 +181,19 @@ public final class KubeClient: Sendable {
         let request = HTTPRequest(
             method, url(path, query), headers: headers, body: body?.encoded(), timeoutSeconds: requestTimeoutSeconds,
             connectTimeoutSeconds: min(10, requestTimeoutSeconds), tls: tls)
-        var attempt = 1
-        while true {
-            let failure: KubeAPIError
-            var serverWait: Double?
-            do {
-                let response = try await http.send(request)
-                serverWait = response.retryAfterSeconds
-                if (200..<300).contains(response.status) {
-                    do {
-                        return try JSONValue.decode(response.body)
-                    } catch {
-                        throw KubeAPIError(
-                            status: response.status, reason: nil, message: "the answer is not JSON", request: what)
-                    }
-                }
-                failure = KubeAPIError.from(response: response.status, body: response.body, request: what)
-            } catch let error as KubeAPIError {
-                throw error
-            } catch {
-                failure = Self.describe(error, what: what)
+        return try await retrying(what) {
+            let response = try await http.send(request)
+            guard (200..<300).contains(response.status) else {
+                throw KubeAPIError.from(
+                    response: response.status, body: response.body, request: what,
+                    retryAfterSeconds: response.retryAfterSeconds)
             }
-            guard failure.isTransient, attempt < maxAttempts else { throw failure }
-            // A throttling server's Retry-After wins over the back-off (bounded, so a bad header cannot stall us).
-            let wait = max(Self.backoff(attempt: attempt), min(serverWait ?? 0, 30))
-            try await Task.sleep(for: .seconds(wait))
-            attempt += 1
+            do {
+                return try JSONValue.decode(response.body)
+            } catch {
+                throw KubeAPIError(
+                    status: response.status, reason: nil, message: "the answer is not JSON", request: what)
+            }
         }
     }
 
@@ -214,23 +201,34 @@ public final class KubeClient: Sendable {
     private func open(_ path: String, query: [(String, String)], what: String) async throws -> HTTPStream {
         let request = HTTPRequest(
             "GET", url(path, query), headers: baseHeaders, timeoutSeconds: nil, connectTimeoutSeconds: 10, tls: tls)
-        var attempt = 1
-        while true {
-            let failure: KubeAPIError
-            do {
-                let response = try await http.stream(request)
-                if (200..<300).contains(response.status) { return response }
+        return try await retrying(what) {
+            let response = try await http.stream(request)
+            guard (200..<300).contains(response.status) else {
                 var body: [UInt8] = []
                 for try await chunk in response.body where body.count < 64 * 1024 { body += chunk }
-                failure = KubeAPIError.from(response: response.status, body: body, request: what)
+                throw KubeAPIError.from(response: response.status, body: body, request: what)
+            }
+            return response
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or `maxAttempts` are used up; transient
+    /// failures wait the back-off, or the server's `Retry-After` when longer (at most 30 s, so a
+    /// bad header cannot stall us).
+    private func retrying<T>(_ what: String, _ attempt: () async throws -> T) async throws -> T {
+        var attempts = 1
+        while true {
+            do {
+                return try await attempt()
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                failure = Self.describe(error, what: what)
+                let failure = Self.describe(error, what: what)
+                guard failure.isTransient, attempts < maxAttempts else { throw failure }
+                let wait = max(Self.backoff(attempt: attempts), min(failure.retryAfterSeconds ?? 0, 30))
+                try await Task.sleep(for: .seconds(wait))
+                attempts += 1
             }
-            guard failure.isTransient, attempt < maxAttempts else { throw failure }
-            try await Task.sleep(for: .seconds(Self.backoff(attempt: attempt)))
-            attempt += 1
         }
     }
 
@@ -271,10 +269,9 @@ public final class KubeClient: Sendable {
         if let error = error as? KubeAPIError { return error }
         if let error = error as? HTTPClientError {
             // Only transport errors that may pass are transient; a bad URL or TLS failure is not.
-            let transient = error.isTransient
             return KubeAPIError(
-                status: transient ? nil : 0, reason: transient ? nil : error.code.description, message: error.message,
-                request: what)
+                status: nil, reason: error.code.description, message: error.message, request: what,
+                transient: error.isTransient)
         }
         return KubeAPIError(status: nil, reason: nil, message: "\(error)", request: what)
     }

@@ -38,12 +38,16 @@ extension PodRunner {
                     sink.yield(.followFailed("\(error)"))
                 }
             }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(tickSeconds))
-                    sink.yield(.tick)
+            // Timers for the limits, measured from `startedAt` (a reattached pod's creation).
+            func after(_ seconds: Double, _ deadline: Deadline) {
+                group.addTask {
+                    let left = seconds - Date().timeIntervalSince(startedAt)
+                    if left > 0 { try? await Task.sleep(for: .seconds(left)) }
+                    if !Task.isCancelled { sink.yield(.deadline(deadline)) }
                 }
             }
+            after(task.startupTimeoutSeconds, .startup)
+            if let limit = executionTimeoutSeconds { after(limit, .execution) }
             group.addTask {
                 for await control in controls { sink.yield(.control(control)) }
             }
@@ -65,13 +69,13 @@ extension PodRunner {
             var latest: PodStatus? = pod
             var logStarted = false
             var logEnded = !task.getLogs
-            var finished: (pod: PodStatus, at: Date)?
+            var finished: PodStatus?
             var outcome: FollowOutcome?
             for await event in events {
                 switch event {
                 case .pod(let status):
                     guard let status else {
-                        outcome = finished.map { .finished($0.pod) } ?? .deleted
+                        outcome = finished.map { .finished($0) } ?? .deleted
                         break
                     }
                     latest = status
@@ -83,18 +87,23 @@ extension PodRunner {
                         }
                     }
                     if status.isFinished, finished == nil {
-                        finished = (status, Date())
+                        finished = status
                         if !logStarted { logEnded = true }
+                        if !logEnded {
+                            group.addTask {
+                                try? await Task.sleep(for: .seconds(logDrainSeconds))
+                                if !Task.isCancelled { sink.yield(.deadline(.logDrain)) }
+                            }
+                        }
                     }
                 case .logEnded:
                     logEnded = true
-                case .tick:
-                    let elapsed = Date().timeIntervalSince(startedAt)
-                    if finished == nil, let limit = executionTimeoutSeconds, elapsed > limit {
-                        outcome = .executionTimedOut
-                    } else if finished == nil, latest?.hasStarted != true, elapsed > task.startupTimeoutSeconds {
-                        outcome = .startupTimedOut(latest)
-                    }
+                case .deadline(.execution):
+                    if finished == nil { outcome = .executionTimedOut }
+                case .deadline(.startup):
+                    if finished == nil, latest?.hasStarted != true { outcome = .startupTimedOut(latest) }
+                case .deadline(.logDrain):
+                    logEnded = true
                 case .control(.stop):
                     outcome = .stopped
                 case .control(.detach):
@@ -102,11 +111,7 @@ extension PodRunner {
                 case .followFailed(let message):
                     outcome = .lostTrack(message)
                 }
-                if outcome == nil, let finished,
-                    logEnded || Date().timeIntervalSince(finished.at) > logDrainSeconds
-                {
-                    outcome = .finished(finished.pod)
-                }
+                if outcome == nil, let finished, logEnded { outcome = .finished(finished) }
                 if outcome != nil { break }
             }
             group.cancelAll()

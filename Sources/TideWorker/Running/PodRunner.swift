@@ -32,21 +32,29 @@ struct PodRunner: Sendable {
     let defaultNamespace: String
     let logMaxBytes: Int
     let logger: Logger
-    /// How often timeouts are checked while nothing else happens. Default 1 s.
-    var tickSeconds = 1.0
     /// How long to wait for the end of the log once the pod has finished. Default 10 s.
     var logDrainSeconds = 10.0
     /// How often new output is handed to `onProgress` while the pod runs: every 2 s by default,
     /// less often as the log grows (one more second per 64 KiB, at most every 30 s).
     var progressSeconds = 2.0
 
-    /// Events that drive a try, merged from the watch, the log stream, a ticker and the worker.
+    /// Events that drive a try, merged from the watch, the log stream, timers and the worker.
     enum Event: Sendable {
         case pod(PodStatus?)
-        case tick
+        case deadline(Deadline)
         case control(PodControl)
         case logEnded
         case followFailed(String)
+    }
+
+    /// A time limit that has passed.
+    enum Deadline: Sendable {
+        /// `startup_timeout`: the container must have started by now.
+        case startup
+        /// `execution_timeout`: the pod must have finished by now.
+        case execution
+        /// The pod finished this long ago and its log has still not ended.
+        case logDrain
     }
 
     /// - Parameters:
@@ -73,7 +81,9 @@ struct PodRunner: Sendable {
             if let existing = try await client.pods(namespace: namespace, labelSelector: selector).pods.first {
                 pod = existing
                 attached = true
-                _ = await recordPod("\(namespace)/\(existing.name)")
+                guard await recordPod("\(namespace)/\(existing.name)") else {
+                    return finish(.failed, notice: "the try is no longer this worker's; not reattached")
+                }
                 log.mutate {
                     $0.appendNotice(
                         "reattached to pod \(namespace)/\(existing.name) (\(existing.phase)), created by an earlier worker"
@@ -118,8 +128,7 @@ struct PodRunner: Sendable {
             return try await client.createPod(manifest, namespace: namespace)
         } catch let error as KubeAPIError where error.isConflict {
             guard let existing = try await client.pod(namespace: namespace, name: name),
-                existing.labels["tide.io/task-instance"] == String(identity.taskInstanceId),
-                existing.labels["tide.io/try-number"] == String(identity.tryNumber)
+                identity.labels.allSatisfy({ existing.labels[$0.key] == $0.value })
             else { throw error }
             return existing
         }

@@ -73,21 +73,16 @@ final class RunningTries: Sendable {
         for (group, signal) in targets { ProcessGroup.kill(group, signal: signal) }
     }
 
-    /// Tells the pod tries of these task instances to leave their pods running and end: another
-    /// worker adopted them.
-    func detach(taskInstances ids: Set<Int64>) {
+    /// Tells the pod tries of these task instances (nil: all of them, the worker is shutting
+    /// down) to leave their pods running and end, for another worker to adopt.
+    func detach(taskInstances ids: Set<Int64>? = nil) {
         entries.mutate { entries in
             for entry in entries.values {
-                guard let id = entry.taskInstanceId, ids.contains(id) else { continue }
+                if let ids {
+                    guard let id = entry.taskInstanceId, ids.contains(id) else { continue }
+                }
                 entry.podControl?.yield(.detach)
             }
-        }
-    }
-
-    /// Tells every pod try to leave its pod running and end (the worker is shutting down).
-    func detachAllPods() {
-        entries.mutate { entries in
-            for entry in entries.values { entry.podControl?.yield(.detach) }
         }
     }
 
@@ -137,9 +132,9 @@ final class RunningTries: Sendable {
     func handBackAll() -> Int {
         let groups = entries.mutate { entries -> [pid_t?] in
             for key in entries.keys { entries[key]?.handedBack = true }
-            for entry in entries.values { entry.podControl?.yield(.detach) }
             return entries.values.map(\.processGroup)
         }
+        detach()
         for group in groups.compactMap({ $0 }) { ProcessGroup.kill(group, signal: SIGKILL) }
         return groups.count
     }

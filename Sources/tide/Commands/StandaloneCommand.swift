@@ -51,17 +51,19 @@ struct StandaloneCommand: AsyncParsableCommand {
             var arguments = ["worker"]
             if let path = global.configPath { arguments += ["--config", path] }
             if let concurrency { arguments += ["--concurrency", String(concurrency)] }
-            let supervisor = WorkerSupervisor(count: workers, arguments: arguments, logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
             if kube == "sim" {
                 try await StandaloneKubeSim.serving(
                     configurationPath: kubeSimConfig, kubeconfigPath: kubeconfigOut, configuration: configuration,
                     logger: logger
-                ) {
+                ) { environment in
+                    let supervisor = WorkerSupervisor(
+                        count: workers, arguments: arguments, environment: environment, logger: logger)
                     try await runServices([scheduler, callbacks, supervisor], logger: logger)
                 }
             } else {
+                let supervisor = WorkerSupervisor(count: workers, arguments: arguments, logger: logger)
                 try await runServices([scheduler, callbacks, supervisor], logger: logger)
             }
             await pool.close()
@@ -73,13 +75,16 @@ struct StandaloneCommand: AsyncParsableCommand {
 final class WorkerSupervisor: Service, Sendable {
     let count: Int
     let arguments: [String]
+    /// Added to this process's environment for each child.
+    let environment: [String: String]
     let logger: Logger
     private let children = LockedBox<[Int: Process]>([:])
     private let stopping = LockedBox(false)
 
-    init(count: Int, arguments: [String], logger: Logger) {
+    init(count: Int, arguments: [String], environment: [String: String] = [:], logger: Logger) {
         self.count = count
         self.arguments = arguments
+        self.environment = environment
         self.logger = logger
     }
 
@@ -100,6 +105,9 @@ final class WorkerSupervisor: Service, Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, ours in ours }
+            }
             let status: Int32 = await withCheckedContinuation { continuation in
                 process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
                 do {

@@ -18,14 +18,14 @@ enum StandaloneKubeSim {
             }(),
         ], scaleUpDelaySeconds: 3, scaleDownIdleSeconds: 30)
 
-    /// Runs `body` while the simulator serves. Before `body`, it writes a kubeconfig for it to
-    /// `kubeconfigPath` and points this process's environment at it (workers inherit it):
-    /// `TIDE_KUBERNETES_KUBECONFIG`, a Secret `tide-standalone` with the database URL for
-    /// `executor: kubernetes` pods (unless another is configured), and `tide` on the `PATH` that
-    /// the simulated kubelet runs containers with.
+    /// Runs `body` while the simulator serves. It writes a kubeconfig for it to `kubeconfigPath`
+    /// and gives `body` the environment that points worker processes at it:
+    /// `TIDE_KUBERNETES_KUBECONFIG`, and a Secret `tide-standalone` with the database URL for
+    /// `executor: kubernetes` pods (unless another is configured). The simulated kubelet finds
+    /// this `tide` binary for those pods.
     static func serving(
         configurationPath: String?, kubeconfigPath: String, configuration: TideConfiguration, logger: Logger,
-        _ body: () async throws -> Void
+        _ body: ([String: String]) async throws -> Void
     ) async throws {
         var options = KubeSimulator.Options()
         if let path = configurationPath {
@@ -40,12 +40,14 @@ enum StandaloneKubeSim {
         } else {
             options.configuration = defaultCluster
         }
+        var workerEnvironment = ["TIDE_KUBERNETES_KUBECONFIG": kubeconfigPath]
         if configuration.kubernetes.workerSecret == nil {
             options.secrets = ["tide-standalone": ["TIDE_DATABASE_URL": configuration.databaseURL]]
-            setenv("TIDE_KUBERNETES_WORKER_SECRET", "tide-standalone", 1)
+            workerEnvironment["TIDE_KUBERNETES_WORKER_SECRET"] = "tide-standalone"
         }
-        let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
-        setenv("PATH", binaries + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), 1)
+        options.containerPath = [
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        ]
         let simulator = KubeSimulator(options: options, logger: Logger(label: "tide.kubesim"))
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -58,11 +60,10 @@ enum StandaloneKubeSim {
             try FileManager.default.createDirectory(
                 atPath: (kubeconfigPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: kubeconfigPath, atomically: true, encoding: .utf8)
-            setenv("TIDE_KUBERNETES_KUBECONFIG", kubeconfigPath, 1)
             logger.info(
                 "simulated Kubernetes cluster serving",
                 metadata: ["url": "http://127.0.0.1:\(port)", "kubeconfig": "\(kubeconfigPath)"])
-            try await body()
+            try await body(workerEnvironment)
             group.cancelAll()
         }
     }
