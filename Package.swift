@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -34,6 +35,25 @@ let package = Package(
         .target(
             name: "TideCore",
             dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Stencil", package: "Stencil")],
+            swiftSettings: strict
+        ),
+        .target(name: "TideScaling", dependencies: ["TideCore"], swiftSettings: strict),
+        .target(
+            name: "TideMetrics",
+            dependencies: [
+                "TideCore", "TideScaling", "TideRedis", .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideAPI",
+            dependencies: [
+                "TideCore", "TideScaling", "TideMetrics", "TideRedis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -84,7 +104,7 @@ let package = Package(
         .target(
             name: "TideScheduler",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideHTTP",
+                "TideCore", "TideRedis", "TidePostgres", "TideHTTP", "TideScaling", "TideMetrics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -110,6 +130,7 @@ let package = Package(
             name: "tide",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker", "TideKube", "TideKubeSim",
+                "TideAPI", "TideMetrics", "TideScaling", "TideHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,6 +140,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TideCoreTests", dependencies: ["TideCore"], swiftSettings: strict),
+        .testTarget(name: "TideScalingTests", dependencies: ["TideScaling", "TideCore"], swiftSettings: strict),
         .testTarget(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
         .testTarget(

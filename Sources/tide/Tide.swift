@@ -11,6 +11,7 @@ struct Tide: AsyncParsableCommand {
             """,
         subcommands: [
             DBCommand.self, SchedulerCommand.self, WorkerCommand.self, StandaloneCommand.self, DagsCommand.self,
-            RunsCommand.self, TasksCommand.self, PoolsCommand.self, ConfigCommand.self,
+            RunsCommand.self, TasksCommand.self, PoolsCommand.self, ScaleCommand.self, APICommand.self,
+            ConfigCommand.self,
         ])
 }

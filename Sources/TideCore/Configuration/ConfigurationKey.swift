@@ -143,6 +143,41 @@ public struct ConfigurationKey: Sendable {
             config.kubernetes.namespace = value
             return nil
         },
+        count(
+            "scaling.min_workers", "TIDE_SCALING_MIN_WORKERS",
+            "fewest workers a queue's scaling hint asks for (default 1; 0 scales to zero)", in: 0...Int(Int32.max)
+        ) {
+            $0.scaling.minWorkers = $1
+        },
+        count("scaling.max_workers", "TIDE_SCALING_MAX_WORKERS", "most workers a queue's hint asks for (default 10)") {
+            $0.scaling.maxWorkers = $1
+        },
+        ConfigurationKey(
+            fileKey: "scaling.tolerance", environmentVariable: "TIDE_SCALING_TOLERANCE",
+            summary: "ignore desired/current ratios within this fraction of 1 (default 0.1)"
+        ) { config, value in
+            guard let number = Double(value), number >= 0, number < 1 else { return "a fraction from 0 to below 1" }
+            config.scaling.tolerance = number
+            return nil
+        },
+        seconds(
+            "scaling.scale_down_window", "TIDE_SCALING_SCALE_DOWN_WINDOW",
+            "scale down only to the highest hint of this window (default 300s)"
+        ) {
+            $0.scaling.scaleDownWindowSeconds = $1
+        },
+        text("api.host", "TIDE_API_HOST", "address tide api listens on (default 127.0.0.1; 0.0.0.0 in a container)") {
+            $0.api.host = $1
+        },
+        count(
+            "api.port", "TIDE_API_PORT", "port of tide api (default 8080)", in: 0...65535,
+            expected: "a port number from 0 to 65535"
+        ) {
+            $0.api.port = $1
+        },
+        seconds("scaling.interval", "TIDE_SCALING_INTERVAL", "seconds between scaling-hint computations (default 5s)") {
+            $0.scaling.intervalSeconds = $1
+        },
     ]
 
     static func text(
@@ -183,12 +218,15 @@ public struct ConfigurationKey: Sendable {
         }
     }
 
+    /// A whole number within `range` (by default at least 1).
     static func count(
-        _ fileKey: String, _ variable: String, _ summary: String,
-        _ set: @escaping @Sendable (inout TideConfiguration, Int) -> Void
+        _ fileKey: String, _ variable: String, _ summary: String, in range: ClosedRange<Int> = 1...Int(Int32.max),
+        expected: String? = nil, _ set: @escaping @Sendable (inout TideConfiguration, Int) -> Void
     ) -> ConfigurationKey {
         ConfigurationKey(fileKey: fileKey, environmentVariable: variable, summary: summary) { config, value in
-            guard let number = Int(value), number >= 1 else { return "a whole number of at least 1" }
+            guard let number = Int(value), range.contains(number) else {
+                return expected ?? "a whole number of at least \(range.lowerBound)"
+            }
             set(&config, number)
             return nil
         }

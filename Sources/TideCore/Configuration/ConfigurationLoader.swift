@@ -13,20 +13,21 @@ public enum ConfigurationLoader {
         var config = TideConfiguration()
         var values: [String: (value: String, source: String)] = [:]
         if let fileText {
-            let (flat, nodePools) = try flatten(fileText, fileName: fileName)
+            let (flat, structured) = try flatten(fileText, fileName: fileName)
             for (key, value) in flat { values[key] = (value, "\(fileName): \(key)") }
-            if let nodePools {
-                config.nodePools = try NodePoolConfiguration.parse(nodePools, source: "\(fileName): node_pools")
+            for (key, value) in structured {
+                try applyStructured(key, value, source: "\(fileName): \(key)", to: &config)
             }
         }
-        if let json = environment["TIDE_NODE_POOLS"] {
+        for (key, variable) in structuredKeys {
+            guard let json = environment[variable] else { continue }
             let parsed: JSONValue
             do {
                 parsed = try JSONValue.parse(json)
             } catch {
-                throw ConfigurationError(message: "TIDE_NODE_POOLS: \(error)")
+                throw ConfigurationError(message: "\(variable): \(error)")
             }
-            config.nodePools = try NodePoolConfiguration.parse(parsed, source: "TIDE_NODE_POOLS")
+            try applyStructured(key, parsed, source: variable, to: &config)
         }
         for key in ConfigurationKey.all {
             if let value = environment[key.environmentVariable] {
@@ -42,17 +43,31 @@ public enum ConfigurationLoader {
         return config
     }
 
-    /// Flattens nested YAML mappings into dotted keys, rejecting keys Tide does not know.
-    /// Flattens nested YAML mappings into dotted keys (and returns `node_pools` apart, as JSON).
-    static func flatten(_ text: String, fileName: String) throws(ConfigurationError) -> ([String: String], JSONValue?) {
+    /// Keys whose values are structures rather than text, and the variable that carries each as JSON.
+    static let structuredKeys = [("node_pools", "TIDE_NODE_POOLS"), ("scaling.queues", "TIDE_SCALING_QUEUES")]
+
+    static func applyStructured(_ key: String, _ value: JSONValue, source: String, to config: inout TideConfiguration)
+        throws(ConfigurationError)
+    {
+        switch key {
+        case "node_pools": config.nodePools = try NodePoolConfiguration.parse(value, source: source)
+        default: config.scaling.queues = try QueueScalingConfiguration.parse(value, source: source)
+        }
+    }
+
+    /// Flattens nested YAML mappings into dotted keys, rejecting keys Tide does not know; the
+    /// structured keys (``structuredKeys``) are returned apart, as JSON.
+    static func flatten(_ text: String, fileName: String) throws(ConfigurationError) -> (
+        [String: String], [String: JSONValue]
+    ) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError(message: "\(fileName): not valid YAML: \(error)")
         }
-        guard let root, !(root.null != nil) else { return ([:], nil) }
-        var nodePools: JSONValue?
+        guard let root, !(root.null != nil) else { return ([:], [:]) }
+        var structured: [String: JSONValue] = [:]
         let known = ConfigurationKey.all.map(\.fileKey)
         var result: [String: String] = [:]
         func walk(_ node: Node, prefix: String) throws(ConfigurationError) {
@@ -62,8 +77,8 @@ public enum ConfigurationLoader {
             }
             for (keyNode, value) in mapping {
                 let key = prefix.isEmpty ? (keyNode.string ?? "") : "\(prefix).\(keyNode.string ?? "")"
-                if key == "node_pools" {
-                    nodePools = json(value)
+                if structuredKeys.contains(where: { $0.0 == key }) {
+                    structured[key] = json(value)
                     continue
                 }
                 let line = keyNode.mark.map { ":\($0.line)" } ?? ""
@@ -85,7 +100,7 @@ public enum ConfigurationLoader {
             }
         }
         try walk(root, prefix: "")
-        return (result, nodePools)
+        return (result, structured)
     }
 
     /// Plain YAML as JSON (numbers and booleans resolved, everything else as text).

@@ -1,7 +1,11 @@
 /// Reads `node_pools` from configuration: a list of
-/// `{name, label_key, label_value, taints: [{key, value, effect}], default_resources, max_pods}`.
+/// `{name, label_key, label_value, taints: [{key, value, effect}], default_resources, max_pods,
+/// node_shape: {cpu, memory, pods}, min_nodes, max_nodes}`.
 public enum NodePoolConfiguration {
-    static let keys = ["name", "label_key", "label_value", "taints", "default_resources", "max_pods"]
+    static let keys = [
+        "name", "label_key", "label_value", "taints", "default_resources", "max_pods", "node_shape", "min_nodes",
+        "max_nodes",
+    ]
 
     /// - Throws: ``ConfigurationError`` naming the pool and field.
     public static func parse(_ value: JSONValue, source: String) throws(ConfigurationError) -> [NodePool] {
@@ -55,13 +59,7 @@ public enum NodePoolConfiguration {
                             message: "\(place).default_resources: expected requests and limits mappings")
                     }
                     for (resource, quantity) in quantities {
-                        let text: String
-                        switch quantity {
-                        case .string(let value): text = value
-                        case .number(let value): text = value.rounded() == value ? String(Int(value)) : String(value)
-                        default: text = ""
-                        }
-                        guard KubeNaming.isValidQuantity(text) else {
+                        guard let text = quantityText(quantity), KubeNaming.isValidQuantity(text) else {
                             throw ConfigurationError(
                                 message: "\(place).default_resources.\(kind).\(resource): invalid quantity")
                         }
@@ -69,11 +67,12 @@ public enum NodePoolConfiguration {
                     }
                 }
             }
-            if case .number(let maxPods)? = fields["max_pods"] {
-                guard maxPods >= 1, maxPods.rounded() == maxPods else {
-                    throw ConfigurationError(message: "\(place).max_pods: expected a whole number of at least 1")
-                }
-                pool.maxPods = Int(maxPods)
+            pool.maxPods = try wholeNumber(fields["max_pods"], atLeast: 1, at: "\(place).max_pods")
+            pool.minNodes = try wholeNumber(fields["min_nodes"], atLeast: 0, at: "\(place).min_nodes") ?? 0
+            pool.maxNodes = try wholeNumber(
+                fields["max_nodes"], atLeast: max(1, pool.minNodes), at: "\(place).max_nodes")
+            if let shape = fields["node_shape"] {
+                pool.nodeShape = try nodeShape(shape, at: "\(place).node_shape")
             }
             guard !pools.contains(where: { $0.name == name }) else {
                 throw ConfigurationError(message: "\(place): node pool '\(name)' is declared twice")
@@ -81,5 +80,47 @@ public enum NodePoolConfiguration {
             pools.append(pool)
         }
         return pools
+    }
+
+    /// A whole number of at least `minimum`, or nil when the field is absent.
+    static func wholeNumber(_ value: JSONValue?, atLeast minimum: Int, at place: String) throws(ConfigurationError)
+        -> Int?
+    {
+        guard let value else { return nil }
+        guard case .number(let number) = value, number >= Double(minimum), number.rounded() == number,
+            number < 1e9
+        else {
+            throw ConfigurationError(message: "\(place): expected a whole number of at least \(minimum)")
+        }
+        return Int(number)
+    }
+
+    /// `{cpu: "4", memory: 16Gi, pods: 110}`: cpu and memory are required quantities.
+    static func nodeShape(_ value: JSONValue, at place: String) throws(ConfigurationError) -> NodePool.NodeShape {
+        guard case .object(let fields) = value else {
+            throw ConfigurationError(
+                message: "\(place): expected a mapping with cpu and memory, e.g. {cpu: 4, memory: 16Gi}")
+        }
+        for key in fields.keys where !["cpu", "memory", "pods"].contains(key) {
+            throw ConfigurationError(message: "\(place): unknown key '\(key)' (expected cpu, memory, pods)")
+        }
+        guard let cpuText = quantityText(fields["cpu"]), let cpu = Quantity.millicores(cpuText), cpu > 0 else {
+            throw ConfigurationError(message: "\(place).cpu: expected a cpu quantity above zero such as 4 or 3500m")
+        }
+        guard let memoryText = quantityText(fields["memory"]), let memory = Quantity.value(memoryText), memory > 0
+        else {
+            throw ConfigurationError(message: "\(place).memory: expected a memory quantity above zero such as 16Gi")
+        }
+        let pods = try wholeNumber(fields["pods"], atLeast: 1, at: "\(place).pods") ?? 110
+        return NodePool.NodeShape(cpuMillicores: cpu, memoryBytes: memory, pods: pods)
+    }
+
+    /// A quantity written as YAML text or as a number.
+    static func quantityText(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let text)?: return text
+        case .number(let number)?: return number.rounded() == number ? String(Int(number)) : String(number)
+        default: return nil
+        }
     }
 }

@@ -22,6 +22,18 @@ public struct TideConfiguration: Sendable, Hashable {
     public var scheduler = SchedulerSettings()
     public var worker = WorkerSettings()
     public var kubernetes = KubernetesSettings()
+    public var scaling = ScalingSettings()
+    public var api = APISettings()
+
+    public init() {}
+}
+
+/// Where `tide api` (and `tide standalone`) serve `/metrics` and `/api/v1/scaling`.
+public struct APISettings: Sendable, Hashable {
+    /// Address to listen on. Default `127.0.0.1`; `0.0.0.0` in a container.
+    public var host = "127.0.0.1"
+    /// TCP port. Default 8080.
+    public var port = 8080
 
     public init() {}
 }

@@ -26,6 +26,26 @@ public struct NodePool: Sendable, Hashable, Codable {
     public var defaultResources: [String: [String: String]]
     /// Most pod tasks running on the pool at once; nil means no limit.
     public var maxPods: Int?
+    /// What one node of the pool offers, for the scaling hint of nodes needed; nil gives no node hint.
+    public var nodeShape: NodeShape?
+    /// Fewest nodes the pool keeps (its autoscaler's minimum). Default 0: it scales from zero.
+    public var minNodes = 0
+    /// Most nodes the pool may have; nil means no limit.
+    public var maxNodes: Int?
+
+    /// The allocatable cpu, memory and pod count of one node.
+    public struct NodeShape: Sendable, Hashable, Codable {
+        public var cpuMillicores: Int64
+        public var memoryBytes: Double
+        /// Most pods per node. Default 110, Kubernetes' default `maxPods`.
+        public var pods: Int
+
+        public init(cpuMillicores: Int64, memoryBytes: Double, pods: Int = 110) {
+            self.cpuMillicores = cpuMillicores
+            self.memoryBytes = memoryBytes
+            self.pods = pods
+        }
+    }
 
     public static let gkeLabelKey = "cloud.google.com/gke-nodepool"
 

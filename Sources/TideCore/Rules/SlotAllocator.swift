@@ -17,11 +17,14 @@ public enum SlotAllocator {
         public var age: Int64
         /// The node pool a pod task runs on, whose `max_pods` it counts against.
         public var nodePool: String?
+        /// The queue its tries go to (reported with the reason it waits).
+        public var queue: String
 
         public init(
             id: Int64, dagId: String, taskId: String, pool: String, poolSlots: Int, priority: Int, age: Int64,
-            nodePool: String? = nil
+            nodePool: String? = nil, queue: String = "default"
         ) {
+            self.queue = queue
             self.id = id
             self.dagId = dagId
             self.taskId = taskId

@@ -24,8 +24,16 @@ extension TaskInstanceStore {
     public struct Dispatch: Sendable {
         /// Tries moved to `queued`: push these messages.
         public var queued: [QueuedTry] = []
-        /// Ready task instances left waiting, by reason.
-        public var waiting: [SlotAllocator.Block: Int] = [:]
+        /// Ready task instances left waiting, by queue and reason.
+        public var waiting: [Waiting: Int] = [:]
+    }
+
+    /// Why ready task instances of a queue wait.
+    public struct Waiting: Sendable, Hashable, CustomStringConvertible {
+        public var queue: String
+        public var reason: SlotAllocator.Block
+
+        public var description: String { "\(queue)/\(reason.rawValue)" }
     }
 
     /// The critical section: marks `ready` task instances `scheduled`, then picks scheduled ones in
@@ -76,7 +84,7 @@ extension TaskInstanceStore {
         reads.append(
             Statement(
                 """
-                SELECT id, dag_id, task_id, pool, pool_slots, priority_weight, node_pool,
+                SELECT id, dag_id, task_id, pool, pool_slots, priority_weight, node_pool, queue,
                        (extract(epoch FROM scheduled_at) * 1000000)::bigint AS age
                 FROM task_instances WHERE state = 'scheduled' ORDER BY priority_weight DESC, scheduled_at, id LIMIT $1
                 """, [String(Self.candidateLimit(parallelism: limits.parallelism))], context: "read ready tasks"))
@@ -99,7 +107,8 @@ extension TaskInstanceStore {
             else { return nil }
             return SlotAllocator.Candidate(
                 id: id, dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
-                priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0, nodePool: row["node_pool"])
+                priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0, nodePool: row["node_pool"],
+                queue: row["queue"] ?? "default")
         }
         let choice = SlotAllocator.select(
             candidates, usage: usage,
@@ -107,7 +116,10 @@ extension TaskInstanceStore {
                 parallelism: limits.parallelism, maxActiveTasks: limits.maxActiveTasks,
                 maxActivePerTask: limits.maxActivePerTask, pools: pools, nodePools: limits.nodePoolMaxPods))
         var result = Dispatch()
-        for reason in choice.blocked.values { result.waiting[reason, default: 0] += 1 }
+        let queues = Dictionary(candidates.map { ($0.id, $0.queue) }, uniquingKeysWith: { first, _ in first })
+        for (id, reason) in choice.blocked {
+            result.waiting[Waiting(queue: queues[id] ?? "default", reason: reason), default: 0] += 1
+        }
         guard !choice.selected.isEmpty else {
             try await connection.query("COMMIT")
             return result

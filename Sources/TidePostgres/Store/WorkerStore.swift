@@ -28,6 +28,16 @@ public struct WorkerStore: Sendable {
             context: "stop worker")
     }
 
+    /// Whether a worker on `hostname` heartbeat within the last `seconds` (a container's liveness check).
+    public func hasLiveWorker(hostname: String, withinSeconds seconds: Double) async throws -> Bool {
+        try await !pool.query(
+            """
+            SELECT 1 FROM workers WHERE hostname = $1 AND state IN ('running', 'draining')
+                AND heartbeat_at > clock_timestamp() - make_interval(secs => $2::double precision)
+            """, [hostname, String(seconds)], context: "check worker liveness"
+        ).rows.isEmpty
+    }
+
     /// A worker as listed.
     public struct WorkerRecord: Sendable, Hashable, Codable {
         public var id: String

@@ -14,4 +14,6 @@ public struct RedisKeys: Sendable, Hashable {
     public var callbacks: String { "\(prefix)callbacks" }
     /// List of messages no worker could understand, with the reason.
     public var deadLetter: String { "\(prefix)dead_letter" }
+    /// The latest scaling report (JSON), written by a scheduler with an expiry.
+    public var scalingReport: String { "\(prefix)scaling:report" }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TideCore
+import TideMetrics
 import TidePostgres
 import TideRedis
 
@@ -23,11 +24,14 @@ public final class SchedulerService: Service, Sendable {
         public var nodePools: [String]
         /// Node pool → `max_pods`: pod tasks queued or running on it at once.
         public var nodePoolMaxPods: [String: Int]
+        /// Where pass durations are recorded, if anywhere.
+        public var metrics: TideMetrics?
 
         public init(
             pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC",
-            nodePools: [NodePool] = []
+            nodePools: [NodePool] = [], metrics: TideMetrics? = nil
         ) {
+            self.metrics = metrics
             self.nodePools = nodePools.map(\.name)
             self.nodePoolMaxPods = Dictionary(
                 nodePools.compactMap { pool in pool.maxPods.map { (pool.name, $0) } },
@@ -52,6 +56,10 @@ public final class SchedulerService: Service, Sendable {
     let runVersions = RunVersionMap()
     /// Dispatch limits from the DAG definitions; cleared on each full pass so changes take effect.
     let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
+    private let waiting = LockedBox<[String: [String: Int]]>([:])
+
+    /// Ready task instances the last dispatch left waiting, per queue and limit (`pool_full`, …).
+    public var heldBack: [String: [String: Int]] { waiting.value }
 
     public init(settings: SchedulerSettings, dependencies: Dependencies, logger: Logger) {
         self.settings = settings
@@ -118,6 +126,7 @@ public final class SchedulerService: Service, Sendable {
                     timeoutSeconds: fullDue ? 0.01 : max(0.01, wait.seconds), on: eventConnection)
                 let passStart = clock.now
                 let outcome = try await pass(events: events, full: fullDue, push: pushConnection)
+                dependencies.metrics?.observeSchedulerPass(clock.now - passStart)
                 if fullDue {
                     lastFull = passStart
                     nextRetryAt = nil
@@ -244,6 +253,9 @@ public final class SchedulerService: Service, Sendable {
         if slotsMayHaveFreed || !toQueue.isEmpty {
             let dispatched = try await tasks.dispatch(ready: toQueue, limits: try await dispatchLimits())
             queued = dispatched.queued
+            var byQueue: [String: [String: Int]] = [:]
+            for (key, count) in dispatched.waiting { byQueue[key.queue, default: [:]][key.reason.rawValue] = count }
+            waiting.mutate { $0 = byQueue }
             if !dispatched.waiting.isEmpty {
                 logger.debug("ready tasks waiting for a slot", metadata: ["waiting": "\(dispatched.waiting)"])
             }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
 import ServiceLifecycle
+import TideAPI
+import TideMetrics
 import TideScheduler
 
 struct SchedulerCommand: AsyncParsableCommand {
@@ -11,22 +13,42 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: "Serve this scheduler's /metrics (pass durations, task latency, hints) on this port.")
+    var metricsPort: Int?
+
     func run() async throws {
         try await reportingErrors {
             let context = try CommandContext(try global.configuration())
             CommandContext.bootstrapLogging(level: context.configuration.logLevel)
             let logger = Logger(label: "tide.scheduler")
+            if let metricsPort, !(0...65535).contains(metricsPort) {
+                throw CLIError("--metrics-port: expected a port number from 0 to 65535, got \(metricsPort)")
+            }
             let pool = context.pool(maxConnections: 4, application: "tide-scheduler")
+            let metrics = metricsPort.map { _ in TideMetrics() }
             let scheduler = SchedulerService(
                 settings: context.configuration.scheduler,
                 dependencies: .init(
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
                     defaultTimeZone: context.configuration.defaultTimeZone,
-                    nodePools: context.configuration.nodePools),
+                    nodePools: context.configuration.nodePools, metrics: metrics),
                 logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
-            try await runServices([scheduler, callbacks], logger: logger)
+            let hints = ScalingHintPublisher(
+                configuration: context.configuration,
+                dependencies: .init(
+                    pool: pool, redis: context.redis, keys: context.keys, heldBack: { scheduler.heldBack },
+                    metrics: metrics),
+                logger: Logger(label: "tide.scaling"))
+            var services: [any Service] = [scheduler, callbacks, hints]
+            if let metrics, let metricsPort {
+                services.append(
+                    APIServer(
+                        options: .init(host: context.configuration.api.host, port: metricsPort), metrics: metrics,
+                        redis: context.redis, keys: context.keys, logger: Logger(label: "tide.metrics")))
+            }
+            try await runServices(services, logger: logger)
             await pool.close()
         }
     }

@@ -2,20 +2,31 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TideAPI
 import TideCore
+import TideMetrics
 import TidePostgres
 import TideScheduler
 
 struct StandaloneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "standalone",
-        abstract: "Migrate, then run a scheduler and N worker processes on this machine (SIGTERM stops all).")
+        abstract: "Migrate, then run a scheduler, the API and worker processes on this machine (SIGTERM stops all).",
+        discussion: """
+            With --workers MIN..MAX the number of worker processes follows the scaling hint of the
+            queues they serve: more within seconds of a burst, fewer (each drained with SIGTERM) once
+            scaling.scale_down_window has passed without the need for them.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Worker processes to run.") var workers: Int = 2
+    @Option(help: "Worker processes: a number, or MIN..MAX to follow the scaling hints.")
+    var workers: String = "2"
 
     @Option(help: "Task tries per worker process (default: worker.concurrency).") var concurrency: Int?
+
+    @Option(help: "Port of /metrics and /api/v1/scaling (default: api.port; 0 picks a free one).")
+    var apiPort: Int?
 
     @Option(help: "'sim' runs a simulated Kubernetes cluster in this process for pod tasks.") var kube: String?
 
@@ -26,13 +37,24 @@ struct StandaloneCommand: AsyncParsableCommand {
     var kubeconfigOut = ".tide/standalone-kubeconfig"
 
     func run() async throws {
-        try await reportingErrors {
-            guard workers >= 1 else { throw CLIError("--workers: expected at least 1, got \(workers)") }
+        try await reportingErrors { try await runStandalone() }
+    }
+
+    private func runStandalone() async throws {
+        do {
+            let range = try Self.workerRange(workers)
             guard kube == nil || kube == "sim" else {
                 throw CLIError(
                     "--kube: expected 'sim', got '\(kube ?? "")'", hint: "omit it to use kubernetes.* settings")
             }
-            let configuration = try global.configuration()
+            if let concurrency, concurrency < 1 {
+                throw CLIError("--concurrency: expected a whole number of at least 1, got \(concurrency)")
+            }
+            var configuration = try global.configuration()
+            if let concurrency { configuration.worker.concurrency = concurrency }
+            configuration.scaling.minWorkers = range.lowerBound
+            configuration.scaling.maxWorkers = range.upperBound
+            if let apiPort { configuration.api.port = apiPort }
             let context = try CommandContext(configuration)
             CommandContext.bootstrapLogging(level: configuration.logLevel)
             let logger = Logger(label: "tide.standalone")
@@ -42,92 +64,77 @@ struct StandaloneCommand: AsyncParsableCommand {
             connection.close()
 
             let pool = context.pool(maxConnections: 4, application: "tide-scheduler")
+            let metrics = TideMetrics()
             let scheduler = SchedulerService(
                 settings: configuration.scheduler,
                 dependencies: .init(
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder,
-                    defaultTimeZone: configuration.defaultTimeZone, nodePools: configuration.nodePools),
+                    defaultTimeZone: configuration.defaultTimeZone, nodePools: configuration.nodePools,
+                    metrics: metrics),
                 logger: Logger(label: "tide.scheduler"))
+            let hints = ScalingHintPublisher(
+                configuration: configuration,
+                dependencies: .init(
+                    pool: pool, redis: context.redis, keys: context.keys, heldBack: { scheduler.heldBack },
+                    metrics: metrics),
+                logger: Logger(label: "tide.scaling"))
+            let api = APIServer(
+                options: .init(host: configuration.api.host, port: configuration.api.port), metrics: metrics,
+                redis: context.redis, keys: context.keys, logger: Logger(label: "tide.api"))
             var arguments = ["worker"]
             if let path = global.configPath { arguments += ["--config", path] }
-            if let concurrency { arguments += ["--concurrency", String(concurrency)] }
+            arguments += ["--concurrency", String(configuration.worker.concurrency)]
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
+            let desired = Self.desiredWorkers(from: range.count > 1 ? hints : nil, queues: configuration.worker.queues)
+            let fixed: [any Service] = [scheduler, hints, callbacks, api]
+            func services(_ environment: [String: String]) -> [any Service] {
+                fixed + [
+                    WorkerSupervisor(
+                        range: range, arguments: arguments, environment: environment, desired: desired, logger: logger)
+                ]
+            }
             if kube == "sim" {
                 try await StandaloneKubeSim.serving(
                     configurationPath: kubeSimConfig, kubeconfigPath: kubeconfigOut, configuration: configuration,
                     logger: logger
                 ) { environment in
-                    let supervisor = WorkerSupervisor(
-                        count: workers, arguments: arguments, environment: environment, logger: logger)
-                    try await runServices([scheduler, callbacks, supervisor], logger: logger)
+                    try await runServices(services(environment), logger: logger)
                 }
             } else {
-                let supervisor = WorkerSupervisor(count: workers, arguments: arguments, logger: logger)
-                try await runServices([scheduler, callbacks, supervisor], logger: logger)
+                try await runServices(services([:]), logger: logger)
             }
             await pool.close()
         }
     }
-}
 
-/// Keeps N `tide worker` child processes running; on shutdown, sends each SIGTERM and waits.
-final class WorkerSupervisor: Service, Sendable {
-    let count: Int
-    let arguments: [String]
-    /// Added to this process's environment for each child.
-    let environment: [String: String]
-    let logger: Logger
-    private let children = LockedBox<[Int: Process]>([:])
-    private let stopping = LockedBox(false)
-
-    init(count: Int, arguments: [String], environment: [String: String] = [:], logger: Logger) {
-        self.count = count
-        self.arguments = arguments
-        self.environment = environment
-        self.logger = logger
-    }
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for slot in 0..<count { group.addTask { await self.keepRunning(slot: slot) } }
-            }
-        } onGracefulShutdown: {
-            self.stopping.mutate { $0 = true }
-            for process in self.children.value.values where process.isRunning { process.terminate() }
+    /// Workers pop every served queue, so they are wanted for the sum of those queues' hints.
+    /// Without `hints` (a fixed number of workers) it wants no change.
+    static func desiredWorkers(from hints: ScalingHintPublisher?, queues: [String]) -> @Sendable () -> Int? {
+        {
+            guard let report = hints?.latest else { return nil }
+            return queues.compactMap { report.queues[$0]?.desiredWorkers }.reduce(0, +)
         }
     }
 
-    private func keepRunning(slot: Int) async {
-        var restarts = 0
-        while !stopping.value && !Task.isCancelled {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = arguments
-            if !environment.isEmpty {
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, ours in ours }
+    /// `4` (a fixed number) or `1..8` (follow the hints within those bounds).
+    static func workerRange(_ text: String) throws -> ClosedRange<Int> {
+        let parts = text.split(separator: "..", omittingEmptySubsequences: false).map { Int($0) }
+        switch parts.count {
+        case 1:
+            guard let count = parts[0], count >= 1 else {
+                throw CLIError("--workers: expected a number of at least 1 or MIN..MAX, got '\(text)'")
             }
-            let status: Int32 = await withCheckedContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do {
-                    try process.run()
-                } catch {
-                    logger.error("cannot start worker process", metadata: ["error": "\(error)"])
-                    process.terminationHandler = nil
-                    continuation.resume(returning: -1)
-                    return
-                }
-                children.mutate { $0[slot] = process }
-                // A shutdown that began while this child was starting must reach it too.
-                if stopping.value { process.terminate() }
+            return count...count
+        case 2:
+            guard let low = parts[0], let high = parts[1], low >= 0, high >= 1, low <= high else {
+                throw CLIError(
+                    "--workers: expected MIN..MAX with 0 <= MIN <= MAX and MAX >= 1, got '\(text)'",
+                    hint: "e.g. --workers 1..8")
             }
-            children.mutate { $0[slot] = nil }
-            if stopping.value { break }
-            restarts += 1
-            logger.warning(
-                "worker process exited; restarting", metadata: ["worker.slot": "\(slot)", "exit.status": "\(status)"])
-            try? await Task.sleep(for: .milliseconds(min(10_000, 500 * restarts)))
+            return low...high
+        default:
+            throw CLIError("--workers: expected a number or MIN..MAX, got '\(text)'")
         }
     }
 }

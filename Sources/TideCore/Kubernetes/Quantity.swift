@@ -1,16 +1,15 @@
 import Foundation
-import TideCore
 
 /// Kubernetes resource quantities as numbers: cpu in millicores, everything else in base units.
-enum Quantity {
+public enum Quantity {
     /// `500m` → 500, `2` → 2000 (millicores).
-    static func millicores(_ text: String) -> Int64? {
+    public static func millicores(_ text: String) -> Int64? {
         if text.hasSuffix("m") { return Int64(text.dropLast()) }
         return value(text).map { Int64(($0 * 1000).rounded()) }
     }
 
     /// `1Gi` → 1073741824, `500M` → 500000000, `1e3` → 1000.
-    static func value(_ text: String) -> Double? {
+    public static func value(_ text: String) -> Double? {
         guard KubeNaming.isValidQuantity(text) else { return nil }
         let suffixes: [(String, Double)] = [
             ("Ki", 1024), ("Mi", pow(1024, 2)), ("Gi", pow(1024, 3)), ("Ti", pow(1024, 4)), ("Pi", pow(1024, 5)),

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TideMetrics
+import TideRedis
+import TideScaling
+
+/// The endpoints of `tide api` (and of `tide standalone`, `tide scheduler --metrics-port`):
+/// `GET /metrics`, `GET /api/v1/scaling`, `GET /healthz`.
+struct APIRoutes: Sendable {
+    let metrics: TideMetrics
+    let reports: ReportReader
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in Self.text("ok\n") }
+        router.get("/metrics") { _, _ in
+            // The gauges follow the published report even where no scheduler runs in this process.
+            if case .report(let report) = await reports.read() { metrics.record(report) }
+            return Self.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/api/v1/scaling") { _, _ in
+            let now = Date().timeIntervalSince1970
+            switch await reports.read() {
+            case .report(let report) where !report.isStale(now: now):
+                return Self.json(ScalingResponse(report, now: now), status: .ok)
+            case .report(let report):
+                return Self.json(
+                    ErrorResponse(
+                        error:
+                            "the latest scaling report is \(Int(now - report.generatedAt)) s old: is a scheduler running?"
+                    ), status: .serviceUnavailable)
+            case .missing:
+                return Self.json(
+                    ErrorResponse(error: "no scaling report yet: a scheduler publishes one every scaling.interval"),
+                    status: .serviceUnavailable)
+            case .failed(let message):
+                return Self.json(ErrorResponse(error: message), status: .serviceUnavailable)
+            }
+        }
+    }
+
+    static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(
+            status: .ok, headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data(#"{"error":"cannot encode the answer"}"#.utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
