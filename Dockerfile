@@ -10,7 +10,6 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libhiredis-dev libpq-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# The manifest first, so dependency resolution is cached while only sources change.
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests

@@ -158,7 +158,7 @@ let package = Package(
             name: "TideIntegrationTests",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideTestSupport", "TideKube", "TideHTTP",
-                "tide", "tide-kubesim",
+                "TideScaling", "tide", "tide-kubesim",
             ],
             swiftSettings: strict
         ),

@@ -22,7 +22,7 @@ struct APIRoutes: Sendable {
             let now = Date().timeIntervalSince1970
             switch await reports.read() {
             case .report(let report) where !report.isStale(now: now):
-                return Self.json(ScalingResponse(report, now: now), status: .ok)
+                return Self.json(ScalingSummary(report, now: now), status: .ok)
             case .report(let report):
                 return Self.json(
                     ErrorResponse(

@@ -12,6 +12,7 @@ struct Tide: AsyncParsableCommand {
         subcommands: [
             DBCommand.self, SchedulerCommand.self, WorkerCommand.self, StandaloneCommand.self, DagsCommand.self,
             RunsCommand.self, TasksCommand.self, PoolsCommand.self, ScaleCommand.self, APICommand.self,
+            HealthcheckCommand.self,
             ConfigCommand.self,
         ])
 }

@@ -52,19 +52,23 @@ final class Cluster: @unchecked Sendable {
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// Starts `tide ARGUMENTS` as a long-running process of this cluster (stopped at shutdown).
     @discardableResult
-    func startScheduler(_ extra: [String: String] = [:]) throws -> TideProcess {
-        let process = try TideProcess(["scheduler"], environment: try environment(extra), name: "scheduler")
+    func startProcess(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TideProcess {
+        let process = try TideProcess(
+            arguments, environment: try environment(extra), name: arguments.first ?? "tide")
         processes.append(process)
         return process
     }
 
     @discardableResult
+    func startScheduler(_ extra: [String: String] = [:]) throws -> TideProcess {
+        try startProcess(["scheduler"], extra)
+    }
+
+    @discardableResult
     func startWorker(concurrency: Int = 4, _ extra: [String: String] = [:]) throws -> TideProcess {
-        let process = try TideProcess(
-            ["worker", "--concurrency", String(concurrency)], environment: try environment(extra), name: "worker")
-        processes.append(process)
-        return process
+        try startProcess(["worker", "--concurrency", String(concurrency)], extra)
     }
 
     /// Runs the CLI against this cluster.

@@ -87,7 +87,7 @@ public struct ScalingStore: Sendable {
                 }
                     // The first computation only sets the watermark: earlier starts are not this process's to observe.
                     ?? .init(
-                        "SELECT (extract(epoch FROM max(started_at)) * 1000000)::bigint AS started FROM task_instances",
+                        "SELECT (extract(epoch FROM coalesce(max(started_at), clock_timestamp())) * 1000000)::bigint AS started FROM task_instances",
                         context: "read the latest start"),
             ])
         }

@@ -44,8 +44,9 @@ struct ScaleCommand: AsyncParsableCommand {
         }
 
         static func render(_ report: ScalingReport, as format: OutputFormat) throws -> String {
-            if format == .json { return try Formatting.json(report.queues.isEmpty ? [:] : ["queues": report.queues]) }
-            let age = max(0, Date().timeIntervalSince1970 - report.generatedAt)
+            let now = Date().timeIntervalSince1970
+            if format == .json { return try Formatting.json(ScalingSummary(report, now: now)) }
+            let age = max(0, now - report.generatedAt)
             var queues = TextTable(["queue", "queued", "running", "held_back", "workers", "desired", "min..max"])
             for (name, hint) in report.queues.sorted(by: { $0.key < $1.key }) {
                 let held = hint.heldBackBy.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
