@@ -428,7 +428,7 @@ struct PodTaskTests {
                 """)
             let kubeconfig = folder + "/kubeconfig"
             let standalone = try TideProcess(
-                ["standalone", "--workers", "1", "--kube", "sim", "--kubeconfig-out", kubeconfig],
+                ["standalone", "--workers", "1", "--api-port", "0", "--kube", "sim", "--kubeconfig-out", kubeconfig],
                 environment: try cluster.environment(["TIDE_CONFIG": config]), name: "standalone")
             defer { standalone.signal(SIGKILL) }
             try await Eventually.that("the DAG to load", describe: { standalone.output }) {
