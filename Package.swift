@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "tide", targets: ["tide"]),
         .executable(name: "tide-kubesim", targets: ["tide-kubesim"]),
+        .executable(name: "tide-fuzz", targets: ["tide-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "TideScaling", dependencies: ["TideCore"], swiftSettings: strict),
+        .target(name: "TideFuzzing", dependencies: ["TideCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "tide-fuzz",
+            dependencies: ["TideFuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .target(
             name: "TideMetrics",
             dependencies: [
@@ -141,6 +148,7 @@ let package = Package(
 
         .testTarget(name: "TideCoreTests", dependencies: ["TideCore"], swiftSettings: strict),
         .testTarget(name: "TideScalingTests", dependencies: ["TideScaling", "TideCore"], swiftSettings: strict),
+        .testTarget(name: "TideFuzzingTests", dependencies: ["TideFuzzing", "TideCore"], swiftSettings: strict),
         .testTarget(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -18,6 +18,8 @@ public enum DAGParser {
         "node_pool", "pod_template",
     ]
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
+    /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
+    public static let maximumNodes = 200_000
     static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
 
     /// Parses and validates a DAG file.
@@ -29,6 +31,7 @@ public enum DAGParser {
     public static func parse(yaml: String, file: String, nodePools: [String]? = nil) throws(DAGFileError) -> DAG {
         var reader = DAGFileReader(file: file)
         reader.nodePools = nodePools
+        try YAMLSafety.check(yaml, file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -41,6 +44,18 @@ public enum DAGParser {
         guard let root else {
             throw DAGFileError(file: file, issues: [DAGIssue(file: file, message: "the file is empty")])
         }
+        // Aliases share nodes, so a few lines can stand for billions of them ("billion laughs"):
+        // count with a budget before anything walks the whole tree.
+        guard Self.nodeCount(root, budget: maximumNodes) <= maximumNodes else {
+            throw DAGFileError(
+                file: file,
+                issues: [
+                    DAGIssue(
+                        file: file, line: 1,
+                        message: "the file expands to more than \(maximumNodes) YAML nodes",
+                        hint: "YAML aliases (*name) repeat what their anchor holds; repeat less")
+                ])
+        }
         let dag = reader.readDAG(root)
         if let dag, reader.issues.isEmpty {
             return dag
@@ -52,6 +67,28 @@ public enum DAGParser {
             )
         }.map(\.element)
         throw DAGFileError(file: file, issues: sorted)
+    }
+}
+
+extension DAGParser {
+    /// The nodes of a tree, aliases expanded, counting no further than just past `budget`.
+    static func nodeCount(_ node: Node, budget: Int) -> Int {
+        var count = 0
+        var pending = [node]
+        while let next = pending.popLast() {
+            count += 1
+            if count > budget { return count }
+            switch next {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    pending.append(key)
+                    pending.append(value)
+                }
+            case .sequence(let sequence): pending.append(contentsOf: sequence)
+            case .scalar, .alias: break
+            }
+        }
+        return count
     }
 }
 
