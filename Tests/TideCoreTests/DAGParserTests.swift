@@ -84,6 +84,20 @@ struct DAGParserTests {
         #expect(dag.serializedJSON() == json, "the canonical form is stable, so its hash detects changes only")
     }
 
+    /// Found by the fuzzer: `.inf` parsed as a number that JSON (where params are stored) cannot hold.
+    @Test func nonFiniteParamsAreRejectedNotStoredBroken() {
+        for value in [".inf", "-.inf", ".nan"] {
+            let found = issues("dag_id: d\nparams:\n  limit: \(value)\ntasks: [{task_id: t, bash: 'true'}]\n")
+            #expect(
+                found.map(\.description) == [
+                    "dag.yaml:3:10: params value '\(value)' is not a finite number (quote it to pass text)"
+                ])
+        }
+        let quoted = try? DAGParser.parse(
+            yaml: "dag_id: d\nparams: {limit: '.inf'}\ntasks: [{task_id: t, bash: 'true'}]\n", file: "dag.yaml")
+        #expect(quoted?.params["limit"] == .string(".inf"))
+    }
+
     @Test func yamlSyntaxErrorNamesTheLine() {
         let found = issues("dag_id: x\ntasks:\n  - task_id: a\n    bash: [unclosed\n", file: "broken.yaml")
         #expect(found.count == 1)

@@ -110,7 +110,8 @@ public enum ConfigurationLoader {
             if node.null != nil { return .null }
             if let value = node.bool { return .bool(value) }
             if let value = node.int { return .number(Double(value)) }
-            if let value = node.float { return .number(value) }
+            // Infinity and NaN stay text, so a number check rejects them by name.
+            if let value = node.float, value.isFinite { return .number(value) }
             return .string(scalar.string)
         case .sequence(let items): return .array(items.map(json))
         case .mapping(let mapping):

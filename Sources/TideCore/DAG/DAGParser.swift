@@ -410,7 +410,15 @@ struct DAGFileReader {
             if node.isNull { return .null }
             if let value = node.bool { return .bool(value) }
             if let value = node.int { return .number(Double(value)) }
-            if let value = node.float { return .number(value) }
+            if let value = node.float {
+                // JSON, where params are stored and sent, has no infinity or NaN.
+                guard value.isFinite else {
+                    report(
+                        node, "params value '\(scalar.string)' is not a finite number", hint: "quote it to pass text")
+                    return .null
+                }
+                return .number(value)
+            }
             return .string(scalar.string)
         case .sequence(let items):
             return .array(items.map { jsonValue($0) })

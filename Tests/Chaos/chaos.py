@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Tide's chaos suite: a load of mixed DAGs on 2 schedulers and 4 workers while a fault injector
+SIGKILLs and restarts workers and schedulers, restarts Redis (once with its data wiped) and
+crashes and restarts PostgreSQL. At the end it checks, from PostgreSQL and the tasks' own marker
+files, that every task instance is terminal in the state its script decides, that no try ran
+twice, and prints a one-line verdict. Exit 0 only when nothing was lost, duplicated or wrong.
+
+Run by scripts/chaos (full size) and scripts/test (CI size). Its own Redis and PostgreSQL run on
+ports 17379 and 17432 (data under .tide/chaos), so restarting them disturbs nothing else.
+"""
+
+import argparse
+import collections
+import os
+import pathlib
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TASKS_PER_DAG = 50
+
+
+def log(text):
+    print(f"chaos: {text}", flush=True)
+
+
+class Services:
+    """Redis (append-only) and PostgreSQL of the chaos run, through scripts/services."""
+
+    def __init__(self, folder):
+        self.env = dict(os.environ)
+        self.env.update(
+            TIDE_SERVICES_DIR=str(folder), TIDE_SERVICES_PG_PORT="17432", TIDE_SERVICES_REDIS_PORT="17379",
+            TIDE_SERVICES_REDIS_AOF="yes")
+        self.folder = folder
+
+    def run(self, *command):
+        subprocess.run([str(ROOT / "scripts" / "services"), *command], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL, timeout=120)
+
+    def urls(self):
+        output = subprocess.run([str(ROOT / "scripts" / "services"), "env"], env=self.env, check=True,
+                                capture_output=True, text=True).stdout
+        return dict(line.removeprefix("export ").split("=", 1) for line in output.splitlines())
+
+
+class Cluster:
+    def __init__(self, tide, env, logs):
+        self.tide = tide
+        self.env = env
+        self.logs = logs
+        self.processes = {}
+        self.counter = collections.Counter()
+
+    def start(self, name, *arguments):
+        self.counter[name] += 1
+        output = open(self.logs / f"{name}.{self.counter[name]}.log", "w")
+        self.processes[name] = subprocess.Popen([self.tide, *arguments], env=self.env, stdout=output,
+                                                stderr=subprocess.STDOUT)
+
+    def kill(self, name):
+        process = self.processes[name]
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def stop_all(self):
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.time() + 30
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def cli(self, *arguments):
+        return subprocess.run([self.tide, *arguments], env=self.env, capture_output=True, text=True, timeout=120)
+
+
+def task_kind(dag_index, task_index):
+    """What a task's script does, decided by its place: the expected final state follows from it."""
+    key = dag_index * TASKS_PER_DAG + task_index
+    if key % 23 == 11:
+        return "fails"  # fails every try: ends failed
+    if key % 7 == 3:
+        return "flaky"  # fails its first try: ends success on a retry
+    return "works"
+
+
+def write_dags(folder, markers, dag_count):
+    folder.mkdir(parents=True, exist_ok=True)
+    for dag_index in range(dag_count):
+        lines = [
+            f"dag_id: chaos_{dag_index:03d}", "schedule: null", "max_active_tasks: 64",
+            "default_args:", "  retries: 12", "  retry_delay: 1s", "tasks:",
+        ]
+        for task_index in range(TASKS_PER_DAG):
+            kind = task_kind(dag_index, task_index)
+            duration = (dag_index * 31 + task_index * 17) % 15 / 10  # 0.0 .. 1.4 s
+            # Every try leaves one marker line (O_APPEND: lines from many processes never interleave).
+            script = (f"echo \"$TIDE_RUN_ID $TIDE_TASK_ID $TIDE_TRY_NUMBER\" >> {markers}/chaos_{dag_index:03d}; "
+                      f"sleep {duration}")
+            if kind == "fails":
+                script += "; exit 1"
+            elif kind == "flaky":
+                script += "; [ \"$TIDE_TRY_NUMBER\" -gt 1 ] || exit 1"
+            if task_index == 0:
+                upstream = []
+            elif task_index < 5:
+                upstream = [f"t{task_index - 1:02d}"]  # a chain t00 -> t04
+            elif task_index < TASKS_PER_DAG - 1:
+                upstream = ["t00"]  # fan-out
+            else:
+                upstream = [f"t{i:02d}" for i in range(5, TASKS_PER_DAG - 1)]  # join
+            lines.append(f"  - task_id: t{task_index:02d}")
+            if upstream:
+                lines.append(f"    upstream: [{', '.join(upstream)}]")
+            if task_index == TASKS_PER_DAG - 1:
+                lines.append("    trigger_rule: all_done")
+            if kind == "fails":
+                lines.append("    retries: 1")
+            lines.append(f"    bash: '{script}'")
+        (folder / f"chaos_{dag_index:03d}.yaml").write_text("\n".join(lines) + "\n")
+
+
+def expected_state(dag_index, task_index):
+    # A chain task after a failed one never runs; nor does the fan-out when t00 failed. The join
+    # (all_done) runs whatever happened.
+    if 0 < task_index < 5 and any(task_kind(dag_index, i) == "fails" for i in range(task_index)):
+        return "upstream_failed"
+    if 5 <= task_index < TASKS_PER_DAG - 1 and task_kind(dag_index, 0) == "fails":
+        return "upstream_failed"
+    return "failed" if task_kind(dag_index, task_index) == "fails" else "success"
+
+
+def psql(url, schema, sql):
+    result = subprocess.run(["psql", url, "-tA", "-F", "|", "-c", f"SET search_path TO {schema}; {sql}"],
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return [line.split("|") for line in result.stdout.splitlines() if line and line != "SET"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=2000, help="tasks in all (50 per DAG)")
+    parser.add_argument("--seed", type=int, default=int(time.strftime("%Y%m%d")))
+    parser.add_argument("--max-seconds", type=float, default=1200, help="give up (and fail) after this")
+    parser.add_argument("--fault-every", type=float, default=4.0, help="mean seconds between faults")
+    parser.add_argument("--tide", default=str(ROOT / ".build" / "debug" / "tide"))
+    arguments = parser.parse_args()
+    rng = random.Random(arguments.seed)
+    dag_count = max(1, arguments.tasks // TASKS_PER_DAG)
+    work = ROOT / ".tide" / "chaos"
+    shutil.rmtree(work / "run", ignore_errors=True)
+    (work / "run" / "logs").mkdir(parents=True)
+    markers = work / "run" / "markers"
+    markers.mkdir()
+    services = Services(work / "services")
+    services.run("start")
+    urls = services.urls()
+    schema = "chaos"
+    subprocess.run(["psql", urls["TIDE_DATABASE_URL"], "-qc", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
+                   check=True, capture_output=True)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TIDE_")}
+    env.update(urls)
+    env.update(
+        TIDE_DATABASE_SCHEMA=schema, TIDE_REDIS_KEY_PREFIX="chaos:", TIDE_DAGS_FOLDER=str(work / "run" / "dags"),
+        TIDE_CONFIG="/dev/null", TIDE_SCHEDULER_POLL_INTERVAL="1s", TIDE_SCHEDULER_DAG_SYNC_INTERVAL="2s",
+        TIDE_SCHEDULER_QUEUED_TIMEOUT="5s", TIDE_SCHEDULER_WORKER_TIMEOUT="10s", TIDE_SCHEDULER_PARALLELISM="64",
+        TIDE_WORKER_HEARTBEAT_INTERVAL="1s", TIDE_WORKER_SHUTDOWN_GRACE="5s", TIDE_LOG_LEVEL="info")
+    write_dags(work / "run" / "dags", markers, dag_count)
+    cluster = Cluster(arguments.tide, env, work / "run" / "logs")
+    migrate = cluster.cli("db", "migrate")
+    if migrate.returncode != 0:
+        sys.exit(f"chaos: migrate failed: {migrate.stderr}")
+    schedulers = ["scheduler-a", "scheduler-b"]
+    workers = [f"worker-{i}" for i in range(4)]
+    for name in schedulers:
+        cluster.start(name, "scheduler")
+    for name in workers:
+        cluster.start(name, "worker", "--concurrency", "8")
+    started = time.time()
+    faults = collections.Counter()
+    try:
+        deadline = started + 60
+        while len(cluster.cli("dags", "list", "--output", "json").stdout.split('"dag_id"')) - 1 < dag_count:
+            if time.time() > deadline:
+                sys.exit("chaos: the DAGs did not load within 60 s")
+            time.sleep(0.5)
+        for dag_index in range(dag_count):
+            result = cluster.cli("dags", "trigger", f"chaos_{dag_index:03d}")
+            if result.returncode != 0:
+                sys.exit(f"chaos: trigger failed: {result.stderr}")
+        log(f"{dag_count} runs of {TASKS_PER_DAG} tasks triggered; injecting faults every ~{arguments.fault_every} s")
+        wiped = False
+        next_fault = time.time() + rng.expovariate(1 / arguments.fault_every)
+        while True:
+            now = time.time()
+            if now - started > arguments.max_seconds:
+                log(f"gave up after {arguments.max_seconds} s")
+                break
+            try:
+                open_runs = psql(urls["TIDE_DATABASE_URL"], schema,
+                                 "SELECT count(*) FROM dag_runs WHERE state IN ('queued', 'running')")
+                if open_runs and open_runs[0][0] == "0":
+                    break
+            except RuntimeError:
+                pass  # PostgreSQL is restarting
+            if now >= next_fault:
+                fault = rng.choices(["worker", "scheduler", "redis", "postgres"], weights=[5, 3, 2, 2])[0]
+                if fault == "worker":
+                    name = rng.choice(workers)
+                    cluster.kill(name)
+                    time.sleep(rng.uniform(0.2, 2))
+                    cluster.start(name, "worker", "--concurrency", "8")
+                elif fault == "scheduler":
+                    name = rng.choice(schedulers)
+                    cluster.kill(name)
+                    time.sleep(rng.uniform(0.2, 3))
+                    cluster.start(name, "scheduler")
+                elif fault == "redis":
+                    wipe = not wiped and faults["redis"] >= 1
+                    services.run("stop-redis", "--crash" if wipe else "")
+                    if wipe:
+                        shutil.rmtree(work / "services" / "redis" / "appendonlydir", ignore_errors=True)
+                        wiped = True
+                        faults["redis wiped"] += 1
+                    time.sleep(rng.uniform(0.5, 3))
+                    services.run("start-redis")
+                else:
+                    services.run("stop-postgres", "--crash")
+                    time.sleep(rng.uniform(0.5, 4))
+                    services.run("start-postgres")
+                faults[fault] += 1
+                next_fault = time.time() + rng.expovariate(1 / arguments.fault_every)
+            time.sleep(0.5)
+        elapsed = time.time() - started
+    finally:
+        cluster.stop_all()
+
+    rows = psql(urls["TIDE_DATABASE_URL"], schema,
+                "SELECT r.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number FROM task_instances ti "
+                "JOIN dag_runs r ON r.id = ti.run_id")
+    executions = collections.Counter()
+    for file in markers.iterdir():
+        for line in file.read_text().splitlines():
+            run_id, task_id, try_number = line.split(" ")
+            executions[(file.name, run_id, task_id, try_number)] += 1
+    duplicates = [key for key, count in executions.items() if count > 1]
+    lost, wrong = [], []
+    for dag_id, run_id, task_id, state, try_number in rows:
+        dag_index, task_index = int(dag_id.split("_")[1]), int(task_id[1:])
+        if state not in ("success", "failed", "skipped", "upstream_failed"):
+            lost.append((dag_id, task_id, state))
+            continue
+        want = expected_state(dag_index, task_index)
+        if state != want:
+            wrong.append((dag_id, task_id, state, want))
+        elif state == "success" and executions[(dag_id, run_id, task_id, try_number)] != 1:
+            wrong.append((dag_id, task_id, state, f"no marker for its final try {try_number}"))
+    fault_text = ", ".join(f"{name} {count}" for name, count in sorted(faults.items()))
+    total_faults = sum(count for name, count in faults.items() if name != "redis wiped")
+    verdict = "PASS" if not (duplicates or lost or wrong) and len(rows) == dag_count * TASKS_PER_DAG else "FAIL"
+    for item in (lost + wrong)[:10]:
+        log(f"  {item}")
+    for item in duplicates[:10]:
+        log(f"  ran twice: {item}")
+    log(f"{verdict}: {len(rows)} tasks in {elapsed:.0f} s, {total_faults} faults ({fault_text}), "
+        f"{len(executions)} tries run, duplicates={len(duplicates)} lost={len(lost)} wrong={len(wrong)} "
+        f"(seed {arguments.seed}; logs in {work / 'run' / 'logs'})")
+    services.run("stop")
+    sys.exit(0 if verdict == "PASS" else 1)
+
+
+if __name__ == "__main__":
+    main()
