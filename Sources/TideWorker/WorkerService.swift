@@ -48,6 +48,8 @@ public final class WorkerService: Service, Sendable {
     /// Pod clean-ups (delete, or mark finished) that wait until the try's result is recorded.
     let pendingCleanUps = LockedBox<[RunningTries.Token: @Sendable () async -> Void]>([:])
     let draining = LockedBox(false)
+    /// Calls to PostgreSQL from every loop of this worker, for one log line per outage.
+    let databaseOutage = LockedBox(OutageTracker())
     let inheritedEnvironment: [String: String]
 
     public init(
@@ -92,6 +94,24 @@ public final class WorkerService: Service, Sendable {
         logger.info("worker stopped")
     }
 
+    /// Records a failed PostgreSQL call; logs only the first of an outage.
+    func databaseFailed(_ error: any Error, doing what: String) {
+        if databaseOutage.mutate({ $0.failed() }) {
+            logger.error(
+                "PostgreSQL calls fail; retrying with back-off until it answers",
+                metadata: ["error": "\(error)", "while": "\(what)"])
+        }
+    }
+
+    /// Records a successful PostgreSQL call; logs the end of an outage.
+    func databaseRecovered() {
+        if let ended = databaseOutage.mutate({ $0.succeeded() }) {
+            logger.notice(
+                "PostgreSQL is back",
+                metadata: ["outage.seconds": "\(Int(ended.duration / .seconds(1)))", "attempts": "\(ended.attempts)"])
+        }
+    }
+
     /// Heartbeats, and stops tries whose task instance is no longer running here (a timed-out run,
     /// a task cleared or marked by an operator, a try rescued after a lost heartbeat).
     private func heartbeatLoop() async {
@@ -117,8 +137,9 @@ public final class WorkerService: Service, Sendable {
                         "stopping tries whose task instance moved on", metadata: ["task.instances": "\(gone.sorted())"])
                     running.stop(taskInstances: gone)
                 }
+                databaseRecovered()
             } catch {
-                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+                databaseFailed(error, doing: "heartbeat")
             }
             try? await Task.sleep(for: .seconds(settings.heartbeatIntervalSeconds))
         }
@@ -128,7 +149,7 @@ public final class WorkerService: Service, Sendable {
     private func fetchLoop(pop: RedisConnection, command: RedisConnection) async {
         await withTaskGroup(of: Bool.self) { slots in
             var inFlight = 0
-            var failures = 0
+            var redisOutage = OutageTracker()
             while !draining.value && !Task.isCancelled {
                 if inFlight >= settings.concurrency {
                     if await slots.next() != nil { inFlight -= 1 }
@@ -138,11 +159,18 @@ public final class WorkerService: Service, Sendable {
                 do {
                     // Short server-side timeout: the loop notices a drain within a second.
                     popped = try await queue.pop(from: settings.queues, timeoutSeconds: 1, on: pop)
-                    failures = 0
+                    if let ended = redisOutage.succeeded() {
+                        logger.notice(
+                            "Redis is back: popping again",
+                            metadata: ["outage.seconds": "\(Int(ended.duration / .seconds(1)))"])
+                    }
                 } catch {
-                    failures += 1
-                    logger.error("cannot pop from Redis; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(min(5000, 200 * failures)))
+                    if redisOutage.failed() {
+                        logger.error(
+                            "cannot pop from Redis; retrying with back-off until it answers",
+                            metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: redisOutage.backoff())
                     continue
                 }
                 guard let popped else { continue }
@@ -336,22 +364,30 @@ public final class WorkerService: Service, Sendable {
         command: RedisConnection
     ) async {
         var recorded: TaskInstanceStore.FinishedTry??
-        // PostgreSQL may be restarting: retry a few times (bounded) before giving up on this report.
-        for attempt in 1...10 where recorded == nil {
+        // PostgreSQL may be away: the result waits for it (the try is done; running it again would
+        // be worse), with back-off, until it is recorded or the try turns out to be someone else's.
+        var attempts = OutageTracker()
+        while recorded == nil && !Task.isCancelled {
             do {
                 recorded = .some(
                     try await tasks.finish(
                         taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
                         outcome: outcome, exitCode: exitCode, log: buffer.text, logTruncated: buffer.isTruncated,
                         logTotalBytes: buffer.totalBytes, retryDelaySeconds: retryDelay, callbacks: callbacks))
+                databaseRecovered()
             } catch {
-                log.error("cannot record the try's result", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try? await Task.sleep(for: .milliseconds(200 * attempt))
+                _ = attempts.failed()
+                databaseFailed(error, doing: "record a try's result")
+                try? await Task.sleep(for: attempts.backoff())
             }
         }
         guard let recorded else {
-            log.error("gave up recording the try's result; the scheduler rescues it once this worker stops")
+            log.error("worker stopped before the try's result could be recorded; the scheduler rescues the try")
             return
+        }
+        if attempts.failures > 0 {
+            log.notice(
+                "try result recorded after PostgreSQL returned", metadata: ["attempts": "\(attempts.failures + 1)"])
         }
         guard let finished = recorded else {
             log.warning("try result not recorded: the try was no longer this worker's")

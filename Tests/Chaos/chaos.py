@@ -126,6 +126,9 @@ def write_dags(folder, markers, dag_count):
                 lines.append("    retries: 1")
             lines.append(f"    bash: '{script}'")
         (folder / f"chaos_{dag_index:03d}.yaml").write_text("\n".join(lines) + "\n")
+    (folder / "outage_probe.yaml").write_text(
+        "dag_id: outage_probe\nschedule: null\ntasks:\n  - task_id: probe\n"
+        f"    bash: 'echo \"$TIDE_TRY_NUMBER\" >> {markers}/outage_probe; sleep 4'\n")
 
 
 def expected_state(dag_index, task_index):
@@ -136,6 +139,52 @@ def expected_state(dag_index, task_index):
     if 5 <= task_index < TASKS_PER_DAG - 1 and task_kind(dag_index, 0) == "fails":
         return "upstream_failed"
     return "failed" if task_kind(dag_index, task_index) == "fails" else "success"
+
+
+def report_after_outage(cluster, services, url, schema, markers, logs):
+    """A try that ends while PostgreSQL is down for longer than worker_timeout is reported when it
+    returns (try 1, run once), and every process logs the outage once, not once per attempt."""
+    deadline = time.time() + 60
+    while not psql_or_none(url, schema, "SELECT 1 FROM dags WHERE dag_id = 'outage_probe'"):
+        if time.time() > deadline:
+            return ["outage_probe did not load"]
+        time.sleep(0.5)
+    cluster.cli("dags", "trigger", "outage_probe")
+    while not psql_or_none(url, schema, "SELECT 1 FROM task_instances WHERE dag_id = 'outage_probe' AND state = 'running'"):
+        if time.time() > deadline:
+            return ["outage_probe did not start"]
+        time.sleep(0.2)
+    services.run("stop-postgres", "--crash")
+    time.sleep(15)  # the try ends meanwhile; longer than worker_timeout (10 s)
+    services.run("start-postgres")
+    deadline = time.time() + 60
+    while True:
+        rows = psql_or_none(url, schema, "SELECT state, try_number FROM task_instances WHERE dag_id = 'outage_probe'")
+        if rows and rows[0][0] in ("success", "failed", "up_for_retry", "queued"):
+            break
+        if time.time() > deadline:
+            return [f"outage_probe unfinished: {rows}"]
+        time.sleep(0.5)
+    problems = []
+    if rows[0] != ["success", "1"]:
+        problems.append(f"outage_probe ended {rows[0]}, expected success on try 1")
+    runs = (markers / "outage_probe").read_text().splitlines() if (markers / "outage_probe").exists() else []
+    if len(runs) != 1:
+        problems.append(f"outage_probe ran {len(runs)} times, expected once")
+    time.sleep(3)  # every process notices the recovery
+    for file in sorted(logs.iterdir()):
+        text = file.read_text()
+        fails = text.count("PostgreSQL calls fail") + text.count("scheduling passes fail")
+        if fails > 1:
+            problems.append(f"{file.name} logged the outage {fails} times")
+    return problems
+
+
+def psql_or_none(url, schema, sql):
+    try:
+        return psql(url, schema, sql)
+    except RuntimeError:
+        return None
 
 
 def psql(url, schema, sql):
@@ -151,7 +200,7 @@ def main():
     parser.add_argument("--tasks", type=int, default=2000, help="tasks in all (50 per DAG)")
     parser.add_argument("--seed", type=int, default=int(time.strftime("%Y%m%d")))
     parser.add_argument("--max-seconds", type=float, default=1200, help="give up (and fail) after this")
-    parser.add_argument("--fault-every", type=float, default=4.0, help="mean seconds between faults")
+    parser.add_argument("--fault-every", type=float, default=2.0, help="mean seconds between faults")
     parser.add_argument("--tide", default=str(ROOT / ".build" / "debug" / "tide"))
     arguments = parser.parse_args()
     rng = random.Random(arguments.seed)
@@ -163,6 +212,13 @@ def main():
     markers.mkdir()
     services = Services(work / "services")
     services.run("start")
+    try:
+        run(arguments, rng, dag_count, work, markers, services)
+    finally:
+        services.run("stop")
+
+
+def run(arguments, rng, dag_count, work, markers, services):
     urls = services.urls()
     schema = "chaos"
     subprocess.run(["psql", urls["TIDE_DATABASE_URL"], "-qc", f"DROP SCHEMA IF EXISTS {schema} CASCADE"],
@@ -189,16 +245,24 @@ def main():
     faults = collections.Counter()
     try:
         deadline = started + 60
-        while len(cluster.cli("dags", "list", "--output", "json").stdout.split('"dag_id"')) - 1 < dag_count:
+        while len(cluster.cli("dags", "list", "--output", "json").stdout.split('"dag_id"')) - 1 < dag_count + 1:
             if time.time() > deadline:
                 sys.exit("chaos: the DAGs did not load within 60 s")
             time.sleep(0.5)
+        scenario = report_after_outage(cluster, services, urls["TIDE_DATABASE_URL"], schema, markers,
+                                       work / "run" / "logs")
+        faults["postgres"] += 1
+        log("a try ending during a 15 s PostgreSQL outage: "
+            + ("reported on its return, run once, the outage logged once per process" if not scenario
+               else "; ".join(scenario)))
         for dag_index in range(dag_count):
             result = cluster.cli("dags", "trigger", f"chaos_{dag_index:03d}")
             if result.returncode != 0:
                 sys.exit(f"chaos: trigger failed: {result.stderr}")
         log(f"{dag_count} runs of {TASKS_PER_DAG} tasks triggered; injecting faults every ~{arguments.fault_every} s")
         wiped = False
+        # Faults come from shuffled bags holding every kind, so each kind happens in every bag.
+        bag = []
         next_fault = time.time() + rng.expovariate(1 / arguments.fault_every)
         while True:
             now = time.time()
@@ -213,7 +277,10 @@ def main():
             except RuntimeError:
                 pass  # PostgreSQL is restarting
             if now >= next_fault:
-                fault = rng.choices(["worker", "scheduler", "redis", "postgres"], weights=[5, 3, 2, 2])[0]
+                if not bag:
+                    bag = ["worker", "worker", "worker", "scheduler", "scheduler", "redis", "postgres"]
+                    rng.shuffle(bag)
+                fault = bag.pop()
                 if fault == "worker":
                     name = rng.choice(workers)
                     cluster.kill(name)
@@ -246,9 +313,9 @@ def main():
 
     rows = psql(urls["TIDE_DATABASE_URL"], schema,
                 "SELECT r.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number FROM task_instances ti "
-                "JOIN dag_runs r ON r.id = ti.run_id")
+                "JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id LIKE 'chaos_%'")
     executions = collections.Counter()
-    for file in markers.iterdir():
+    for file in markers.glob("chaos_*"):
         for line in file.read_text().splitlines():
             run_id, task_id, try_number = line.split(" ")
             executions[(file.name, run_id, task_id, try_number)] += 1
@@ -266,7 +333,8 @@ def main():
             wrong.append((dag_id, task_id, state, f"no marker for its final try {try_number}"))
     fault_text = ", ".join(f"{name} {count}" for name, count in sorted(faults.items()))
     total_faults = sum(count for name, count in faults.items() if name != "redis wiped")
-    verdict = "PASS" if not (duplicates or lost or wrong) and len(rows) == dag_count * TASKS_PER_DAG else "FAIL"
+    complete = len(rows) == dag_count * TASKS_PER_DAG
+    verdict = "PASS" if not (duplicates or lost or wrong or scenario) and complete else "FAIL"
     for item in (lost + wrong)[:10]:
         log(f"  {item}")
     for item in duplicates[:10]:
@@ -274,8 +342,8 @@ def main():
     log(f"{verdict}: {len(rows)} tasks in {elapsed:.0f} s, {total_faults} faults ({fault_text}), "
         f"{len(executions)} tries run, duplicates={len(duplicates)} lost={len(lost)} wrong={len(wrong)} "
         f"(seed {arguments.seed}; logs in {work / 'run' / 'logs'})")
-    services.run("stop")
-    sys.exit(0 if verdict == "PASS" else 1)
+    if verdict != "PASS":
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ public final class CallbackSender: Service, Sendable {
         }
         let stopping = LockedBox(false)
         await withGracefulShutdownHandler {
+            var outage = OutageTracker()
             while !stopping.value && !Task.isCancelled {
                 do {
                     let due = try await store.claim()
@@ -43,9 +44,14 @@ public final class CallbackSender: Service, Sendable {
                         _ = try await wake.command(["BRPOP", keys.callbacks, "1"])
                         _ = try await wake.command(["DEL", keys.callbacks])
                     }
+                    if outage.succeeded() != nil { logger.notice("callback delivery is running again") }
                 } catch {
-                    logger.error("callback delivery loop failed; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+                    if outage.failed() {
+                        logger.error(
+                            "callback delivery cannot reach PostgreSQL or Redis; retrying with back-off",
+                            metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: outage.backoff())
                 }
             }
         } onGracefulShutdown: {

@@ -57,6 +57,16 @@ public final class SchedulerService: Service, Sendable {
     /// Dispatch limits from the DAG definitions; cleared on each full pass so changes take effect.
     let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
     private let waiting = LockedBox<[String: [String: Int]]>([:])
+    /// When this scheduler started or last recovered from an outage of PostgreSQL or Redis.
+    private let lastRecovery = LockedBox(ContinuousClock.now)
+
+    /// Whether workers' heartbeats can be judged: only after `worker_timeout` of uninterrupted
+    /// contact. Right after an outage (or this scheduler's start) every heartbeat may be old
+    /// because the database was away, not the workers; failing their tries then would re-run
+    /// work that is about to be reported.
+    var mayJudgeHeartbeats: Bool {
+        ContinuousClock.now - lastRecovery.value >= .seconds(settings.workerTimeoutSeconds)
+    }
 
     /// Ready task instances the last dispatch left waiting, per queue and limit (`pool_full`, …).
     public var heldBack: [String: [String: Int]] { waiting.value }
@@ -105,7 +115,7 @@ public final class SchedulerService: Service, Sendable {
         var lastFull: ContinuousClock.Instant?
         // When something falls due (a retry, the end of a scheduled run's interval): the loop wakes for it.
         var nextRetryAt: ContinuousClock.Instant?
-        var failures = 0
+        var outage = OutageTracker()
         while !stopping.value && !Task.isCancelled {
             do {
                 let now = clock.now
@@ -135,13 +145,22 @@ public final class SchedulerService: Service, Sendable {
                     let due = passStart + untilRetry
                     nextRetryAt = min(nextRetryAt ?? due, due)
                 }
-                failures = 0
+                if let ended = outage.succeeded() {
+                    lastRecovery.mutate { $0 = .now }
+                    logger.notice(
+                        "scheduling recovered",
+                        metadata: ["outage.seconds": "\(Int(ended.duration.seconds))", "attempts": "\(ended.attempts)"])
+                }
             } catch {
-                failures += 1
-                logger.error(
-                    "scheduling pass failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                if outage.failed() {
+                    logger.error(
+                        "scheduling passes fail; retrying with back-off until they succeed",
+                        metadata: ["error": "\(error)"])
+                } else {
+                    logger.debug("scheduling pass failed again", metadata: ["error": "\(error)"])
+                }
                 // Back off while PostgreSQL or Redis is unreachable (bounded at 5 s).
-                try? await Task.sleep(for: .milliseconds(min(5000, 200 * failures)))
+                try? await Task.sleep(for: outage.backoff())
             }
         }
     }
@@ -192,7 +211,7 @@ public final class SchedulerService: Service, Sendable {
             touchedRuns.insert(event.runId)
         }
         var untilRetry: Duration?
-        if full {
+        if full && mayJudgeHeartbeats {
             let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)
             if !rescued.runIds.isEmpty {
                 logger.warning("rescued tries of dead workers", metadata: ["runs": "\(Set(rescued.runIds).sorted())"])
