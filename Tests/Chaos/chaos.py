@@ -292,7 +292,7 @@ def run(arguments, rng, dag_count, work, markers, services):
                     time.sleep(rng.uniform(0.2, 3))
                     cluster.start(name, "scheduler")
                 elif fault == "redis":
-                    wipe = not wiped and faults["redis"] >= 1
+                    wipe = not wiped  # the first restart loses everything; later ones keep the AOF
                     services.run("stop-redis", "--crash" if wipe else "")
                     if wipe:
                         shutil.rmtree(work / "services" / "redis" / "appendonlydir", ignore_errors=True)
@@ -308,6 +308,8 @@ def run(arguments, rng, dag_count, work, markers, services):
                 next_fault = time.time() + rng.expovariate(1 / arguments.fault_every)
             time.sleep(0.5)
         elapsed = time.time() - started
+        # Nothing may have exited by itself: outages are waited out, not crashed on.
+        crashed = [name for name, process in cluster.processes.items() if process.poll() is not None]
     finally:
         cluster.stop_all()
 
@@ -334,13 +336,16 @@ def run(arguments, rng, dag_count, work, markers, services):
     fault_text = ", ".join(f"{name} {count}" for name, count in sorted(faults.items()))
     total_faults = sum(count for name, count in faults.items() if name != "redis wiped")
     complete = len(rows) == dag_count * TASKS_PER_DAG
-    verdict = "PASS" if not (duplicates or lost or wrong or scenario) and complete else "FAIL"
+    verdict = "PASS" if not (duplicates or lost or wrong or scenario or crashed) and complete else "FAIL"
+    if crashed:
+        log(f"  exited on their own: {', '.join(crashed)}")
     for item in (lost + wrong)[:10]:
         log(f"  {item}")
     for item in duplicates[:10]:
         log(f"  ran twice: {item}")
     log(f"{verdict}: {len(rows)} tasks in {elapsed:.0f} s, {total_faults} faults ({fault_text}), "
         f"{len(executions)} tries run, duplicates={len(duplicates)} lost={len(lost)} wrong={len(wrong)} "
+        f"crashed={len(crashed)} "
         f"(seed {arguments.seed}; logs in {work / 'run' / 'logs'})")
     if verdict != "PASS":
         sys.exit(1)

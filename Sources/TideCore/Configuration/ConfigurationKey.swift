@@ -64,13 +64,13 @@ public struct ConfigurationKey: Sendable {
         },
         seconds(
             "scheduler.queued_timeout", "TIDE_SCHEDULER_QUEUED_TIMEOUT",
-            "re-push queued tasks missing from Redis after (default 60s)"
+            "re-push queued tasks missing from Redis after (default 30s)"
         ) {
             $0.scheduler.queuedTimeoutSeconds = $1
         },
         seconds(
             "scheduler.worker_timeout", "TIDE_SCHEDULER_WORKER_TIMEOUT",
-            "worker presumed dead without heartbeat after (default 60s)"
+            "worker presumed dead without heartbeat after (default 30s)"
         ) {
             $0.scheduler.workerTimeoutSeconds = $1
         },

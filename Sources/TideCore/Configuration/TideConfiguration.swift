@@ -65,10 +65,10 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var pollIntervalSeconds = 2.0
     /// Seconds between scans of the DAG folder. Default 5.
     public var dagSyncIntervalSeconds = 5.0
-    /// Seconds a task may stay `queued` with no copy in Redis before it is pushed again. Default 60.
-    public var queuedTimeoutSeconds = 60.0
-    /// Seconds without a heartbeat after which a worker is presumed dead. Default 60.
-    public var workerTimeoutSeconds = 60.0
+    /// Seconds a task may stay `queued` with no copy in Redis before it is pushed again. Default 30.
+    public var queuedTimeoutSeconds = 30.0
+    /// Seconds without a heartbeat after which a worker is presumed dead. Default 30.
+    public var workerTimeoutSeconds = 30.0
     /// Whether DAGs that do not say `catchup` create the runs of missed intervals. Default false.
     public var catchupByDefault = false
     /// Most task instances queued or running in the whole installation. Default 32.
