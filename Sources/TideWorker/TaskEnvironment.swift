@@ -5,7 +5,8 @@ enum TaskEnvironment {
     /// The worker's environment without Tide's own `TIDE_*` settings (they hold credentials),
     /// plus the try's context, plus the task's `env` (which wins).
     static func build(
-        inherited: [String: String], task: TaskSpec, dag: DAG, runName: String, conf: String, tryNumber: Int
+        inherited: [String: String], task: TaskSpec, dag: DAG, runName: String, conf: String, tryNumber: Int,
+        secrets: [String: String] = [:]
     ) -> [String: String] {
         var environment = inherited.filter { !$0.key.hasPrefix("TIDE_") }
         var params = dag.params
@@ -21,6 +22,27 @@ enum TaskEnvironment {
         environment["TIDE_CONF"] = parsedConf.jsonText
         environment["TIDE_PARAMS"] = JSONValue.object(params).jsonText
         environment.merge(task.env) { _, taskValue in taskValue }
+        environment.merge(secrets) { _, secret in secret }
         return environment
+    }
+
+    /// The task's `secret_env` values, read from this process's environment.
+    /// - Throws: ``MissingSecret`` naming the first variable that is not there (never a value).
+    static func secrets(for task: TaskSpec, inherited: [String: String]) throws(MissingSecret) -> [String: String] {
+        var values: [String: String] = [:]
+        for (name, source) in task.secretEnv.sorted(by: { $0.key < $1.key }) {
+            guard let value = inherited[source] else { throw MissingSecret(variable: name, source: source) }
+            values[name] = value
+        }
+        return values
+    }
+}
+
+/// A `secret_env` entry whose source variable this process does not have.
+struct MissingSecret: Error, CustomStringConvertible {
+    var variable: String
+    var source: String
+    var description: String {
+        "secret_env \(variable): this process has no variable \(source) (give the worker, or the pod's Secret, that variable)"
     }
 }

@@ -37,19 +37,30 @@ public enum TaskInPod {
         } catch {
             return fail(error.message)
         }
+        let inherited = ProcessInfo.processInfo.environment
+        let secrets: [String: String]
+        do {
+            secrets = try TaskEnvironment.secrets(for: rendered, inherited: inherited)
+        } catch {
+            return fail(error.description)
+        }
         let environment = TaskEnvironment.build(
-            inherited: ProcessInfo.processInfo.environment, task: rendered, dag: dag, runName: claimed.runName,
-            conf: claimed.conf, tryNumber: tryNumber)
+            inherited: inherited, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
+            tryNumber: tryNumber, secrets: secrets)
         // Writes to stdout block: they happen in order on a thread of their own.
         let output = BlockingThread(name: "tide-task-output")
         defer { output.shutdown() }
+        let writer = MaskingLineWriter(handle: .standardOutput, secrets: Array(secrets.values))
         let result = await LocalRunner(logMaxBytes: logMaxBytes).run(
             kind: rendered.kind, environment: environment, timeoutSeconds: nil, onStart: { _ in },
-            onOutput: { bytes in output.submit { FileHandle.standardOutput.write(Data(bytes)) } })
+            onOutput: { bytes in output.submit { writer.write(Array(bytes)) } })
         let notices = result.exitCode == nil && result.signal == nil ? result.log.text : ""
         // Could not start: the reason is in the notices, which did not go to stdout. Waiting for this
         // job also waits for every write before it.
-        _ = try? await output.run { FileHandle.standardOutput.write(Data(notices.utf8)) }
+        _ = try? await output.run {
+            writer.finish()
+            FileHandle.standardOutput.write(Data(notices.utf8))
+        }
         return result.exitCode ?? result.signal.map { 128 + $0 } ?? 1
     }
 

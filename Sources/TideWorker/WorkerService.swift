@@ -335,14 +335,23 @@ public final class WorkerService: Service, Sendable {
                 podOfTask, task: rendered, claimed: claimed, message: message, token: token, log: log)
             return (result.outcome, result.exitCode, result.log, retryDelay, task)
         }
+        let secrets: [String: String]
+        do {
+            secrets = try TaskEnvironment.secrets(for: rendered, inherited: inheritedEnvironment)
+        } catch {
+            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
+            buffer.appendNotice(error.description)
+            return (.failed, nil, buffer, retryDelay, task)
+        }
         let environment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
-            tryNumber: message.tryNumber)
+            tryNumber: message.tryNumber, secrets: secrets)
         log.debug("try started")
         let runner = LocalRunner(logMaxBytes: settings.logMaxBytes)
-        let result = await runner.run(
+        var result = await runner.run(
             kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
             onStart: { [running] group in running.started(token, processGroup: group) })
+        result.log.maskedValues = Array(secrets.values)
         let outcome: TaskInstanceStore.TryOutcome
         if result.timedOut {
             outcome = .failed

@@ -11,12 +11,16 @@ struct RedisConnectionTests {
         ("redis://:s3cret@cache:7000/2", RedisEndpoint(host: "cache", port: 7000, password: "s3cret", database: 2)),
         ("redis://cache", RedisEndpoint(host: "cache")),
         ("redis://:p%40ss@[::1]:6380", RedisEndpoint(host: "::1", port: 6380, password: "p@ss", database: 0)),
+        ("redis://worker:pw@cache/1", RedisEndpoint(host: "cache", username: "worker", password: "pw", database: 1)),
     ])
     func parsesURLs(url: String, expected: RedisEndpoint) throws {
         #expect(try RedisEndpoint(url: url) == expected)
     }
 
-    @Test(arguments: ["http://x", "redis://:pw@host:notaport", "redis://host:70000", "redis://host/db", "redis://:pw@"])
+    @Test(arguments: [
+        "http://x", "redis://:pw@host:notaport", "redis://host:70000", "redis://host/db", "redis://:pw@",
+        "redis://someone:@host",
+    ])
     func rejectsBadURLsWithoutLeakingThePassword(url: String) {
         #expect {
             try RedisEndpoint(url: url)
@@ -29,6 +33,29 @@ struct RedisConnectionTests {
     @Test func descriptionNeverShowsThePassword() {
         let endpoint = RedisEndpoint(host: "h", port: 1, password: "topsecret", database: 0)
         #expect("\(endpoint)" == "h:1/0")
+    }
+
+    @Test func anACLUserLogsInWithItsOwnPasswordAndOnlyItsOwn() async throws {
+        let admin = try await RedisConnection.connect(try TestServices.redisEndpoint())
+        defer { admin.close() }
+        let user = "tide-test-\(TestServices.uniqueName())"
+        let password = "acl-\(TestServices.uniqueName())"
+        try await admin.command(["ACL", "SETUSER", user, "on", ">\(password)", "~tide-acl:*", "+@all"])
+        var endpoint = try TestServices.redisEndpoint()
+        endpoint.username = user
+        endpoint.password = password
+        let connection = try await RedisConnection.connect(endpoint)
+        #expect(try await connection.command(["ACL", "WHOAMI"]).string == user)
+        // The ACL holds: keys outside its pattern are refused.
+        await #expect(throws: RedisError.self) { try await connection.command(["SET", "elsewhere", "1"]) }
+        connection.close()
+        endpoint.password = "wrong-\(password)"
+        await #expect {
+            try await RedisConnection.connect(endpoint)
+        } throws: { error in
+            !"\(error)".contains(password)
+        }
+        try await admin.command(["ACL", "DELUSER", user])
     }
 
     @Test func wrongPasswordFailsClearlyWithoutEchoingIt() async throws {

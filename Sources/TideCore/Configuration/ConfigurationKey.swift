@@ -19,6 +19,16 @@ public struct ConfigurationKey: Sendable {
             $0.databaseSchema = $1
         },
         text("redis_url", "TIDE_REDIS_URL", "Redis URL (default redis://127.0.0.1:6379/0)") { $0.redisURL = $1 },
+        text("database_password", "TIDE_DATABASE_PASSWORD", "PostgreSQL password, instead of the URL's (default none)")
+        {
+            $0.credentials.databasePassword = $1
+        },
+        text("redis_username", "TIDE_REDIS_USERNAME", "Redis ACL user name (default: the default user)") {
+            $0.credentials.redisUsername = $1
+        },
+        text("redis_password", "TIDE_REDIS_PASSWORD", "Redis password, instead of the URL's (default none)") {
+            $0.credentials.redisPassword = $1
+        },
         text("redis_key_prefix", "TIDE_REDIS_KEY_PREFIX", "prefix of Tide's Redis keys (default tide:)") {
             $0.redisKeyPrefix = $1
         },

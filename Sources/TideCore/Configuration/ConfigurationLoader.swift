@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Builds a ``TideConfiguration`` from a `tide.yaml` text and the environment (environment wins).
@@ -33,14 +34,37 @@ public enum ConfigurationLoader {
             if let value = environment[key.environmentVariable] {
                 values[key.fileKey] = (value, key.environmentVariable)
             }
+            // As container secrets are mounted: TIDE_X_FILE names a file holding TIDE_X's value.
+            let fileVariable = key.environmentVariable + "_FILE"
+            if let path = environment[fileVariable] {
+                guard environment[key.environmentVariable] == nil else {
+                    throw ConfigurationError(
+                        message: "\(fileVariable): set either \(key.environmentVariable) or \(fileVariable), not both")
+                }
+                values[key.fileKey] = (try secretFile(path, variable: fileVariable), fileVariable)
+            }
         }
         for key in ConfigurationKey.all {
             guard let (value, source) = values[key.fileKey] else { continue }
             if let expected = key.apply(&config, value) {
-                throw ConfigurationError(message: "\(source): expected \(expected), got '\(value)'")
+                // A value read from a file may be a secret: never echo it.
+                let shown = source.hasSuffix("_FILE") ? "the file's contents" : "'\(value)'"
+                throw ConfigurationError(message: "\(source): expected \(expected), got \(shown)")
             }
         }
+        config.credentials.apply(to: &config)
         return config
+    }
+
+    /// The contents of a mounted secret file, without the trailing newline editors add.
+    static func secretFile(_ path: String, variable: String) throws(ConfigurationError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(message: "\(variable): cannot read the file '\(path)'")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        guard !text.isEmpty else { throw ConfigurationError(message: "\(variable): the file '\(path)' is empty") }
+        return text
     }
 
     /// Keys whose values are structures rather than text, and the variable that carries each as JSON.

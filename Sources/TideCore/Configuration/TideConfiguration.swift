@@ -24,6 +24,8 @@ public struct TideConfiguration: Sendable, Hashable {
     public var kubernetes = KubernetesSettings()
     public var scaling = ScalingSettings()
     public var api = APISettings()
+    /// Passwords and user names given apart from the URLs; already merged into them after loading.
+    public var credentials = Credentials()
 
     public init() {}
 }

@@ -39,6 +39,7 @@ extension DAGFileReader {
             }
         }
         if let node = fields["env"], !node.isNull { defaults.env = environment(node, place: place) }
+        if let node = fields["secret_env"], !node.isNull { defaults.secretEnv = secretEnvironment(node, place: place) }
         if let node = fields["queue"], let queue = string(node, what: "queue in \(place)") {
             if Identifier.isValid(queue) {
                 defaults.queue = queue
@@ -122,6 +123,7 @@ struct TaskDefaults {
     var retryDelaySeconds: Double?
     var executionTimeoutSeconds: Double?
     var env: [String: String] = [:]
+    var secretEnv: [String: String] = [:]
     var queue: String?
     var priorityWeight: Int?
     var triggerRule: TriggerRule?
@@ -160,6 +162,36 @@ struct TaskDefaults {
         merged.executorKind = own.executorKind ?? executorKind
         merged.executorNodePool = own.executorNodePool ?? executorNodePool
         merged.executorPodTemplate = own.executorPodTemplate ?? executorPodTemplate
+        merged.secretEnv = secretEnv.merging(own.secretEnv) { _, task in task }
         return merged
+    }
+}
+
+extension DAGFileReader {
+    /// `secret_env`: task variable → the worker's variable that holds the secret.
+    mutating func secretEnvironment(_ node: Node, place: String) -> [String: String] {
+        guard let pairs = mapping(node, what: "secret_env in \(place)") else { return [:] }
+        var result: [String: String] = [:]
+        for pair in pairs {
+            guard Identifier.isEnvironmentName(pair.key) else {
+                report(pair.keyNode, "invalid environment variable name '\(pair.key)' in secret_env of \(place)")
+                continue
+            }
+            guard case .scalar(let scalar) = pair.value, Identifier.isEnvironmentName(scalar.string) else {
+                report(
+                    pair.value,
+                    "secret_env '\(pair.key)' in \(place) must name a variable of the worker's environment",
+                    hint: "e.g. API_TOKEN: WAREHOUSE_API_TOKEN; the secret itself never goes in a DAG file")
+                continue
+            }
+            guard !scalar.string.hasPrefix("TIDE_") else {
+                report(
+                    pair.value,
+                    "secret_env '\(pair.key)' in \(place) may not read Tide's own settings (\(scalar.string))")
+                continue
+            }
+            result[pair.key] = scalar.string
+        }
+        return result
     }
 }

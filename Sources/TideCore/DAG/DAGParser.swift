@@ -15,7 +15,7 @@ public enum DAGParser {
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
         "depends_on_past", "retry_exponential_backoff", "max_retry_delay", "weight_rule", "pool", "pool_slots",
         "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback", "executor",
-        "node_pool", "pod_template",
+        "node_pool", "pod_template", "secret_env",
     ]
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
     /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
@@ -238,7 +238,18 @@ struct DAGFileReader {
             pool: merged.pool ?? "default_pool", poolSlots: merged.poolSlots ?? 1,
             maxActiveTisPerDag: merged.maxActiveTisPerDag, callbacks: merged.callbacks ?? Callbacks(),
             executor: executor(merged, kind: kind, taskId: taskId, fields: fields))
-        return kind == nil ? nil : (task, upstreamNodes)
+        var withSecrets = task
+        if case .kubernetesPod = kind {
+            if let node = fields["secret_env"] {
+                report(
+                    node,
+                    "secret_env is for tasks whose command Tide runs; a kubernetes_pod task takes secrets: from a Secret"
+                )
+            }
+        } else {
+            withSecrets.secretEnv = merged.secretEnv
+        }
+        return kind == nil ? nil : (withSecrets, upstreamNodes)
     }
 
     mutating func readKind(_ fields: [String: Node], node: Node, taskId: String) -> TaskKind? {

@@ -38,6 +38,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var callbacks: Callbacks
     /// Where a `bash` / `command` task runs; nil (as in definitions stored before it existed) is local.
     public var executor: TaskExecutor?
+    /// Secrets for the task's process: its variable name → the worker's variable holding the value.
+    /// The DAG file names where a secret is, never the secret; the value is masked in the log.
+    public var secretEnv: [String: String] = [:]
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -91,6 +94,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         maxActiveTisPerDag = try container.decodeIfPresent(Int.self, forKey: .maxActiveTisPerDag)
         callbacks = try container.decodeIfPresent(Callbacks.self, forKey: .callbacks) ?? Callbacks()
         executor = try container.decodeIfPresent(TaskExecutor.self, forKey: .executor)
+        secretEnv = try container.decodeIfPresent([String: String].self, forKey: .secretEnv) ?? [:]
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -99,7 +103,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
-        case callbacks, executor
+        case callbacks, executor, secretEnv = "secret_env"
     }
 }
 

@@ -10,6 +10,8 @@ public struct LogBuffer: Sendable {
     private var notices: [String] = []
     /// Bytes seen in all.
     public private(set) var totalBytes = 0
+    /// Secret values replaced by `***` wherever ``text`` shows them.
+    public var maskedValues: [String] = []
 
     /// - Parameter capBytes: the most bytes kept (at least 64).
     public init(capBytes: Int) {
@@ -58,6 +60,6 @@ public struct LogBuffer: Sendable {
             if !result.isEmpty && !result.hasSuffix("\n") { result += "\n" }
             result += "[tide] \(notice)\n"
         }
-        return result
+        return SecretRedaction.masking(maskedValues, in: result)
     }
 }

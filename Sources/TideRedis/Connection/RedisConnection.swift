@@ -89,7 +89,9 @@ public final class RedisConnection: @unchecked Sendable {
         redisSetTimeout(fresh, timeval(tv_sec: socketTimeoutSeconds, tv_usec: 0))
         context = fresh
         var setup: [[String]] = []
-        if let password = endpoint.password { setup.append(["AUTH", password]) }
+        if let password = endpoint.password {
+            setup.append(endpoint.username.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+        }
         if endpoint.database != 0 { setup.append(["SELECT", String(endpoint.database)]) }
         guard !setup.isEmpty else { return }
         for (index, reply) in try send(setup).enumerated() {

@@ -1,13 +1,17 @@
-/// Where a Redis server is and how to log in, parsed from `redis://[:password@]host[:port][/db]`.
+/// Where a Redis server is and how to log in, parsed from
+/// `redis://[[username]:password@]host[:port][/db]` (a user name logs in as that ACL user).
 public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// An ACL user (Redis 6+); nil logs in as the default user.
+    public var username: String?
     public var password: String?
     public var database: Int
 
-    public init(host: String, port: Int = 6379, password: String? = nil, database: Int = 0) {
+    public init(host: String, port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
         self.host = host
         self.port = port
+        self.username = username
         self.password = password
         self.database = database
     }
@@ -21,11 +25,14 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         guard url.hasPrefix("redis://") else { throw invalid("expected it to start with redis://") }
         var rest = Substring(url.dropFirst("redis://".count))
         var password: String?
+        var username: String?
         if let at = rest.lastIndex(of: "@") {
             let userInfo = rest[..<at]
             if let colon = userInfo.firstIndex(of: ":") {
                 let secret = String(userInfo[userInfo.index(after: colon)...])
                 password = secret.isEmpty ? nil : (secret.removingPercentEncodingIfPossible())
+                let name = String(userInfo[..<colon])
+                username = name.isEmpty ? nil : name.removingPercentEncodingIfPossible()
             } else if !userInfo.isEmpty {
                 password = String(userInfo)
             }
@@ -53,11 +60,12 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw invalid("missing host") }
-        self.init(host: host, port: port, password: password, database: database)
+        guard username == nil || password != nil else { throw invalid("a user name needs a password") }
+        self.init(host: host, port: port, username: username, password: password, database: database)
     }
 
-    /// `host:port/db`, never the password.
-    public var description: String { "\(host):\(port)/\(database)" }
+    /// `[user@]host:port/db`, never the password.
+    public var description: String { (username.map { "\($0)@" } ?? "") + "\(host):\(port)/\(database)" }
 }
 
 extension String {

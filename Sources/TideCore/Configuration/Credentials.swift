@@ -1,0 +1,53 @@
+import Foundation
+
+/// Passwords and user names given apart from the URLs (`database_password`, `redis_username`,
+/// `redis_password`, or their `TIDE_*` / `TIDE_*_FILE` variables), merged into the URLs once the
+/// configuration is loaded, so every connection uses one URL and every log masks it the same way.
+public struct Credentials: Sendable, Hashable {
+    public var databasePassword: String?
+    public var redisUsername: String?
+    public var redisPassword: String?
+
+    public init() {}
+
+    /// `url` with its user info's password replaced (or added) and, when given, its user name.
+    static func url(_ url: String, user: String?, password: String?) -> String {
+        guard user != nil || password != nil, let schemeEnd = url.range(of: "://") else { return url }
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authorityEnd =
+            afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        var existingUser = ""
+        var existingPassword: String?
+        var hostPart = authority
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            hostPart = authority[authority.index(after: at)...]
+            if let colon = userInfo.firstIndex(of: ":") {
+                existingUser = String(userInfo[..<colon])
+                existingPassword = String(userInfo[userInfo.index(after: colon)...])
+            } else {
+                existingUser = String(userInfo)
+            }
+        }
+        let name = user.map(encode) ?? existingUser
+        let secret = password.map(encode) ?? existingPassword
+        let userInfo = secret.map { "\(name):\($0)" } ?? name
+        return String(url[..<schemeEnd.upperBound]) + userInfo + "@" + hostPart + afterScheme[authorityEnd...]
+    }
+
+    /// Percent-encodes everything but unreserved characters (RFC 3986), as user info needs.
+    static func encode(_ text: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "-._~").union(.alphanumerics)
+        return text.unicodeScalars.map { scalar in
+            unreserved.contains(scalar) && scalar.isASCII
+                ? String(scalar) : String(scalar).utf8.map { String(format: "%%%02X", $0) }.joined()
+        }.joined()
+    }
+
+    /// Applies the credentials to the configuration's URLs.
+    func apply(to config: inout TideConfiguration) {
+        config.databaseURL = Self.url(config.databaseURL, user: nil, password: databasePassword)
+        config.redisURL = Self.url(config.redisURL, user: redisUsername, password: redisPassword)
+    }
+}
