@@ -14,11 +14,14 @@ public struct KubernetesAccess: Sendable {
     public var workerSecret: String?
     /// Settings without secrets those pods get as plain variables (schema, time zone, log cap).
     public var workerEnvironment: [String: String]
+    /// Seconds between sweeps of `namespace` for pods whose try is over.
+    public var orphanSweepIntervalSeconds: Double
 
     public init(
         client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String, workerSecret: String?,
-        workerEnvironment: [String: String]
+        workerEnvironment: [String: String], orphanSweepIntervalSeconds: Double = 60
     ) {
+        self.orphanSweepIntervalSeconds = orphanSweepIntervalSeconds
         self.client = client
         self.namespace = namespace
         self.nodePools = nodePools

@@ -84,6 +84,9 @@ public final class WorkerService: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
                 background.addTask { await self.heartbeatLoop() }
+                if let kubernetes = self.dependencies.kubernetes {
+                    background.addTask { await self.orphanPodLoop(kubernetes) }
+                }
                 await self.fetchLoop(pop: popConnection, command: commandConnection)
                 background.cancelAll()
             }
@@ -92,6 +95,21 @@ public final class WorkerService: Service, Sendable {
         }
         try? await workers.markStopped(id: identity.id)
         logger.info("worker stopped")
+    }
+
+    /// Sweeps the worker's namespace for pods whose try is over, every `orphan_sweep_interval`.
+    private func orphanPodLoop(_ kubernetes: KubernetesAccess) async {
+        let sweeper = OrphanPodSweeper(
+            client: kubernetes.client, namespace: kubernetes.namespace, tasks: tasks, definitions: definitions,
+            logger: logger)
+        while !Task.isCancelled && !draining.value {
+            try? await Task.sleep(for: .seconds(kubernetes.orphanSweepIntervalSeconds))
+            do {
+                _ = try await sweeper.sweep()
+            } catch {
+                logger.debug("orphan pod sweep failed; next time", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Records a failed PostgreSQL call; logs only the first of an outage.

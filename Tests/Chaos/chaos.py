@@ -118,13 +118,23 @@ def write_dags(folder, markers, dag_count):
             else:
                 upstream = [f"t{i:02d}" for i in range(5, TASKS_PER_DAG - 1)]  # join
             lines.append(f"  - task_id: t{task_index:02d}")
+            pod = task_index % 10 == 6  # one task in ten runs in a pod on the simulated cluster
             if upstream:
                 lines.append(f"    upstream: [{', '.join(upstream)}]")
             if task_index == TASKS_PER_DAG - 1:
                 lines.append("    trigger_rule: all_done")
             if kind == "fails":
                 lines.append("    retries: 1")
-            lines.append(f"    bash: '{script}'")
+            if pod:
+                # The simulator's kubelet runs the command on this machine; templates give the try.
+                pod_script = script.replace("$TIDE_RUN_ID", "{{ run_id }}").replace("$TIDE_TASK_ID", "{{ ti.task_id }}")
+                pod_script = pod_script.replace("$TIDE_TRY_NUMBER", "{{ ti.try_number }}")
+                lines.append("    kubernetes_pod:")
+                lines.append("      image: busybox")
+                lines.append(f"      cmds: [sh, -c, '{pod_script}']")
+                lines.append("      startup_timeout: 2m")
+            else:
+                lines.append(f"    bash: '{script}'")
         (folder / f"chaos_{dag_index:03d}.yaml").write_text("\n".join(lines) + "\n")
     (folder / "outage_probe.yaml").write_text(
         "dag_id: outage_probe\nschedule: null\ntasks:\n  - task_id: probe\n"
@@ -180,6 +190,37 @@ def report_after_outage(cluster, services, url, schema, markers, logs):
     return problems
 
 
+def start_simulator(tide, folder):
+    """tide-kubesim with one roomy node; its kubeconfig goes to FOLDER/kubeconfig."""
+    (folder / "cluster.yaml").write_text(
+        "node_pools:\n  - name: default\n    cpu: '64'\n    memory: 256Gi\n    max_pods: 500\n"
+        "    min_nodes: 1\n    max_nodes: 1\n")
+    binary = pathlib.Path(tide).parent / "tide-kubesim"
+    output = open(folder / "logs" / "kubesim.log", "w")
+    process = subprocess.Popen(
+        [str(binary), "--config", str(folder / "cluster.yaml"), "--write-kubeconfig", str(folder / "kubeconfig"),
+         "--tick", "0.05"], stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while not (folder / "kubeconfig").exists():
+        if time.time() > deadline or process.poll() is not None:
+            sys.exit("chaos: the Kubernetes simulator did not start")
+        time.sleep(0.1)
+    return process
+
+
+def simulator_pods(folder):
+    """Tide's pods left in the simulated cluster, not labelled finished (kubectl-free: its REST API)."""
+    import json
+    import urllib.request
+    server = next(line.split("server:")[1].strip() for line in (folder / "kubeconfig").read_text().splitlines()
+                  if "server:" in line)
+    with urllib.request.urlopen(f"{server}/api/v1/namespaces/default/pods?labelSelector=tide.io%2Fmanaged%3Dtrue",
+                                timeout=10) as response:
+        items = json.load(response)["items"]
+    return [item["metadata"]["name"] for item in items
+            if "tide.io/finished" not in item["metadata"].get("labels", {})]
+
+
 def psql_or_none(url, schema, sql):
     try:
         return psql(url, schema, sql)
@@ -231,6 +272,9 @@ def run(arguments, rng, dag_count, work, markers, services):
         TIDE_SCHEDULER_QUEUED_TIMEOUT="5s", TIDE_SCHEDULER_WORKER_TIMEOUT="10s", TIDE_SCHEDULER_PARALLELISM="64",
         TIDE_WORKER_HEARTBEAT_INTERVAL="1s", TIDE_WORKER_SHUTDOWN_GRACE="5s", TIDE_LOG_LEVEL="info")
     write_dags(work / "run" / "dags", markers, dag_count)
+    simulator = start_simulator(arguments.tide, work / "run")
+    env.update(
+        TIDE_KUBERNETES_KUBECONFIG=str(work / "run" / "kubeconfig"), TIDE_KUBERNETES_ORPHAN_SWEEP_INTERVAL="2s")
     cluster = Cluster(arguments.tide, env, work / "run" / "logs")
     migrate = cluster.cli("db", "migrate")
     if migrate.returncode != 0:
@@ -310,8 +354,17 @@ def run(arguments, rng, dag_count, work, markers, services):
         elapsed = time.time() - started
         # Nothing may have exited by itself: outages are waited out, not crashed on.
         crashed = [name for name, process in cluster.processes.items() if process.poll() is not None]
+        # Every pod is deleted once its try is over, by its worker or, if that worker died first,
+        # by a sweep (every 2 s here): after a few sweeps none may be left.
+        deadline = time.time() + 30
+        orphans = simulator_pods(work / "run")
+        while orphans and time.time() < deadline:
+            time.sleep(1)
+            orphans = simulator_pods(work / "run")
     finally:
         cluster.stop_all()
+        simulator.send_signal(signal.SIGTERM)
+        simulator.wait(timeout=30)
 
     rows = psql(urls["TIDE_DATABASE_URL"], schema,
                 "SELECT r.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number FROM task_instances ti "
@@ -336,7 +389,9 @@ def run(arguments, rng, dag_count, work, markers, services):
     fault_text = ", ".join(f"{name} {count}" for name, count in sorted(faults.items()))
     total_faults = sum(count for name, count in faults.items() if name != "redis wiped")
     complete = len(rows) == dag_count * TASKS_PER_DAG
-    verdict = "PASS" if not (duplicates or lost or wrong or scenario or crashed) and complete else "FAIL"
+    verdict = "PASS" if not (duplicates or lost or wrong or scenario or crashed or orphans) and complete else "FAIL"
+    if orphans:
+        log(f"  pods left behind: {', '.join(orphans[:10])}")
     if crashed:
         log(f"  exited on their own: {', '.join(crashed)}")
     for item in (lost + wrong)[:10]:
@@ -345,7 +400,7 @@ def run(arguments, rng, dag_count, work, markers, services):
         log(f"  ran twice: {item}")
     log(f"{verdict}: {len(rows)} tasks in {elapsed:.0f} s, {total_faults} faults ({fault_text}), "
         f"{len(executions)} tries run, duplicates={len(duplicates)} lost={len(lost)} wrong={len(wrong)} "
-        f"crashed={len(crashed)} "
+        f"crashed={len(crashed)} orphaned_pods={len(orphans)} "
         f"(seed {arguments.seed}; logs in {work / 'run' / 'logs'})")
     if verdict != "PASS":
         sys.exit(1)

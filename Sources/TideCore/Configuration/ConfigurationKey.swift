@@ -176,6 +176,12 @@ public struct ConfigurationKey: Sendable {
         ) {
             $0.scaling.scaleDownWindowSeconds = $1
         },
+        seconds(
+            "kubernetes.orphan_sweep_interval", "TIDE_KUBERNETES_ORPHAN_SWEEP_INTERVAL",
+            "how often workers delete pods whose try is over (default 60s)"
+        ) {
+            $0.kubernetes.orphanSweepIntervalSeconds = $1
+        },
         text("api.host", "TIDE_API_HOST", "address tide api listens on (default 127.0.0.1; 0.0.0.0 in a container)") {
             $0.api.host = $1
         },

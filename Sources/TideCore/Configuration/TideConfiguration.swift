@@ -57,6 +57,8 @@ public struct KubernetesSettings: Sendable, Hashable {
     public var workerImage = "tide:latest"
     /// Secret whose keys become those pods' environment (`TIDE_DATABASE_URL`, …); nil passes none.
     public var workerSecret: String?
+    /// Seconds between a worker's sweeps of its namespace for pods whose try is over. Default 60.
+    public var orphanSweepIntervalSeconds = 60.0
 
     public init() {}
 }

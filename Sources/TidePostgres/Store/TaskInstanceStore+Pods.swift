@@ -1,3 +1,5 @@
+import TideCore
+
 extension TaskInstanceStore {
     /// Records the pod a running try uses (`namespace/name`), before the pod is created, so that
     /// the try is adopted rather than failed if this worker dies.
@@ -72,5 +74,36 @@ extension TaskInstanceStore {
                 }
                 return id
             })
+    }
+}
+
+extension TaskInstanceStore {
+    /// A task instance as the orphan-pod sweep sees it.
+    public struct PodOwner: Sendable, Hashable {
+        public var state: TaskState
+        public var tryNumber: Int
+        public var dagId: String
+        public var dagHash: String
+        public var taskId: String
+    }
+
+    /// The task instances that pods name (by id); missing ids are gone (their run was deleted).
+    public func podOwners(_ ids: [Int64]) async throws -> [Int64: PodOwner] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await pool.query(
+            """
+            SELECT ti.id, ti.state, ti.try_number, ti.dag_id, r.dag_hash, ti.task_id
+            FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id WHERE ti.id = ANY($1::bigint[])
+            """, [PGArray.literal(ids)], context: "read the tries of pods"
+        ).rows
+        var owners: [Int64: PodOwner] = [:]
+        for row in rows {
+            guard let id = row.int64("id"), let state = row["state"].flatMap(TaskState.init(rawValue:)),
+                let tryNumber = row.int("try_number"), let dagId = row["dag_id"], let hash = row["dag_hash"],
+                let taskId = row["task_id"]
+            else { continue }
+            owners[id] = PodOwner(state: state, tryNumber: tryNumber, dagId: dagId, dagHash: hash, taskId: taskId)
+        }
+        return owners
     }
 }

@@ -42,6 +42,6 @@ enum KubernetesSetup {
                 "TIDE_DEFAULT_TIMEZONE": configuration.defaultTimeZone,
                 "TIDE_WORKER_LOG_MAX_BYTES": String(configuration.worker.logMaxBytes),
                 "TIDE_LOG_LEVEL": configuration.logLevel,
-            ])
+            ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds)
     }
 }
