@@ -136,6 +136,10 @@ def write_dags(folder, markers, dag_count):
             else:
                 lines.append(f"    bash: '{script}'")
         (folder / f"chaos_{dag_index:03d}.yaml").write_text("\n".join(lines) + "\n")
+    for probe in ["redis_probe", "failover_probe"]:
+        (folder / f"{probe}.yaml").write_text(
+            f"dag_id: {probe}\nschedule: null\ntasks:\n  - {{task_id: a, bash: 'true'}}\n"
+            "  - {task_id: b, upstream: [a], bash: 'true'}\n")
     (folder / "outage_probe.yaml").write_text(
         "dag_id: outage_probe\nschedule: null\ntasks:\n  - task_id: probe\n"
         f"    bash: 'echo \"$TIDE_TRY_NUMBER\" >> {markers}/outage_probe; sleep 4'\n")
@@ -151,9 +155,66 @@ def expected_state(dag_index, task_index):
     return "failed" if task_kind(dag_index, task_index) == "fails" else "success"
 
 
-def report_after_outage(cluster, services, url, schema, markers, logs):
+def log_sizes(logs):
+    return {file: file.stat().st_size for file in logs.iterdir()}
+
+
+def outage_lines(logs, since, phrases):
+    """Per log file, the lines containing any of PHRASES written after the sizes in SINCE."""
+    counts = {}
+    for file in sorted(logs.iterdir()):
+        with open(file, errors="replace") as handle:
+            handle.seek(since.get(file, 0))
+            text = handle.read()
+        counts[file.name] = sum(text.count(phrase) for phrase in phrases)
+    return counts
+
+
+def wait_for_probe(url, schema, dag_id, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        rows = psql_or_none(url, schema, f"SELECT state, try_number FROM task_instances WHERE dag_id = '{dag_id}'")
+        if rows and all(row[0] in ("success", "failed", "upstream_failed") for row in rows):
+            return rows
+        time.sleep(0.2)
+    return None
+
+
+def redis_outage(cluster, services, url, schema, logs, seconds):
+    """Redis away for SECONDS while a run waits to be queued: every process keeps running, logs the
+    outage once, and the run completes once Redis is back."""
+    since = log_sizes(logs)
+    services.run("stop-redis")
+    cluster.cli("dags", "trigger", "redis_probe")
+    time.sleep(seconds)
+    services.run("start-redis")
+    rows = wait_for_probe(url, schema, "redis_probe", 120)
+    problems = [] if rows and all(row[0] == "success" for row in rows) else [f"redis_probe ended {rows}"]
+    time.sleep(3)
+    for name, count in outage_lines(logs, since, ["cannot pop from Redis", "scheduling passes fail"]).items():
+        if count > 1:
+            problems.append(f"{name} logged the Redis outage {count} times")
+    return problems
+
+
+def scheduler_failover(cluster, url, schema):
+    """The scheduler that was running is killed; the other keeps scheduling. Returns the seconds a
+    new run took to finish with one scheduler, or a problem."""
+    cluster.kill("scheduler-a")
+    started = time.time()
+    cluster.cli("dags", "trigger", "failover_probe")
+    rows = wait_for_probe(url, schema, "failover_probe", 60)
+    elapsed = time.time() - started
+    cluster.start("scheduler-a", "scheduler")
+    if not rows or any(row[0] != "success" for row in rows):
+        return None, [f"failover_probe ended {rows}"]
+    return elapsed, ([] if elapsed < 10 else [f"failover_probe took {elapsed:.1f} s with one scheduler"])
+
+
+def report_after_outage(cluster, services, url, schema, markers, logs, seconds):
     """A try that ends while PostgreSQL is down for longer than worker_timeout is reported when it
     returns (try 1, run once), and every process logs the outage once, not once per attempt."""
+    since = log_sizes(logs)
     deadline = time.time() + 60
     while not psql_or_none(url, schema, "SELECT 1 FROM dags WHERE dag_id = 'outage_probe'"):
         if time.time() > deadline:
@@ -165,7 +226,7 @@ def report_after_outage(cluster, services, url, schema, markers, logs):
             return ["outage_probe did not start"]
         time.sleep(0.2)
     services.run("stop-postgres", "--crash")
-    time.sleep(15)  # the try ends meanwhile; longer than worker_timeout (10 s)
+    time.sleep(seconds)  # the try ends meanwhile; longer than worker_timeout (10 s)
     services.run("start-postgres")
     deadline = time.time() + 60
     while True:
@@ -182,11 +243,9 @@ def report_after_outage(cluster, services, url, schema, markers, logs):
     if len(runs) != 1:
         problems.append(f"outage_probe ran {len(runs)} times, expected once")
     time.sleep(3)  # every process notices the recovery
-    for file in sorted(logs.iterdir()):
-        text = file.read_text()
-        fails = text.count("PostgreSQL calls fail") + text.count("scheduling passes fail")
-        if fails > 1:
-            problems.append(f"{file.name} logged the outage {fails} times")
+    for name, count in outage_lines(logs, since, ["PostgreSQL calls fail", "scheduling passes fail"]).items():
+        if count > 1:
+            problems.append(f"{name} logged the outage {count} times")
     return problems
 
 
@@ -242,6 +301,7 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.strftime("%Y%m%d")))
     parser.add_argument("--max-seconds", type=float, default=1200, help="give up (and fail) after this")
     parser.add_argument("--fault-every", type=float, default=2.0, help="mean seconds between faults")
+    parser.add_argument("--outage-seconds", type=float, default=60, help="length of the scripted outages")
     parser.add_argument("--tide", default=str(ROOT / ".build" / "debug" / "tide"))
     arguments = parser.parse_args()
     rng = random.Random(arguments.seed)
@@ -289,16 +349,27 @@ def run(arguments, rng, dag_count, work, markers, services):
     faults = collections.Counter()
     try:
         deadline = started + 60
-        while len(cluster.cli("dags", "list", "--output", "json").stdout.split('"dag_id"')) - 1 < dag_count + 1:
+        while len(cluster.cli("dags", "list", "--output", "json").stdout.split('"dag_id"')) - 1 < dag_count + 3:
             if time.time() > deadline:
                 sys.exit("chaos: the DAGs did not load within 60 s")
             time.sleep(0.5)
-        scenario = report_after_outage(cluster, services, urls["TIDE_DATABASE_URL"], schema, markers,
-                                       work / "run" / "logs")
+        url, logs, outage = urls["TIDE_DATABASE_URL"], work / "run" / "logs", arguments.outage_seconds
+        scenario = report_after_outage(cluster, services, url, schema, markers, logs, outage)
         faults["postgres"] += 1
-        log("a try ending during a 15 s PostgreSQL outage: "
+        log(f"a try ending during a {outage:.0f} s PostgreSQL outage: "
             + ("reported on its return, run once, the outage logged once per process" if not scenario
                else "; ".join(scenario)))
+        problems = redis_outage(cluster, services, url, schema, logs, outage)
+        faults["redis"] += 1
+        log(f"a run triggered during a {outage:.0f} s Redis outage: "
+            + ("completed once Redis was back, the outage logged once per process" if not problems
+               else "; ".join(problems)))
+        scenario += problems
+        failover, problems = scheduler_failover(cluster, url, schema)
+        faults["scheduler"] += 1
+        log("one of two schedulers killed: " + (f"a new 2-task run finished {failover:.1f} s after the kill"
+                                               if not problems else "; ".join(problems)))
+        scenario += problems
         for dag_index in range(dag_count):
             result = cluster.cli("dags", "trigger", f"chaos_{dag_index:03d}")
             if result.returncode != 0:
@@ -368,7 +439,7 @@ def run(arguments, rng, dag_count, work, markers, services):
 
     rows = psql(urls["TIDE_DATABASE_URL"], schema,
                 "SELECT r.dag_id, r.run_id, ti.task_id, ti.state, ti.try_number FROM task_instances ti "
-                "JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id LIKE 'chaos_%'")
+                "JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id LIKE 'chaos\\_%'")
     executions = collections.Counter()
     for file in markers.glob("chaos_*"):
         for line in file.read_text().splitlines():
