@@ -16,6 +16,8 @@ public struct KubernetesAccess: Sendable {
     public var workerEnvironment: [String: String]
     /// Seconds between sweeps of `namespace` for pods whose try is over.
     public var orphanSweepIntervalSeconds: Double
+    /// Whether to read the Secrets pods take values from, to mask those values in task logs.
+    public var masksSecretValues = true
 
     public init(
         client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String, workerSecret: String?,

@@ -22,10 +22,11 @@ extension WorkerService {
             )
             return (.failed, nil, buffer)
         }
-        let runner = PodRunner(
+        var runner = PodRunner(
             client: kubernetes.client,
             nodePools: Dictionary(kubernetes.nodePools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
             defaultNamespace: kubernetes.namespace, logMaxBytes: settings.logMaxBytes, logger: log)
+        runner.masksSecretValues = kubernetes.masksSecretValues
         let podIdentity = PodIdentity(
             dagId: claimed.dagId, taskId: claimed.taskId, runId: claimed.runName, tryNumber: message.tryNumber,
             taskInstanceId: message.taskInstanceId)

@@ -207,9 +207,13 @@ def test_scheduler_is_highly_available_and_only_workers_may_touch_pods():
     assert scheduler["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
     role = by_kind(rendered, "Role")[0]
     granted = {(resource, verb) for rule in role["rules"] for resource in rule["resources"] for verb in rule["verbs"]}
-    assert {resource for resource, _ in granted} == {"pods", "pods/log", "events"}
+    assert {resource for resource, _ in granted} == {"pods", "pods/log", "events", "secrets"}
     assert ("pods/log", "get") in granted and ("pods", "create") in granted
+    assert {verb for resource, verb in granted if resource == "secrets"} == {"get"}
     assert not any(verb in {"*", "escalate", "bind"} for _, verb in granted)
+    # Without masking, the Role is pods, their logs and events only.
+    strict = by_kind(render({"kubernetes": {"maskSecretValues": False}}), "Role")[0]
+    assert {resource for rule in strict["rules"] for resource in rule["resources"]} == {"pods", "pods/log", "events"}
     binding = by_kind(rendered, "RoleBinding")[0]
     assert binding["subjects"][0]["name"] == "tide"
     env = {e["name"]: e for e in scheduler["spec"]["template"]["spec"]["containers"][0]["env"]}
@@ -240,6 +244,7 @@ def test_node_pools_in_values_become_tide_configuration():
     assert config["scaling"]["queues"]["gpu"] == {"min_workers": 0, "max_workers": 3, "worker_concurrency": 1}
     assert config["worker"]["shutdown_grace"] == "45s"
     assert config["kubernetes"]["in_cluster"] is True
+    assert config["kubernetes"]["mask_secret_values"] is True
 
 
 @pytest.mark.skipif(not TIDE, reason="TIDE_BINARY is not set")

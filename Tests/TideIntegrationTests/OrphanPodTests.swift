@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TideCore
 import TideKube
+import TidePostgres
 import TideTestSupport
 
 @Suite("Pods whose try is over are swept", .serialized)
@@ -47,9 +48,14 @@ struct OrphanPodTests {
                 concurrency: 4, ["TIDE_CONFIG": config, "TIDE_KUBERNETES_ORPHAN_SWEEP_INTERVAL": "500ms"])
             try await cluster.waitForDAG("pods")
             let run = try await cluster.trigger("pods")
-            let instances = try await Eventually.value("the long task to run", describe: cluster.logs) {
+            // Running, with its pod recorded (the claim comes a moment before the pod's name).
+            let instances = try await Eventually.value("the long task to run in its pod", describe: cluster.logs) {
+                () -> [String: TaskInstanceRecord]? in
                 let instances = try await cluster.instances(run.id)
-                return instances["long"]?.state == .running ? instances : nil
+                guard instances["long"]?.state == .running, (try? await cluster.podOf(run.id, "long")) != nil else {
+                    return nil
+                }
+                return instances
             }
             let (namespace, livePod) = try await cluster.podOf(run.id, "long")
             let done = try #require(instances["done"]?.id)
@@ -69,6 +75,35 @@ struct OrphanPodTests {
             // The live try's pod survives every sweep.
             #expect(try await sim.client.pod(namespace: namespace, name: livePod) != nil)
             #expect(try await cluster.instances(run.id)["long"]?.state == .running)
+        }
+    }
+
+    @Test("values a pod gets from Secrets (secrets: and env_from) show as *** in the task's log")
+    func secretValuesOfPodsAreMaskedInTheirLogs() async throws {
+        try await withPodCluster { cluster, sim, config in
+            let token = "tok-\(UUID().uuidString)"
+            let password = "pw-\(UUID().uuidString)"
+            try await sim.client.createSecret(name: "warehouse", namespace: "default", values: ["token": token])
+            try await sim.client.createSecret(name: "database", namespace: "default", values: ["PGPASSWORD": password])
+            try cluster.writeDAG(
+                "leaky.yaml",
+                """
+                dag_id: leaky
+                tasks:
+                  - task_id: prints
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, 'echo "token=$TOKEN password=$PGPASSWORD"']
+                      secrets: [{env: TOKEN, secret: warehouse, key: token}]
+                      env_from: [{secret: database}]
+                """)
+            try await cluster.start(loading: "leaky", config: config)
+            let run = try await cluster.runToEnd("leaky")
+            #expect(run.state == .success)
+            let log = try await cluster.firstLog(run.id, "prints")
+            #expect(log.contains("token=*** password=***"))
+            let everything = await cluster.logs() + log
+            #expect(!everything.contains(token) && !everything.contains(password))
         }
     }
 }

@@ -182,6 +182,12 @@ public struct ConfigurationKey: Sendable {
         ) {
             $0.kubernetes.orphanSweepIntervalSeconds = $1
         },
+        flag(
+            "kubernetes.mask_secret_values", "TIDE_KUBERNETES_MASK_SECRET_VALUES",
+            "read the Secrets pods take values from, to mask them in task logs (default true)"
+        ) {
+            $0.kubernetes.maskSecretValues = $1
+        },
         text("api.host", "TIDE_API_HOST", "address tide api listens on (default 127.0.0.1; 0.0.0.0 in a container)") {
             $0.api.host = $1
         },

@@ -59,6 +59,8 @@ public struct KubernetesSettings: Sendable, Hashable {
     public var workerSecret: String?
     /// Seconds between a worker's sweeps of its namespace for pods whose try is over. Default 60.
     public var orphanSweepIntervalSeconds = 60.0
+    /// Read the Secrets pods take values from (`get` on secrets) to mask them in task logs. Default true.
+    public var maskSecretValues = true
 
     public init() {}
 }

@@ -90,6 +90,20 @@ public final class KubeClient: Sendable {
         }
     }
 
+    /// A Secret's values, decoded from base64.
+    /// - Throws: ``KubeAPIError`` (`isNotFound`, or 403 without `get` on secrets).
+    public func secretValues(namespace: String, name: String) async throws -> [String: String] {
+        let secret = try await call(
+            "GET", "/api/v1/namespaces/\(namespace)/secrets/\(name)", what: "read secret \(name)")
+        guard case .object(let data)? = secret["data"] else { return [:] }
+        var values: [String: String] = [:]
+        for (key, value) in data {
+            guard let encoded = value.string, let decoded = Data(base64Encoded: encoded) else { continue }
+            values[key] = String(decoding: decoded, as: UTF8.self)
+        }
+        return values
+    }
+
     /// Creates a Secret from plain values (`stringData`).
     /// - Throws: ``KubeAPIError`` (`isConflict` when it exists).
     public func createSecret(name: String, namespace: String, values: [String: String]) async throws {

@@ -37,6 +37,8 @@ struct PodRunner: Sendable {
     /// How often new output is handed to `onProgress` while the pod runs: every 2 s by default,
     /// less often as the log grows (one more second per 64 KiB, at most every 30 s).
     var progressSeconds = 2.0
+    /// Whether to read the Secrets a pod's environment comes from, to mask their values in its log.
+    var masksSecretValues = true
 
     /// Events that drive a try, merged from the watch, the log stream, timers and the worker.
     enum Event: Sendable {
@@ -69,6 +71,7 @@ struct PodRunner: Sendable {
     ) async -> Result {
         let namespace = task.namespace ?? defaultNamespace
         let log = LockedBox(LogBuffer(capBytes: logMaxBytes))
+        if masksSecretValues { await maskSecretValues(of: task, namespace: namespace, in: log) }
         func finish(_ ending: Result.Ending, exitCode: Int? = nil, notice: String? = nil) -> Result {
             var buffer = log.value
             if let notice { buffer.appendNotice(notice) }

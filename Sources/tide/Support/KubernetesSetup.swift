@@ -34,7 +34,7 @@ enum KubernetesSetup {
             return nil
         }
         if let namespace = settings.namespace { connection.namespace = namespace }
-        return KubernetesAccess(
+        var access = KubernetesAccess(
             client: KubeClient(connection: connection), namespace: connection.namespace,
             nodePools: configuration.nodePools, workerImage: settings.workerImage, workerSecret: settings.workerSecret,
             workerEnvironment: [
@@ -43,5 +43,7 @@ enum KubernetesSetup {
                 "TIDE_WORKER_LOG_MAX_BYTES": String(configuration.worker.logMaxBytes),
                 "TIDE_LOG_LEVEL": configuration.logLevel,
             ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds)
+        access.masksSecretValues = settings.maskSecretValues
+        return access
     }
 }
