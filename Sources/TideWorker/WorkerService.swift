@@ -123,7 +123,7 @@ public final class WorkerService: Service, Sendable {
 
     /// Records a successful PostgreSQL call; logs the end of an outage.
     func databaseRecovered() {
-        if let ended = databaseOutage.mutate({ $0.succeeded() }) {
+        if let ended = databaseOutage.mutate({ $0.succeeded() }), ended.announced {
             logger.notice(
                 "PostgreSQL is back",
                 metadata: ["outage.seconds": "\(Int(ended.duration / .seconds(1)))", "attempts": "\(ended.attempts)"])
@@ -177,7 +177,7 @@ public final class WorkerService: Service, Sendable {
                 do {
                     // Short server-side timeout: the loop notices a drain within a second.
                     popped = try await queue.pop(from: settings.queues, timeoutSeconds: 1, on: pop)
-                    if let ended = redisOutage.succeeded() {
+                    if let ended = redisOutage.succeeded(), ended.announced {
                         logger.notice(
                             "Redis is back: popping again",
                             metadata: ["outage.seconds": "\(Int(ended.duration / .seconds(1)))"])

@@ -12,11 +12,26 @@ struct OutageTrackerTests {
         #expect(tracker.failed(at: start + .seconds(1)) == false)
         #expect(tracker.failed(at: start + .seconds(2)) == false)
         let ended = tracker.succeeded(at: start + .seconds(61))
-        #expect(ended?.duration == .seconds(61))
-        #expect(ended?.attempts == 3)
+        #expect(ended == .init(duration: .seconds(61), attempts: 3, announced: true))
         #expect(tracker.lastRecovery == start + .seconds(61))
         #expect(tracker.succeeded(at: start + .seconds(62)) == nil)
-        #expect(tracker.failed(at: start + .seconds(70)) == true)
+        #expect(tracker.failed(at: start + .seconds(100)) == true)
+    }
+
+    @Test func aBlipRightAfterARecoveryIsTheSameOutagesTail() {
+        var tracker = OutageTracker()
+        let start = ContinuousClock.now
+        _ = tracker.failed(at: start)
+        _ = tracker.succeeded(at: start + .seconds(10))
+        // An idle connection finds out about the restart ten seconds later: silent if brief.
+        #expect(tracker.failed(at: start + .seconds(20)) == false)
+        #expect(tracker.succeeded(at: start + .seconds(21))?.announced == false)
+        // A new failure that lasts is announced once it has lasted `settle`.
+        #expect(tracker.failed(at: start + .seconds(25)) == false)
+        #expect(tracker.failed(at: start + .seconds(26)) == false)
+        #expect(tracker.failed(at: start + .seconds(27)) == true)
+        #expect(tracker.failed(at: start + .seconds(28)) == false)
+        #expect(tracker.succeeded(at: start + .seconds(30))?.announced == true)
     }
 
     @Test func backOffGrowsToItsCap() {

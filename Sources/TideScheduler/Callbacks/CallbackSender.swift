@@ -44,7 +44,7 @@ public final class CallbackSender: Service, Sendable {
                         _ = try await wake.command(["BRPOP", keys.callbacks, "1"])
                         _ = try await wake.command(["DEL", keys.callbacks])
                     }
-                    if outage.succeeded() != nil { logger.notice("callback delivery is running again") }
+                    if outage.succeeded()?.announced == true { logger.notice("callback delivery is running again") }
                 } catch {
                     if outage.failed() {
                         logger.error(

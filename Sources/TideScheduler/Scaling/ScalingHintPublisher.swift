@@ -59,7 +59,7 @@ public final class ScalingHintPublisher: Service, Sendable {
     private func loop(stopping: LockedBox<Bool>) async {
         var connection: RedisConnection?
         var watermark: Int64?
-        var failing = false
+        var outage = OutageTracker()
         let interval = Duration.seconds(configuration.scaling.intervalSeconds)
         while !stopping.value && !Task.isCancelled {
             let started = ContinuousClock.now
@@ -72,14 +72,12 @@ public final class ScalingHintPublisher: Service, Sendable {
                     connection = redis
                 }
                 watermark = try await computeAndPublish(on: redis, after: watermark)
-                if failing { logger.notice("scaling hints computed again") }
-                failing = false
+                if outage.succeeded()?.announced == true { logger.notice("scaling hints computed again") }
             } catch {
                 // One line per outage, not one per attempt.
-                if !failing {
+                if outage.failed() {
                     logger.warning("cannot compute scaling hints; retrying", metadata: ["error": "\(error)"])
                 }
-                failing = true
                 connection?.close()
                 connection = nil
             }

@@ -147,9 +147,13 @@ public final class SchedulerService: Service, Sendable {
                 }
                 if let ended = outage.succeeded() {
                     lastRecovery.mutate { $0 = .now }
-                    logger.notice(
-                        "scheduling recovered",
-                        metadata: ["outage.seconds": "\(Int(ended.duration.seconds))", "attempts": "\(ended.attempts)"])
+                    if ended.announced {
+                        logger.notice(
+                            "scheduling recovered",
+                            metadata: [
+                                "outage.seconds": "\(Int(ended.duration.seconds))", "attempts": "\(ended.attempts)",
+                            ])
+                    }
                 }
             } catch {
                 if outage.failed() {
