@@ -58,6 +58,21 @@ struct RedisConnectionTests {
         try await admin.command(["ACL", "DELUSER", user])
     }
 
+    @Test func aConnectionTheServerClosedWhileIdleIsReplacedWithoutAnError() async throws {
+        let connection = try await RedisConnection.connect(try TestServices.redisEndpoint())
+        let admin = try await RedisConnection.connect(try TestServices.redisEndpoint())
+        defer {
+            connection.close()
+            admin.close()
+        }
+        let id = try #require(try await connection.command(["CLIENT", "ID"]).integer)
+        // What a Redis restart does to every idle connection.
+        #expect(try await admin.command(["CLIENT", "KILL", "ID", String(id)]).integer == 1)
+        #expect(try await connection.command(["PING"]).string == "PONG")
+        let replaced = try #require(try await connection.command(["CLIENT", "ID"]).integer)
+        #expect(replaced != id)
+    }
+
     @Test func wrongPasswordFailsClearlyWithoutEchoingIt() async throws {
         var endpoint = try TestServices.redisEndpoint()
         endpoint.password = "definitely-wrong-password"

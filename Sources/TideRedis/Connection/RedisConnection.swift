@@ -57,8 +57,16 @@ public final class RedisConnection: @unchecked Sendable {
         guard !commands.isEmpty else { return [] }
         precondition(commands.allSatisfy { !$0.isEmpty }, "a Redis command needs at least its name")
         return try await thread.run { [self] in
+            let reused = context.map { $0.pointee.err == 0 } ?? false
             try ensureConnected()
-            return try send(commands)
+            do {
+                return try send(commands)
+            } catch let error as RedisError where reused && error.code == .connectionLost && closedByServer {
+                // The server closed this connection while it sat idle (a restart, an idle
+                // timeout); hiredis finds out only on the next use. Once more, on a fresh one.
+                try ensureConnected()
+                return try send(commands)
+            }
         }
     }
 
@@ -125,6 +133,12 @@ public final class RedisConnection: @unchecked Sendable {
             freeReplyObject(raw)
         }
         return replies
+    }
+
+    /// Whether the connection failed because the server had closed or reset it.
+    private var closedByServer: Bool {
+        guard let context else { return false }
+        return context.pointee.err == REDIS_ERR_EOF || context.pointee.err == REDIS_ERR_IO
     }
 
     private func lostError(_ commands: [[String]]) -> RedisError {
