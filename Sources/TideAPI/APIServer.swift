@@ -27,7 +27,7 @@ public final class APIServer: Service, Sendable {
         self.options = options
         self.metrics = metrics
         self.logger = logger
-        reports = ReportReader(endpoint: redis, keys: keys, logger: logger)
+        reports = ReportReader(endpoint: redis, keys: keys)
     }
 
     /// The port it listens on, once it does (useful with port 0).

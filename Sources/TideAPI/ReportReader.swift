@@ -1,4 +1,3 @@
-import Logging
 import TideCore
 import TideMetrics
 import TideRedis
@@ -14,13 +13,11 @@ final class ReportReader: Sendable {
 
     let endpoint: RedisEndpoint
     let store: ScalingReportStore
-    let logger: Logger
     private let connection = LockedBox<RedisConnection?>(nil)
 
-    init(endpoint: RedisEndpoint, keys: RedisKeys, logger: Logger) {
+    init(endpoint: RedisEndpoint, keys: RedisKeys) {
         self.endpoint = endpoint
         store = ScalingReportStore(keys: keys)
-        self.logger = logger
     }
 
     func read() async -> Outcome {

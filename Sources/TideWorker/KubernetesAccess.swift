@@ -17,12 +17,13 @@ public struct KubernetesAccess: Sendable {
     /// Seconds between sweeps of `namespace` for pods whose try is over.
     public var orphanSweepIntervalSeconds: Double
     /// Whether to read the Secrets pods take values from, to mask those values in task logs.
-    public var masksSecretValues = true
+    public var masksSecretValues: Bool
 
     public init(
         client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String, workerSecret: String?,
-        workerEnvironment: [String: String], orphanSweepIntervalSeconds: Double = 60
+        workerEnvironment: [String: String], orphanSweepIntervalSeconds: Double = 60, masksSecretValues: Bool = true
     ) {
+        self.masksSecretValues = masksSecretValues
         self.orphanSweepIntervalSeconds = orphanSweepIntervalSeconds
         self.client = client
         self.namespace = namespace

@@ -36,13 +36,13 @@ public struct Credentials: Sendable, Hashable {
         return String(url[..<schemeEnd.upperBound]) + userInfo + "@" + hostPart + afterScheme[authorityEnd...]
     }
 
-    /// Percent-encodes everything but unreserved characters (RFC 3986), as user info needs.
+    /// RFC 3986's unreserved characters: the only ones user info may hold unencoded.
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// Percent-encodes everything but unreserved characters, as user info needs.
     static func encode(_ text: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "-._~").union(.alphanumerics)
-        return text.unicodeScalars.map { scalar in
-            unreserved.contains(scalar) && scalar.isASCII
-                ? String(scalar) : String(scalar).utf8.map { String(format: "%%%02X", $0) }.joined()
-        }.joined()
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
     /// Applies the credentials to the configuration's URLs.

@@ -48,20 +48,16 @@ public final class ScalingHintPublisher: Service, Sendable {
     public var latest: ScalingReport? { latestReport.value }
 
     public func run() async throws {
-        let stopping = LockedBox(false)
-        await withGracefulShutdownHandler {
-            await loop(stopping: stopping)
-        } onGracefulShutdown: {
-            stopping.mutate { $0 = true }
-        }
+        // Shutdown cancels the loop, which ends its sleep between computations at once.
+        await cancelWhenGracefulShutdown { await self.loop() }
     }
 
-    private func loop(stopping: LockedBox<Bool>) async {
+    private func loop() async {
         var connection: RedisConnection?
         var watermark: Int64?
         var outage = OutageTracker()
         let interval = Duration.seconds(configuration.scaling.intervalSeconds)
-        while !stopping.value && !Task.isCancelled {
+        while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
                 let redis: RedisConnection
@@ -81,7 +77,7 @@ public final class ScalingHintPublisher: Service, Sendable {
                 connection?.close()
                 connection = nil
             }
-            await sleep(until: started + interval, unless: stopping)
+            try? await Task.sleep(until: started + interval)
         }
         connection?.close()
     }
@@ -108,11 +104,5 @@ public final class ScalingHintPublisher: Service, Sendable {
         dependencies.metrics?.record(report)
         dependencies.metrics?.observeQueueToStart(snapshot.queueToStart)
         return snapshot.latestStart
-    }
-
-    private func sleep(until deadline: ContinuousClock.Instant, unless stopping: LockedBox<Bool>) async {
-        while !stopping.value && !Task.isCancelled && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
-        }
     }
 }

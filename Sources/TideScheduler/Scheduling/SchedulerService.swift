@@ -57,15 +57,16 @@ public final class SchedulerService: Service, Sendable {
     /// Dispatch limits from the DAG definitions; cleared on each full pass so changes take effect.
     let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
     private let waiting = LockedBox<[String: [String: Int]]>([:])
-    /// When this scheduler started or last recovered from an outage of PostgreSQL or Redis.
-    private let lastRecovery = LockedBox(ContinuousClock.now)
+    /// Outages of PostgreSQL or Redis as the loop sees them; its start counts as a recovery.
+    private let outage = LockedBox(OutageTracker(startingAfterOutage: true))
 
     /// Whether workers' heartbeats can be judged: only after `worker_timeout` of uninterrupted
     /// contact. Right after an outage (or this scheduler's start) every heartbeat may be old
     /// because the database was away, not the workers; failing their tries then would re-run
     /// work that is about to be reported.
     var mayJudgeHeartbeats: Bool {
-        ContinuousClock.now - lastRecovery.value >= .seconds(settings.workerTimeoutSeconds)
+        let since = outage.value.lastRecovery ?? .now
+        return ContinuousClock.now - since >= .seconds(settings.workerTimeoutSeconds)
     }
 
     /// Ready task instances the last dispatch left waiting, per queue and limit (`pool_full`, …).
@@ -115,7 +116,6 @@ public final class SchedulerService: Service, Sendable {
         var lastFull: ContinuousClock.Instant?
         // When something falls due (a retry, the end of a scheduled run's interval): the loop wakes for it.
         var nextRetryAt: ContinuousClock.Instant?
-        var outage = OutageTracker()
         while !stopping.value && !Task.isCancelled {
             do {
                 let now = clock.now
@@ -145,8 +145,7 @@ public final class SchedulerService: Service, Sendable {
                     let due = passStart + untilRetry
                     nextRetryAt = min(nextRetryAt ?? due, due)
                 }
-                if let ended = outage.succeeded() {
-                    lastRecovery.mutate { $0 = .now }
+                if let ended = outage.mutate({ $0.succeeded() }) {
                     if ended.announced {
                         logger.notice(
                             "scheduling recovered",
@@ -156,7 +155,7 @@ public final class SchedulerService: Service, Sendable {
                     }
                 }
             } catch {
-                if outage.failed() {
+                if outage.mutate({ $0.failed() }) {
                     logger.error(
                         "scheduling passes fail; retrying with back-off until they succeed",
                         metadata: ["error": "\(error)"])
@@ -164,7 +163,7 @@ public final class SchedulerService: Service, Sendable {
                     logger.debug("scheduling pass failed again", metadata: ["error": "\(error)"])
                 }
                 // Back off while PostgreSQL or Redis is unreachable (bounded at 5 s).
-                try? await Task.sleep(for: outage.backoff())
+                try? await Task.sleep(for: outage.value.backoff())
             }
         }
     }

@@ -34,7 +34,7 @@ enum KubernetesSetup {
             return nil
         }
         if let namespace = settings.namespace { connection.namespace = namespace }
-        var access = KubernetesAccess(
+        return KubernetesAccess(
             client: KubeClient(connection: connection), namespace: connection.namespace,
             nodePools: configuration.nodePools, workerImage: settings.workerImage, workerSecret: settings.workerSecret,
             workerEnvironment: [
@@ -42,8 +42,7 @@ enum KubernetesSetup {
                 "TIDE_DEFAULT_TIMEZONE": configuration.defaultTimeZone,
                 "TIDE_WORKER_LOG_MAX_BYTES": String(configuration.worker.logMaxBytes),
                 "TIDE_LOG_LEVEL": configuration.logLevel,
-            ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds)
-        access.masksSecretValues = settings.maskSecretValues
-        return access
+            ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds,
+            masksSecretValues: settings.maskSecretValues)
     }
 }
