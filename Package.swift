@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -53,14 +56,26 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TideService",
+            dependencies: [
+                "TideCore", "TideRedis", "TidePostgres", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TideAPI",
             dependencies: [
-                "TideCore", "TideScaling", "TideMetrics", "TideRedis",
+                "TideCore", "TideScaling", "TideMetrics", "TideRedis", "TidePostgres", "TideService",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Resources/openapi.json")],
             swiftSettings: strict
         ),
         .target(
@@ -137,7 +152,8 @@ let package = Package(
             name: "tide",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker", "TideKube", "TideKubeSim",
-                "TideAPI", "TideMetrics", "TideScaling", "TideHTTP",
+                "TideAPI", "TideMetrics", "TideScaling", "TideHTTP", "TideService",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

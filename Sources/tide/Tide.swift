@@ -1,4 +1,5 @@
 import ArgumentParser
+import TideCore
 
 @main
 struct Tide: AsyncParsableCommand {
@@ -9,10 +10,11 @@ struct Tide: AsyncParsableCommand {
             Configuration comes from tide.yaml and TIDE_* environment variables (the environment wins).
             The main ones: TIDE_DATABASE_URL, TIDE_REDIS_URL, TIDE_DAGS_FOLDER. 'tide config keys' lists all.
             """,
+        version: TideVersion.current,
         subcommands: [
             DBCommand.self, SchedulerCommand.self, WorkerCommand.self, StandaloneCommand.self, DagsCommand.self,
             RunsCommand.self, TasksCommand.self, PoolsCommand.self, ScaleCommand.self, APICommand.self,
-            HealthcheckCommand.self,
+            HealthcheckCommand.self, UsersCommand.self, APITokensCommand.self,
             ConfigCommand.self,
         ])
 }

@@ -197,6 +197,22 @@ public struct ConfigurationKey: Sendable {
         ) {
             $0.api.port = $1
         },
+        text("api.users_file", "TIDE_API_USERS_FILE", "file of API users with bcrypt password hashes (default none)") {
+            $0.api.usersFile = $1
+        },
+        text("api.secret_key", "TIDE_API_SECRET_KEY", "key signing API access tokens (default: random per process)") {
+            $0.api.secretKey = $1
+        },
+        seconds("api.token_lifetime", "TIDE_API_TOKEN_LIFETIME", "how long an API access token is valid (default 24h)")
+        {
+            $0.api.tokenLifetimeSeconds = $1
+        },
+        count("api.max_page_size", "TIDE_API_MAX_PAGE_SIZE", "most items a list request may ask for (default 1000)") {
+            $0.api.maxPageSize = $1
+        },
+        count("api.max_body_bytes", "TIDE_API_MAX_BODY_BYTES", "largest request body accepted (default 1048576)") {
+            $0.api.maxBodyBytes = $1
+        },
         seconds("scaling.interval", "TIDE_SCALING_INTERVAL", "seconds between scaling-hint computations (default 5s)") {
             $0.scaling.intervalSeconds = $1
         },

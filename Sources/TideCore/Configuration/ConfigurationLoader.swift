@@ -68,13 +68,16 @@ public enum ConfigurationLoader {
     }
 
     /// Keys whose values are structures rather than text, and the variable that carries each as JSON.
-    static let structuredKeys = [("node_pools", "TIDE_NODE_POOLS"), ("scaling.queues", "TIDE_SCALING_QUEUES")]
+    static let structuredKeys = [
+        ("node_pools", "TIDE_NODE_POOLS"), ("scaling.queues", "TIDE_SCALING_QUEUES"), ("api.users", "TIDE_API_USERS"),
+    ]
 
     static func applyStructured(_ key: String, _ value: JSONValue, source: String, to config: inout TideConfiguration)
         throws(ConfigurationError)
     {
         switch key {
         case "node_pools": config.nodePools = try NodePoolConfiguration.parse(value, source: source)
+        case "api.users": config.api.users = try APIUser.parseList(value, source: source)
         default: config.scaling.queues = try QueueScalingConfiguration.parse(value, source: source)
         }
     }

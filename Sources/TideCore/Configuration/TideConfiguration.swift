@@ -30,12 +30,25 @@ public struct TideConfiguration: Sendable, Hashable {
     public init() {}
 }
 
-/// Where `tide api` (and `tide standalone`) serve `/metrics` and `/api/v1/scaling`.
+/// Where and how `tide api` (and `tide standalone`) serve the REST API, `/metrics` and `/api/v1/scaling`.
 public struct APISettings: Sendable, Hashable {
     /// Address to listen on. Default `127.0.0.1`; `0.0.0.0` in a container.
     public var host = "127.0.0.1"
     /// TCP port. Default 8080.
     public var port = 8080
+    /// Users of the API and UI (`api.users`, or `TIDE_API_USERS` as JSON). Default none.
+    public var users: [APIUser] = []
+    /// A JSON or YAML file holding more users in the same form (a mounted secret; `tide standalone`
+    /// writes its generated admin there). Default none.
+    public var usersFile: String?
+    /// Key that signs access tokens; API replicas must share it. Default: a random key per process.
+    public var secretKey: String?
+    /// Seconds an access token from `POST /auth/token` stays valid. Default 86400.
+    public var tokenLifetimeSeconds = 86_400.0
+    /// Most items one page of a list may ask for (`limit`). Default 1000.
+    public var maxPageSize = 1000
+    /// Largest request body accepted, in bytes. Default 1048576.
+    public var maxBodyBytes = 1_048_576
 
     public init() {}
 }

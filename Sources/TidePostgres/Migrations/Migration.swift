@@ -5,5 +5,7 @@ public struct Migration: Sendable {
     public let sql: String
 
     /// Every migration, in order.
-    public static let all: [Migration] = [initialSchema, runsByLogicalDate, pools, callbacks, podTasks, startedIndex]
+    public static let all: [Migration] = [
+        initialSchema, runsByLogicalDate, pools, callbacks, podTasks, startedIndex, restAPI,
+    ]
 }

@@ -19,11 +19,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var logicalDate: Double
     public var dataIntervalStart: Double?
     public var dataIntervalEnd: Double?
+    /// An operator's note on the run.
+    public var note: String?
 
     private enum CodingKeys: String, CodingKey {
         case id, dagId = "dag_id", runId = "run_id", dagHash = "dag_hash", state, conf, queuedAt = "queued_at"
         case startedAt = "started_at", endedAt = "ended_at", runType = "run_type", logicalDate = "logical_date"
-        case dataIntervalStart = "data_interval_start", dataIntervalEnd = "data_interval_end"
+        case dataIntervalStart = "data_interval_start", dataIntervalEnd = "data_interval_end", note
     }
 
     static let columns = """
@@ -31,7 +33,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
         extract(epoch FROM r.queued_at) AS queued_at, extract(epoch FROM r.started_at) AS started_at,
         extract(epoch FROM r.ended_at) AS ended_at, r.run_type, extract(epoch FROM r.logical_date) AS logical_date,
         extract(epoch FROM r.data_interval_start) AS data_interval_start,
-        extract(epoch FROM r.data_interval_end) AS data_interval_end
+        extract(epoch FROM r.data_interval_end) AS data_interval_end, r.note
         """
 
     init(row: PGRow) throws {
@@ -52,5 +54,6 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.logicalDate = row.double("logical_date") ?? queuedAt
         self.dataIntervalStart = row.double("data_interval_start")
         self.dataIntervalEnd = row.double("data_interval_end")
+        self.note = row["note"]
     }
 }

@@ -19,19 +19,30 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
     public var hostname: String?
     public var pid: Int?
     public var exitCode: Int?
+    public var pool: String
+    public var poolSlots: Int
+    /// When the task became ready (its dependencies were met).
+    public var scheduledAt: Double?
+    /// The pod (`namespace/name`) of a pod try.
+    public var externalId: String?
+    public var nodePool: String?
+    /// An operator's note on the task instance.
+    public var note: String?
 
     private enum CodingKeys: String, CodingKey {
         case id, runId = "run_id", dagId = "dag_id", taskId = "task_id", state, tryNumber = "try_number"
         case maxTries = "max_tries", queue, priorityWeight = "priority_weight", queuedAt = "queued_at"
         case startedAt = "started_at", endedAt = "ended_at", nextRetryAt = "next_retry_at", workerId = "worker_id"
-        case hostname, pid, exitCode = "exit_code"
+        case hostname, pid, exitCode = "exit_code", pool, poolSlots = "pool_slots", scheduledAt = "scheduled_at"
+        case externalId = "external_id", nodePool = "node_pool", note
     }
 
     static let columns = """
         ti.id, ti.run_id, ti.dag_id, ti.task_id, ti.state, ti.try_number, ti.max_tries, ti.queue, ti.priority_weight,
         extract(epoch FROM ti.queued_at) AS queued_at, extract(epoch FROM ti.started_at) AS started_at,
         extract(epoch FROM ti.ended_at) AS ended_at, extract(epoch FROM ti.next_retry_at) AS next_retry_at,
-        ti.worker_id, ti.hostname, ti.pid, ti.exit_code
+        ti.worker_id, ti.hostname, ti.pid, ti.exit_code, ti.pool, ti.pool_slots,
+        extract(epoch FROM ti.scheduled_at) AS scheduled_at, ti.external_id, ti.node_pool, ti.note
         """
 
     init(row: PGRow) throws {
@@ -56,6 +67,12 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         self.hostname = row["hostname"]
         self.pid = row.int("pid")
         self.exitCode = row.int("exit_code")
+        self.pool = row["pool"] ?? "default_pool"
+        self.poolSlots = row.int("pool_slots") ?? 1
+        self.scheduledAt = row.double("scheduled_at")
+        self.externalId = row["external_id"]
+        self.nodePool = row["node_pool"]
+        self.note = row["note"]
     }
 }
 

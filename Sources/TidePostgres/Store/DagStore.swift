@@ -90,29 +90,24 @@ public struct DagStore: Sendable {
 
     /// Every DAG, active first, by id.
     public func list(includeInactive: Bool = false) async throws -> [DagRecord] {
-        let rows = try await pool.query(
-            """
-            SELECT dag_id, fileloc, current_hash, is_active, is_paused, description, task_count FROM dags
-            WHERE is_active OR $1 ORDER BY dag_id
-            """, [includeInactive ? "true" : "false"], context: "list DAGs"
-        ).rows
-        return rows.compactMap { row in
-            guard let dagId = row["dag_id"], let hash = row["current_hash"] else { return nil }
-            return DagRecord(
-                dagId: dagId, fileloc: row["fileloc"] ?? "", contentHash: hash,
-                isActive: row.bool("is_active") ?? false, isPaused: row.bool("is_paused") ?? false,
-                description: row["description"] ?? "", taskCount: row.int("task_count") ?? 0)
-        }
+        try await pool.query(
+            "SELECT \(DagRecord.columns) FROM dags d WHERE d.is_active OR $1 ORDER BY d.dag_id",
+            [includeInactive ? "true" : "false"], context: "list DAGs"
+        ).rows.compactMap(DagRecord.init(row:))
     }
 
     /// The recorded import errors, by file.
     public func importErrors() async throws -> [ImportErrorRecord] {
         try await pool.query(
-            "SELECT fileloc, message, extract(epoch FROM recorded_at) AS recorded_at FROM import_errors ORDER BY fileloc",
+            """
+            SELECT id, fileloc, message, extract(epoch FROM recorded_at) AS recorded_at FROM import_errors
+            ORDER BY fileloc
+            """,
             context: "list import errors"
         ).rows.compactMap { row in
             guard let file = row["fileloc"], let message = row["message"] else { return nil }
-            return ImportErrorRecord(fileloc: file, message: message, recordedAt: row.double("recorded_at") ?? 0)
+            return ImportErrorRecord(
+                id: row.int64("id") ?? 0, fileloc: file, message: message, recordedAt: row.double("recorded_at") ?? 0)
         }
     }
 

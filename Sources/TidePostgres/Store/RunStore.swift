@@ -11,8 +11,11 @@ public struct RunStore: Sendable {
     /// - Parameters:
     ///   - conf: JSON object text, stored with the run and given to its tasks.
     ///   - runId: the Airflow-style run id; default `manual__<UTC time to the microsecond>`.
+    ///   - logicalDate: Unix seconds; default the time of the trigger.
     /// - Throws: ``PGError`` `notFound` for an unknown or inactive DAG, `conflict` for a duplicate run id.
-    public func trigger(dagId: String, conf: String = "{}", runId: String? = nil) async throws -> RunRecord {
+    public func trigger(dagId: String, conf: String = "{}", runId: String? = nil, logicalDate: Double? = nil)
+        async throws -> RunRecord
+    {
         // A default id can collide when two triggers land in the same microsecond: try again.
         for attempt in 1...5 {
             do {
@@ -22,10 +25,11 @@ public struct RunStore: Sendable {
                     SELECT d.dag_id,
                            coalesce($2, 'manual__' || to_char(clock_timestamp() AT TIME ZONE 'UTC',
                                                               'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')),
-                           d.current_hash, 'queued', 'manual', $3::jsonb, clock_timestamp()
+                           d.current_hash, 'queued', 'manual', $3::jsonb,
+                           coalesce(to_timestamp($4::double precision), clock_timestamp())
                     FROM dags d WHERE d.dag_id = $1 AND d.is_active
                     RETURNING \(RunRecord.columns)
-                    """, [dagId, runId, conf], context: "trigger \(dagId)"
+                    """, [dagId, runId, conf, logicalDate.map { String($0) }], context: "trigger \(dagId)"
                 ).rows
                 guard let row = rows.first else {
                     let known = try await pool.query("SELECT dag_id FROM dags WHERE is_active").rows.compactMap {

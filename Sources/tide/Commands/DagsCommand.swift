@@ -17,12 +17,23 @@ struct DagsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Flag(help: "Include DAGs whose file was removed.") var all = false
+        @Option(
+            help:
+                "Only DAGs whose id, description or tags contain this text (case-insensitive; '|' separates alternatives)."
+        )
+        var search: String?
+        @Option(help: "Only DAGs with this tag (repeatable: any of them).") var tag: [String] = []
 
         func run() async throws {
             try await reportingErrors {
                 let context = try CommandContext(try global.configuration())
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
-                let dags = try await DagStore(pool: pool).list(includeInactive: all)
+                var query = DagQuery()
+                query.search = search
+                query.tags = tag
+                query.includeInactive = all
+                query.limit = Int(Int32.max)
+                let dags = try await DagStore(pool: pool).page(query).items
                 if output.output == .json {
                     await pool.close()
                     return print(try Formatting.json(dags))
@@ -34,7 +45,7 @@ struct DagsCommand: AsyncParsableCommand {
                 for dag in dags {
                     let definition = try? await store.definition(dagId: dag.dagId, hash: dag.contentHash)
                     table.add([
-                        dag.dagId, definition.map { ScheduleText.describe($0.schedule) } ?? "?",
+                        dag.dagId, definition.map { $0.schedule.summary } ?? "?",
                         dag.isPaused ? "yes" : "no",
                         "\(dag.taskCount)", dag.isActive ? "yes" : "no", dag.fileloc,
                         String(dag.contentHash.prefix(12)),

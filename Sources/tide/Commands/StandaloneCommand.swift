@@ -28,6 +28,12 @@ struct StandaloneCommand: AsyncParsableCommand {
     @Option(help: "Port of /metrics and /api/v1/scaling (default: api.port; 0 picks a free one).")
     var apiPort: Int?
 
+    @Flag(help: "Serve the API without credentials, every request as an admin (loopback addresses only).")
+    var noAuth = false
+
+    @Option(help: "Where the generated admin's password hash is kept when no API user is configured.")
+    var usersFile = ".tide/api-users.json"
+
     @Option(help: "'sim' runs a simulated Kubernetes cluster in this process for pod tasks.") var kube: String?
 
     @Option(help: "With --kube sim: the cluster's node pools (tide-kubesim's YAML; default: pool-1 scaling 0..3).")
@@ -55,6 +61,8 @@ struct StandaloneCommand: AsyncParsableCommand {
             configuration.scaling.minWorkers = range.lowerBound
             configuration.scaling.maxWorkers = range.upperBound
             if let apiPort { configuration.api.port = apiPort }
+            try RESTSetup.checkNoAuth(noAuth, host: configuration.api.host)
+            if !noAuth { configuration.api = try RESTSetup.ensureAdmin(configuration.api, defaultFile: usersFile) }
             let context = try CommandContext(configuration)
             CommandContext.bootstrapLogging(level: configuration.logLevel)
             let logger = Logger(label: "tide.standalone")
@@ -78,9 +86,11 @@ struct StandaloneCommand: AsyncParsableCommand {
                     pool: pool, redis: context.redis, keys: context.keys, heldBack: { scheduler.heldBack },
                     metrics: metrics),
                 logger: Logger(label: "tide.scaling"))
+            let apiPool = context.pool(maxConnections: 4, application: "tide-api")
             let api = APIServer(
                 options: .init(host: configuration.api.host, port: configuration.api.port), metrics: metrics,
-                redis: context.redis, keys: context.keys, logger: Logger(label: "tide.api"))
+                redis: context.redis, keys: context.keys,
+                rest: RESTSetup.rest(context, pool: apiPool, authEnabled: !noAuth), logger: Logger(label: "tide.api"))
             var arguments = ["worker"]
             if let path = global.configPath { arguments += ["--config", path] }
             arguments += ["--concurrency", String(configuration.worker.concurrency)]
@@ -105,6 +115,7 @@ struct StandaloneCommand: AsyncParsableCommand {
                 try await runServices(services([:]), logger: logger)
             }
             await pool.close()
+            await apiPool.close()
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import TideCore
 import TidePostgres
 import TideRedis
+import TideService
 
 extension TasksCommand {
     struct Clear: AsyncParsableCommand {
@@ -19,23 +20,16 @@ extension TasksCommand {
                 let configuration = try global.configuration()
                 let context = try CommandContext(configuration)
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
+                let service = context.service(pool: pool)
                 let record = try await RunStore(pool: pool).get(run)
-                let dag = try await DagStore(pool: pool).definition(dagId: record.dagId, hash: record.dagHash)
-                guard dag.task(task) != nil else {
-                    await pool.close()
-                    throw CLIError(
-                        "run \(run) has no task '\(task)'",
-                        hint: "tasks: \(dag.tasks.map(\.taskId).joined(separator: ", "))")
-                }
-                var selected: Set<String> = [task]
-                if downstream { selected.formUnion(DAGGraph.descendants(of: task, in: dag)) }
-                if upstream { selected.formUnion(DAGGraph.ancestors(of: task, in: dag)) }
-                let retries = Dictionary(uniqueKeysWithValues: selected.map { ($0, dag.task($0)?.retries ?? 0) })
                 // A running task's new try waits for its worker's next heartbeat, which stops the old one.
-                let cleared = try await TaskInstanceStore(pool: pool).clear(
-                    runId: run, retries: retries, stopGraceSeconds: configuration.worker.heartbeatIntervalSeconds + 1)
+                let cleared = try await service.clear(
+                    record,
+                    selection: TaskSelection(taskIds: [task], includeUpstream: upstream, includeDownstream: downstream),
+                    dryRun: false
+                ).map(\.taskId).sorted()
+                service.close()
                 await pool.close()
-                await SchedulerWakeUp.send(TaskEvent(kind: .runChanged, runId: run), context: context)
                 print("cleared \(cleared.count) task(s) of run \(run): \(cleared.joined(separator: ", "))")
             }
         }
@@ -56,10 +50,12 @@ extension TasksCommand {
                 }
                 let context = try CommandContext(try global.configuration())
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
-                _ = try await RunStore(pool: pool).get(run)
-                let before = try await TaskInstanceStore(pool: pool).mark(runId: run, taskId: task, as: target)
+                let service = context.service(pool: pool)
+                let record = try await RunStore(pool: pool).get(run)
+                let before = try await TaskInstanceStore(pool: pool).get(runId: run, taskId: task).state
+                _ = try await service.mark(record, selection: TaskSelection(taskIds: [task]), as: target, dryRun: false)
+                service.close()
                 await pool.close()
-                await SchedulerWakeUp.send(TaskEvent(kind: .runChanged, runId: run), context: context)
                 print("marked task '\(task)' of run \(run) \(target.rawValue) (was \(before.rawValue))")
             }
         }

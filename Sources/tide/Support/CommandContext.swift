@@ -2,6 +2,7 @@ import Logging
 import TideCore
 import TidePostgres
 import TideRedis
+import TideService
 
 /// The composition root: builds the shared pieces every command needs from the configuration.
 struct CommandContext: Sendable {
@@ -31,6 +32,13 @@ struct CommandContext: Sendable {
             .init(
                 url: configuration.databaseURL, schema: configuration.databaseSchema, maxConnections: maxConnections,
                 applicationName: application))
+    }
+
+    /// The service layer the API uses too: reads, and changes that wake the scheduler.
+    func service(pool: PGPool) -> TideService {
+        TideService(
+            pool: pool, nudger: SchedulerNudger(endpoint: redis, keys: keys),
+            stopGraceSeconds: configuration.worker.heartbeatIntervalSeconds + 1)
     }
 
     /// Bootstraps swift-log once, writing to stderr at the configured level.

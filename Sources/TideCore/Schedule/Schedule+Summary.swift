@@ -1,13 +1,11 @@
-import TideCore
-
-/// How a schedule reads in listings.
-enum ScheduleText {
-    static func describe(_ schedule: Schedule) -> String {
-        switch schedule {
+extension Schedule {
+    /// How the schedule reads in listings: `manual`, `@once`, a cron expression or `every 2h`.
+    public var summary: String {
+        switch self {
         case .manual: "manual"
         case .once: "@once"
         case .cron(let expression): expression.description
-        case .interval(let seconds): "every \(formatSeconds(seconds))"
+        case .interval(let seconds): "every \(Self.formatSeconds(seconds))"
         }
     }
 

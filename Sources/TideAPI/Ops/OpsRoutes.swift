@@ -7,11 +7,11 @@ import TideScaling
 
 /// The endpoints of `tide api` (and of `tide standalone`, `tide scheduler --metrics-port`):
 /// `GET /metrics`, `GET /api/v1/scaling`, `GET /healthz`.
-struct APIRoutes: Sendable {
+struct OpsRoutes: Sendable {
     let metrics: TideMetrics
     let reports: ReportReader
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.get("/healthz") { _, _ in Self.text("ok\n") }
         router.get("/metrics") { _, _ in
             // The gauges follow the published report even where no scheduler runs in this process.

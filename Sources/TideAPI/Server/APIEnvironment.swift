@@ -1,0 +1,19 @@
+import Hummingbird
+import TideCore
+import TideService
+
+/// What every route handler needs: the service layer and the API's limits.
+struct APIEnvironment: Sendable {
+    let service: TideService
+    let settings: APISettings
+    /// The time zone of DAGs that name none.
+    let defaultTimeZone: String
+
+    /// A path parameter, percent-decoded (run ids hold `:` and `+`).
+    static func parameter(_ context: APIRequestContext, _ name: String) throws -> String {
+        guard let raw = context.parameters.get(name) else {
+            throw APIError(.badRequest, "missing path parameter \(name)")
+        }
+        return raw.removingPercentEncoding ?? raw
+    }
+}

@@ -1,0 +1,42 @@
+import Hummingbird
+import HummingbirdAuth
+import TideCore
+
+/// Who made a request, once the credentials checked out.
+struct Principal: Sendable, Hashable {
+    /// How the credentials were given.
+    enum Method: String, Sendable, Hashable {
+        case accessToken = "access_token"
+        case apiToken = "api_token"
+        /// Authentication is off (`--no-auth`, loopback development).
+        case none
+    }
+
+    var username: String
+    var role: APIRole
+    var method: Method
+}
+
+/// The request context of Tide's API: the authenticated principal, if any.
+struct APIRequestContext: AuthRequestContext, RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var identity: Principal?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+
+    /// The principal, if it holds `role` or more.
+    /// - Throws: ``APIError`` 401 without valid credentials, 403 when the role is too low.
+    func require(_ role: APIRole, to action: String) throws -> Principal {
+        guard let identity else { throw APIError.unauthorized("Not authenticated") }
+        guard identity.role >= role else {
+            throw APIError(
+                .forbidden,
+                "Forbidden: user '\(identity.username)' has the role \(identity.role.rawValue); \(action) needs \(role.rawValue) or higher"
+            )
+        }
+        return identity
+    }
+}

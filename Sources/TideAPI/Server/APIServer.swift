@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import Logging
+import ServiceLifecycle
+import TideCore
+import TideMetrics
+import TideRedis
+import TideService
+
+/// The HTTP server of `tide api` (and `tide standalone`, `tide scheduler --metrics-port`):
+/// `/metrics`, `/api/v1/scaling`, `/healthz`, and with a ``REST`` part the Airflow-compatible
+/// REST API at `/api/v2`, `POST /auth/token` and the OpenAPI document.
+public final class APIServer: Service, Sendable {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 8080) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// What the REST API needs beyond the operational routes.
+    public struct REST: Sendable {
+        public var service: TideService
+        public var settings: APISettings
+        /// false only with `--no-auth`: every request then acts as an admin.
+        public var authEnabled: Bool
+        public var defaultTimeZone: String
+
+        public init(service: TideService, settings: APISettings, authEnabled: Bool, defaultTimeZone: String) {
+            self.service = service
+            self.settings = settings
+            self.authEnabled = authEnabled
+            self.defaultTimeZone = defaultTimeZone
+        }
+    }
+
+    let options: Options
+    let metrics: TideMetrics
+    let reports: ReportReader
+    let rest: REST?
+    let logger: Logger
+    private let boundPort = LockedBox<Int?>(nil)
+
+    public init(
+        options: Options, metrics: TideMetrics, redis: RedisEndpoint, keys: RedisKeys, rest: REST? = nil,
+        logger: Logger
+    ) {
+        self.options = options
+        self.metrics = metrics
+        self.rest = rest
+        self.logger = logger
+        reports = ReportReader(endpoint: redis, keys: keys)
+    }
+
+    /// The port it listens on, once it does (useful with port 0).
+    public var port: Int? { boundPort.value }
+
+    public func run() async throws {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        OpsRoutes(metrics: metrics, reports: reports).register(on: router)
+        if let rest { try await registerREST(rest, on: router) }
+        let logger = logger
+        let host = options.host
+        let boundPort = boundPort
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                boundPort.mutate { $0 = port }
+                logger.info("api listening", metadata: ["url": "http://\(host):\(port)"])
+            }, logger: logger)
+        defer {
+            reports.close()
+            rest?.service.close()
+        }
+        try await app.run()
+    }
+
+    private func registerREST(_ rest: REST, on router: Router<APIRequestContext>) async throws {
+        var users = rest.settings.users
+        if let file = rest.settings.usersFile { users += try APIUser.loadFile(file) }
+        let secret: String
+        if let configured = rest.settings.secretKey {
+            secret = configured
+        } else {
+            secret = APITokenSecret.generate()
+            if rest.authEnabled {
+                logger.notice("api.secret_key is not set: access tokens are valid only in this process")
+            }
+        }
+        if !rest.authEnabled {
+            logger.warning("authentication is off (--no-auth): every request acts as an admin")
+        } else if users.isEmpty {
+            logger.notice("no API users are configured (api.users, api.users_file): only API tokens can sign in")
+        }
+        let accessTokens = await AccessTokens(secret: secret, lifetimeSeconds: rest.settings.tokenLifetimeSeconds)
+        router.add(
+            middleware: Authenticator(
+                enabled: rest.authEnabled, accessTokens: accessTokens, apiTokens: rest.service.tokens))
+        TokenRoutes(
+            users: UserDirectory(users), accessTokens: accessTokens, maxBodyBytes: rest.settings.maxBodyBytes,
+            authEnabled: rest.authEnabled
+        ).register(on: router)
+        OpenAPIRoutes().register(on: router)
+        let environment = APIEnvironment(
+            service: rest.service, settings: rest.settings, defaultTimeZone: rest.defaultTimeZone)
+        let api = router.group("api/v2")
+        DagRoutes(environment: environment).register(on: api)
+        DagRunRoutes(environment: environment).register(on: api)
+        TaskInstanceRoutes(environment: environment).register(on: api)
+        LogRoutes(environment: environment).register(on: api)
+        PoolRoutes(environment: environment).register(on: api)
+        ImportErrorRoutes(environment: environment).register(on: api)
+        MonitorRoutes(environment: environment, reports: reports, version: TideVersion.current).register(on: api)
+    }
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+import NIOCore
+import TideCore
+
+/// JSON answers, with a strong `ETag` on successful GETs: a client polling with `If-None-Match`
+/// gets `304 Not Modified` and no body while nothing changed.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, for request: Request) -> Response {
+        let bytes = JSONWriter.bytes(value)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if request.method == .get && status == .ok {
+            let tag = "\"" + fnv1a(bytes) + "\""
+            headers[.eTag] = tag
+            if let wanted = request.headers[.ifNoneMatch],
+                wanted.split(separator: ",").contains(where: {
+                    $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*"
+                })
+            {
+                return Response(status: .notModified, headers: [.eTag: tag])
+            }
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func noContent() -> Response { Response(status: .noContent) }
+
+    /// 64-bit FNV-1a of the body as hex: stable across processes, so API replicas agree on tags.
+    static func fnv1a(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

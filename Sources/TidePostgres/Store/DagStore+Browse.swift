@@ -1,0 +1,102 @@
+import TideCore
+
+extension DagStore {
+    /// One page of DAGs matching `query`, with the number of all that match.
+    public func page(_ query: DagQuery) async throws -> Page<DagRecord> {
+        var parameters: [String?] = []
+        func bind(_ value: String?) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        var conditions = [query.includeInactive ? "true" : "d.is_active"]
+        if let search = SearchPattern.alternatives(query.search) {
+            let terms = bind(PGArray.literal(search))
+            conditions.append(
+                """
+                EXISTS (SELECT 1 FROM unnest(\(terms)::text[]) p(term)
+                        WHERE d.dag_id ILIKE p.term OR d.description ILIKE p.term
+                           OR array_to_string(d.tags, ' ') ILIKE p.term)
+                """)
+        }
+        if let prefix = query.idPrefix, !prefix.isEmpty {
+            conditions.append("starts_with(d.dag_id, \(bind(prefix)))")
+        }
+        if !query.tags.isEmpty {
+            conditions.append("d.tags \(query.tagsMatchAll ? "@>" : "&&") \(bind(PGArray.literal(query.tags)))::text[]")
+        }
+        if let paused = query.paused { conditions.append("d.is_paused = \(bind(paused ? "true" : "false"))::boolean") }
+        let order = query.order.map { key -> String in
+            let column =
+                switch key.field {
+                case .dagId: "d.dag_id"
+                case .isPaused: "d.is_paused"
+                case .lastParsed: "d.updated_at"
+                case .fileloc: "d.fileloc"
+                }
+            return column + (key.descending ? " DESC" : "")
+        }
+        let limit = bind(String(query.limit))
+        let offset = bind(String(query.offset))
+        let rows = try await pool.query(
+            """
+            WITH matching AS (SELECT d.* FROM dags d WHERE \(conditions.joined(separator: " AND ")))
+            SELECT (SELECT count(*) FROM matching) AS total, page.* FROM (
+                SELECT \(DagRecord.columns) FROM matching d
+                ORDER BY \((order + ["d.dag_id"]).joined(separator: ", ")) LIMIT \(limit) OFFSET \(offset)
+            ) page RIGHT JOIN (SELECT 1) one ON true
+            """, parameters, context: "list DAGs"
+        ).rows
+        return Page(items: rows.compactMap(DagRecord.init(row:)), total: rows.first?.int("total") ?? 0)
+    }
+
+    /// One DAG, active or not.
+    /// - Throws: ``PGError`` `notFound`.
+    public func record(_ dagId: String) async throws -> DagRecord {
+        guard
+            let record = try await pool.query(
+                "SELECT \(DagRecord.columns) FROM dags d WHERE d.dag_id = $1", [dagId], context: "load DAG"
+            ).rows.first.flatMap(DagRecord.init(row:))
+        else { throw PGError(code: .notFound, message: "no DAG '\(dagId)'") }
+        return record
+    }
+
+    /// Every tag of an active DAG, sorted.
+    public func tags() async throws -> [String] {
+        try await pool.query(
+            "SELECT DISTINCT unnest(tags) AS tag FROM dags WHERE is_active ORDER BY tag", context: "list tags"
+        ).rows.compactMap { $0["tag"] }
+    }
+
+    /// One page of import errors, by file, with their number.
+    public func importErrors(limit: Int, offset: Int, descending: Bool = false) async throws -> Page<ImportErrorRecord>
+    {
+        let rows = try await pool.query(
+            """
+            SELECT (SELECT count(*) FROM import_errors) AS total, page.* FROM (
+                SELECT id, fileloc, message, extract(epoch FROM recorded_at) AS recorded_at FROM import_errors
+                ORDER BY id \(descending ? "DESC" : "") LIMIT $1 OFFSET $2
+            ) page RIGHT JOIN (SELECT 1) one ON true
+            """, [String(limit), String(offset)], context: "list import errors"
+        ).rows
+        let items = rows.compactMap { row -> ImportErrorRecord? in
+            guard let id = row.int64("id"), let file = row["fileloc"], let message = row["message"] else { return nil }
+            return ImportErrorRecord(
+                id: id, fileloc: file, message: message, recordedAt: row.double("recorded_at") ?? 0)
+        }
+        return Page(items: items, total: rows.first?.int("total") ?? 0)
+    }
+
+    /// One import error by its number.
+    /// - Throws: ``PGError`` `notFound`.
+    public func importError(id: Int64) async throws -> ImportErrorRecord {
+        guard
+            let row = try await pool.query(
+                """
+                SELECT id, fileloc, message, extract(epoch FROM recorded_at) AS recorded_at FROM import_errors
+                WHERE id = $1
+                """, [String(id)], context: "load import error"
+            ).rows.first, let file = row["fileloc"], let message = row["message"]
+        else { throw PGError(code: .notFound, message: "no import error \(id)") }
+        return ImportErrorRecord(id: id, fileloc: file, message: message, recordedAt: row.double("recorded_at") ?? 0)
+    }
+}

@@ -1,0 +1,117 @@
+import TideCore
+
+extension RunStore {
+    /// One page of runs matching `query`, with the number of all that match.
+    public func page(_ query: RunQuery) async throws -> Page<RunRecord> {
+        var parameters: [String?] = []
+        func bind(_ value: String?) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        var conditions: [String] = []
+        if let dagId = query.dagId { conditions.append("r.dag_id = \(bind(dagId))") }
+        if !query.states.isEmpty {
+            conditions.append("r.state = ANY(\(bind(PGArray.literal(query.states.map(\.rawValue))))::text[])")
+        }
+        if !query.runTypes.isEmpty {
+            conditions.append("r.run_type = ANY(\(bind(PGArray.literal(query.runTypes))))::text[])")
+        }
+        if let search = SearchPattern.alternatives(query.runIdSearch) {
+            conditions.append("r.run_id ILIKE ANY(\(bind(PGArray.literal(search)))::text[])")
+        }
+        conditions.append(query.logicalDate.condition("r.logical_date", parameters: &parameters))
+        conditions.append(query.startDate.condition("r.started_at", parameters: &parameters))
+        conditions.append(query.endDate.condition("r.ended_at", parameters: &parameters))
+        let order = query.order.map { key -> String in
+            let column =
+                switch key.field {
+                case .id: "r.id"
+                case .runId: "r.run_id"
+                case .dagId: "r.dag_id"
+                case .state: "r.state"
+                case .logicalDate: "r.logical_date"
+                case .queuedAt: "r.queued_at"
+                case .startDate: "r.started_at"
+                case .endDate: "r.ended_at"
+                case .runType: "r.run_type"
+                }
+            return column + (key.descending ? " DESC NULLS LAST" : " NULLS FIRST")
+        }
+        let limit = bind(String(query.limit))
+        let offset = bind(String(query.offset))
+        let filter = conditions.joined(separator: " AND ")
+        let rows = try await pool.query(
+            """
+            SELECT (SELECT count(*) FROM dag_runs r WHERE \(filter)) AS total, page.* FROM (
+                SELECT \(RunRecord.columns) FROM dag_runs r WHERE \(filter)
+                ORDER BY \((order + ["r.id"]).joined(separator: ", ")) LIMIT \(limit) OFFSET \(offset)
+            ) page RIGHT JOIN (SELECT 1) one ON true
+            """, parameters, context: "list runs"
+        ).rows
+        return Page(
+            items: try rows.filter { $0["id"] != nil }.map(RunRecord.init(row:)), total: rows.first?.int("total") ?? 0)
+    }
+
+    /// A run by its DAG and Airflow-style run id.
+    /// - Throws: ``PGError`` `notFound`.
+    public func get(dagId: String, runId: String) async throws -> RunRecord {
+        guard
+            let row = try await pool.query(
+                "SELECT \(RunRecord.columns) FROM dag_runs r WHERE r.dag_id = $1 AND r.run_id = $2", [dagId, runId],
+                context: "load run"
+            ).rows.first
+        else { throw PGError(code: .notFound, message: "DAG '\(dagId)' has no run '\(runId)'") }
+        return try RunRecord(row: row)
+    }
+
+    /// Deletes a run with its task instances and their logs. Workers still running one of its
+    /// tries find their result refused (no row matches) and drop it.
+    /// - Returns: false if there was no such run.
+    public func delete(_ id: Int64) async throws -> Bool {
+        try await pool.query("DELETE FROM dag_runs WHERE id = $1", [String(id)], context: "delete run").affectedRows
+            == 1
+    }
+
+    /// Sets a run's state by hand, as Airflow's "mark run as":
+    /// - `success`: every unfinished task instance becomes `success`;
+    /// - `failed`: queued and running ones become `failed`, the other unfinished ones `skipped`;
+    /// - `queued`: the run starts again from its current task states (the scheduler picks it up).
+    /// Running tries are stopped by their workers at the next heartbeat (their state changed).
+    /// - Returns: the run as it is now.
+    public func mark(_ id: Int64, as state: DagRunState) async throws -> RunRecord {
+        precondition(state != .running, "runs are marked success, failed or queued")
+        return try await pool.transaction { connection in
+            switch state {
+            case .success:
+                try await connection.query(
+                    """
+                    UPDATE task_instances SET state = 'success', ended_at = clock_timestamp(), next_retry_at = NULL
+                    WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                    """, [String(id)], context: "mark tasks of run \(id) success")
+            case .failed:
+                try await connection.query(
+                    """
+                    UPDATE task_instances SET next_retry_at = NULL, ended_at = clock_timestamp(),
+                        state = CASE WHEN state IN ('queued', 'running') THEN 'failed' ELSE 'skipped' END
+                    WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                    """, [String(id)], context: "mark tasks of run \(id) failed")
+            case .queued, .running:
+                break
+            }
+            let rows = try await connection.query(
+                """
+                UPDATE dag_runs r SET state = $2,
+                    ended_at = CASE WHEN $2 IN ('success', 'failed') THEN clock_timestamp() END
+                WHERE r.id = $1 RETURNING \(RunRecord.columns)
+                """, [String(id), state == .queued ? "running" : state.rawValue], context: "mark run \(id)"
+            ).rows
+            guard let row = rows.first else { throw PGError(code: .notFound, message: "no run with id \(id)") }
+            return try RunRecord(row: row)
+        }
+    }
+
+    /// Sets or clears an operator's note on a run.
+    public func setNote(_ id: Int64, _ note: String?) async throws {
+        try await pool.query("UPDATE dag_runs SET note = $2 WHERE id = $1", [String(id), note], context: "note run")
+    }
+}

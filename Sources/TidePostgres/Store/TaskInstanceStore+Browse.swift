@@ -1,0 +1,131 @@
+import TideCore
+
+extension TaskInstanceStore {
+    /// One page of a run's task instances matching `query`, with the number of all that match.
+    public func page(runId: Int64, _ query: TaskInstanceQuery) async throws -> Page<TaskInstanceRecord> {
+        var parameters: [String?] = [String(runId)]
+        func bind(_ value: String?) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        var conditions = ["ti.run_id = $1"]
+        if let states = query.states {
+            conditions.append("ti.state = ANY(\(bind(PGArray.literal(states.map(\.rawValue))))::text[])")
+        }
+        if !query.taskIds.isEmpty {
+            conditions.append("ti.task_id = ANY(\(bind(PGArray.literal(query.taskIds))))::text[])")
+        }
+        if !query.pools.isEmpty { conditions.append("ti.pool = ANY(\(bind(PGArray.literal(query.pools))))::text[])") }
+        if !query.queues.isEmpty {
+            conditions.append("ti.queue = ANY(\(bind(PGArray.literal(query.queues))))::text[])")
+        }
+        let order = query.order.map { key -> String in
+            let column =
+                switch key.field {
+                case .id: "ti.id"
+                case .taskId: "ti.task_id"
+                case .state: "ti.state"
+                case .startDate: "ti.started_at"
+                case .endDate: "ti.ended_at"
+                case .tryNumber: "ti.try_number"
+                case .priorityWeight: "ti.priority_weight"
+                case .queuedAt: "ti.queued_at"
+                case .pool: "ti.pool"
+                case .queue: "ti.queue"
+                }
+            return column + (key.descending ? " DESC NULLS LAST" : " NULLS FIRST")
+        }
+        let limit = bind(String(query.limit))
+        let offset = bind(String(query.offset))
+        let filter = conditions.joined(separator: " AND ")
+        let rows = try await pool.query(
+            """
+            SELECT (SELECT count(*) FROM task_instances ti WHERE \(filter)) AS total, page.* FROM (
+                SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE \(filter)
+                ORDER BY \((order + ["ti.id"]).joined(separator: ", ")) LIMIT \(limit) OFFSET \(offset)
+            ) page RIGHT JOIN (SELECT 1) one ON true
+            """, parameters, context: "list task instances"
+        ).rows
+        return Page(
+            items: try rows.filter { $0["id"] != nil }.map(TaskInstanceRecord.init(row:)),
+            total: rows.first?.int("total") ?? 0)
+    }
+
+    /// One task instance of a run.
+    /// - Throws: ``PGError`` `notFound`.
+    public func get(runId: Int64, taskId: String) async throws -> TaskInstanceRecord {
+        guard
+            let row = try await pool.query(
+                "SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE ti.run_id = $1 AND ti.task_id = $2",
+                [String(runId), taskId], context: "load task instance"
+            ).rows.first
+        else { throw PGError(code: .notFound, message: "the run has no task instance '\(taskId)'") }
+        return try TaskInstanceRecord(row: row)
+    }
+
+    /// Every try of a task instance, oldest first: the recorded ones, and the current try when it
+    /// has none recorded yet (queued or running).
+    public func tries(of taskInstance: TaskInstanceRecord) async throws -> [TryRecord] {
+        var tries = try await pool.query(
+            """
+            SELECT try_number, state, extract(epoch FROM started_at) AS started_at,
+                   extract(epoch FROM ended_at) AS ended_at, worker_id, hostname, exit_code, total_bytes
+            FROM task_logs WHERE task_instance_id = $1 ORDER BY try_number
+            """, [String(taskInstance.id)], context: "list tries"
+        ).rows.compactMap { row -> TryRecord? in
+            guard let number = row.int("try_number"), let state = row["state"] else { return nil }
+            return TryRecord(
+                tryNumber: number, state: state, startedAt: row.double("started_at"),
+                endedAt: state == "running" ? nil : row.double("ended_at"), workerId: row["worker_id"],
+                hostname: row["hostname"], exitCode: row.int("exit_code"), logBytes: row.int("total_bytes") ?? 0)
+        }
+        let current = taskInstance.tryNumber
+        if current > 0, let index = tries.firstIndex(where: { $0.tryNumber == current }) {
+            // The task instance row is newer than a running try's partial log.
+            if tries[index].state == "running" { tries[index].state = taskInstance.state.rawValue }
+        } else if current > 0 {
+            tries.append(
+                TryRecord(
+                    tryNumber: current, state: taskInstance.state.rawValue, startedAt: taskInstance.startedAt,
+                    endedAt: taskInstance.endedAt, workerId: taskInstance.workerId, hostname: taskInstance.hostname,
+                    exitCode: taskInstance.exitCode, logBytes: 0))
+        }
+        return tries
+    }
+
+    /// Up to `maxCharacters` of a try's stored log from character `offset`, cut after a line end
+    /// when one is in the part. A try with no stored log yet reads as empty.
+    public func logSlice(taskInstanceId: Int64, tryNumber: Int, offset: Int, maxCharacters: Int) async throws
+        -> LogSlice
+    {
+        let rows = try await pool.query(
+            """
+            SELECT l.truncated, char_length(l.content) AS stored, substring(l.content FROM $3::int + 1 FOR $4::int) AS part,
+                   ti.state AS ti_state, ti.try_number AS current_try
+            FROM task_instances ti LEFT JOIN task_logs l ON l.task_instance_id = ti.id AND l.try_number = $2
+            WHERE ti.id = $1
+            """, [String(taskInstanceId), String(tryNumber), String(max(0, offset)), String(maxCharacters)],
+            context: "read log"
+        ).rows
+        guard let row = rows.first else {
+            throw PGError(code: .notFound, message: "no task instance \(taskInstanceId)")
+        }
+        let stored = row.int("stored") ?? 0
+        let isCurrent = row.int("current_try") == tryNumber
+        let running = isCurrent && (row["ti_state"] == "running" || row["ti_state"] == "queued")
+        var content = Substring(row["part"] ?? "")
+        // A page ends after a line, so lines are never split between pages (unless one is longer than a page).
+        if offset + content.count < stored, let lastNewline = content.lastIndex(of: "\n") {
+            content = content[...lastNewline]
+        }
+        return LogSlice(
+            content: String(content), offset: offset, storedCharacters: stored, isRunning: running,
+            truncated: row.bool("truncated") ?? false)
+    }
+
+    /// Sets or clears an operator's note on a task instance.
+    public func setNote(_ id: Int64, _ note: String?) async throws {
+        try await pool.query(
+            "UPDATE task_instances SET note = $2 WHERE id = $1", [String(id), note], context: "note task")
+    }
+}
