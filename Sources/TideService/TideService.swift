@@ -12,17 +12,33 @@ public struct TideService: Sendable {
     public let pools: PoolStore
     public let workers: WorkerStore
     public let tokens: APITokenStore
-    let database: PGPool
+    public let database: PGPool
     let versions: DagVersionCache
     let nudger: SchedulerNudger
+    /// Reads of the queues (depths, positions).
+    let redis: RedisLink
+    let queues: TaskQueue
     /// Seconds a running try gets to stop after it is cleared (its worker notices within a heartbeat).
     let stopGraceSeconds: Double
+    public let limits: Limits
+
+    /// The installation-wide limits the scheduler enforces, for explaining why a task waits.
+    public struct Limits: Sendable {
+        public var parallelism: Int
+        /// `max_pods` per node pool that has one.
+        public var nodePoolMaxPods: [String: Int]
+
+        public init(parallelism: Int, nodePoolMaxPods: [String: Int]) {
+            self.parallelism = parallelism
+            self.nodePoolMaxPods = nodePoolMaxPods
+        }
+    }
 
     /// - Parameters:
     ///   - pool: PostgreSQL connections, shared by every call.
-    ///   - nudger: where wake-ups for the scheduler go.
+    ///   - redis: where wake-ups for the scheduler go and queues are read.
     ///   - stopGraceSeconds: how long a cleared running try has to stop before its new try may start.
-    public init(pool: PGPool, nudger: SchedulerNudger, stopGraceSeconds: Double) {
+    public init(pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, limits: Limits, stopGraceSeconds: Double) {
         database = pool
         dags = DagStore(pool: pool)
         runs = RunStore(pool: pool)
@@ -31,7 +47,10 @@ public struct TideService: Sendable {
         workers = WorkerStore(pool: pool)
         tokens = APITokenStore(pool: pool)
         versions = DagVersionCache(store: dags)
-        self.nudger = nudger
+        nudger = SchedulerNudger(endpoint: redis, keys: keys)
+        self.redis = RedisLink(endpoint: redis, name: "api")
+        queues = TaskQueue(keys: keys)
+        self.limits = limits
         self.stopGraceSeconds = stopGraceSeconds
     }
 
@@ -156,6 +175,9 @@ public struct TideService: Sendable {
         return chosen
     }
 
-    /// Closes the scheduler wake-up connection.
-    public func close() { nudger.close() }
+    /// Closes the Redis connections.
+    public func close() {
+        nudger.close()
+        redis.close()
+    }
 }

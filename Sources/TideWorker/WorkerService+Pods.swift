@@ -32,6 +32,7 @@ extension WorkerService {
             taskInstanceId: message.taskInstanceId)
         let store = tasks
         let workerId = self.identity.id
+        let lastProgress = LockedBox<TaskInstanceStore.PodProgress?>(nil)
         let result = await runner.run(
             podOf(kubernetes), identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
             controls: running.podControls(token)
@@ -44,6 +45,18 @@ extension WorkerService {
             try? await store.storeRunningLog(
                 taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
                 log: buffer.text, truncated: buffer.isTruncated, totalBytes: buffer.totalBytes)
+        } onStatus: { status in
+            // Only a change is written: scheduled on a node, the container started, a new waiting reason.
+            let progress = TaskInstanceStore.PodProgress(
+                nodeName: status.nodeName, containerStarted: status.hasStarted, waitingReason: status.waitingReason)
+            guard
+                lastProgress.mutate({ last in
+                    defer { last = progress }
+                    return last != progress
+                })
+            else { return }
+            try? await store.recordPodProgress(
+                progress, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId)
         }
         if let cleanUp = result.cleanUp { pendingCleanUps.mutate { $0[token] = cleanUp } }
         let outcome: TaskInstanceStore.TryOutcome? =

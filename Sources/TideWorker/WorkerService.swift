@@ -68,6 +68,9 @@ public final class WorkerService: Service, Sendable {
         inheritedEnvironment = ProcessInfo.processInfo.environment
     }
 
+    /// Seconds between stores of a running local try's output.
+    static let runningLogInterval = 2.0
+
     public func run() async throws {
         let popConnection = try await RedisConnection.connect(dependencies.redis, name: "worker-pop")
         let commandConnection = try await RedisConnection.connect(dependencies.redis, name: "worker-cmd")
@@ -366,9 +369,21 @@ public final class WorkerService: Service, Sendable {
             tryNumber: message.tryNumber, secrets: secrets)
         log.debug("try started")
         let runner = LocalRunner(logMaxBytes: settings.logMaxBytes)
-        var result = await runner.run(
-            kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
-            onStart: { [running] group in running.started(token, processGroup: group) })
+        // A copy of the output so far, stored every few seconds while the try runs (the API's live
+        // tail, `tide tasks logs`); a try that ends sooner never writes it.
+        let mirror = RunningLogMirror(capBytes: settings.logMaxBytes, maskedValues: Array(secrets.values))
+        let store = tasks
+        let workerId = identity.id
+        var result = await mirror.whileRunning(everySeconds: Self.runningLogInterval) { buffer in
+            try? await store.storeRunningLog(
+                taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
+                log: buffer.text, truncated: buffer.isTruncated, totalBytes: buffer.totalBytes)
+        } run: {
+            await runner.run(
+                kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
+                onStart: { [running] group in running.started(token, processGroup: group) },
+                onOutput: { bytes in mirror.append(bytes) })
+        }
         result.log.maskedValues = Array(secrets.values)
         let outcome: TaskInstanceStore.TryOutcome
         if result.timedOut {

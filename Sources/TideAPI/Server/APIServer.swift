@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TideCore
 import TideMetrics
+import TidePostgres
 import TideRedis
 import TideService
 
@@ -25,17 +26,18 @@ public final class APIServer: Service, Sendable {
     /// What the REST API needs beyond the operational routes.
     public struct REST: Sendable {
         public var service: TideService
-        public var settings: APISettings
+        /// The installation's configuration: `api.*`, the default time zone, worker timeout, node pools.
+        public var configuration: TideConfiguration
         /// false only with `--no-auth`: every request then acts as an admin.
         public var authEnabled: Bool
-        public var defaultTimeZone: String
 
-        public init(service: TideService, settings: APISettings, authEnabled: Bool, defaultTimeZone: String) {
+        public init(service: TideService, configuration: TideConfiguration, authEnabled: Bool) {
             self.service = service
-            self.settings = settings
+            self.configuration = configuration
             self.authEnabled = authEnabled
-            self.defaultTimeZone = defaultTimeZone
         }
+
+        var settings: APISettings { configuration.api }
     }
 
     let options: Options
@@ -63,7 +65,12 @@ public final class APIServer: Service, Sendable {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         OpsRoutes(metrics: metrics, reports: reports).register(on: router)
-        if let rest { try await registerREST(rest, on: router) }
+        var hub: EventHub?
+        if let rest {
+            let events = EventHub(store: StateEventStore(pool: rest.service.database))
+            try await registerREST(rest, hub: events, on: router)
+            hub = events
+        }
         let logger = logger
         let host = options.host
         let boundPort = boundPort
@@ -79,10 +86,16 @@ public final class APIServer: Service, Sendable {
             reports.close()
             rest?.service.close()
         }
-        try await app.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let hub { group.addTask { await hub.run(pollSeconds: EventRoutes.checkSeconds) } }
+            group.addTask { try await app.run() }
+            // The server ends on shutdown; the feed reader ends with it.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
-    private func registerREST(_ rest: REST, on router: Router<APIRequestContext>) async throws {
+    private func registerREST(_ rest: REST, hub: EventHub, on router: Router<APIRequestContext>) async throws {
         var users = rest.settings.users
         if let file = rest.settings.usersFile { users += try APIUser.loadFile(file) }
         let secret: String
@@ -109,7 +122,7 @@ public final class APIServer: Service, Sendable {
         ).register(on: router)
         OpenAPIRoutes().register(on: router)
         let environment = APIEnvironment(
-            service: rest.service, settings: rest.settings, defaultTimeZone: rest.defaultTimeZone)
+            service: rest.service, settings: rest.settings, defaultTimeZone: rest.configuration.defaultTimeZone)
         let api = router.group("api/v2")
         DagRoutes(environment: environment).register(on: api)
         DagRunRoutes(environment: environment).register(on: api)
@@ -118,5 +131,14 @@ public final class APIServer: Service, Sendable {
         PoolRoutes(environment: environment).register(on: api)
         ImportErrorRoutes(environment: environment).register(on: api)
         MonitorRoutes(environment: environment, reports: reports, version: TideVersion.current).register(on: api)
+        TimelineRoutes(environment: environment).register(on: api)
+        WhyRoutes(environment: environment).register(on: api)
+        ClusterRoutes(
+            environment: environment, reports: reports,
+            workerTimeoutSeconds: rest.configuration.scheduler.workerTimeoutSeconds,
+            nodePools: rest.configuration.nodePools
+        ).register(on: api)
+        EventRoutes(environment: environment, hub: hub).register(on: api)
+        LogTailRoutes(environment: environment).register(on: api)
     }
 }

@@ -80,3 +80,18 @@ public struct PodStatus: Sendable, Hashable {
         }
     }
 }
+
+extension PodStatus {
+    /// Why the pod is not running yet, as `kubectl describe` would say: not scheduled (with the
+    /// scheduler's message, e.g. a node pool scaling up), or the container's waiting reason
+    /// (`ContainerCreating`, `ImagePullBackOff`, …); nil once it runs.
+    public var waitingReason: String? {
+        if nodeName == nil {
+            return unschedulableMessage.map { "Unschedulable: \($0)" } ?? (phase == "Pending" ? "Pending" : nil)
+        }
+        if case .waiting(let reason, let message)? = container {
+            return message.map { "\(reason): \($0)" } ?? reason
+        }
+        return nil
+    }
+}

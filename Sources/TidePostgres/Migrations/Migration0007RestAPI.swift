@@ -22,6 +22,52 @@ extension Migration {
             ALTER TABLE dag_runs ADD COLUMN note text;
             ALTER TABLE task_instances ADD COLUMN note text;
 
+            -- The timeline of a try: when it became ready and was queued, and for a pod try when the
+            -- pod was created, scheduled on a node and its container started (as its worker saw them).
+            -- task_instances holds the current try's; task_logs keeps each finished try's.
+            ALTER TABLE task_instances ADD COLUMN pod_created_at timestamptz,
+                ADD COLUMN pod_scheduled_at timestamptz, ADD COLUMN container_started_at timestamptz,
+                ADD COLUMN node_name text, ADD COLUMN pod_waiting_reason text;
+            ALTER TABLE task_logs ADD COLUMN scheduled_at timestamptz, ADD COLUMN queued_at timestamptz,
+                ADD COLUMN pod_created_at timestamptz, ADD COLUMN pod_scheduled_at timestamptz,
+                ADD COLUMN container_started_at timestamptz, ADD COLUMN node_name text;
+
+            -- Every state change of a run or task instance, in commit order, for the API's event
+            -- stream (SSE, resumable by id). Unlogged: it is a feed, not the truth, and a crash
+            -- only makes clients that resume from before it list the current states again.
+            CREATE UNLOGGED TABLE state_events (
+                id           bigserial PRIMARY KEY,
+                at           timestamptz NOT NULL DEFAULT clock_timestamp(),
+                kind         text NOT NULL CHECK (kind IN ('dag_run', 'task_instance')),
+                dag_id       text NOT NULL,
+                run_id       bigint NOT NULL,
+                task_id      text,
+                state        text NOT NULL,
+                try_number   integer
+            );
+            CREATE INDEX state_events_at ON state_events (at);
+
+            CREATE FUNCTION record_task_instance_state() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' OR NEW.state IS DISTINCT FROM OLD.state OR NEW.try_number IS DISTINCT FROM OLD.try_number THEN
+                    INSERT INTO state_events (kind, dag_id, run_id, task_id, state, try_number)
+                    VALUES ('task_instance', NEW.dag_id, NEW.run_id, NEW.task_id, NEW.state, NEW.try_number);
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER task_instances_state_events AFTER INSERT OR UPDATE OF state, try_number ON task_instances
+                FOR EACH ROW EXECUTE FUNCTION record_task_instance_state();
+
+            CREATE FUNCTION record_dag_run_state() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' OR NEW.state IS DISTINCT FROM OLD.state THEN
+                    INSERT INTO state_events (kind, dag_id, run_id, state) VALUES ('dag_run', NEW.dag_id, NEW.id, NEW.state);
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER dag_runs_state_events AFTER INSERT OR UPDATE OF state ON dag_runs
+                FOR EACH ROW EXECUTE FUNCTION record_dag_run_state();
+
             -- Lists of runs across DAGs (newest first) and of one DAG's runs by state.
             CREATE INDEX dag_runs_by_state ON dag_runs (dag_id, state, logical_date);
             """)

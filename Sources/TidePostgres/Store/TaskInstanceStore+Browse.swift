@@ -80,6 +80,10 @@ extension TaskInstanceStore {
                 hostname: row["hostname"], exitCode: row.int("exit_code"), logBytes: row.int("total_bytes") ?? 0)
         }
         let current = taskInstance.tryNumber
+        // An earlier try still marked running lost its worker before it could report: it failed.
+        for index in tries.indices where tries[index].state == "running" && tries[index].tryNumber != current {
+            tries[index].state = TaskState.failed.rawValue
+        }
         if current > 0, let index = tries.firstIndex(where: { $0.tryNumber == current }) {
             // The task instance row is newer than a running try's partial log.
             if tries[index].state == "running" { tries[index].state = taskInstance.state.rawValue }

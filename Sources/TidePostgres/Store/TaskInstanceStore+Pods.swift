@@ -9,12 +9,46 @@ extension TaskInstanceStore {
     {
         try await !pool.query(
             """
-            UPDATE task_instances SET external_id = $4
+            UPDATE task_instances SET external_id = $4, pod_created_at = coalesce(pod_created_at, clock_timestamp())
             WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
             RETURNING id
             """, [String(taskInstanceId), String(tryNumber), workerId, externalId],
             context: "record pod of task instance \(taskInstanceId)"
         ).rows.isEmpty
+    }
+
+    /// What a worker saw of a running pod try: the node it was scheduled on, whether its container
+    /// started (each time is recorded once, when first seen) and why it is still waiting, if it is.
+    public struct PodProgress: Sendable, Hashable {
+        public var nodeName: String?
+        public var containerStarted: Bool
+        public var waitingReason: String?
+
+        public init(nodeName: String?, containerStarted: Bool, waitingReason: String?) {
+            self.nodeName = nodeName
+            self.containerStarted = containerStarted
+            self.waitingReason = waitingReason
+        }
+    }
+
+    /// Records a pod try's progress (``PodProgress``) while the try is this worker's.
+    public func recordPodProgress(_ progress: PodProgress, taskInstanceId: Int64, tryNumber: Int, workerId: String)
+        async throws
+    {
+        try await pool.query(
+            """
+            UPDATE task_instances SET node_name = coalesce(node_name, $4),
+                pod_scheduled_at = CASE WHEN $4::text IS NOT NULL THEN coalesce(pod_scheduled_at, clock_timestamp())
+                                   ELSE pod_scheduled_at END,
+                container_started_at = CASE WHEN $5::boolean THEN coalesce(container_started_at, clock_timestamp())
+                                       ELSE container_started_at END,
+                pod_waiting_reason = $6
+            WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
+            """,
+            [
+                String(taskInstanceId), String(tryNumber), workerId, progress.nodeName,
+                progress.containerStarted ? "true" : "false", progress.waitingReason,
+            ], context: "record pod progress of task instance \(taskInstanceId)")
     }
 
     /// Stores the output so far of a running try (state `running` in `task_logs`), so that

@@ -153,7 +153,8 @@ public struct TaskInstanceStore: Sendable {
         UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
             scheduled_at = coalesce(scheduled_at, clock_timestamp()), queued_at = clock_timestamp(), next_retry_at = NULL,
             started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL,
-            external_id = NULL
+            external_id = NULL, pod_created_at = NULL, pod_scheduled_at = NULL, container_started_at = NULL,
+            node_name = NULL, pod_waiting_reason = NULL
         WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
         RETURNING id, try_number, queue, dag_id, task_id, priority_weight
         """
@@ -286,12 +287,18 @@ public struct TaskInstanceStore: Sendable {
             try await connection.query(
                 """
                 INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
-                                       content, truncated, total_bytes)
-                SELECT $1::bigint, $2::int, $3::text, $4::int, $5::text, ti.hostname, ti.started_at, $6::text, $7::boolean, $8::bigint
+                                       content, truncated, total_bytes, scheduled_at, queued_at, pod_created_at,
+                                       pod_scheduled_at, container_started_at, node_name)
+                SELECT $1::bigint, $2::int, $3::text, $4::int, $5::text, ti.hostname, ti.started_at, $6::text, $7::boolean, $8::bigint,
+                       ti.scheduled_at, ti.queued_at, ti.pod_created_at, ti.pod_scheduled_at, ti.container_started_at,
+                       ti.node_name
                 FROM task_instances ti WHERE ti.id = $1::bigint
                 ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
                     exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
-                    content = EXCLUDED.content, truncated = EXCLUDED.truncated, total_bytes = EXCLUDED.total_bytes
+                    content = EXCLUDED.content, truncated = EXCLUDED.truncated, total_bytes = EXCLUDED.total_bytes,
+                    scheduled_at = EXCLUDED.scheduled_at, queued_at = EXCLUDED.queued_at,
+                    pod_created_at = EXCLUDED.pod_created_at, pod_scheduled_at = EXCLUDED.pod_scheduled_at,
+                    container_started_at = EXCLUDED.container_started_at, node_name = EXCLUDED.node_name
                 -- A running pod try's partial log is replaced by the result, or by the final log of the worker
                 -- that wrote it; never by another (stale) worker's.
                 WHERE task_logs.state = 'running' AND ($9::boolean OR task_logs.worker_id = EXCLUDED.worker_id)

@@ -1,3 +1,5 @@
+import TideCore
+
 /// Worker processes and their heartbeats.
 public struct WorkerStore: Sendable {
     let pool: PGPool
@@ -47,20 +49,29 @@ public struct WorkerStore: Sendable {
         public var running: Int
         /// Seconds since the last heartbeat.
         public var heartbeatAge: Double
+        public var pid: Int = 0
+        public var queues: [String] = []
+        /// Unix seconds.
+        public var startedAt: Double = 0
+        public var heartbeatAt: Double = 0
     }
 
     /// Every worker, most recently started first.
     public func list() async throws -> [WorkerRecord] {
         try await pool.query(
             """
-            SELECT id, hostname, state, slots, running, extract(epoch FROM clock_timestamp() - heartbeat_at) AS age
+            SELECT id, hostname, state, slots, running, extract(epoch FROM clock_timestamp() - heartbeat_at) AS age,
+                   pid, array_to_json(queues)::text AS queues, extract(epoch FROM started_at) AS started_at,
+                   extract(epoch FROM heartbeat_at) AS heartbeat_at
             FROM workers ORDER BY started_at DESC
             """, context: "list workers"
         ).rows.compactMap { row in
             guard let id = row["id"] else { return nil }
             return WorkerRecord(
                 id: id, hostname: row["hostname"] ?? "", state: row["state"] ?? "", slots: row.int("slots") ?? 0,
-                running: row.int("running") ?? 0, heartbeatAge: row.double("age") ?? 0)
+                running: row.int("running") ?? 0, heartbeatAge: row.double("age") ?? 0, pid: row.int("pid") ?? 0,
+                queues: row["queues"].flatMap { try? JSONValue.parse($0).array?.compactMap(\.string) } ?? [],
+                startedAt: row.double("started_at") ?? 0, heartbeatAt: row.double("heartbeat_at") ?? 0)
         }
     }
 }

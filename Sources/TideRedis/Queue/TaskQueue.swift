@@ -81,6 +81,11 @@ public struct TaskQueue: Sendable {
         try await !connection.command(["ZSCORE", keys.queue(message.queue), message.encoded()]).isNull
     }
 
+    /// How many messages a worker takes before this one (0: it is next), or nil when it is not queued.
+    public func position(of message: TaskMessage, on connection: RedisConnection) async throws -> Int? {
+        try await connection.command(["ZRANK", keys.queue(message.queue), message.encoded()]).integer.map(Int.init)
+    }
+
     /// Messages waiting in a queue.
     public func depth(of queue: String, on connection: RedisConnection) async throws -> Int {
         Int(try await connection.command(["ZCARD", keys.queue(queue)]).integer ?? 0)

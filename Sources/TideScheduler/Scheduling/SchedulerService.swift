@@ -230,6 +230,8 @@ public final class SchedulerService: Service, Sendable {
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
             toQueue += try await tasks.dueRetries()
+            // The API's event feed keeps an hour; clients that fall further behind list states again.
+            try await StateEventStore(pool: dependencies.pool).prune(olderThanSeconds: 3600)
             limits.mutate { $0 = nil }
             try await repushLostMessages(push)
         }

@@ -22,7 +22,8 @@ extension PodRunner {
     func follow(
         _ pod: PodStatus, namespace: String, task: KubernetesPodTask, startedAt: Date, executionTimeoutSeconds: Double?,
         controls: AsyncStream<PodControl>, log: LockedBox<LogBuffer>, logger: Logger,
-        onProgress: @escaping @Sendable (LogBuffer) async -> Void
+        onProgress: @escaping @Sendable (LogBuffer) async -> Void,
+        onStatus: @escaping @Sendable (PodStatus) async -> Void = { _ in }
     ) async -> FollowOutcome {
         let (events, sink) = AsyncStream<Event>.makeStream()
         let name = pod.name
@@ -79,6 +80,7 @@ extension PodRunner {
                         break
                     }
                     latest = status
+                    await onStatus(status)
                     if task.getLogs, !logStarted, status.hasStarted {
                         logStarted = true
                         group.addTask {

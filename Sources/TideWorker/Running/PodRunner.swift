@@ -64,10 +64,12 @@ struct PodRunner: Sendable {
     ///     false when the try is no longer this worker's (nothing is created then).
     ///   - controls: stop or detach requests from the worker.
     ///   - onProgress: given the log so far whenever it grew (the worker stores it as the running try's log).
+    ///   - onStatus: given each status of the pod as it is watched (the worker records its milestones).
     func run(
         _ task: KubernetesPodTask, identity: PodIdentity, executionTimeoutSeconds: Double?,
         controls: AsyncStream<PodControl>, recordPod: @Sendable (String) async -> Bool,
-        onProgress: @escaping @Sendable (LogBuffer) async -> Void = { _ in }
+        onProgress: @escaping @Sendable (LogBuffer) async -> Void = { _ in },
+        onStatus: @escaping @Sendable (PodStatus) async -> Void = { _ in }
     ) async -> Result {
         let namespace = task.namespace ?? defaultNamespace
         let log = LockedBox(LogBuffer(capBytes: logMaxBytes))
@@ -118,7 +120,7 @@ struct PodRunner: Sendable {
         let outcome = await follow(
             pod, namespace: namespace, task: task, startedAt: startedAt,
             executionTimeoutSeconds: executionTimeoutSeconds,
-            controls: controls, log: log, logger: podLogger, onProgress: onProgress)
+            controls: controls, log: log, logger: podLogger, onProgress: onProgress, onStatus: onStatus)
         return await settle(outcome, pod: pod.name, namespace: namespace, task: task, log: log, logger: podLogger)
     }
 

@@ -36,9 +36,7 @@ struct CommandContext: Sendable {
 
     /// The service layer the API uses too: reads, and changes that wake the scheduler.
     func service(pool: PGPool) -> TideService {
-        TideService(
-            pool: pool, nudger: SchedulerNudger(endpoint: redis, keys: keys),
-            stopGraceSeconds: configuration.worker.heartbeatIntervalSeconds + 1)
+        TideService(pool: pool, configuration: configuration, redis: redis)
     }
 
     /// Bootstraps swift-log once, writing to stderr at the configured level.

@@ -22,12 +22,8 @@ enum RESTSetup {
 
     static func rest(_ context: CommandContext, pool: PGPool, authEnabled: Bool) -> APIServer.REST {
         let configuration = context.configuration
-        let service = TideService(
-            pool: pool, nudger: SchedulerNudger(endpoint: context.redis, keys: context.keys),
-            stopGraceSeconds: configuration.worker.heartbeatIntervalSeconds + 1)
-        return APIServer.REST(
-            service: service, settings: configuration.api, authEnabled: authEnabled,
-            defaultTimeZone: configuration.defaultTimeZone)
+        let service = context.service(pool: pool)
+        return APIServer.REST(service: service, configuration: configuration, authEnabled: authEnabled)
     }
 
     /// As Airflow's standalone: with no user configured, creates `admin` with a random password,

@@ -1,0 +1,26 @@
+/// One try of a task in a run's timeline (a Gantt bar), times in Unix seconds. A task that has not
+/// started a try yet has `tryNumber` 0.
+public struct TimelineEntry: Sendable, Hashable {
+    public var taskId: String
+    public var tryNumber: Int
+    public var state: String
+    /// When its dependencies were met (it became ready).
+    public var scheduledAt: Double?
+    /// When it was pushed to its queue.
+    public var queuedAt: Double?
+    /// When a worker claimed it (for a local try, also when its process started).
+    public var claimedAt: Double?
+    public var endedAt: Double?
+    public var queue: String
+    public var pool: String
+    public var workerId: String?
+    public var hostname: String?
+    /// For a pod try: the pod's `namespace/name` (current try only), and what its worker saw.
+    public var pod: String?
+    public var podCreatedAt: Double?
+    public var podScheduledAt: Double?
+    public var containerStartedAt: Double?
+    public var nodeName: String?
+    /// Why the pod is not running yet (current try only).
+    public var podWaitingReason: String?
+}
