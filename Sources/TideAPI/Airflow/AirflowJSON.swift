@@ -58,7 +58,7 @@ enum AirflowJSON {
         let startDate = dag.startDate.flatMap { LocalDate.parse($0, in: zone) }?.timeIntervalSince1970
         let endDate = dag.endDate.flatMap { LocalDate.parse($0, in: zone) }?.timeIntervalSince1970
         object["catchup"] = .bool(dag.catchup ?? false)
-        object["dag_run_timeout"] = dag.dagrunTimeoutSeconds.map { .string(duration($0)) } ?? .null
+        object["dag_run_timeout"] = dag.dagrunTimeoutSeconds.map { .string(isoDuration($0)) } ?? .null
         object["asset_expression"] = .null
         object["doc_md"] = .null
         object["start_date"] = AirflowDate.json(startDate)
@@ -230,12 +230,9 @@ enum AirflowJSON {
         ])
     }
 
-    /// Python's `str(timedelta)`: `1 day, 2:03:04`.
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds)
-        let days = whole / 86_400
-        let clock = String(format: "%d:%02d:%02d", (whole % 86_400) / 3600, (whole % 3600) / 60, whole % 60)
-        return days == 0 ? clock : "\(days) day\(days == 1 ? "" : "s"), \(clock)"
+    /// An ISO 8601 duration, as pydantic writes a `timedelta`: `PT1800S`.
+    static func isoDuration(_ seconds: Double) -> String {
+        "PT" + JSONWriter.format(seconds) + "S"
     }
 
     static func describe(_ schedule: Schedule) -> String {

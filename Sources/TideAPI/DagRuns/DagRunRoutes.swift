@@ -77,13 +77,15 @@ struct DagRunRoutes: Sendable {
                 "dag_run_id", "data_interval_start", "data_interval_end", "logical_date", "run_after", "conf", "note",
                 "partition_key",
             ])
+        // As in Airflow 3, logical_date must be given, if only as null.
+        body.require("logical_date")
         let runId = body.string("dag_run_id")
         let logicalDate = body.date("logical_date")
         _ = body.date("data_interval_start")
         _ = body.date("data_interval_end")
         _ = body.date("run_after")
         let conf = body.object("conf") ?? [:]
-        let note = body.string("note")
+        let note = body.string("note", maxLength: 1000)
         if body.string("partition_key") != nil {
             throw APIError(.badRequest, "partition_key: Tide has no partitioned DAGs")
         }
@@ -114,7 +116,7 @@ struct DagRunRoutes: Sendable {
         var body = try await BodyReader.read(
             request, maxBytes: environment.settings.maxBodyBytes, fields: ["state", "note"])
         let state = body.enumValue("state", [DagRunState.queued, .success, .failed])
-        let note = body.string("note")
+        let note = body.string("note", maxLength: 1000)
         try body.check()
         let mask = QueryReader(request).list("update_mask")
         if let unknown = mask.first(where: { $0 != "state" && $0 != "note" }) {
@@ -140,8 +142,8 @@ struct DagRunRoutes: Sendable {
         let dryRun = body.bool("dry_run") ?? true
         let onlyFailed = body.bool("only_failed") ?? false
         _ = body.bool("only_new")
-        _ = body.bool("run_on_latest_version")
-        let note = body.string("note")
+        _ = body.bool("run_on_latest_version", nullable: true)
+        let note = body.string("note", maxLength: 1000)
         try body.check()
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
         let cleared = try await service.clear(run, selection: TaskSelection(onlyFailed: onlyFailed), dryRun: dryRun)

@@ -36,8 +36,8 @@ struct PoolRoutes: Sendable {
                 fields: ["name", "slots", "description", "include_deferred", "team_name"])
             body.require("name")
             body.require("slots")
-            let name = body.string("name")
-            let slots = body.int("slots", in: -1...Int(Int32.max))
+            let slots = body.int("slots", in: -1...Int(Int32.max), nullable: false)
+            let name = body.string("name", maxLength: 256, nullable: false)
             let description = body.string("description")
             try checkUnsupported(&body)
             try body.check()
@@ -97,19 +97,25 @@ struct PoolRoutes: Sendable {
         }
     }
 
+    /// Values Airflow's models accept but Tide cannot store are refused as invalid input (422).
     func validate(name: String, slots: Int) throws {
         guard !name.isEmpty, name.count <= 256, !name.contains("/") else {
-            throw APIError(.badRequest, "name: expected 1 to 256 characters without '/', got '\(name)'")
+            throw Self.invalid("name", "expected 1 to 256 characters without '/'", .string(name))
         }
         guard slots >= 0 else {
-            throw APIError(.badRequest, "slots: expected 0 or more, got \(slots) (Tide has no unlimited pools)")
+            throw Self.invalid("slots", "expected 0 or more (Tide has no unlimited pools)", .number(Double(slots)))
         }
     }
 
     func checkUnsupported(_ body: inout BodyReader) throws {
-        if body.bool("include_deferred") == true {
-            throw APIError(.badRequest, "include_deferred: Tide has no deferred tasks")
+        if body.bool("include_deferred", nullable: true) == true {
+            throw Self.invalid("include_deferred", "Tide has no deferred tasks", .bool(true))
         }
-        if body.string("team_name") != nil { throw APIError(.badRequest, "team_name: Tide has no teams") }
+        if let team = body.string("team_name") { throw Self.invalid("team_name", "Tide has no teams", .string(team)) }
+    }
+
+    static func invalid(_ field: String, _ message: String, _ input: JSONValue) -> APIError {
+        APIError(
+            validation: [ValidationProblem(location: ["body", field], message: message, type: "value_error", input: input)])
     }
 }

@@ -36,6 +36,13 @@ struct BodyReader {
                 ])
         }
         var reader = BodyReader(object: object)
+        for key in object.keys.sorted() where fields.contains(key) && containsNUL(object[key]) {
+            // PostgreSQL text and jsonb cannot hold NUL.
+            reader.problems.append(
+                ValidationProblem(
+                    location: ["body", key], message: "Input should not contain a NUL character", type: "string_nul",
+                    input: nil))
+        }
         for key in object.keys.sorted() where !fields.contains(key) {
             reader.problems.append(
                 ValidationProblem(
@@ -43,6 +50,15 @@ struct BodyReader {
                     input: object[key]))
         }
         return reader
+    }
+
+    static func containsNUL(_ value: JSONValue?) -> Bool {
+        switch value {
+        case .string(let text)?: text.utf8.contains(0)
+        case .array(let items)?: items.contains { containsNUL($0) }
+        case .object(let members)?: members.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
+        default: false
+        }
     }
 
     private mutating func wrongType(_ name: String, _ message: String, _ type: String) {
@@ -59,9 +75,11 @@ struct BodyReader {
         }
     }
 
-    mutating func bool(_ name: String) -> Bool? {
+    /// A boolean; null is refused unless the field is `nullable` (most of Airflow's flags are not).
+    mutating func bool(_ name: String, nullable: Bool = false) -> Bool? {
         switch object[name] {
-        case nil, .null?: return nil
+        case nil: return nil
+        case .null? where nullable: return nil
         case .bool(let value)?: return value
         default:
             wrongType(name, "Input should be a valid boolean", "bool_type")
@@ -69,19 +87,28 @@ struct BodyReader {
         }
     }
 
-    mutating func string(_ name: String) -> String? {
+    mutating func string(_ name: String, maxLength: Int? = nil, nullable: Bool = true) -> String? {
         switch object[name] {
-        case nil, .null?: return nil
-        case .string(let value)?: return value
+        case nil: return nil
+        case .null? where nullable: return nil
+        case .string(let value)?:
+            if let maxLength, value.count > maxLength {
+                wrongType(name, "String should have at most \(maxLength) characters", "string_too_long")
+                return nil
+            }
+            return value
         default:
             wrongType(name, "Input should be a valid string", "string_type")
             return nil
         }
     }
 
-    mutating func int(_ name: String, in range: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max)) -> Int? {
+    mutating func int(
+        _ name: String, in range: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max), nullable: Bool = true
+    ) -> Int? {
         switch object[name] {
-        case nil, .null?: return nil
+        case nil: return nil
+        case .null? where nullable: return nil
         case .number(let value)? where value.rounded() == value && value.isFinite:
             guard value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
                 wrongType(

@@ -17,7 +17,14 @@ struct QueryReader {
                 let spaced = text.replacingOccurrences(of: "+", with: " ")
                 return spaced.removingPercentEncoding ?? spaced
             }
-            pairs.append((decode(pieces[0]), pieces.count > 1 ? decode(pieces[1]) : ""))
+            let key = decode(pieces[0])
+            let value = pieces.count > 1 ? decode(pieces[1]) : ""
+            // PostgreSQL text cannot hold NUL: such a value is refused here, before it reaches a query.
+            if value.utf8.contains(0) || key.utf8.contains(0) {
+                problem(key, "Input should not contain a NUL character", type: "string_nul", input: nil)
+                continue
+            }
+            pairs.append((key, value))
         }
     }
 

@@ -8,6 +8,7 @@ import TideService
 /// bad method) keep their status; anything else is a 500 whose detail is only logged.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
+    let methods: MethodCheck
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -26,6 +27,13 @@ struct ErrorMiddleware: RouterMiddleware {
             context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "The metadata database is unavailable; try again shortly")
         } catch let error as HTTPError {
+            if error.status == .notFound, let allowed = methods.allowedMethods(for: request.uri.path),
+                !allowed.contains(request.method.rawValue)
+            {
+                var refusal = APIError(.methodNotAllowed, "Method Not Allowed")
+                refusal.headers[.allow] = allowed.joined(separator: ", ")
+                throw refusal
+            }
             throw APIError(error.status, error.body ?? error.status.reasonPhrase)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])

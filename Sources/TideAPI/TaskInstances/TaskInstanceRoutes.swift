@@ -118,7 +118,7 @@ struct TaskInstanceRoutes: Sendable {
             request, maxBytes: environment.settings.maxBodyBytes,
             fields: ["new_state", "note", "include_upstream", "include_downstream", "include_future", "include_past"])
         let newState = body.enumValue("new_state", [TaskState.success, .failed])
-        let note = body.string("note")
+        let note = body.string("note", maxLength: 1000)
         let selection = TaskSelection(
             taskIds: [ti.taskId], includeUpstream: body.bool("include_upstream") ?? false,
             includeDownstream: body.bool("include_downstream") ?? false)
@@ -170,9 +170,9 @@ struct TaskInstanceRoutes: Sendable {
         range.from = body.date("start_date")
         range.to = body.date("end_date")
         _ = body.bool("reset_dag_runs")
-        _ = body.bool("run_on_latest_version")
+        _ = body.bool("run_on_latest_version", nullable: true)
         let preventRunning = body.bool("prevent_running_task") ?? false
-        _ = body.string("note")
+        _ = body.string("note", maxLength: 1000)
         if body.bool("include_future") == true || body.bool("include_past") == true {
             throw APIError(.badRequest, "include_future and include_past are not supported by Tide")
         }

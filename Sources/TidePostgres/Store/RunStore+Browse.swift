@@ -14,7 +14,7 @@ extension RunStore {
             conditions.append("r.state = ANY(\(bind(PGArray.literal(query.states.map(\.rawValue))))::text[])")
         }
         if !query.runTypes.isEmpty {
-            conditions.append("r.run_type = ANY(\(bind(PGArray.literal(query.runTypes))))::text[])")
+            conditions.append("r.run_type = ANY(\(bind(PGArray.literal(query.runTypes)))::text[])")
         }
         if let search = SearchPattern.alternatives(query.runIdSearch) {
             conditions.append("r.run_id ILIKE ANY(\(bind(PGArray.literal(search)))::text[])")

@@ -13,11 +13,11 @@ extension TaskInstanceStore {
             conditions.append("ti.state = ANY(\(bind(PGArray.literal(states.map(\.rawValue))))::text[])")
         }
         if !query.taskIds.isEmpty {
-            conditions.append("ti.task_id = ANY(\(bind(PGArray.literal(query.taskIds))))::text[])")
+            conditions.append("ti.task_id = ANY(\(bind(PGArray.literal(query.taskIds)))::text[])")
         }
-        if !query.pools.isEmpty { conditions.append("ti.pool = ANY(\(bind(PGArray.literal(query.pools))))::text[])") }
+        if !query.pools.isEmpty { conditions.append("ti.pool = ANY(\(bind(PGArray.literal(query.pools)))::text[])") }
         if !query.queues.isEmpty {
-            conditions.append("ti.queue = ANY(\(bind(PGArray.literal(query.queues))))::text[])")
+            conditions.append("ti.queue = ANY(\(bind(PGArray.literal(query.queues)))::text[])")
         }
         let order = query.order.map { key -> String in
             let column =
