@@ -33,7 +33,7 @@ class EventStream:
                 elif not line.startswith(":"):
                     name, _, value = line.partition(": ")
                     fields[name] = value if name != "data" or "data" not in fields else fields["data"] + "\n" + value
-        except requests.RequestException:
+        except Exception:  # noqa: BLE001 - close() ends the read with whatever the socket raises
             pass
         self.events.put(None)
 

@@ -151,6 +151,20 @@ def test_every_rendered_manifest_is_valid_in_each_autoscaling_mode(mode):
     assert len(by_kind(rendered, "ScaledObject")) == (1 if mode == "keda" else 0)
 
 
+def test_the_api_deployment_reads_its_users_and_signing_key_from_secrets():
+    rendered = render({"api": {"auth": {"usersSecret": {"name": "people", "key": "team.json"},
+                                        "secretKeySecret": {"name": "jwt", "key": "key"}}}})
+    validate(rendered)
+    api = next(d for d in by_kind(rendered, "Deployment") if d["metadata"]["name"] == "tide-api")["spec"]["template"]
+    container = api["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["TIDE_API_USERS_FILE"]["value"] == "/etc/tide/api-users/team.json"
+    assert env["TIDE_API_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "jwt", "key": "key"}
+    volume = next(v for v in api["spec"]["volumes"] if v["name"] == "api-users")
+    assert volume["secret"] == {"secretName": "people", "items": [{"key": "team.json", "path": "team.json"}]}
+    assert {"name": "api-users", "mountPath": "/etc/tide/api-users", "readOnly": True} in container["volumeMounts"]
+
+
 def two_queue_values(mode):
     return {
         "autoscaling": {"mode": mode, "scaleDownWindowSeconds": 120},
@@ -271,6 +285,7 @@ def test_tide_accepts_the_rendered_configuration_and_dags(tmp_path):
         ({"workers": {"queues": [{"name": "Bad_Name", "minReplicas": 0, "maxReplicas": 1, "concurrency": 1}]}}, "name"),
         ({"nodePools": [{"name": "p", "nodeShape": {"cpu": "4"}}]}, "memory"),
         ({"replicaCount": 3}, "replicaCount"),
+        ({"api": {"auth": {"usersSecret": {"name": "people", "key": ""}}}}, "/api/auth/usersSecret/key"),
     ],
 )
 def test_values_schema_rejects_bad_values_naming_the_field(values, complaint):

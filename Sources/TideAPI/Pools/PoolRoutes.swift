@@ -116,6 +116,8 @@ struct PoolRoutes: Sendable {
 
     static func invalid(_ field: String, _ message: String, _ input: JSONValue) -> APIError {
         APIError(
-            validation: [ValidationProblem(location: ["body", field], message: message, type: "value_error", input: input)])
+            validation: [
+                ValidationProblem(location: ["body", field], message: message, type: "value_error", input: input)
+            ])
     }
 }

@@ -63,7 +63,7 @@ public final class APIServer: Service, Sendable {
 
     public func run() async throws {
         let router = Router(context: APIRequestContext.self)
-        router.add(middleware: ErrorMiddleware(methods: MethodCheck(document: OpenAPIRoutes.document)))
+        router.add(middleware: ErrorMiddleware(methods: MethodCheck(document: OpenAPIDocument.bytes)))
         OpsRoutes(metrics: metrics, reports: reports).register(on: router)
         var hub: EventHub?
         if let rest {

@@ -22,6 +22,14 @@ extension TasksCommand {
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
                 let service = context.service(pool: pool)
                 let record = try await RunStore(pool: pool).get(run)
+                let dag = try await service.definition(dagId: record.dagId, hash: record.dagHash)
+                guard dag.task(task) != nil else {
+                    service.close()
+                    await pool.close()
+                    throw CLIError(
+                        "run \(run) has no task '\(task)'",
+                        hint: "tasks: \(dag.tasks.map(\.taskId).joined(separator: ", "))")
+                }
                 // A running task's new try waits for its worker's next heartbeat, which stops the old one.
                 let cleared = try await service.clear(
                     record,
