@@ -132,6 +132,10 @@ def test_clear_downstream_then_mark_and_patch_run(client):
     patched = runs.patch_dag_run("api_chain", "client-run-2", DAGRunPatchBody(state="success", note="accepted"))
     assert patched.state.value == "success" and patched.note == "accepted"
     assert instances.get_task_instance("api_chain", "client-run-2", "load").state.value == "failed"
+    # Queued again, the run is started anew from its task instances' states: a failed leaf fails it.
+    assert runs.patch_dag_run("api_chain", "client-run-2", DAGRunPatchBody(state="queued")).state.value == "queued"
+    assert wait_for(client, "api_chain", "client-run-2").state.value == "failed"
+    assert instances.get_task_instance("api_chain", "client-run-2", "load").try_number == 2
     runs.delete_dag_run("api_chain", "client-run-2")
     with pytest.raises(NotFoundException):
         runs.get_dag_run("api_chain", "client-run-2")

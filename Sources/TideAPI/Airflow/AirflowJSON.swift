@@ -10,11 +10,9 @@ enum AirflowJSON {
 
     // MARK: DAGs
 
-    static func dag(_ record: DagRecord, _ dag: DAG?, defaultTimeZone: String, now: Date = Date()) -> [String:
-        JSONValue]
-    {
+    /// - Parameter next: the next run's data interval (``NextRuns``), when the DAG has a schedule.
+    static func dag(_ record: DagRecord, _ dag: DAG?, next: NextRuns.Interval?) -> [String: JSONValue] {
         let schedule = dag?.schedule ?? .manual
-        let next = dag.flatMap { nextRun($0, defaultTimeZone: defaultTimeZone, now: now) }
         let periodic: Bool = {
             switch schedule {
             case .cron, .interval: true
@@ -52,8 +50,10 @@ enum AirflowJSON {
         ]
     }
 
-    static func dagDetails(_ record: DagRecord, _ dag: DAG, defaultTimeZone: String, activeRuns: Int) -> JSONValue {
-        var object = self.dag(record, dag, defaultTimeZone: defaultTimeZone)
+    static func dagDetails(
+        _ record: DagRecord, _ dag: DAG, next: NextRuns.Interval?, defaultTimeZone: String, activeRuns: Int
+    ) -> JSONValue {
+        var object = self.dag(record, dag, next: next)
         let zone = dag.effectiveTimeZone(default: defaultTimeZone)
         let startDate = dag.startDate.flatMap { LocalDate.parse($0, in: zone) }?.timeIntervalSince1970
         let endDate = dag.endDate.flatMap { LocalDate.parse($0, in: zone) }?.timeIntervalSince1970
@@ -244,11 +244,4 @@ enum AirflowJSON {
         }
     }
 
-    static func nextRun(_ dag: DAG, defaultTimeZone: String, now: Date) -> (start: Double, end: Double)? {
-        guard let timetable = dag.timetable(defaultTimeZone: defaultTimeZone),
-            let start = timetable.upcomingLogicalDates(after: now, count: 1).first
-        else { return nil }
-        let end = timetable.nextFireTime(after: start) ?? start
-        return (start.timeIntervalSince1970, end.timeIntervalSince1970)
-    }
 }

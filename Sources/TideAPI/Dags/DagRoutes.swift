@@ -14,8 +14,7 @@ struct DagRoutes: Sendable {
         api.get("dags/:dag_id") { request, context in
             _ = try context.require(.viewer, to: "reading DAGs")
             let (record, dag) = try await dag(context)
-            return JSONResponse.make(
-                .object(AirflowJSON.dag(record, dag, defaultTimeZone: environment.defaultTimeZone)), for: request)
+            return JSONResponse.make(.object(json(record, dag)), for: request)
         }
         api.patch("dags/:dag_id") { request, context in try await patch(request, context) }
         api.get("dags/:dag_id/details") { request, context in
@@ -27,7 +26,9 @@ struct DagRoutes: Sendable {
             query.limit = 0
             let active = try await service.runs.page(query).total
             return JSONResponse.make(
-                AirflowJSON.dagDetails(record, dag, defaultTimeZone: environment.defaultTimeZone, activeRuns: active),
+                AirflowJSON.dagDetails(
+                    record, dag, next: environment.nextRuns.next(dag, hash: record.contentHash),
+                    defaultTimeZone: environment.defaultTimeZone, activeRuns: active),
                 for: request)
         }
         api.get("dags/:dag_id/tasks") { request, context in
@@ -100,7 +101,7 @@ struct DagRoutes: Sendable {
         items.reserveCapacity(page.items.count)
         for record in page.items {
             let dag = try? await service.definition(dagId: record.dagId, hash: record.contentHash)
-            items.append(.object(AirflowJSON.dag(record, dag, defaultTimeZone: environment.defaultTimeZone)))
+            items.append(.object(json(record, dag)))
         }
         return JSONResponse.make(
             .object(["dags": .array(items), "total_entries": .number(Double(page.total))]), for: request)
@@ -120,7 +121,11 @@ struct DagRoutes: Sendable {
         }
         let updated = try await service.setPaused(record.dagId, paused ?? record.isPaused)
         let dag = try? await service.definition(dagId: updated.dagId, hash: updated.contentHash)
-        return JSONResponse.make(
-            .object(AirflowJSON.dag(updated, dag, defaultTimeZone: environment.defaultTimeZone)), for: request)
+        return JSONResponse.make(.object(json(updated, dag)), for: request)
+    }
+
+    /// A DAG as Airflow's `DAGResponse`.
+    func json(_ record: DagRecord, _ dag: DAG?) -> [String: JSONValue] {
+        AirflowJSON.dag(record, dag, next: dag.flatMap { environment.nextRuns.next($0, hash: record.contentHash) })
     }
 }

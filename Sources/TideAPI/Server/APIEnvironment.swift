@@ -8,6 +8,14 @@ struct APIEnvironment: Sendable {
     let settings: APISettings
     /// The time zone of DAGs that name none.
     let defaultTimeZone: String
+    let nextRuns: NextRuns
+
+    init(service: TideService, settings: APISettings, defaultTimeZone: String) {
+        self.service = service
+        self.settings = settings
+        self.defaultTimeZone = defaultTimeZone
+        nextRuns = NextRuns(defaultTimeZone: defaultTimeZone)
+    }
 
     /// A path parameter, percent-decoded (run ids hold `:` and `+`).
     static func parameter(_ context: APIRequestContext, _ name: String) throws -> String {

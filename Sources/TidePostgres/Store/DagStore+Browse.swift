@@ -37,12 +37,17 @@ extension DagStore {
         }
         let limit = bind(String(query.limit))
         let offset = bind(String(query.offset))
+        let filter = conditions.joined(separator: " AND ")
+        let sort = (order + ["d.dag_id"]).joined(separator: ", ")
+        // The page is chosen by id alone (walking the index past the offset), and only its rows
+        // get their columns computed; no shared CTE, which PostgreSQL would materialize.
         let rows = try await pool.query(
             """
-            WITH matching AS (SELECT d.* FROM dags d WHERE \(conditions.joined(separator: " AND ")))
-            SELECT (SELECT count(*) FROM matching) AS total, page.* FROM (
-                SELECT \(DagRecord.columns) FROM matching d
-                ORDER BY \((order + ["d.dag_id"]).joined(separator: ", ")) LIMIT \(limit) OFFSET \(offset)
+            SELECT (SELECT count(*) FROM dags d WHERE \(filter)) AS total, page.* FROM (
+                SELECT \(DagRecord.columns) FROM dags d
+                JOIN (SELECT d.dag_id FROM dags d WHERE \(filter) ORDER BY \(sort) LIMIT \(limit) OFFSET \(offset)) chosen
+                  ON chosen.dag_id = d.dag_id
+                ORDER BY \(sort)
             ) page RIGHT JOIN (SELECT 1) one ON true
             """, parameters, context: "list DAGs"
         ).rows

@@ -75,7 +75,8 @@ extension RunStore {
     /// Sets a run's state by hand, as Airflow's "mark run as":
     /// - `success`: every unfinished task instance becomes `success`;
     /// - `failed`: queued and running ones become `failed`, the other unfinished ones `skipped`;
-    /// - `queued`: the run starts again from its current task states (the scheduler picks it up).
+    /// - `queued`: the run waits to be started again (within `max_active_runs`), keeping its task
+    ///   instances' states; the scheduler then carries on from them.
     /// Running tries are stopped by their workers at the next heartbeat (their state changed).
     /// - Returns: the run as it is now.
     public func mark(_ id: Int64, as state: DagRunState) async throws -> RunRecord {
@@ -103,7 +104,7 @@ extension RunStore {
                 UPDATE dag_runs r SET state = $2,
                     ended_at = CASE WHEN $2 IN ('success', 'failed') THEN clock_timestamp() END
                 WHERE r.id = $1 RETURNING \(RunRecord.columns)
-                """, [String(id), state == .queued ? "running" : state.rawValue], context: "mark run \(id)"
+                """, [String(id), state.rawValue], context: "mark run \(id)"
             ).rows
             guard let row = rows.first else { throw PGError(code: .notFound, message: "no run with id \(id)") }
             return try RunRecord(row: row)

@@ -145,7 +145,8 @@ public struct RunStore: Sendable {
         .rows.compactMap { $0.int64("id") }
     }
 
-    /// Moves a queued run to running and creates one task instance (state `none`) per task, unless
+    /// Moves a queued run to running and creates one task instance (state `none`) per task that has
+    /// none yet (a run marked queued again keeps its own), unless
     /// the DAG already has `max_active_runs` running. A per-DAG advisory lock makes schedulers take
     /// turns, so the limit holds with several of them.
     /// - Returns: false when another scheduler started it first, or the DAG is at its limit.
@@ -174,6 +175,8 @@ public struct RunStore: Sendable {
                 FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[], $9::text[], $10::int[],
                             $11::text[])
                      AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots, node_pool)
+                -- A run marked queued again keeps the task instances it has.
+                ON CONFLICT (run_id, task_id) DO NOTHING
                 """,
                 [
                     String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
