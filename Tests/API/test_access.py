@@ -1,12 +1,17 @@
 """Authentication and roles over a real socket: every endpoint × {no credentials, viewer, op,
 admin} answers 401, 403 or its normal status; long-lived API tokens; login errors."""
 
+import json
+import os
+import re
+import secrets
+import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import PASSWORDS
+from conftest import DATABASE, PASSWORDS, TIDE, free_port
 
 RUN = "/api/v2/dags/api_chain/dagRuns/access-run"
 TI = RUN + "/taskInstances/extract"
@@ -129,3 +134,49 @@ def test_long_lived_api_tokens_work_until_revoked(tide):
 def test_no_auth_is_refused_off_loopback(tide):
     result = tide.cli("api", "--no-auth", "--host", "0.0.0.0", "--port", "0")
     assert result.returncode != 0 and "--no-auth: refused" in result.stderr
+
+
+def test_standalone_creates_an_admin_once_and_keeps_only_its_hash(tide, tmp_path):
+    schema = "api_admin_" + secrets.token_hex(4)
+    users_file = tmp_path / "users.json"
+    port = free_port()
+    env = {**tide.env, "TIDE_DATABASE_SCHEMA": schema, "TIDE_REDIS_KEY_PREFIX": schema + ":",
+           "TIDE_API_PORT": str(port)}
+    for key in ["TIDE_API_USERS", "TIDE_API_SECRET_KEY"]:
+        env.pop(key)
+
+    def start():
+        process = subprocess.Popen([TIDE, "standalone", "--workers", "1", "--users-file", str(users_file)], env=env,
+                                   cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    return process
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        process.kill()
+        raise AssertionError("standalone did not start")
+
+    def stop(process):
+        process.terminate()
+        output, _ = process.communicate(timeout=60)
+        return output
+
+    try:
+        first = start()
+        first_output = stop(first)
+        match = re.search(r"Login with username: admin  password: (\S+)", first_output)
+        assert match, first_output
+        password = match.group(1)
+        stored = users_file.read_text()
+        assert password not in stored and json.loads(stored)[0]["password_hash"].startswith("$2b$")
+        assert oct(os.stat(users_file).st_mode & 0o777) == "0o600"
+        second = start()
+        login = requests.post(f"http://127.0.0.1:{port}/auth/token", json={"username": "admin", "password": password},
+                              timeout=30)
+        second_output = stop(second)
+        assert login.status_code == 201, login.text
+        assert "password" not in second_output
+    finally:
+        subprocess.run(["psql", DATABASE, "-qc", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True)

@@ -43,6 +43,16 @@ struct PodTaskTests {
             let events = try await sim.client.podEvents(namespace: namespace, name: pod)
             #expect(events.contains { $0.contains("TriggeredScaleUp") && $0.contains("pool-1 0->1") })
             #expect(events.contains { $0.contains("Scheduled") && $0.contains("gke-tide-sim-pool-1-") })
+            // The timeline (the API's Gantt data) has the pod's steps as the worker saw them, in order.
+            let entry = try #require(try await cluster.tasks.timeline(runId: run.id).first { $0.taskId == "fit" })
+            let steps = [
+                entry.scheduledAt, entry.queuedAt, entry.claimedAt, entry.podCreatedAt, entry.podScheduledAt,
+                entry.containerStartedAt, entry.endedAt,
+            ]
+            #expect(steps.allSatisfy { $0 != nil }, "\(entry)")
+            let times = steps.compactMap { $0 }
+            #expect(times == times.sorted(), "\(entry)")
+            #expect(entry.nodeName?.hasPrefix("gke-tide-sim-pool-1-") == true)
             try await Eventually.that("pool-1 to scale back to zero") { try await sim.poolNodes().isEmpty }
         }
     }

@@ -79,7 +79,7 @@ enum AirflowJSON {
         return .object(object)
     }
 
-    static func task(_ task: TaskSpec, in dag: DAG) -> JSONValue {
+    static func task(_ task: TaskSpec, downstream: [String: [String]]) -> JSONValue {
         .object([
             "task_id": .string(task.taskId), "task_display_name": .string(task.taskId), "owner": .null,
             "start_date": .null, "end_date": .null, "trigger_rule": .string(task.triggerRule.rawValue),
@@ -91,7 +91,7 @@ enum AirflowJSON {
             "retry_exponential_backoff": .number(task.retryExponentialBackoff ? 2 : 0),
             "priority_weight": .number(Double(task.priorityWeight)), "weight_rule": .string(task.weightRule.rawValue),
             "ui_color": .string("#fff"), "ui_fgcolor": .string("#000"), "template_fields": .array([]),
-            "downstream_task_ids": .array((dag.downstream[task.taskId] ?? []).sorted().map { .string($0) }),
+            "downstream_task_ids": .array((downstream[task.taskId] ?? []).sorted().map { .string($0) }),
             "doc_md": .null, "operator_name": .string(operatorName(task.kind)), "params": .object([:]),
             "class_ref": .object(["class_name": .string(operatorName(task.kind)), "module_path": .string("tide")]),
             "is_mapped": .bool(false), "extra_links": .array([]),
@@ -124,8 +124,8 @@ enum AirflowJSON {
     /// Airflow's task instance id is a UUID; Tide's is a number, written in the UUID's last group.
     static func uuid(_ id: Int64) -> String { String(format: "00000000-0000-0000-0000-%012llx", id) }
 
-    static func taskInstance(_ ti: TaskInstanceRecord, run: RunRecord, dag: DAG?) -> JSONValue {
-        var object = history(ti, run: run, dag: dag)
+    static func taskInstance(_ ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> JSONValue {
+        var object = history(ti, run: run, tasks: tasks)
         object["id"] = .string(uuid(ti.id))
         object["logical_date"] = AirflowDate.json(run.logicalDate)
         object["run_after"] = AirflowDate.json(run.dataIntervalEnd ?? run.logicalDate)
@@ -138,8 +138,9 @@ enum AirflowJSON {
     }
 
     /// The fields a task instance and its tries share (`TaskInstanceHistoryResponse`).
-    static func history(_ ti: TaskInstanceRecord, run: RunRecord, dag: DAG?) -> [String: JSONValue] {
-        let kind = dag?.task(ti.taskId)?.kind
+    static func history(_ ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> [String: JSONValue] {
+        let task = tasks[ti.taskId]
+        let kind = task?.kind
         let duration = ti.startedAt.flatMap { start in ti.endedAt.map { $0 - start } }
         return [
             "task_id": .string(ti.taskId), "dag_id": .string(ti.dagId), "dag_run_id": .string(run.runId),
@@ -154,14 +155,15 @@ enum AirflowJSON {
             "operator_name": kind.map { .string(operatorName($0)) } ?? .null,
             "queued_when": AirflowDate.json(ti.queuedAt), "scheduled_when": AirflowDate.json(ti.scheduledAt),
             "pid": ti.pid.map { .number(Double($0)) } ?? .null,
-            "executor": .string(dag?.task(ti.taskId)?.runsInPod == true ? "KubernetesExecutor" : "TideExecutor"),
+            "executor": .string(task?.runsInPod == true ? "KubernetesExecutor" : "TideExecutor"),
             "executor_config": .string("{}"), "dag_version": .null,
         ]
     }
 
     /// One recorded try (`TaskInstanceHistoryResponse`).
-    static func tryRecord(_ entry: TryRecord, of ti: TaskInstanceRecord, run: RunRecord, dag: DAG?) -> JSONValue {
-        var object = history(ti, run: run, dag: dag)
+    static func tryRecord(_ entry: TryRecord, of ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> JSONValue
+    {
+        var object = history(ti, run: run, tasks: tasks)
         let ended = entry.state.hasSuffix(" (stale)") ? String(entry.state.dropLast(8)) : entry.state
         object["try_number"] = .number(Double(entry.tryNumber))
         object["state"] = TaskState(rawValue: ended).map(state) ?? .null

@@ -146,11 +146,12 @@ struct DagRunRoutes: Sendable {
         let note = body.string("note", maxLength: 1000)
         try body.check()
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+        let tasks = TaskLookup(dag)
         let cleared = try await service.clear(run, selection: TaskSelection(onlyFailed: onlyFailed), dryRun: dryRun)
         if dryRun {
             return JSONResponse.make(
                 .object([
-                    "task_instances": .array(cleared.map { AirflowJSON.taskInstance($0, run: run, dag: dag) }),
+                    "task_instances": .array(cleared.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
                     "total_entries": .number(Double(cleared.count)),
                 ]), for: request)
         }

@@ -43,9 +43,10 @@ struct DagRoutes: Sendable {
                     .badRequest, "Ordering with '\(field)' is disallowed or the attribute does not exist on the model")
             }
             let tasks = dag.tasks.sorted { descending ? $0.taskId > $1.taskId : $0.taskId < $1.taskId }
+            let downstream = dag.downstream
             return JSONResponse.make(
                 .object([
-                    "tasks": .array(tasks.map { AirflowJSON.task($0, in: dag) }),
+                    "tasks": .array(tasks.map { AirflowJSON.task($0, downstream: downstream) }),
                     "total_entries": .number(Double(tasks.count)),
                 ]), for: request)
         }
@@ -56,7 +57,7 @@ struct DagRoutes: Sendable {
             guard let task = dag.task(taskId) else {
                 throw APIError.notFound("Task with id '\(taskId)' not found in DAG '\(dag.dagId)'")
             }
-            return JSONResponse.make(AirflowJSON.task(task, in: dag), for: request)
+            return JSONResponse.make(AirflowJSON.task(task, downstream: dag.downstream), for: request)
         }
     }
 

@@ -17,7 +17,8 @@ struct TaskInstanceRoutes: Sendable {
             _ = try context.require(.viewer, to: "reading task instances")
             let (run, ti) = try await taskInstance(context)
             let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
-            return JSONResponse.make(AirflowJSON.taskInstance(ti, run: run, dag: dag), for: request)
+            let tasks = TaskLookup(dag)
+            return JSONResponse.make(AirflowJSON.taskInstance(ti, run: run, tasks: tasks), for: request)
         }
         api.patch(RouterPath(base + "/:task_id")) { request, context in
             try await patch(request, context, dryRun: false)
@@ -29,10 +30,11 @@ struct TaskInstanceRoutes: Sendable {
             _ = try context.require(.viewer, to: "reading task instances")
             let (run, ti) = try await taskInstance(context)
             let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+            let tasks = TaskLookup(dag)
             let tries = try await service.taskInstances.tries(of: ti)
             return JSONResponse.make(
                 .object([
-                    "task_instances": .array(tries.map { AirflowJSON.tryRecord($0, of: ti, run: run, dag: dag) }),
+                    "task_instances": .array(tries.map { AirflowJSON.tryRecord($0, of: ti, run: run, tasks: tasks) }),
                     "total_entries": .number(Double(tries.count)),
                 ]), for: request)
         }
@@ -41,13 +43,14 @@ struct TaskInstanceRoutes: Sendable {
             let (run, ti) = try await taskInstance(context)
             let number = try tryNumber(context, "task_try_number")
             let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+            let tasks = TaskLookup(dag)
             guard let entry = try await service.taskInstances.tries(of: ti).first(where: { $0.tryNumber == number })
             else {
                 throw APIError.notFound(
                     "The Task Instance with dag_id: '\(run.dagId)', run_id: '\(run.runId)', task_id: '\(ti.taskId)', try_number: \(number) and map_index: -1 was not found"
                 )
             }
-            return JSONResponse.make(AirflowJSON.tryRecord(entry, of: ti, run: run, dag: dag), for: request)
+            return JSONResponse.make(AirflowJSON.tryRecord(entry, of: ti, run: run, tasks: tasks), for: request)
         }
         api.post("dags/:dag_id/clearTaskInstances") { request, context in try await clear(request, context) }
     }
@@ -103,10 +106,11 @@ struct TaskInstanceRoutes: Sendable {
         try reader.check()
         let run = try await runs.run(context)
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+        let tasks = TaskLookup(dag)
         let page = try await service.taskInstances.page(runId: run.id, query)
         return JSONResponse.make(
             .object([
-                "task_instances": .array(page.items.map { AirflowJSON.taskInstance($0, run: run, dag: dag) }),
+                "task_instances": .array(page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
                 "total_entries": .number(Double(page.total)),
             ]), for: request)
     }
@@ -141,9 +145,10 @@ struct TaskInstanceRoutes: Sendable {
             if let index = changed.firstIndex(where: { $0.id == ti.id }) { changed[index].note = note }
         }
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+        let tasks = TaskLookup(dag)
         return JSONResponse.make(
             .object([
-                "task_instances": .array(changed.map { AirflowJSON.taskInstance($0, run: run, dag: dag) }),
+                "task_instances": .array(changed.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
                 "total_entries": .number(Double(changed.count)),
             ]), for: request)
     }
@@ -208,8 +213,9 @@ struct TaskInstanceRoutes: Sendable {
         var items: [JSONValue] = []
         for run in targets {
             let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+            let tasks = TaskLookup(dag)
             for ti in try await service.clear(run, selection: selection, dryRun: dryRun) {
-                items.append(AirflowJSON.taskInstance(ti, run: run, dag: dag))
+                items.append(AirflowJSON.taskInstance(ti, run: run, tasks: tasks))
             }
         }
         return JSONResponse.make(

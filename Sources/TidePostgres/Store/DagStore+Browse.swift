@@ -10,13 +10,8 @@ extension DagStore {
         }
         var conditions = [query.includeInactive ? "true" : "d.is_active"]
         if let search = SearchPattern.alternatives(query.search) {
-            let terms = bind(PGArray.literal(search))
-            conditions.append(
-                """
-                EXISTS (SELECT 1 FROM unnest(\(terms)::text[]) p(term)
-                        WHERE d.dag_id ILIKE p.term OR d.description ILIKE p.term
-                           OR array_to_string(d.tags, ' ') ILIKE p.term)
-                """)
+            let terms = bind(PGArray.literal(search.map { $0.lowercased() }))
+            conditions.append("d.search_text LIKE ANY(\(terms)::text[])")
         }
         if let prefix = query.idPrefix, !prefix.isEmpty {
             conditions.append("starts_with(d.dag_id, \(bind(prefix)))")

@@ -19,12 +19,13 @@ public struct DagStore: Sendable {
                 """, [dag.dagId, json], context: "store DAG version \(dag.dagId)")
             try await connection.query(
                 """
-                INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count)
-                VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), true, $4, $5::text[], $6)
+                INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count, search_text)
+                VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), true, $4, $5::text[], $6,
+                        lower($1 || ' ' || $4 || ' ' || array_to_string($5::text[], ' ')))
                 ON CONFLICT (dag_id) DO UPDATE SET
                     fileloc = EXCLUDED.fileloc, current_hash = EXCLUDED.current_hash, is_active = true,
                     description = EXCLUDED.description, tags = EXCLUDED.tags, task_count = EXCLUDED.task_count,
-                    updated_at = clock_timestamp()
+                    search_text = EXCLUDED.search_text, updated_at = clock_timestamp()
                 """,
                 [dag.dagId, dag.fileloc, json, dag.description, PGArray.literal(dag.tags), String(dag.tasks.count)],
                 context: "store DAG \(dag.dagId)")
