@@ -124,7 +124,7 @@ enum AirflowJSON {
     /// Airflow's task instance id is a UUID; Tide's is a number, written in the UUID's last group.
     static func uuid(_ id: Int64) -> String { String(format: "00000000-0000-0000-0000-%012llx", id) }
 
-    static func taskInstance(_ ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> JSONValue {
+    static func taskInstance(_ ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> JSONObject {
         var object = history(ti, run: run, tasks: tasks)
         object["id"] = .string(uuid(ti.id))
         object["logical_date"] = AirflowDate.json(run.logicalDate)
@@ -134,13 +134,12 @@ enum AirflowJSON {
         object["rendered_fields"] = .object([:])
         object["trigger"] = .null
         object["triggerer_job"] = .null
-        return .object(object)
+        return object
     }
 
     /// The fields a task instance and its tries share (`TaskInstanceHistoryResponse`).
-    static func history(_ ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> [String: JSONValue] {
+    static func history(_ ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> JSONObject {
         let task = tasks[ti.taskId]
-        let kind = task?.kind
         let duration = ti.startedAt.flatMap { start in ti.endedAt.map { $0 - start } }
         return [
             "task_id": .string(ti.taskId), "dag_id": .string(ti.dagId), "dag_run_id": .string(run.runId),
@@ -151,8 +150,8 @@ enum AirflowJSON {
             "dag_display_name": .string(ti.dagId), "hostname": ti.hostname.map(JSONValue.string) ?? .null,
             "unixname": .null, "pool": .string(ti.pool), "pool_slots": .number(Double(ti.poolSlots)),
             "queue": .string(ti.queue), "priority_weight": .number(Double(ti.priorityWeight)),
-            "operator": kind.map { .string(operatorName($0)) } ?? .null,
-            "operator_name": kind.map { .string(operatorName($0)) } ?? .null,
+            "operator": task.map { .string($0.operatorName) } ?? .null,
+            "operator_name": task.map { .string($0.operatorName) } ?? .null,
             "queued_when": AirflowDate.json(ti.queuedAt), "scheduled_when": AirflowDate.json(ti.scheduledAt),
             "pid": ti.pid.map { .number(Double($0)) } ?? .null,
             "executor": .string(task?.runsInPod == true ? "KubernetesExecutor" : "TideExecutor"),
@@ -161,7 +160,8 @@ enum AirflowJSON {
     }
 
     /// One recorded try (`TaskInstanceHistoryResponse`).
-    static func tryRecord(_ entry: TryRecord, of ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup) -> JSONValue
+    static func tryRecord(_ entry: TryRecord, of ti: TaskInstanceRecord, run: RunRecord, tasks: TaskLookup)
+        -> JSONObject
     {
         var object = history(ti, run: run, tasks: tasks)
         let ended = entry.state.hasSuffix(" (stale)") ? String(entry.state.dropLast(8)) : entry.state
@@ -176,7 +176,7 @@ enum AirflowJSON {
             object["queued_when"] = .null
             object["scheduled_when"] = .null
         }
-        return .object(object)
+        return object
     }
 
     /// Airflow has no `none` state: a task instance that has none yet is `null`.

@@ -150,10 +150,9 @@ struct DagRunRoutes: Sendable {
         let cleared = try await service.clear(run, selection: TaskSelection(onlyFailed: onlyFailed), dryRun: dryRun)
         if dryRun {
             return JSONResponse.make(
-                .object([
-                    "task_instances": .array(cleared.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
-                    "total_entries": .number(Double(cleared.count)),
-                ]), for: request)
+                JSONObject.collection(
+                    "task_instances", cleared.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
+                for: request)
         }
         if body.has("note") { try await service.runs.setNote(run.id, note) }
         return JSONResponse.make(

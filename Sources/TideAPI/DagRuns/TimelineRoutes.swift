@@ -14,18 +14,18 @@ struct TimelineRoutes: Sendable {
             _ = try context.require(.viewer, to: "reading runs")
             let run = try await DagRunRoutes(environment: environment).run(context)
             let entries = try await environment.service.taskInstances.timeline(runId: run.id)
-            return JSONResponse.make(
-                .object([
-                    "dag_id": .string(run.dagId), "dag_run_id": .string(run.runId),
-                    "state": .string(run.state.rawValue),
-                    "queued_at": AirflowDate.json(run.queuedAt), "start_date": AirflowDate.json(run.startedAt),
-                    "end_date": AirflowDate.json(run.endedAt), "tries": .array(entries.map(Self.entry)),
-                    "total_entries": .number(Double(entries.count)),
-                ]), for: request)
+            var timeline: JSONObject = [
+                "dag_id": .string(run.dagId), "dag_run_id": .string(run.runId), "state": .string(run.state.rawValue),
+                "queued_at": AirflowDate.json(run.queuedAt), "start_date": AirflowDate.json(run.startedAt),
+                "end_date": AirflowDate.json(run.endedAt),
+            ]
+            timeline.append("tries", objects: entries.map(Self.entry))
+            timeline["total_entries"] = .number(Double(entries.count))
+            return JSONResponse.make(timeline, for: request)
         }
     }
 
-    static func entry(_ entry: TimelineEntry) -> JSONValue {
+    static func entry(_ entry: TimelineEntry) -> JSONObject {
         let pod: JSONValue =
             entry.podCreatedAt == nil && entry.pod == nil
             ? .null
@@ -36,7 +36,7 @@ struct TimelineRoutes: Sendable {
                 "node_name": entry.nodeName.map(JSONValue.string) ?? .null,
                 "waiting_reason": entry.podWaitingReason.map(JSONValue.string) ?? .null,
             ])
-        return .object([
+        return [
             "task_id": .string(entry.taskId), "try_number": .number(Double(entry.tryNumber)),
             "state": entry.state == TaskState.none.rawValue ? .null : .string(entry.state),
             "scheduled_at": AirflowDate.json(entry.scheduledAt), "queued_at": AirflowDate.json(entry.queuedAt),
@@ -46,6 +46,6 @@ struct TimelineRoutes: Sendable {
             "end_date": AirflowDate.json(entry.endedAt), "queue": .string(entry.queue), "pool": .string(entry.pool),
             "worker_id": entry.workerId.map(JSONValue.string) ?? .null,
             "hostname": entry.hostname.map(JSONValue.string) ?? .null, "pod": pod,
-        ])
+        ]
     }
 }

@@ -6,7 +6,14 @@ import TideCore
 /// gets `304 Not Modified` and no body while nothing changed.
 enum JSONResponse {
     static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, for request: Request) -> Response {
-        let bytes = JSONWriter.bytes(value)
+        make(bytes: JSONWriter.bytes(value), status: status, for: request)
+    }
+
+    static func make(_ object: JSONObject, status: HTTPResponse.Status = .ok, for request: Request) -> Response {
+        make(bytes: JSONWriter.bytes(object), status: status, for: request)
+    }
+
+    static func make(bytes: [UInt8], status: HTTPResponse.Status, for request: Request) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if request.method == .get && status == .ok {
             let tag = "\"" + fnv1a(bytes) + "\""
@@ -27,9 +34,11 @@ enum JSONResponse {
     /// 64-bit FNV-1a of the body as hex: stable across processes, so API replicas agree on tags.
     static func fnv1a(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

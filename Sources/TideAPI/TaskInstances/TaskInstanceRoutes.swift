@@ -33,10 +33,9 @@ struct TaskInstanceRoutes: Sendable {
             let tasks = TaskLookup(dag)
             let tries = try await service.taskInstances.tries(of: ti)
             return JSONResponse.make(
-                .object([
-                    "task_instances": .array(tries.map { AirflowJSON.tryRecord($0, of: ti, run: run, tasks: tasks) }),
-                    "total_entries": .number(Double(tries.count)),
-                ]), for: request)
+                JSONObject.collection(
+                    "task_instances", tries.map { AirflowJSON.tryRecord($0, of: ti, run: run, tasks: tasks) }),
+                for: request)
         }
         api.get(RouterPath(base + "/:task_id/tries/:task_try_number")) { request, context in
             _ = try context.require(.viewer, to: "reading task instances")
@@ -109,10 +108,9 @@ struct TaskInstanceRoutes: Sendable {
         let tasks = TaskLookup(dag)
         let page = try await service.taskInstances.page(runId: run.id, query)
         return JSONResponse.make(
-            .object([
-                "task_instances": .array(page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
-                "total_entries": .number(Double(page.total)),
-            ]), for: request)
+            JSONObject.collection(
+                "task_instances", page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) },
+                total: page.total), for: request)
     }
 
     func patch(_ request: Request, _ context: APIRequestContext, dryRun: Bool) async throws -> Response {
@@ -147,10 +145,9 @@ struct TaskInstanceRoutes: Sendable {
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
         let tasks = TaskLookup(dag)
         return JSONResponse.make(
-            .object([
-                "task_instances": .array(changed.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
-                "total_entries": .number(Double(changed.count)),
-            ]), for: request)
+            JSONObject.collection(
+                "task_instances", changed.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) }),
+            for: request)
     }
 
     func clear(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -210,7 +207,7 @@ struct TaskInstanceRoutes: Sendable {
                 }
             }
         }
-        var items: [JSONValue] = []
+        var items: [JSONObject] = []
         for run in targets {
             let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
             let tasks = TaskLookup(dag)
@@ -218,7 +215,6 @@ struct TaskInstanceRoutes: Sendable {
                 items.append(AirflowJSON.taskInstance(ti, run: run, tasks: tasks))
             }
         }
-        return JSONResponse.make(
-            .object(["task_instances": .array(items), "total_entries": .number(Double(items.count))]), for: request)
+        return JSONResponse.make(JSONObject.collection("task_instances", items), for: request)
     }
 }
