@@ -34,3 +34,21 @@ struct JSONWriterTests {
         #expect(JSONWriter.format(.nan) == "null")
     }
 }
+
+@Suite("ETags")
+struct ETagTests {
+    @Test("the same bytes give the same tag, any change another one, whatever the length")
+    func tags() {
+        for length in [0, 1, 7, 8, 9, 1000] {
+            let body = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            #expect(JSONResponse.fnv1a(body) == JSONResponse.fnv1a(body))
+            #expect(JSONResponse.fnv1a(body).count == 16)
+            if length > 0 {
+                var changed = body
+                changed[length - 1] ^= 1
+                #expect(JSONResponse.fnv1a(changed) != JSONResponse.fnv1a(body))
+            }
+        }
+        #expect(JSONResponse.fnv1a(Array("{\"a\":1}".utf8)) != JSONResponse.fnv1a(Array("{\"a\":2}".utf8)))
+    }
+}

@@ -31,14 +31,17 @@ enum JSONResponse {
 
     static func noContent() -> Response { Response(status: .noContent) }
 
-    /// 64-bit FNV-1a of the body as hex: stable across processes, so API replicas agree on tags.
+    /// A 64-bit FNV-1a-style hash of the body, eight bytes a step, as hex: stable across processes
+    /// (so API replicas agree on tags) and cheap for answers of a megabyte.
     static func fnv1a(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        bytes.withUnsafeBufferPointer { buffer in
-            for byte in buffer {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
+        let prime: UInt64 = 0x100_0000_01b3
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            for index in 0..<words {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) &* prime
             }
+            for byte in raw[(words * 8)...] { hash = (hash ^ UInt64(byte)) &* prime }
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
