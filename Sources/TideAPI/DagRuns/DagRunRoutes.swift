@@ -118,12 +118,9 @@ struct DagRunRoutes: Sendable {
         let state = body.enumValue("state", [DagRunState.queued, .success, .failed])
         let note = body.string("note", maxLength: 1000)
         try body.check()
-        let mask = QueryReader(request).list("update_mask")
-        if let unknown = mask.first(where: { $0 != "state" && $0 != "note" }) {
-            throw APIError(.badRequest, "Invalid field `\(unknown)` in update mask")
-        }
-        let changeState = mask.isEmpty ? body.has("state") && state != nil : mask.contains("state")
-        let changeNote = mask.isEmpty ? body.has("note") : mask.contains("note")
+        let mask = try QueryReader(request).updateMask(allowed: ["state", "note"])
+        let changeState = mask.changes("state", given: state != nil)
+        let changeNote = mask.changes("note", given: body.has("note"))
         var current = run
         if changeState, let state { current = try await service.markRun(run, as: state) }
         if changeNote {

@@ -10,9 +10,8 @@ import TidePostgres
 struct EventRoutes: Sendable {
     let environment: APIEnvironment
     let hub: EventHub
-    /// How often a stream checks for new events, and sends a keep-alive when idle.
+    /// How often a stream checks for new events.
     static let checkSeconds = 0.2
-    static let keepAliveSeconds = 15.0
 
     func register(on api: RouterGroup<APIRequestContext>) {
         api.get("events") { request, context in
@@ -45,7 +44,7 @@ struct EventRoutes: Sendable {
             let body = ResponseBody { writer in
                 await hub.listen()
                 var last = start
-                var idle = 0.0
+                var pacing = StreamPacing(checkSeconds: Self.checkSeconds)
                 do {
                     try await writer.write(ServerSentEvent(id: String(start), event: "hello", data: "{}").buffer)
                     if resetFirst {
@@ -65,14 +64,9 @@ struct EventRoutes: Sendable {
                             try await writer.write(Self.encode(event).buffer)
                         }
                         if batch.isEmpty {
-                            try await Task.sleep(for: .seconds(Self.checkSeconds))
-                            idle += Self.checkSeconds
-                            if idle >= Self.keepAliveSeconds {
-                                idle = 0
-                                try await writer.write(ServerSentEvent.keepAlive)
-                            }
+                            try await pacing.wait(writing: &writer)
                         } else {
-                            idle = 0
+                            pacing.sent()
                         }
                     }
                 } catch {}

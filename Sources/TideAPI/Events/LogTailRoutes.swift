@@ -34,7 +34,7 @@ struct LogTailRoutes: Sendable {
             let store = environment.service.taskInstances
             let body = ResponseBody { writer in
                 var offset = start
-                var idle = 0.0
+                var pacing = StreamPacing(checkSeconds: Self.checkSeconds)
                 do {
                     while !Task.isCancelled {
                         let slice = try await store.logSlice(
@@ -62,14 +62,9 @@ struct LogTailRoutes: Sendable {
                             break
                         }
                         if lines.isEmpty {
-                            try await Task.sleep(for: .seconds(Self.checkSeconds))
-                            idle += Self.checkSeconds
-                            if idle >= EventRoutes.keepAliveSeconds {
-                                idle = 0
-                                try await writer.write(ServerSentEvent.keepAlive)
-                            }
+                            try await pacing.wait(writing: &writer)
                         } else {
-                            idle = 0
+                            pacing.sent()
                         }
                     }
                 } catch {}

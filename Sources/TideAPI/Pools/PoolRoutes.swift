@@ -39,7 +39,7 @@ struct PoolRoutes: Sendable {
             let slots = body.int("slots", in: -1...Int(Int32.max), nullable: false)
             let name = body.string("name", maxLength: 256, nullable: false)
             let description = body.string("description")
-            try checkUnsupported(&body)
+            try checkUnsupported(&body, nullable: false)
             try body.check()
             guard let name, let slots else { throw APIError(.badRequest, "name and slots are required") }
             try validate(name: name, slots: slots)
@@ -59,20 +59,17 @@ struct PoolRoutes: Sendable {
             let newName = body.string("pool") ?? body.string("name")
             let slots = body.int("slots", in: -1...Int(Int32.max))
             let description = body.string("description")
-            try checkUnsupported(&body)
+            try checkUnsupported(&body, nullable: true)
             try body.check()
-            let mask = QueryReader(request).list("update_mask")
-            if let unknown = mask.first(where: {
-                !["slots", "description", "pool", "name", "include_deferred"].contains($0)
-            }) {
-                throw APIError(.badRequest, "Invalid field `\(unknown)` in update mask")
-            }
+            let mask = try QueryReader(request).updateMask(allowed: [
+                "slots", "description", "pool", "name", "include_deferred",
+            ])
             if let newName, newName != current.name {
                 throw APIError(.badRequest, "Pools cannot be renamed (from '\(current.name)' to '\(newName)')")
             }
-            let newSlots = mask.isEmpty || mask.contains("slots") ? slots : nil
+            let newSlots = mask.changes("slots", given: true) ? slots : nil
             if let newSlots { try validate(name: current.name, slots: newSlots) }
-            let newDescription = mask.isEmpty || mask.contains("description") ? description : nil
+            let newDescription = mask.changes("description", given: true) ? description : nil
             try await pools.update(current.name, slots: newSlots, description: newDescription)
             return JSONResponse.make(AirflowJSON.pool(try await pools.get(current.name)), for: request)
         }
@@ -107,8 +104,9 @@ struct PoolRoutes: Sendable {
         }
     }
 
-    func checkUnsupported(_ body: inout BodyReader) throws {
-        if body.bool("include_deferred", nullable: true) == true {
+    /// - Parameter nullable: whether the body's model lets `include_deferred` be null (PATCH) or not (POST).
+    func checkUnsupported(_ body: inout BodyReader, nullable: Bool) throws {
+        if body.bool("include_deferred", nullable: nullable) == true {
             throw Self.invalid("include_deferred", "Tide has no deferred tasks", .bool(true))
         }
         if let team = body.string("team_name") { throw Self.invalid("team_name", "Tide has no teams", .string(team)) }

@@ -143,8 +143,26 @@ struct QueryReader {
         }
     }
 
+    /// Airflow's `update_mask`: the fields a PATCH may change (empty: every field given).
+    /// - Throws: ``APIError`` 400 naming a field outside `allowed`.
+    func updateMask(allowed: Set<String>) throws -> UpdateMask {
+        let fields = list("update_mask")
+        if let unknown = fields.first(where: { !allowed.contains($0) }) {
+            throw APIError(.badRequest, "Invalid field `\(unknown)` in update mask")
+        }
+        return UpdateMask(fields: Set(fields))
+    }
+
     /// Throws the collected problems as one 422.
     func check() throws {
         if !problems.isEmpty { throw APIError(validation: problems) }
     }
+}
+
+/// The fields a PATCH changes, from its `update_mask` (empty: every field the body gives).
+struct UpdateMask: Sendable {
+    let fields: Set<String>
+
+    /// Whether `field` is to be changed, given whether the body has it.
+    func changes(_ field: String, given: Bool) -> Bool { fields.isEmpty ? given : fields.contains(field) }
 }

@@ -128,12 +128,9 @@ struct TaskInstanceRoutes: Sendable {
             throw APIError(.badRequest, "include_future and include_past are not supported by Tide")
         }
         try body.check()
-        let mask = QueryReader(request).list("update_mask")
-        if let unknown = mask.first(where: { $0 != "new_state" && $0 != "note" }) {
-            throw APIError(.badRequest, "Invalid field `\(unknown)` in update mask")
-        }
-        let changeState = (mask.isEmpty || mask.contains("new_state")) && newState != nil
-        let changeNote = mask.isEmpty ? body.has("note") : mask.contains("note")
+        let mask = try QueryReader(request).updateMask(allowed: ["new_state", "note"])
+        let changeState = mask.changes("new_state", given: true) && newState != nil
+        let changeNote = mask.changes("note", given: body.has("note"))
         var changed: [TaskInstanceRecord] = [ti]
         if changeState, let newState {
             changed = try await service.mark(run, selection: selection, as: newState, dryRun: dryRun)

@@ -48,16 +48,14 @@ public struct TimeRange: Sendable, Hashable {
 
     public var isEmpty: Bool { from == nil && to == nil }
 
-    /// A SQL condition on `column` with the bounds bound as parameters, appended to `parameters`.
-    func condition(_ column: String, parameters: inout [String?]) -> String {
+    /// The SQL condition on `column`, its bounds bound as parameters of `page`.
+    func condition(_ column: String, in page: inout PageQuery) -> String {
         var parts: [String] = []
         if let from {
-            parameters.append(String(from))
-            parts.append("\(column) \(fromExclusive ? ">" : ">=") to_timestamp($\(parameters.count))")
+            parts.append("\(column) \(fromExclusive ? ">" : ">=") to_timestamp(\(page.bind(String(from))))")
         }
         if let to {
-            parameters.append(String(to))
-            parts.append("\(column) \(toExclusive ? "<" : "<=") to_timestamp($\(parameters.count))")
+            parts.append("\(column) \(toExclusive ? "<" : "<=") to_timestamp(\(page.bind(String(to))))")
         }
         return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
     }

@@ -3,23 +3,17 @@ import TideCore
 extension DagStore {
     /// One page of DAGs matching `query`, with the number of all that match.
     public func page(_ query: DagQuery) async throws -> Page<DagRecord> {
-        var parameters: [String?] = []
-        func bind(_ value: String?) -> String {
-            parameters.append(value)
-            return "$\(parameters.count)"
-        }
-        var conditions = [query.includeInactive ? "true" : "d.is_active"]
+        var page = PageQuery()
+        if !query.includeInactive { page.require("d.is_active") }
         if let search = SearchPattern.alternatives(query.search) {
-            let terms = bind(PGArray.literal(search.map { $0.lowercased() }))
-            conditions.append("d.search_text LIKE ANY(\(terms)::text[])")
+            page.require(
+                "d.search_text LIKE ANY(\(page.bind(PGArray.literal(search.map { $0.lowercased() })))::text[])")
         }
-        if let prefix = query.idPrefix, !prefix.isEmpty {
-            conditions.append("starts_with(d.dag_id, \(bind(prefix)))")
-        }
+        if let prefix = query.idPrefix, !prefix.isEmpty { page.require("starts_with(d.dag_id, \(page.bind(prefix)))") }
         if !query.tags.isEmpty {
-            conditions.append("d.tags \(query.tagsMatchAll ? "@>" : "&&") \(bind(PGArray.literal(query.tags)))::text[]")
+            page.require("d.tags \(query.tagsMatchAll ? "@>" : "&&") \(page.bind(PGArray.literal(query.tags)))::text[]")
         }
-        if let paused = query.paused { conditions.append("d.is_paused = \(bind(paused ? "true" : "false"))::boolean") }
+        if let paused = query.paused { page.require("d.is_paused = \(page.bind(paused ? "true" : "false"))::boolean") }
         let order = query.order.map { key -> String in
             let column =
                 switch key.field {
@@ -30,10 +24,10 @@ extension DagStore {
                 }
             return column + (key.descending ? " DESC" : "")
         }
-        let limit = bind(String(query.limit))
-        let offset = bind(String(query.offset))
-        let filter = conditions.joined(separator: " AND ")
         let sort = (order + ["d.dag_id"]).joined(separator: ", ")
+        let filter = page.filter
+        let limit = page.bind(String(query.limit))
+        let offset = page.bind(String(query.offset))
         // The page is chosen by id alone (walking the index past the offset), and only its rows
         // get their columns computed; no shared CTE, which PostgreSQL would materialize.
         let rows = try await pool.query(
@@ -44,7 +38,7 @@ extension DagStore {
                   ON chosen.dag_id = d.dag_id
                 ORDER BY \(sort)
             ) page RIGHT JOIN (SELECT 1) one ON true
-            """, parameters, context: "list DAGs"
+            """, page.parameters, context: "list DAGs"
         ).rows
         return Page(items: rows.compactMap(DagRecord.init(row:)), total: rows.first?.int("total") ?? 0)
     }

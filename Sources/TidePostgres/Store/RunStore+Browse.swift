@@ -3,25 +3,22 @@ import TideCore
 extension RunStore {
     /// One page of runs matching `query`, with the number of all that match.
     public func page(_ query: RunQuery) async throws -> Page<RunRecord> {
-        var parameters: [String?] = []
-        func bind(_ value: String?) -> String {
-            parameters.append(value)
-            return "$\(parameters.count)"
-        }
-        var conditions: [String] = []
-        if let dagId = query.dagId { conditions.append("r.dag_id = \(bind(dagId))") }
+        var page = PageQuery()
+        if let dagId = query.dagId { page.require("r.dag_id = \(page.bind(dagId))") }
         if !query.states.isEmpty {
-            conditions.append("r.state = ANY(\(bind(PGArray.literal(query.states.map(\.rawValue))))::text[])")
+            page.require("r.state = ANY(\(page.bind(PGArray.literal(query.states.map(\.rawValue))))::text[])")
         }
         if !query.runTypes.isEmpty {
-            conditions.append("r.run_type = ANY(\(bind(PGArray.literal(query.runTypes)))::text[])")
+            page.require("r.run_type = ANY(\(page.bind(PGArray.literal(query.runTypes)))::text[])")
         }
         if let search = SearchPattern.alternatives(query.runIdSearch) {
-            conditions.append("r.run_id ILIKE ANY(\(bind(PGArray.literal(search)))::text[])")
+            page.require("r.run_id ILIKE ANY(\(page.bind(PGArray.literal(search)))::text[])")
         }
-        conditions.append(query.logicalDate.condition("r.logical_date", parameters: &parameters))
-        conditions.append(query.startDate.condition("r.started_at", parameters: &parameters))
-        conditions.append(query.endDate.condition("r.ended_at", parameters: &parameters))
+        for (range, column) in [
+            (query.logicalDate, "r.logical_date"), (query.startDate, "r.started_at"), (query.endDate, "r.ended_at"),
+        ] where !range.isEmpty {
+            page.require(range.condition(column, in: &page))
+        }
         let order = query.order.map { key -> String in
             let column =
                 switch key.field {
@@ -35,19 +32,12 @@ extension RunStore {
                 case .endDate: "r.ended_at"
                 case .runType: "r.run_type"
                 }
-            return column + (key.descending ? " DESC NULLS LAST" : " NULLS FIRST")
+            return column + PageQuery.direction(descending: key.descending)
         }
-        let limit = bind(String(query.limit))
-        let offset = bind(String(query.offset))
-        let filter = conditions.joined(separator: " AND ")
-        let rows = try await pool.query(
-            """
-            SELECT (SELECT count(*) FROM dag_runs r WHERE \(filter)) AS total, page.* FROM (
-                SELECT \(RunRecord.columns) FROM dag_runs r WHERE \(filter)
-                ORDER BY \((order + ["r.id"]).joined(separator: ", ")) LIMIT \(limit) OFFSET \(offset)
-            ) page RIGHT JOIN (SELECT 1) one ON true
-            """, parameters, context: "list runs"
-        ).rows
+        let sql = page.sql(
+            columns: RunRecord.columns, from: "dag_runs r", order: order + ["r.id"], limit: query.limit,
+            offset: query.offset)
+        let rows = try await pool.query(sql, page.parameters, context: "list runs").rows
         return Page(
             items: try rows.filter { $0["id"] != nil }.map(RunRecord.init(row:)), total: rows.first?.int("total") ?? 0)
     }

@@ -3,21 +3,14 @@ import TideCore
 extension TaskInstanceStore {
     /// One page of a run's task instances matching `query`, with the number of all that match.
     public func page(runId: Int64, _ query: TaskInstanceQuery) async throws -> Page<TaskInstanceRecord> {
-        var parameters: [String?] = [String(runId)]
-        func bind(_ value: String?) -> String {
-            parameters.append(value)
-            return "$\(parameters.count)"
-        }
-        var conditions = ["ti.run_id = $1"]
+        var page = PageQuery()
+        page.require("ti.run_id = \(page.bind(String(runId)))")
         if let states = query.states {
-            conditions.append("ti.state = ANY(\(bind(PGArray.literal(states.map(\.rawValue))))::text[])")
+            page.require("ti.state = ANY(\(page.bind(PGArray.literal(states.map(\.rawValue))))::text[])")
         }
-        if !query.taskIds.isEmpty {
-            conditions.append("ti.task_id = ANY(\(bind(PGArray.literal(query.taskIds)))::text[])")
-        }
-        if !query.pools.isEmpty { conditions.append("ti.pool = ANY(\(bind(PGArray.literal(query.pools)))::text[])") }
-        if !query.queues.isEmpty {
-            conditions.append("ti.queue = ANY(\(bind(PGArray.literal(query.queues)))::text[])")
+        for (values, column) in [(query.taskIds, "ti.task_id"), (query.pools, "ti.pool"), (query.queues, "ti.queue")]
+        where !values.isEmpty {
+            page.require("\(column) = ANY(\(page.bind(PGArray.literal(values)))::text[])")
         }
         let order = query.order.map { key -> String in
             let column =
@@ -33,19 +26,12 @@ extension TaskInstanceStore {
                 case .pool: "ti.pool"
                 case .queue: "ti.queue"
                 }
-            return column + (key.descending ? " DESC NULLS LAST" : " NULLS FIRST")
+            return column + PageQuery.direction(descending: key.descending)
         }
-        let limit = bind(String(query.limit))
-        let offset = bind(String(query.offset))
-        let filter = conditions.joined(separator: " AND ")
-        let rows = try await pool.query(
-            """
-            SELECT (SELECT count(*) FROM task_instances ti WHERE \(filter)) AS total, page.* FROM (
-                SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE \(filter)
-                ORDER BY \((order + ["ti.id"]).joined(separator: ", ")) LIMIT \(limit) OFFSET \(offset)
-            ) page RIGHT JOIN (SELECT 1) one ON true
-            """, parameters, context: "list task instances"
-        ).rows
+        let sql = page.sql(
+            columns: TaskInstanceRecord.columns, from: "task_instances ti", order: order + ["ti.id"],
+            limit: query.limit, offset: query.offset)
+        let rows = try await pool.query(sql, page.parameters, context: "list task instances").rows
         return Page(
             items: try rows.filter { $0["id"] != nil }.map(TaskInstanceRecord.init(row:)),
             total: rows.first?.int("total") ?? 0)
