@@ -42,7 +42,17 @@ extension TideService {
         }
         let record = try await dags.record(run.dagId)
         if run.state == .queued {
-            add(.runNotStarted, "the run has not started yet (max_active_runs is \(dag.maxActiveRuns) for this DAG)")
+            var running = RunQuery()
+            running.dagId = run.dagId
+            running.states = [.running]
+            running.limit = 0
+            let count = try await runs.page(running).total
+            add(
+                .runNotStarted,
+                count >= dag.maxActiveRuns
+                    ? "the run waits to start: \(count) of this DAG's max_active_runs \(dag.maxActiveRuns) runs are running"
+                    : "the run has not started yet; the scheduler starts it on its next pass",
+                blocking: count >= dag.maxActiveRuns)
         }
         if record.isPaused { add(.dagPaused, "the DAG is paused: its queued runs do not start") }
         guard let task = dag.task(ti.taskId) else { return report }

@@ -39,6 +39,10 @@ CASES = [
     ("PATCH", "/api/v2/dags/api_chain", {}, 422, ["body", "is_paused"]),
     ("PATCH", "/api/v2/dags/api_chain", {"is_paused": "yes"}, 422, "valid boolean"),
     ("PATCH", "/api/v2/dags/api_chain", {"is_paused": True, "owner": "me"}, 422, "extra_forbidden"),
+    ("PATCH", "/api/v2/dags/api_chain", {"is_paused": None}, 422, ["body", "is_paused"]),
+    ("POST", "/api/v2/pools", {"name": "p", "slots": 1, "include_deferred": None}, 422, ["body", "include_deferred"]),
+    ("POST", "/api/v2/pools", {"name": None, "slots": 1}, 422, ["body", "name"]),
+    ("POST", "/api/v2/dags/api_chain/clearTaskInstances", {"dry_run": None}, 422, ["body", "dry_run"]),
     ("PATCH", "/api/v2/dags/api_chain?update_mask=description", {"is_paused": True}, 400, "is_paused"),
     ("POST", "/api/v2/dags/api_chain/dagRuns", {}, 422, ["body", "logical_date"]),
     ("POST", "/api/v2/dags/api_chain/dagRuns", {"logical_date": "last tuesday"}, 422, ["body", "logical_date"]),
@@ -70,6 +74,13 @@ CASES = [
     ("GET", "/api/v2/dags/api_chain/dagRuns/bad-input-run/taskInstances/extract/logs/x", None, 422,
      ["path", "try_number"]),
     ("GET", "/api/v2/events", {"Last-Event-ID": "yesterday"}, 400, "Last-Event-ID"),
+    ("POST", "/api/v2/dags/api_chain/dagRuns/bad-input-run/clear", {"dry_run": False, "only_new": True}, 422,
+     ["body", "only_new"]),
+    ("POST", "/api/v2/dags/api_chain/dagRuns/bad-input-run/clear", {"dry_run": False, "run_on_latest_version": True},
+     422, ["body", "run_on_latest_version"]),
+    ("POST", "/api/v2/dags/api_chain/clearTaskInstances",
+     {"dry_run": False, "dag_run_id": "bad-input-run", "only_failed": False, "reset_dag_runs": False}, 422,
+     ["body", "reset_dag_runs"]),
 ]
 
 

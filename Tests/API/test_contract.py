@@ -23,7 +23,10 @@ def test_the_server_keeps_its_openapi_document(own_tide):
     result = subprocess.run(
         [str(TOOLS / "schemathesis"), "run", f"{tide.url}/api/v2/openapi.json", "--url", tide.url,
          "-H", f"Authorization: Bearer {tide.token('admin')}",
-         "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+         # Not judged: positive_data_acceptance (Airflow's schemas are looser than its own validation)
+         # and negative_data_rejection (a query parameter mutated into an object arrives as other
+         # parameters, which FastAPI and Tide both ignore); test_bad_input.py covers bad bodies.
+         "--checks", "all", "--exclude-checks", "positive_data_acceptance,negative_data_rejection",
          # The streams never end by themselves; tests/test_live.py covers them.
          "--exclude-path-regex", "stream|events",
          "--max-examples", "25", "--phases", "examples,coverage,fuzzing,stateful", "--seed", "20261202",

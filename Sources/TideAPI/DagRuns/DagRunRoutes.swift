@@ -138,10 +138,11 @@ struct DagRunRoutes: Sendable {
             fields: ["dry_run", "only_failed", "only_new", "run_on_latest_version", "note"])
         let dryRun = body.bool("dry_run") ?? true
         let onlyFailed = body.bool("only_failed") ?? false
-        _ = body.bool("only_new")
-        _ = body.bool("run_on_latest_version", nullable: true)
+        let onlyNew = body.bool("only_new") ?? false
+        let latestVersion = body.bool("run_on_latest_version", nullable: true) ?? false
         let note = body.string("note", maxLength: 1000)
         try body.check()
+        try Self.refuseVersionOptions(onlyNew: onlyNew, latestVersion: latestVersion)
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
         let tasks = TaskLookup(dag)
         let cleared = try await service.clear(run, selection: TaskSelection(onlyFailed: onlyFailed), dryRun: dryRun)
@@ -154,5 +155,24 @@ struct DagRunRoutes: Sendable {
         if body.has("note") { try await service.runs.setNote(run.id, note) }
         return JSONResponse.make(
             AirflowJSON.run(try await service.run(dagId: run.dagId, runId: run.runId)), for: request)
+    }
+
+    /// A run keeps the DAG version it started with, and a cleared task runs again in it: there are
+    /// no new tasks to clear and no later version to switch to, so these options are refused.
+    static func refuseVersionOptions(onlyNew: Bool, latestVersion: Bool) throws {
+        if onlyNew {
+            throw unsupported("only_new", "a Tide run keeps its DAG version, so it has no new tasks to clear")
+        }
+        if latestVersion {
+            throw unsupported("run_on_latest_version", "a Tide run keeps its DAG version; trigger a new run instead")
+        }
+    }
+
+    /// A valid value Tide cannot honour, refused as invalid input (422) naming the field.
+    static func unsupported(_ field: String, _ message: String) -> APIError {
+        APIError(
+            validation: [
+                ValidationProblem(location: ["body", field], message: message, type: "value_error", input: .bool(true))
+            ])
     }
 }

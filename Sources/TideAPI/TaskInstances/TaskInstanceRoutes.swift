@@ -168,14 +168,18 @@ struct TaskInstanceRoutes: Sendable {
         var range = TimeRange()
         range.from = body.date("start_date")
         range.to = body.date("end_date")
-        _ = body.bool("reset_dag_runs")
-        _ = body.bool("run_on_latest_version", nullable: true)
+        let resetRuns = body.bool("reset_dag_runs") ?? true
+        let latestVersion = body.bool("run_on_latest_version", nullable: true) ?? false
         let preventRunning = body.bool("prevent_running_task") ?? false
-        _ = body.string("note", maxLength: 1000)
+        let note = body.string("note", maxLength: 1000)
         if body.bool("include_future") == true || body.bool("include_past") == true {
             throw APIError(.badRequest, "include_future and include_past are not supported by Tide")
         }
         try body.check()
+        try DagRunRoutes.refuseVersionOptions(onlyNew: false, latestVersion: latestVersion)
+        if !resetRuns {
+            throw DagRunRoutes.unsupported("reset_dag_runs", "a cleared task's run always runs again in Tide")
+        }
         _ = try await DagRoutes(environment: environment).dag(context, dagId: dagId)
         var targets: [RunRecord] = []
         if let runId {
@@ -208,7 +212,11 @@ struct TaskInstanceRoutes: Sendable {
         for run in targets {
             let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
             let tasks = TaskLookup(dag)
-            for ti in try await service.clear(run, selection: selection, dryRun: dryRun) {
+            for var ti in try await service.clear(run, selection: selection, dryRun: dryRun) {
+                if let note, !dryRun {
+                    try await service.taskInstances.setNote(ti.id, note)
+                    ti.note = note
+                }
                 items.append(AirflowJSON.taskInstance(ti, run: run, tasks: tasks))
             }
         }
