@@ -226,6 +226,10 @@ public final class SchedulerService: Service, Sendable {
                 logger.warning(
                     "pod tries of dead workers queued for adoption", metadata: ["count": "\(rescued.adopted.count)"])
             }
+        }
+        // The rest of a full pass judges no heartbeat: it runs from the start (a retry due one second
+        // after a scheduler restarted must not wait for worker_timeout).
+        if full {
             let running = try await runs.runningIds()
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
