@@ -57,10 +57,10 @@ extension TideService {
         if record.isPaused { add(.dagPaused, "the DAG is paused: its queued runs do not start") }
         guard let task = dag.task(ti.taskId) else { return report }
         if ti.state == .none {
-            let upstream = try await taskInstances.states(runId: run.id, taskIds: task.upstream)
-            let states = task.upstream.map { upstream[$0] ?? .none }
+            let upstream = try await taskInstances.states(of: [run.id: task.upstream])[run.id] ?? [:]
+            let states = task.upstream.map { upstream[$0]?.state ?? .none }
             if task.triggerRule.evaluate(upstream: states) == .wait {
-                let listed = task.upstream.map { "\($0)=\((upstream[$0] ?? .none).rawValue)" }.joined(separator: ", ")
+                let listed = zip(task.upstream, states).map { "\($0)=\($1.rawValue)" }.joined(separator: ", ")
                 add(.upstream, "trigger rule \(task.triggerRule.rawValue) is not met yet: \(listed)")
             }
             if task.dependsOnPast {

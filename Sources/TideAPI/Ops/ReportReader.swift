@@ -2,6 +2,7 @@ import TideCore
 import TideMetrics
 import TideRedis
 import TideScaling
+import TideService
 
 /// Reads the published scaling report from Redis over one connection, reopened after a failure.
 final class ReportReader: Sendable {
@@ -11,33 +12,21 @@ final class ReportReader: Sendable {
         case failed(String)
     }
 
-    let endpoint: RedisEndpoint
+    let link: RedisLink
     let store: ScalingReportStore
-    private let connection = LockedBox<RedisConnection?>(nil)
 
     init(endpoint: RedisEndpoint, keys: RedisKeys) {
-        self.endpoint = endpoint
+        link = RedisLink(endpoint: endpoint, name: "api")
         store = ScalingReportStore(keys: keys)
     }
 
     func read() async -> Outcome {
         do {
-            let redis: RedisConnection
-            if let open = connection.value {
-                redis = open
-            } else {
-                redis = try await RedisConnection.connect(endpoint, name: "api", socketTimeoutSeconds: 5)
-                connection.mutate { $0 = redis }
-            }
-            return try await store.latest(on: redis).map(Outcome.report) ?? .missing
+            return try await link.with { try await store.latest(on: $0) }.map(Outcome.report) ?? .missing
         } catch {
-            connection.mutate { open in
-                open?.close()
-                open = nil
-            }
             return .failed("cannot read the scaling report: \(error)")
         }
     }
 
-    func close() { connection.mutate { $0?.close() } }
+    func close() { link.close() }
 }

@@ -45,18 +45,6 @@ struct JSONObject: Sendable, ExpressibleByDictionaryLiteral {
         object["total_entries"] = .number(Double(total ?? objects.count))
         return object
     }
-
-    /// The same object as a plain value (fields sorted when written), for the few places that need one.
-    var value: JSONValue {
-        var members: [String: JSONValue] = [:]
-        for (key, field) in fields {
-            switch field {
-            case .value(let value): members[key] = value
-            case .objects(let objects): members[key] = .array(objects.map(\.value))
-            }
-        }
-        return .object(members)
-    }
 }
 
 extension JSONWriter {

@@ -54,13 +54,6 @@ extension DagStore {
         return record
     }
 
-    /// Every tag of an active DAG, sorted.
-    public func tags() async throws -> [String] {
-        try await pool.query(
-            "SELECT DISTINCT unnest(tags) AS tag FROM dags WHERE is_active ORDER BY tag", context: "list tags"
-        ).rows.compactMap { $0["tag"] }
-    }
-
     /// One page of import errors, by file, with their number.
     public func importErrors(limit: Int, offset: Int, descending: Bool = false) async throws -> Page<ImportErrorRecord>
     {

@@ -50,21 +50,6 @@ extension TaskInstanceStore {
             readyAhead: row.int("ahead") ?? 0)
     }
 
-    /// The states of the task instances `taskIds` of a run, by task id.
-    public func states(runId: Int64, taskIds: [String]) async throws -> [String: TaskState] {
-        guard !taskIds.isEmpty else { return [:] }
-        var states: [String: TaskState] = [:]
-        for row in try await pool.query(
-            "SELECT task_id, state FROM task_instances WHERE run_id = $1 AND task_id = ANY($2::text[])",
-            [String(runId), PGArray.literal(taskIds)], context: "upstream states"
-        ).rows {
-            if let taskId = row["task_id"], let state = row["state"].flatMap(TaskState.init(rawValue:)) {
-                states[taskId] = state
-            }
-        }
-        return states
-    }
-
     /// Why a running pod try's pod is not running yet, as its worker last saw it.
     public func podWaitingReason(_ id: Int64) async throws -> String? {
         try await pool.query(
