@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -58,14 +59,28 @@ let package = Package(
         .target(
             name: "TideService",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", .product(name: "Crypto", package: "swift-crypto"),
+                "TideCore", "TideRedis", "TidePostgres", "TideMetrics", "TideScaling",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideUI",
+            dependencies: [
+                "TideCore", "TideScaling", "TidePostgres", "TideService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            // Templates, the stylesheet and the script are compiled into the binary: one file to deploy.
+            resources: [.embedInCode("Assets")],
             swiftSettings: strict
         ),
         .target(
             name: "TideAPI",
             dependencies: [
-                "TideCore", "TideScaling", "TideMetrics", "TideRedis", "TidePostgres", "TideService",
+                "TideCore", "TideScaling", "TideMetrics", "TideRedis", "TidePostgres", "TideService", "TideUI",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -1,6 +1,7 @@
 import Foundation
 import TideCore
 import TidePostgres
+import TideService
 
 /// The one place where Tide's records become Airflow 3's JSON: field names, enum values and
 /// nulls exactly as `v2-rest-api-generated.yaml` describes them, so Airflow's clients accept them.

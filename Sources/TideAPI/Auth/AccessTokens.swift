@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 import TideCore
@@ -26,11 +27,21 @@ struct AccessTokens: Sendable {
 
     let keys: JWTKeyCollection
     let lifetimeSeconds: Double
+    /// Derives the web UI's CSRF tokens from session tokens.
+    let csrfKey: SymmetricKey
 
     /// - Parameter secret: the signing key (`api.secret_key`).
     init(secret: String, lifetimeSeconds: Double) async {
         keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.lifetimeSeconds = lifetimeSeconds
+        csrfKey = SymmetricKey(data: SHA256.hash(data: Data(("tide-csrf:" + secret).utf8)))
+    }
+
+    /// The CSRF token of a web UI session: an HMAC of its token, so it needs no storage and
+    /// API replicas sharing `api.secret_key` agree on it.
+    func csrfToken(for session: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(session.utf8), using: csrfKey)
+            .map { String(format: "%02x", $0) }.joined()
     }
 
     func issue(username: String, role: APIRole, now: Date = Date()) async throws -> String {

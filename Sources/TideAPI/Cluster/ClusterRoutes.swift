@@ -4,6 +4,7 @@ import TideCore
 import TidePostgres
 import TideRedis
 import TideScaling
+import TideService
 
 /// Tide's own view of the cluster: `GET /api/v2/queues`, `/workers`, `/nodePools` and `/scaling`
 /// (the scaling report; `/api/v1/scaling` stays for KEDA).

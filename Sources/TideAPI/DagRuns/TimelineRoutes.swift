@@ -43,7 +43,9 @@ struct TimelineRoutes: Sendable {
             "claimed_at": AirflowDate.json(entry.claimedAt),
             "running_at": AirflowDate.json(
                 entry.containerStartedAt ?? (entry.pod == nil && entry.podCreatedAt == nil ? entry.claimedAt : nil)),
-            "end_date": AirflowDate.json(entry.endedAt), "queue": .string(entry.queue), "pool": .string(entry.pool),
+            "end_date": AirflowDate.json(entry.endedAt),
+            "held_reason": entry.heldReason.map(JSONValue.string) ?? .null, "queue": .string(entry.queue),
+            "pool": .string(entry.pool),
             "worker_id": entry.workerId.map(JSONValue.string) ?? .null,
             "hostname": entry.hostname.map(JSONValue.string) ?? .null, "pod": pod,
         ]

@@ -4,6 +4,7 @@ import NIOCore
 import TideMetrics
 import TideRedis
 import TideScaling
+import TideService
 
 /// The endpoints of `tide api` (and of `tide standalone`, `tide scheduler --metrics-port`):
 /// `GET /metrics`, `GET /api/v1/scaling`, `GET /healthz`.

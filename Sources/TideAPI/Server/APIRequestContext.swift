@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdAuth
 import TideCore
+import TideUI
 
 /// Who made a request, once the credentials checked out.
 struct Principal: Sendable, Hashable {
@@ -8,6 +9,8 @@ struct Principal: Sendable, Hashable {
     enum Method: String, Sendable, Hashable {
         case accessToken = "access_token"
         case apiToken = "api_token"
+        /// The web UI's session cookie (an access token), with a CSRF token on every change.
+        case session
         /// Authentication is off (`--no-auth`, loopback development).
         case none
     }
@@ -15,16 +18,22 @@ struct Principal: Sendable, Hashable {
     var username: String
     var role: APIRole
     var method: Method
+    /// The session cookie's token, when the principal signed in through the web UI.
+    var session: String? = nil
 }
 
 /// The request context of Tide's API: the authenticated principal, if any.
-struct APIRequestContext: AuthRequestContext, RequestContext {
+struct APIRequestContext: AuthRequestContext, RequestContext, UIRequestContext {
     var coreContext: CoreRequestContextStorage
     var identity: Principal?
 
     init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+    }
+
+    var uiViewer: UIViewer? {
+        identity.map { UIViewer(username: $0.username, role: $0.role, session: $0.session) }
     }
 
     /// The principal, if it holds `role` or more.

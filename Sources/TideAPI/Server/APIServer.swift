@@ -8,6 +8,7 @@ import TideMetrics
 import TidePostgres
 import TideRedis
 import TideService
+import TideUI
 
 /// The HTTP server of `tide api` (and `tide standalone`, `tide scheduler --metrics-port`):
 /// `/metrics`, `/api/v1/scaling`, `/healthz`, and with a ``REST`` part the Airflow-compatible
@@ -66,9 +67,10 @@ public final class APIServer: Service, Sendable {
         router.add(middleware: ErrorMiddleware(methods: MethodCheck(document: OpenAPIDocument.bytes)))
         OpsRoutes(metrics: metrics, reports: reports).register(on: router)
         var hub: EventHub?
+        var ui: WebUI?
         if let rest {
             let events = EventHub(store: StateEventStore(pool: rest.service.database))
-            try await registerREST(rest, hub: events, on: router)
+            ui = try await registerREST(rest, hub: events, on: router)
             hub = events
         }
         let logger = logger
@@ -88,6 +90,7 @@ public final class APIServer: Service, Sendable {
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let hub { group.addTask { await hub.run(pollSeconds: EventRoutes.checkSeconds) } }
+            if let ui { group.addTask { await ui.run() } }
             group.addTask { try await app.run() }
             // The server ends on shutdown; the feed reader ends with it.
             try await group.next()
@@ -95,7 +98,8 @@ public final class APIServer: Service, Sendable {
         }
     }
 
-    private func registerREST(_ rest: REST, hub: EventHub, on router: Router<APIRequestContext>) async throws {
+    /// - Returns: the web UI, served at `/` next to the REST API.
+    private func registerREST(_ rest: REST, hub: EventHub, on router: Router<APIRequestContext>) async throws -> WebUI {
         var users = rest.settings.users
         if let file = rest.settings.usersFile { users += try APIUser.loadFile(file) }
         let secret: String
@@ -116,8 +120,9 @@ public final class APIServer: Service, Sendable {
         router.add(
             middleware: Authenticator(
                 enabled: rest.authEnabled, accessTokens: accessTokens, apiTokens: rest.service.tokens))
+        let directory = UserDirectory(users)
         TokenRoutes(
-            users: UserDirectory(users), accessTokens: accessTokens, maxBodyBytes: rest.settings.maxBodyBytes,
+            users: directory, accessTokens: accessTokens, maxBodyBytes: rest.settings.maxBodyBytes,
             authEnabled: rest.authEnabled
         ).register(on: router)
         OpenAPIRoutes().register(on: router)
@@ -140,5 +145,17 @@ public final class APIServer: Service, Sendable {
         ).register(on: api)
         EventRoutes(environment: environment, hub: hub).register(on: api)
         LogTailRoutes(environment: environment).register(on: api)
+        let signIn = UISignIn(
+            enabled: rest.authEnabled, sessionSeconds: rest.settings.tokenLifetimeSeconds,
+            signIn: { username, password in
+                guard let user = await directory.authenticate(username: username, password: password) else {
+                    return nil
+                }
+                return try? await accessTokens.issue(username: user.username, role: user.role)
+            },
+            csrfToken: { accessTokens.csrfToken(for: $0) })
+        let ui = WebUI(service: rest.service, reports: reports, configuration: rest.configuration, signIn: signIn)
+        ui.register(on: router)
+        return ui
     }
 }

@@ -200,8 +200,14 @@ public struct ConfigurationKey: Sendable {
         text("api.users_file", "TIDE_API_USERS_FILE", "file of API users with bcrypt password hashes (default none)") {
             $0.api.usersFile = $1
         },
-        text("api.secret_key", "TIDE_API_SECRET_KEY", "key signing API access tokens (default: random per process)") {
-            $0.api.secretKey = $1
+        ConfigurationKey(
+            fileKey: "api.secret_key", environmentVariable: "TIDE_API_SECRET_KEY",
+            summary: "key signing API access tokens, at least 32 characters (default: random per process)"
+        ) { config, value in
+            // HS256 needs a key at least as long as its 32-byte hash; a shorter one is guessable.
+            guard value.utf8.count >= 32 else { return "a secret of at least 32 characters (got \(value.utf8.count))" }
+            config.api.secretKey = value
+            return nil
         },
         seconds("api.token_lifetime", "TIDE_API_TOKEN_LIFETIME", "how long an API access token is valid (default 24h)")
         {

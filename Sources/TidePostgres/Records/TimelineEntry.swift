@@ -23,4 +23,6 @@ public struct TimelineEntry: Sendable, Hashable {
     public var nodeName: String?
     /// Why the pod is not running yet (current try only).
     public var podWaitingReason: String?
+    /// The limit that held the try back while it was ready (`pool_full`, `max_active_tasks`, …), if one did.
+    public var heldReason: String? = nil
 }

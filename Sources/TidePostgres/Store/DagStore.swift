@@ -8,15 +8,16 @@ public struct DagStore: Sendable {
 
     /// Stores a DAG's current definition; a new content hash becomes a new version. Runs keep the
     /// version they started with.
-    public func upsert(_ dag: DAG) async throws {
+    /// - Parameter source: the DAG file's text, kept with a new version for the web UI.
+    public func upsert(_ dag: DAG, source: String? = nil) async throws {
         let json = dag.serializedJSON()
         try await pool.transaction { connection in
             try await connection.query(
                 """
-                INSERT INTO dag_versions (dag_id, content_hash, definition)
-                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2::jsonb)
+                INSERT INTO dag_versions (dag_id, content_hash, definition, source)
+                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2::jsonb, $3)
                 ON CONFLICT DO NOTHING
-                """, [dag.dagId, json], context: "store DAG version \(dag.dagId)")
+                """, [dag.dagId, json, source], context: "store DAG version \(dag.dagId)")
             try await connection.query(
                 """
                 INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count, search_text)

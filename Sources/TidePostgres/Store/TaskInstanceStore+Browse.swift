@@ -1,10 +1,14 @@
 import TideCore
 
 extension TaskInstanceStore {
-    /// One page of a run's task instances matching `query`, with the number of all that match.
-    public func page(runId: Int64, _ query: TaskInstanceQuery) async throws -> Page<TaskInstanceRecord> {
+    /// One page of task instances matching `query` (of one run, one DAG, or all when both are nil),
+    /// with the number of all that match.
+    public func page(runId: Int64?, dagId: String? = nil, _ query: TaskInstanceQuery) async throws -> Page<
+        TaskInstanceRecord
+    > {
         var page = PageQuery()
-        page.require("ti.run_id = \(page.bind(String(runId)))")
+        if let runId { page.require("ti.run_id = \(page.bind(String(runId)))") }
+        if let dagId { page.require("ti.dag_id = \(page.bind(dagId))") }
         if let states = query.states {
             page.require("ti.state = ANY(\(page.bind(PGArray.literal(states.map(\.rawValue))))::text[])")
         }

@@ -69,7 +69,8 @@ extension TaskInstanceStore {
             reads.append(
                 Statement(
                     """
-                    UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL
+                    UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL,
+                        held_reason = NULL
                     WHERE id = ANY($1::bigint[]) AND state IN ('none', 'up_for_retry')
                     """, [PGArray.literal(ready)], context: "schedule task instances"))
         }
@@ -120,15 +121,25 @@ extension TaskInstanceStore {
         for (id, reason) in choice.blocked {
             result.waiting[Waiting(queue: queues[id] ?? "default", reason: reason), default: 0] += 1
         }
-        guard !choice.selected.isEmpty else {
-            try await connection.query("COMMIT")
-            return result
+        // Each held try remembers the limit that holds it (written only when it changes), for the Gantt chart.
+        var heldBy: [String: [Int64]] = [:]
+        for (id, reason) in choice.blocked { heldBy[reason.rawValue, default: []].append(id) }
+        var writes = heldBy.sorted { $0.key < $1.key }.map { reason, ids in
+            Statement(
+                """
+                UPDATE task_instances SET held_reason = $2
+                WHERE id = ANY($1::bigint[]) AND held_reason IS DISTINCT FROM $2
+                """, [PGArray.literal(ids), reason], context: "record held tries")
         }
-        let writes = try await connection.pipeline([
-            Statement(Self.queueSQL, [PGArray.literal(choice.selected.map(\.id))], context: "queue task instances"),
-            Statement("COMMIT"),
-        ])
-        result.queued = writes[0].rows.compactMap(Self.queuedTry)
+        let queuesAny = !choice.selected.isEmpty
+        if queuesAny {
+            writes.append(
+                Statement(
+                    Self.queueSQL, [PGArray.literal(choice.selected.map(\.id))], context: "queue task instances"))
+        }
+        writes.append(Statement("COMMIT"))
+        let written = try await connection.pipeline(writes)
+        if queuesAny { result.queued = written[written.count - 2].rows.compactMap(Self.queuedTry) }
         return result
     }
 }

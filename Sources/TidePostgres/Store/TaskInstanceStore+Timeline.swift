@@ -12,7 +12,7 @@ extension TaskInstanceStore {
                    NULL AS pod, extract(epoch FROM l.pod_created_at) AS pod_created_at,
                    extract(epoch FROM l.pod_scheduled_at) AS pod_scheduled_at,
                    extract(epoch FROM l.container_started_at) AS container_started_at, l.node_name,
-                   NULL AS pod_waiting_reason, ti.id AS ti_id
+                   NULL AS pod_waiting_reason, l.held_reason, ti.id AS ti_id
             FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
             WHERE ti.run_id = $1 AND NOT (l.try_number = ti.try_number AND ti.state IN ('queued', 'running'))
             UNION ALL
@@ -26,7 +26,8 @@ extension TaskInstanceStore {
                    extract(epoch FROM CASE WHEN waiting THEN NULL ELSE ti.ended_at END),
                    ti.queue, ti.pool, p.worker_id, p.hostname, p.external_id, extract(epoch FROM p.pod_created_at),
                    extract(epoch FROM p.pod_scheduled_at), extract(epoch FROM p.container_started_at), p.node_name,
-                   p.pod_waiting_reason, ti.id
+                   p.pod_waiting_reason, CASE WHEN ti.state IN ('none', 'up_for_retry') THEN NULL ELSE ti.held_reason END,
+                   ti.id
             FROM task_instances ti, LATERAL (SELECT ti.state IN ('none', 'scheduled', 'up_for_retry') AS waiting) w,
                  -- A waiting task's worker and pod fields belong to its last try, not the next.
                  LATERAL (SELECT CASE WHEN NOT waiting THEN ti.worker_id END AS worker_id,
@@ -53,7 +54,7 @@ extension TaskInstanceStore {
                 pod: row["pod"], podCreatedAt: row.double("pod_created_at"),
                 podScheduledAt: row.double("pod_scheduled_at"),
                 containerStartedAt: row.double("container_started_at"), nodeName: row["node_name"],
-                podWaitingReason: row["pod_waiting_reason"])
+                podWaitingReason: row["pod_waiting_reason"], heldReason: row["held_reason"])
         }
     }
 }

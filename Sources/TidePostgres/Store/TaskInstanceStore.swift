@@ -288,17 +288,18 @@ public struct TaskInstanceStore: Sendable {
                 """
                 INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
                                        content, truncated, total_bytes, scheduled_at, queued_at, pod_created_at,
-                                       pod_scheduled_at, container_started_at, node_name)
+                                       pod_scheduled_at, container_started_at, node_name, held_reason)
                 SELECT $1::bigint, $2::int, $3::text, $4::int, $5::text, ti.hostname, ti.started_at, $6::text, $7::boolean, $8::bigint,
                        ti.scheduled_at, ti.queued_at, ti.pod_created_at, ti.pod_scheduled_at, ti.container_started_at,
-                       ti.node_name
+                       ti.node_name, ti.held_reason
                 FROM task_instances ti WHERE ti.id = $1::bigint
                 ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
                     exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
                     content = EXCLUDED.content, truncated = EXCLUDED.truncated, total_bytes = EXCLUDED.total_bytes,
                     scheduled_at = EXCLUDED.scheduled_at, queued_at = EXCLUDED.queued_at,
                     pod_created_at = EXCLUDED.pod_created_at, pod_scheduled_at = EXCLUDED.pod_scheduled_at,
-                    container_started_at = EXCLUDED.container_started_at, node_name = EXCLUDED.node_name
+                    container_started_at = EXCLUDED.container_started_at, node_name = EXCLUDED.node_name,
+                    held_reason = EXCLUDED.held_reason
                 -- A running pod try's partial log is replaced by the result, or by the final log of the worker
                 -- that wrote it; never by another (stale) worker's.
                 WHERE task_logs.state = 'running' AND ($9::boolean OR task_logs.worker_id = EXCLUDED.worker_id)

@@ -8,6 +8,8 @@ public struct DagFolder: Sendable {
     public struct Contents: Sendable {
         public var dags: [DAG] = []
         public var errors: [String: String] = [:]
+        /// Each loaded DAG's file text, by DAG id.
+        public var sources: [String: String] = [:]
 
         public init(dags: [DAG] = [], errors: [String: String] = [:]) {
             self.dags = dags
@@ -60,6 +62,7 @@ public struct DagFolder: Sendable {
                 }
                 owners[dag.dagId] = file
                 contents.dags.append(dag)
+                contents.sources[dag.dagId] = text
             } catch {
                 contents.errors[file] = error.description
             }

@@ -29,7 +29,7 @@ public final class DagSynchronizer: Sendable {
         for dag in contents.dags {
             let json = dag.serializedJSON()
             guard written.value[dag.dagId] != json else { continue }
-            try await store.upsert(dag)
+            try await store.upsert(dag, source: contents.sources[dag.dagId])
             written.mutate { $0[dag.dagId] = json }
             logger.info("DAG stored", metadata: ["dag.id": "\(dag.dagId)", "dag.file": "\(dag.fileloc)"])
         }

@@ -2,11 +2,10 @@ import TideCore
 import TideMetrics
 import TideRedis
 import TideScaling
-import TideService
 
 /// Reads the published scaling report from Redis over one connection, reopened after a failure.
-final class ReportReader: Sendable {
-    enum Outcome: Sendable {
+public final class ReportReader: Sendable {
+    public enum Outcome: Sendable {
         case report(ScalingReport)
         case missing
         case failed(String)
@@ -15,12 +14,13 @@ final class ReportReader: Sendable {
     let link: RedisLink
     let store: ScalingReportStore
 
-    init(endpoint: RedisEndpoint, keys: RedisKeys) {
+    public init(endpoint: RedisEndpoint, keys: RedisKeys) {
         link = RedisLink(endpoint: endpoint, name: "api")
         store = ScalingReportStore(keys: keys)
     }
 
-    func read() async -> Outcome {
+    /// The latest published report, or why there is none.
+    public func read() async -> Outcome {
         do {
             return try await link.with { try await store.latest(on: $0) }.map(Outcome.report) ?? .missing
         } catch {
@@ -28,5 +28,11 @@ final class ReportReader: Sendable {
         }
     }
 
-    func close() { link.close() }
+    /// The latest report, nil when there is none or it cannot be read.
+    public func latest() async -> ScalingReport? {
+        if case .report(let report) = await read() { return report }
+        return nil
+    }
+
+    public func close() { link.close() }
 }

@@ -3,19 +3,20 @@ import TideCore
 
 /// The next run of each scheduled DAG version, computed from its timetable once and kept until
 /// that run's logical date has passed: a page of 100 DAGs does not walk 100 cron schedules.
-final class NextRuns: Sendable {
+public final class NextRuns: Sendable {
     /// A run's data interval, Unix seconds.
-    struct Interval: Sendable, Hashable {
-        var start: Double
-        var end: Double
+    public struct Interval: Sendable, Hashable {
+        public var start: Double
+        public var end: Double
     }
 
-    let defaultTimeZone: String
+    public let defaultTimeZone: String
     private let known = LockedBox<[String: Interval?]>([:])
 
-    init(defaultTimeZone: String) { self.defaultTimeZone = defaultTimeZone }
+    public init(defaultTimeZone: String) { self.defaultTimeZone = defaultTimeZone }
 
-    func next(_ dag: DAG, hash: String, now: Date = Date()) -> Interval? {
+    /// The next run's data interval of a DAG version, nil when it has no schedule or no next run.
+    public func next(_ dag: DAG, hash: String, now: Date = Date()) -> Interval? {
         let key = dag.dagId + "@" + hash
         if let cached = known.value[key], cached.map({ $0.start > now.timeIntervalSince1970 }) ?? true {
             return cached

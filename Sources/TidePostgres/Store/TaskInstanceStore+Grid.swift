@@ -1,0 +1,35 @@
+import TideCore
+
+/// One cell of a DAG's grid: a task instance's state in a run.
+public struct GridCell: Sendable, Hashable {
+    public var state: TaskState
+    public var tryNumber: Int
+    /// Seconds from start to end (or to now for a running try); nil before it starts.
+    public var durationSeconds: Double?
+}
+
+extension TaskInstanceStore {
+    /// The states of the given tasks in the given runs, by run id and task id: a grid of runs × tasks
+    /// in one query, without loading whole task-instance rows.
+    public func grid(runIds: [Int64], taskIds: [String]) async throws -> [Int64: [String: GridCell]] {
+        guard !runIds.isEmpty, !taskIds.isEmpty else { return [:] }
+        let runs = PGArray.literal(runIds)
+        let tasks = PGArray.literal(taskIds)
+        let rows = try await pool.query(
+            """
+            SELECT run_id, task_id, state, try_number,
+                   extract(epoch FROM coalesce(ended_at, clock_timestamp()) - started_at) AS seconds
+            FROM task_instances WHERE run_id = ANY($1::bigint[]) AND task_id = ANY($2::text[])
+            """, [runs, tasks], context: "grid"
+        ).rows
+        var grid: [Int64: [String: GridCell]] = [:]
+        for row in rows {
+            guard let runId = row.int64("run_id"), let taskId = row["task_id"],
+                let state = row["state"].flatMap(TaskState.init(rawValue:))
+            else { continue }
+            grid[runId, default: [:]][taskId] = GridCell(
+                state: state, tryNumber: row.int("try_number") ?? 0, durationSeconds: row.double("seconds"))
+        }
+        return grid
+    }
+}

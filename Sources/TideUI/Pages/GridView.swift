@@ -1,0 +1,79 @@
+import Foundation
+import TideCore
+import TidePostgres
+
+extension Pages {
+    /// The grid: the latest runs (oldest left) × the DAG's tasks, a page of tasks at a time,
+    /// each cell a link to its task instance showing its state by colour and symbol.
+    func gridModel(record: DagRecord, definition: DAG, params: PageQuery) async throws -> [String: Any] {
+        let runCount = try params.int("runs", default: 25, in: 1...100)
+        let runOffset = try params.int("older", default: 0, in: 0...1_000_000)
+        let taskPage = try params.int("tasks", default: 1, in: 1...100_000)
+        var query = RunQuery()
+        query.dagId = record.dagId
+        query.order = [SortKey(.logicalDate, descending: true), SortKey(.id, descending: true)]
+        query.limit = runCount
+        query.offset = runOffset
+        let page = try await service.runs.page(query)
+        let runs = Array(page.items.reversed())
+        let tasks = definition.tasks
+        let first = (taskPage - 1) * Self.gridTasksPerPage
+        let shown = first < tasks.count ? Array(tasks[first..<min(tasks.count, first + Self.gridTasksPerPage)]) : []
+        let cells = try await service.taskInstances.grid(runIds: runs.map(\.id), taskIds: shown.map(\.taskId))
+        let now = Date().timeIntervalSince1970
+        let longest = runs.compactMap { run in run.startedAt.map { (run.endedAt ?? now) - $0 } }.max() ?? 0
+
+        var html =
+            "<table class=\"grid\" aria-label=\"Runs by task\"><thead><tr><th scope=\"col\" class=\"task\">Task</th>"
+        for run in runs {
+            let seconds = run.startedAt.map { (run.endedAt ?? now) - $0 }
+            let height = longest > 0 ? max(4, Int(40 * (seconds ?? 0) / longest)) : 4
+            let style = StateStyle(run.state)
+            html += """
+                <th scope="col" class="run"><a href="\(Paths.run(run.dagId, run.runId))" \
+                title="\(HTML.escape(run.runId)) · \(style.label) · \(Format.time(run.logicalDate)) · \(Format.duration(seconds))" \
+                data-run="\(HTML.escape(run.runId))"><span class="bar \(style.cssClass)" style="height:\(height)px"></span>\
+                <span class="sym">\(style.symbol)</span></a></th>
+                """
+        }
+        html += "</tr></thead><tbody>"
+        for task in shown {
+            html +=
+                "<tr><th scope=\"row\" class=\"task\" title=\"\(HTML.escape(task.taskId))\">\(HTML.escape(task.taskId))</th>"
+            for run in runs {
+                guard let cell = cells[run.id]?[task.taskId] else {
+                    html += "<td></td>"
+                    continue
+                }
+                let style = StateStyle(cell.state)
+                html += """
+                    <td><a class="cell \(style.cssClass)" data-task="\(HTML.escape(task.taskId))" \
+                    data-run="\(HTML.escape(run.runId))" data-state="\(style.name)" \
+                    href="\(Paths.taskInstance(run.dagId, run.runId, task.taskId))" \
+                    title="\(HTML.escape(task.taskId)) · \(HTML.escape(run.runId)) · \(style.label)\
+                    \(cell.tryNumber > 1 ? " · try \(cell.tryNumber)" : "")\
+                    \(cell.durationSeconds.map { " · " + Format.duration($0) } ?? "")">\(style.symbol)</a></td>
+                    """
+            }
+            html += "</tr>"
+        }
+        html += "</tbody></table>"
+        let base = Paths.dag(record.dagId)
+        func link(runs: Int = runCount, older: Int = runOffset, tasks: Int = taskPage) -> String {
+            base
+                + HTML.query([
+                    ("runs", runs == 25 ? nil : String(runs)), ("older", older == 0 ? nil : String(older)),
+                    ("tasks", tasks == 1 ? nil : String(tasks)),
+                ])
+        }
+        var model: [String: Any] = [
+            "html": html, "runCount": runs.count, "taskCount": tasks.count, "runTotal": page.total,
+            "firstTask": shown.isEmpty ? 0 : first + 1, "lastTask": first + shown.count, "empty": runs.isEmpty,
+        ]
+        if runOffset + runCount < page.total { model["olderUrl"] = link(older: runOffset + runCount) }
+        if runOffset > 0 { model["newerUrl"] = link(older: max(0, runOffset - runCount)) }
+        if first + shown.count < tasks.count { model["moreTasksUrl"] = link(tasks: taskPage + 1) }
+        if taskPage > 1 { model["fewerTasksUrl"] = link(tasks: taskPage - 1) }
+        return model
+    }
+}

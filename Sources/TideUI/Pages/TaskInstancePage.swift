@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import TideCore
+import TidePostgres
+import TideService
+
+extension Pages {
+    /// Characters of log a page opens with (the tail); earlier parts load on demand.
+    static let logTailCharacters = 65_536
+
+    /// A task instance's page: its tries, the log viewer at the tail, why it is not running, the pod card and actions.
+    func taskInstance(_ viewer: UIViewer, _ request: Request, dagId: String, runId: String, taskId: String)
+        async throws -> Response
+    {
+        let run = try await service.run(dagId: dagId, runId: runId)
+        let ti = try await service.taskInstance(of: run, taskId: taskId)
+        let definition = try? await service.definition(dagId: dagId, hash: run.dagHash)
+        let spec = definition?.task(taskId)
+        let params = PageQuery(request)
+        let tries = try await service.taskInstances.tries(of: ti)
+        let current = max(ti.tryNumber, 1)
+        let chosen = try params.int("try", default: current, in: 1...max(current, 1))
+        let log = try await logTail(ti, tryNumber: chosen)
+        let waiting: Set<TaskState> = [.none, .scheduled, .queued, .upForRetry]
+        var why: [[String: Any]] = []
+        if waiting.contains(ti.state) {
+            let report = try await service.whyNotRunning(ti, of: run)
+            why = report.reasons.map { ["kind": $0.kind.rawValue, "message": $0.message, "blocking": $0.blocking] }
+        }
+        let timeline = try await service.taskInstances.timeline(runId: run.id).filter {
+            $0.taskId == taskId && $0.tryNumber == chosen
+        }.first
+        let style = StateStyle(ti.state)
+        var model: [String: Any] = [
+            "dagId": dagId, "runId": runId, "taskId": taskId, "dagUrl": Paths.dag(dagId),
+            "runUrl": Paths.run(dagId, runId), "state": style.model, "try": chosen, "currentTry": ti.tryNumber,
+            "maxTries": ti.maxTries, "queue": ti.queue, "pool": ti.pool, "poolSlots": ti.poolSlots,
+            "priority": ti.priorityWeight, "hostname": ti.hostname ?? "–",
+            "exitCode": ti.exitCode.map(String.init) ?? "–",
+            "start": Format.time(ti.startedAt), "end": Format.time(ti.endedAt),
+            "duration": Format.duration(ti.startedAt.map { (ti.endedAt ?? Date().timeIntervalSince1970) - $0 }),
+            "operator": spec.map { Self.kindName($0) } ?? "–", "triggerRule": spec?.triggerRule.rawValue ?? "–",
+            "tries": tries.reversed().map { item -> [String: Any] in
+                [
+                    "number": item.tryNumber, "state": StateStyle(text: item.state).model,
+                    "url": Paths.taskInstance(dagId, runId, taskId, try: item.tryNumber),
+                    "chosen": item.tryNumber == chosen, "start": Format.time(item.startedAt),
+                    "duration": Format.duration(item.startedAt.flatMap { start in item.endedAt.map { $0 - start } }),
+                    "host": item.hostname ?? "", "exitCode": item.exitCode.map(String.init) ?? "",
+                ]
+            },
+            "why": why, "waiting": !why.isEmpty, "canOperate": viewer.canOperate,
+            "apiUrl": Paths.apiTaskInstance(dagId, runId, taskId), "apiDagUrl": Paths.apiDag(dagId),
+            "log": log.model, "logUrl": Paths.run(dagId, runId) + "/tasks/" + HTML.component(taskId) + "/log.txt",
+            "note": ti.note ?? "",
+        ]
+        if let spec, spec.runsInPod || ti.externalId != nil || ti.nodePool != nil {
+            model["pod"] = PodCard(ti: ti, spec: spec, timeline: timeline, logText: log.text).model
+        }
+        return html(
+            "task_instance", model, title: "\(taskId) · \(runId)", section: .dags, viewer: viewer,
+            events: "dag_id=" + HTML.component(dagId) + "&dag_run_id=" + HTML.component(runId))
+    }
+
+    static func kindName(_ spec: TaskSpec) -> String {
+        let kind =
+            switch spec.kind {
+            case .bash: "bash"
+            case .command: "command"
+            case .empty: "empty"
+            case .kubernetesPod: "kubernetes_pod"
+            }
+        return spec.runsInPod && kind != "kubernetes_pod" ? kind + " (executor: kubernetes)" : kind
+    }
+
+    /// The last part of a try's log, starting at a line.
+    struct LogTail {
+        var text: String
+        var start: Int
+        var end: Int
+        var stored: Int
+        var running: Bool
+        var truncated: Bool
+        var tryNumber: Int
+
+        var model: [String: Any] {
+            [
+                "text": text, "start": start, "end": end, "stored": Format.bytes(stored), "running": running,
+                "truncated": truncated, "hasEarlier": start > 0, "try": tryNumber, "empty": text.isEmpty,
+                "shownFrom": start == 0 ? "the beginning" : "character \(start)",
+            ]
+        }
+    }
+
+    func logTail(_ ti: TaskInstanceRecord, tryNumber: Int) async throws -> LogTail {
+        let store = service.taskInstances
+        let size = try await store.logSlice(taskInstanceId: ti.id, tryNumber: tryNumber, offset: 0, maxCharacters: 0)
+        var start = max(0, size.storedCharacters - Self.logTailCharacters)
+        let slice = try await store.logSlice(
+            taskInstanceId: ti.id, tryNumber: tryNumber, offset: start, maxCharacters: Self.logTailCharacters)
+        var text = Substring(slice.content)
+        // Open at a line start: drop the partial first line of a tail.
+        if start > 0, let newline = text.firstIndex(of: "\n") {
+            start += text.distance(from: text.startIndex, to: newline) + 1
+            text = text[text.index(after: newline)...]
+        }
+        return LogTail(
+            text: String(text), start: start, end: start + text.count, stored: size.storedCharacters,
+            running: slice.isRunning, truncated: slice.truncated, tryNumber: tryNumber)
+    }
+
+    /// `…/log.txt?try=N`: the whole log as a download, streamed in slices; with `from` and `to`
+    /// (characters), just that part, for the viewer's "earlier" button.
+    func logDownload(_ request: Request, dagId: String, runId: String, taskId: String) async throws -> Response {
+        let params = PageQuery(request)
+        let run = try await service.run(dagId: dagId, runId: runId)
+        let ti = try await service.taskInstance(of: run, taskId: taskId)
+        let tryNumber = try params.int("try", default: max(ti.tryNumber, 1), in: 1...max(ti.tryNumber, 1))
+        let from = try params.int("from", default: 0, in: 0...Int(Int32.max))
+        let to = try params.int("to", default: Int(Int32.max), in: 0...Int(Int32.max))
+        let store = service.taskInstances
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        if params.string("download") != nil {
+            let file = "\(dagId)__\(runId)__\(taskId)__try\(tryNumber).log".replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "\"", with: "_")
+            headers[.contentDisposition] = "attachment; filename=\"\(file)\""
+        }
+        let id = ti.id
+        let body = ResponseBody { writer in
+            var offset = from
+            while offset < to {
+                let slice = try await store.logSlice(
+                    taskInstanceId: id, tryNumber: tryNumber, offset: offset,
+                    maxCharacters: min(262_144, to - offset))
+                if slice.content.isEmpty { break }
+                try await writer.write(ByteBuffer(string: slice.content))
+                offset += slice.content.count
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
