@@ -179,6 +179,9 @@ let package = Package(
         .testTarget(name: "TideCoreTests", dependencies: ["TideCore"], swiftSettings: strict),
         .testTarget(name: "TideScalingTests", dependencies: ["TideScaling", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideAPITests", dependencies: ["TideAPI", "TideCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TideUITests", dependencies: ["TideUI", "TideCore", "TidePostgres", "TideScaling"],
+            swiftSettings: strict),
         .testTarget(name: "TideFuzzingTests", dependencies: ["TideFuzzing", "TideCore"], swiftSettings: strict),
         .testTarget(
             name: "TideRedisTests", dependencies: ["TideRedis", "TideTestSupport"], swiftSettings: strict),

@@ -105,16 +105,16 @@ def test_trigger_validates_conf_and_the_grid_turns_green_without_a_reload(signed
     cells = page.locator("table.grid a.cell")
     expect(cells).to_have_count(3, timeout=TIMEOUT)
     for task in ["extract", "transform", "load"]:
-        cell = page.locator(f'table.grid a.cell[data-task="{task}"]')
+        cell = page.locator(f'table.grid tr[data-task="{task}"] a.cell')
         expect(cell).to_have_attribute("data-state", "success", timeout=TIMEOUT)
         # The state is told by a symbol and a title too, not by colour alone.
         expect(cell).to_have_text("✓")
         expect(cell).to_have_attribute("title", re.compile("success"))
     assert page.evaluate("window.__sameDocument") is True, "the page reloaded instead of updating itself"
     # Keyboard: arrow keys move between cells.
-    page.locator('table.grid a.cell[data-task="extract"]').focus()
+    page.locator('table.grid tr[data-task="extract"] a.cell').focus()
     page.keyboard.press("ArrowDown")
-    expect(page.locator('table.grid a.cell[data-task="transform"]')).to_be_focused()
+    expect(page.locator('table.grid tr[data-task="transform"] a.cell')).to_be_focused()
     op.screenshot("dag-grid")
     op.open("/dags/ui_chain/graph")
     expect(page.locator('svg.graph g.node[data-task="load"]')).to_have_attribute("data-state", "success")
@@ -249,11 +249,11 @@ def test_pause_toggle_and_bulk_mark_through_the_api(signed_in, tide):
     count = boxes.count()
     page.locator("input[data-select-all]").check()
     expect(page.locator("#bulk-count")).to_have_text(f"{count} selected")
+    op.screenshot("browse-tasks")
     page.locator("button[data-bulk=failed]").click()
     page.click("#confirm-ok")
     expect(page.locator("#toast")).to_contain_text(f"{count} done")
     expect(page.locator("#browse-list")).to_contain_text("Nothing matches", timeout=TIMEOUT)
-    op.screenshot("browse-tasks")
     op.open("/browse/runs?dag_id=ui_chain")
     op.screenshot("browse-runs")
     assert op.errors == []

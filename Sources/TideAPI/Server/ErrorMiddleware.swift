@@ -2,10 +2,12 @@ import Hummingbird
 import Logging
 import TidePostgres
 import TideService
+import TideUI
 
 /// Turns every error a handler throws into an answer in Airflow's shape: refusals of the service
 /// layer become 404/409/400, an unreachable database 503, Hummingbird's own errors (unknown route,
-/// bad method) keep their status; anything else is a 500 whose detail is only logged.
+/// bad method) keep their status (as an HTML page for a browser outside the API); anything else is a
+/// 500 whose detail is only logged.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let methods: MethodCheck
@@ -33,6 +35,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 var refusal = APIError(.methodNotAllowed, "Method Not Allowed")
                 refusal.headers[.allow] = allowed.joined(separator: ", ")
                 throw refusal
+            }
+            if UIErrorPage.wanted(path: request.uri.path, accept: request.headers[.accept]) {
+                return UIErrorPage.response(status: error.status, message: error.body ?? "There is no page here.")
             }
             throw APIError(error.status, error.body ?? error.status.reasonPhrase)
         } catch {

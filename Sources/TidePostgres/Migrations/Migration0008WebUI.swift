@@ -7,5 +7,8 @@ extension Migration {
             -- The limit that held a ready try back (pool_full, max_active_tasks, …), for the run's Gantt chart.
             ALTER TABLE task_instances ADD COLUMN held_reason text;
             ALTER TABLE task_logs ADD COLUMN held_reason text;
+            -- A log's length in characters, kept with it, so reading its tail or a page of it does not
+            -- first decompress the whole text to count.
+            ALTER TABLE task_logs ADD COLUMN stored_chars integer GENERATED ALWAYS AS (char_length(content)) STORED;
             """)
 }

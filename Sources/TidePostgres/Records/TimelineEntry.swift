@@ -25,4 +25,30 @@ public struct TimelineEntry: Sendable, Hashable {
     public var podWaitingReason: String?
     /// The limit that held the try back while it was ready (`pool_full`, `max_active_tasks`, …), if one did.
     public var heldReason: String? = nil
+
+    public init(
+        taskId: String, tryNumber: Int, state: String, scheduledAt: Double?, queuedAt: Double?, claimedAt: Double?,
+        endedAt: Double?, queue: String, pool: String, workerId: String?, hostname: String?, pod: String?,
+        podCreatedAt: Double?, podScheduledAt: Double?, containerStartedAt: Double?, nodeName: String?,
+        podWaitingReason: String?, heldReason: String? = nil
+    ) {
+        self.taskId = taskId
+        self.tryNumber = tryNumber
+        self.state = state
+        self.scheduledAt = scheduledAt
+        self.queuedAt = queuedAt
+        self.claimedAt = claimedAt
+        self.endedAt = endedAt
+        self.queue = queue
+        self.pool = pool
+        self.workerId = workerId
+        self.hostname = hostname
+        self.pod = pod
+        self.podCreatedAt = podCreatedAt
+        self.podScheduledAt = podScheduledAt
+        self.containerStartedAt = containerStartedAt
+        self.nodeName = nodeName
+        self.podWaitingReason = podWaitingReason
+        self.heldReason = heldReason
+    }
 }

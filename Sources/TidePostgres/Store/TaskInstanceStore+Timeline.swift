@@ -1,9 +1,9 @@
 import TideCore
 
 extension TaskInstanceStore {
-    /// Every try of every task of a run, by task then try: the finished ones from their logs,
-    /// and each task's current try (or its waiting state) from the task instance.
-    public func timeline(runId: Int64) async throws -> [TimelineEntry] {
+    /// Every try of every task of a run (or of one task), by task then try: the finished ones from
+    /// their logs, and each task's current try (or its waiting state) from the task instance.
+    public func timeline(runId: Int64, taskId: String? = nil) async throws -> [TimelineEntry] {
         try await pool.query(
             """
             SELECT ti.task_id, l.try_number, l.state, extract(epoch FROM l.scheduled_at) AS scheduled_at,
@@ -14,7 +14,8 @@ extension TaskInstanceStore {
                    extract(epoch FROM l.container_started_at) AS container_started_at, l.node_name,
                    NULL AS pod_waiting_reason, l.held_reason, ti.id AS ti_id
             FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
-            WHERE ti.run_id = $1 AND NOT (l.try_number = ti.try_number AND ti.state IN ('queued', 'running'))
+            WHERE ti.run_id = $1 AND ($2::text IS NULL OR ti.task_id = $2)
+              AND NOT (l.try_number = ti.try_number AND ti.state IN ('queued', 'running'))
             UNION ALL
             -- The current try (queued or running), the next one a waiting task will start, or a
             -- finished try that left no log (marked by hand).
@@ -38,10 +39,10 @@ extension TaskInstanceStore {
                                  CASE WHEN NOT waiting THEN ti.container_started_at END AS container_started_at,
                                  CASE WHEN NOT waiting THEN ti.node_name END AS node_name,
                                  CASE WHEN NOT waiting THEN ti.pod_waiting_reason END AS pod_waiting_reason) p
-            WHERE ti.run_id = $1 AND (waiting OR ti.state IN ('queued', 'running') OR NOT EXISTS (
+            WHERE ti.run_id = $1 AND ($2::text IS NULL OR ti.task_id = $2) AND (waiting OR ti.state IN ('queued', 'running') OR NOT EXISTS (
                 SELECT 1 FROM task_logs l WHERE l.task_instance_id = ti.id AND l.try_number = ti.try_number))
             ORDER BY ti_id, try_number
-            """, [String(runId)], context: "run timeline"
+            """, [String(runId), taskId], context: "run timeline"
         ).rows.compactMap { row in
             guard let taskId = row["task_id"], let tryNumber = row.int("try_number"), let state = row["state"] else {
                 return nil

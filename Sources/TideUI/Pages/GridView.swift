@@ -37,22 +37,23 @@ extension Pages {
                 """
         }
         html += "</tr></thead><tbody>"
+        // Cells stay small (a page of 200 tasks × 25 runs is 5,000 of them): the task is on the row,
+        // the run on the column header, and the link and tooltip say the rest.
         for task in shown {
-            html +=
-                "<tr><th scope=\"row\" class=\"task\" title=\"\(HTML.escape(task.taskId))\">\(HTML.escape(task.taskId))</th>"
+            let name = HTML.escape(task.taskId)
+            html += "<tr data-task=\"\(name)\"><th scope=\"row\" class=\"task\" title=\"\(name)\">\(name)</th>"
             for run in runs {
                 guard let cell = cells[run.id]?[task.taskId] else {
                     html += "<td></td>"
                     continue
                 }
                 let style = StateStyle(cell.state)
+                let tries = cell.tryNumber > 1 ? ", try \(cell.tryNumber)" : ""
+                let duration = cell.durationSeconds.map { ", " + Format.duration($0) } ?? ""
                 html += """
-                    <td><a class="cell \(style.cssClass)" data-task="\(HTML.escape(task.taskId))" \
-                    data-run="\(HTML.escape(run.runId))" data-state="\(style.name)" \
+                    <td><a class="cell \(style.cssClass)" data-state="\(style.name)" \
                     href="\(Paths.taskInstance(run.dagId, run.runId, task.taskId))" \
-                    title="\(HTML.escape(task.taskId)) · \(HTML.escape(run.runId)) · \(style.label)\
-                    \(cell.tryNumber > 1 ? " · try \(cell.tryNumber)" : "")\
-                    \(cell.durationSeconds.map { " · " + Format.duration($0) } ?? "")">\(style.symbol)</a></td>
+                    title="\(name): \(style.label)\(tries)\(duration)">\(style.symbol)</a></td>
                     """
             }
             html += "</tr>"

@@ -4,7 +4,9 @@ import TideCore
 import TidePostgres
 
 extension Pages {
-    static let ganttRowsPerPage = 300
+    static let ganttRowsPerPage = 200
+    /// Rows of the task table shown until "all tasks" is asked for (the top of the chosen sort).
+    static let taskRowsShown = 100
 
     /// What the run page's task table can be sorted by.
     enum TaskSort: String, CaseIterable {
@@ -59,7 +61,8 @@ extension Pages {
             if left.key == right.key { return left.name < right.name }
             return ascending ? left.key < right.key : left.key > right.key
         }
-        let tasks = table.map { item -> [String: Any] in
+        let showAll = params.string("all_tasks") != nil
+        let tasks = table.prefix(showAll ? table.count : Self.taskRowsShown).map { item -> [String: Any] in
             let entry = item.row.entry
             return [
                 "taskId": entry.taskId, "url": Paths.taskInstance(dagId, runId, entry.taskId),
@@ -78,7 +81,10 @@ extension Pages {
             return [
                 "key": option.rawValue,
                 "url": Paths.run(dagId, runId)
-                    + HTML.query([("sort", option.rawValue), ("order", same && !ascending ? "asc" : nil)]) + "#tasks",
+                    + HTML.query([
+                        ("sort", option.rawValue), ("order", same && !ascending ? "asc" : nil),
+                        ("all_tasks", showAll ? "1" : nil),
+                    ]) + "#tasks",
                 "active": same, "arrow": same ? (ascending ? "▲" : "▼") : "",
             ]
         }
@@ -92,8 +98,14 @@ extension Pages {
             "canOperate": viewer.canOperate, "apiUrl": Paths.apiRun(dagId, runId),
             "phases": GanttChart.Phase.allCases.map { ["key": $0.rawValue, "title": $0.title] },
             "version": String(run.dagHash.prefix(12)),
-            "taskIds": (definition?.tasks.map(\.taskId) ?? []).joined(separator: ","),
+            "taskTotal": table.count,
         ]
+        if !showAll && table.count > Self.taskRowsShown {
+            model["allTasksUrl"] =
+                Paths.run(dagId, runId)
+                + HTML.query([("sort", sort.rawValue), ("order", ascending ? "asc" : nil), ("all_tasks", "1")])
+                + "#tasks"
+        }
         if first + Self.ganttRowsPerPage < gantt.rows.count {
             model["moreRowsUrl"] = Paths.run(dagId, runId) + HTML.query([("rows", String(ganttPage + 1))])
         }

@@ -27,9 +27,9 @@ extension Pages {
             let report = try await service.whyNotRunning(ti, of: run)
             why = report.reasons.map { ["kind": $0.kind.rawValue, "message": $0.message, "blocking": $0.blocking] }
         }
-        let timeline = try await service.taskInstances.timeline(runId: run.id).filter {
-            $0.taskId == taskId && $0.tryNumber == chosen
-        }.first
+        let timeline = try await service.taskInstances.timeline(runId: run.id, taskId: taskId).first {
+            $0.tryNumber == chosen
+        }
         let style = StateStyle(ti.state)
         var model: [String: Any] = [
             "dagId": dagId, "runId": runId, "taskId": taskId, "dagUrl": Paths.dag(dagId),
@@ -93,11 +93,9 @@ extension Pages {
     }
 
     func logTail(_ ti: TaskInstanceRecord, tryNumber: Int) async throws -> LogTail {
-        let store = service.taskInstances
-        let size = try await store.logSlice(taskInstanceId: ti.id, tryNumber: tryNumber, offset: 0, maxCharacters: 0)
-        var start = max(0, size.storedCharacters - Self.logTailCharacters)
-        let slice = try await store.logSlice(
-            taskInstanceId: ti.id, tryNumber: tryNumber, offset: start, maxCharacters: Self.logTailCharacters)
+        let slice = try await service.taskInstances.logTail(
+            taskInstanceId: ti.id, tryNumber: tryNumber, maxCharacters: Self.logTailCharacters)
+        var start = slice.offset
         var text = Substring(slice.content)
         // Open at a line start: drop the partial first line of a tail.
         if start > 0, let newline = text.firstIndex(of: "\n") {
@@ -105,7 +103,7 @@ extension Pages {
             text = text[text.index(after: newline)...]
         }
         return LogTail(
-            text: String(text), start: start, end: start + text.count, stored: size.storedCharacters,
+            text: String(text), start: start, end: start + text.count, stored: slice.storedCharacters,
             running: slice.isRunning, truncated: slice.truncated, tryNumber: tryNumber)
     }
 

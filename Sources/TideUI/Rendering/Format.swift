@@ -17,6 +17,11 @@ enum Format {
         return lock.withLock { formatter.string(from: Date(timeIntervalSince1970: seconds)) }
     }
 
+    /// "05:36:19" (UTC), for chart axes.
+    static func clock(_ seconds: Double) -> String {
+        String(time(seconds).suffix(8))
+    }
+
     /// ISO 8601 with a Z, for `<time datetime>` attributes.
     static func iso(_ seconds: Double?) -> String {
         guard let seconds else { return "" }

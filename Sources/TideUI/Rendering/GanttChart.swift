@@ -103,7 +103,9 @@ struct GanttChart {
                         detail: entry.hostname ?? ""))
             }
             if let end = entry.endedAt { previousTryEnd[entry.taskId] = end }
-            built.append(Row(entry: entry, segments: segments.filter { $0.end >= $0.start }, critical: false))
+            // Zero-length phases (a try queued in the pass that found it ready) are not drawn; a run is.
+            let drawn = segments.filter { $0.end > $0.start || ($0.phase == .running && $0.end == $0.start) }
+            built.append(Row(entry: entry, segments: drawn, critical: false))
         }
         let critical = Self.criticalPath(entries: entries, upstream: upstream, lastEnd: lastEnd)
         rows = built.map { row in

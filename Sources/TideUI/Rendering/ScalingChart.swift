@@ -32,18 +32,22 @@ struct ScalingChart {
             <line class="axis-line" x1="\(Self.margin)" y1="\(y(0))" x2="\(Self.width - 8)" y2="\(y(0))"/>
             <text class="axis" x="\(Self.margin - 4)" y="\(y(top) + 4)" text-anchor="end">\(Int(top))</text>
             <text class="axis" x="\(Self.margin - 4)" y="\(y(0) + 4)" text-anchor="end">0</text>
-            <text class="axis" x="\(Self.margin)" y="\(Self.height - 4)">−\(Format.duration(span))</text>
-            <text class="axis" x="\(Self.width - 8)" y="\(Self.height - 4)" text-anchor="end">now</text>
+            <text class="axis" x="\(Self.margin)" y="\(Self.height - 4)">\(Format.clock(first))</text>
+            <text class="axis" x="\((Self.margin + Self.width - 8) / 2)" y="\(Self.height - 4)" \
+            text-anchor="middle">\(Format.clock(first + span / 2))</text>
+            <text class="axis" x="\(Self.width - 8)" y="\(Self.height - 4)" text-anchor="end">\(Format.clock(last))</text>
             """
         for line in lines {
             var path = ""
             var pen = false
+            // Steps, not slopes: a sample holds until the next one.
             for (index, value) in line.values.enumerated() {
                 guard let value else {
                     pen = false
                     continue
                 }
-                path += (pen ? " L" : " M") + String(format: "%.1f,%.1f", x(times[index]), y(value))
+                let point = String(format: "%.1f,%.1f", x(times[index]), y(value))
+                path += pen ? String(format: " H%.1f V%.1f", x(times[index]), y(value)) : " M" + point
                 pen = true
             }
             if !path.isEmpty {

@@ -48,3 +48,17 @@ struct PageResponse {
         return Response(status: .seeOther, headers: headers)
     }
 }
+
+/// The HTML error page browsers get for a path the server does not have, instead of API JSON.
+public enum UIErrorPage {
+    /// Whether a failed request came from a browser page rather than an API client.
+    public static func wanted(path: String, accept: String?) -> Bool {
+        !path.hasPrefix("/api/") && !path.hasPrefix("/auth/") && (accept ?? "").contains("text/html")
+    }
+
+    public static func response(status: HTTPResponse.Status, message: String) -> Response {
+        PageResponse.response(
+            Templates.render("error", ["heading": "\(status.code) \(status.reasonPhrase)", "message": message]),
+            status: status)
+    }
+}
