@@ -96,3 +96,33 @@ struct PagePartsTests {
         #expect(ScalingChart(title: "q", times: [], lines: []).svg().contains("No samples yet"))
     }
 }
+
+@Suite("The pod card")
+struct PodCardTests {
+    @Test("reads how a pod ended, its reason and its events from the worker's notes in the log")
+    func oomKilledPod() {
+        let log = """
+            starting
+            [tide] pod default/train-x created
+            [tide] pod default/train-x failed: exit code 137 (OOMKilled)
+            [tide] events of pod default/train-x:
+            [tide]   Normal Scheduled: Successfully assigned default/train-x to node-a
+            [tide]   Warning BackOff: Back-off restarting failed container (x2)
+            """
+        let notes = PodCard.notes(in: log)
+        #expect(notes.outcome == "pod default/train-x failed: exit code 137 (OOMKilled)")
+        #expect(notes.reason == "OOMKilled")
+        #expect(
+            notes.events == [
+                "Normal Scheduled: Successfully assigned default/train-x to node-a",
+                "Warning BackOff: Back-off restarting failed container (x2)",
+            ])
+    }
+
+    @Test("task output that looks like a note is not taken for one")
+    func outputIsNotANote() {
+        let notes = PodCard.notes(in: "pod default/x failed: exit code 1 (Fake)\n[tide] pod default/x succeeded\n")
+        #expect(notes.outcome == "pod default/x succeeded")
+        #expect(notes.reason == nil)
+    }
+}

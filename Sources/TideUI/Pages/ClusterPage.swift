@@ -22,38 +22,14 @@ extension Pages {
                 },
             ] as [String: Any]
         }
-        let queueCharts = ui.history.queues.sorted { $0.key < $1.key }.map { name, points in
-            [
-                "name": name,
-                "svg": ScalingChart(
-                    title: "Queue \(name) over time", times: points.map(\.time),
-                    lines: [
-                        .init(key: "waiting", label: "queued tries", values: points.map { Double($0.waiting) }),
-                        .init(key: "running", label: "running tries", values: points.map { Double($0.running) }),
-                        .init(
-                            key: "desired", label: "desired workers",
-                            values: points.map { $0.desired.map(Double.init) },
-                            dashed: true),
-                        .init(key: "actual", label: "live workers", values: points.map { $0.actual.map(Double.init) }),
-                    ]
-                ).svg(),
-            ]
-        }
-        let poolCharts = ui.history.nodePools.sorted { $0.key < $1.key }.map { name, points in
-            [
-                "name": name,
-                "svg": ScalingChart(
-                    title: "Node pool \(name) over time", times: points.map(\.time),
-                    lines: [
-                        .init(key: "waiting", label: "pending pods", values: points.map { Double($0.waiting) }),
-                        .init(key: "running", label: "running pods", values: points.map { Double($0.running) }),
-                        .init(
-                            key: "desired", label: "desired nodes", values: points.map { $0.desired.map(Double.init) },
-                            dashed: true),
-                    ]
-                ).svg(),
-            ]
-        }
+        let queueCharts = Self.charts(
+            ui.history.queues, what: "Queue",
+            labels: (
+                waiting: "queued tries", running: "running tries", desired: "desired workers", actual: "live workers"
+            ))
+        let poolCharts = Self.charts(
+            ui.history.nodePools, what: "Node pool",
+            labels: (waiting: "pending pods", running: "running pods", desired: "desired nodes", actual: ""))
         let model: [String: Any] = [
             "queues": try await queueRows(report: report, workers: live), "workers": workerRows,
             "liveWorkers": live.count, "allWorkers": workers.count, "nodePools": nodePoolRows(report: report),
@@ -80,5 +56,30 @@ extension Pages {
             "canAdminister": viewer.canAdminister,
         ]
         return html("pools", model, title: "Pools", section: .admin, viewer: viewer, events: "")
+    }
+
+    /// One chart per queue or node pool: waiting and running work, desired (dashed) and actual
+    /// capacity; a line without a label (node pools have no actual node count) is left out.
+    static func charts(
+        _ series: [String: [ScalingHistory.Point]], what: String,
+        labels: (waiting: String, running: String, desired: String, actual: String)
+    ) -> [[String: Any]] {
+        series.sorted { $0.key < $1.key }.map { name, points in
+            var lines: [ScalingChart.Line] = [
+                .init(key: "waiting", label: labels.waiting, values: points.map { Double($0.waiting) }),
+                .init(key: "running", label: labels.running, values: points.map { Double($0.running) }),
+                .init(
+                    key: "desired", label: labels.desired, values: points.map { $0.desired.map(Double.init) },
+                    dashed: true),
+            ]
+            if !labels.actual.isEmpty {
+                lines.append(
+                    .init(key: "actual", label: labels.actual, values: points.map { $0.actual.map(Double.init) }))
+            }
+            return [
+                "name": name,
+                "svg": ScalingChart(title: "\(what) \(name) over time", times: points.map(\.time), lines: lines).svg(),
+            ]
+        }
     }
 }

@@ -31,35 +31,47 @@ struct PodCard {
             add("Container started", started, "image pull and start took " + Format.duration(started - scheduled))
         }
         add("Ended", timeline?.endedAt, timeline.map { StateStyle(text: $0.state).label } ?? "")
-        let lines = logText.split(separator: "\n").map(String.init)
-        var events: [String] = []
-        var inEvents = false
+        let notes = Self.notes(in: logText)
+        return [
+            "name": timeline?.pod ?? ti.externalId ?? "–", "nodePool": spec.nodePool ?? ti.nodePool ?? "–",
+            "node": timeline?.nodeName ?? "–", "phases": phases, "exitCode": ti.exitCode.map(String.init) ?? "–",
+            "reason": notes.reason ?? "", "outcome": notes.outcome, "events": notes.events,
+            "hasEvents": !notes.events.isEmpty,
+            "waitingReason": timeline?.podWaitingReason ?? "", "oom": notes.reason == "OOMKilled",
+        ]
+    }
+
+    /// What the worker wrote about the pod into the log (`[tide] …` lines): how it ended, the
+    /// reason in parentheses (`OOMKilled`, `Error`, …) and the pod's events.
+    struct Notes: Equatable {
         var outcome = ""
-        for line in lines where line.hasPrefix(Self.notice) {
-            let text = String(line.dropFirst(Self.notice.count))
+        var reason: String?
+        var events: [String] = []
+    }
+
+    static func notes(in log: String) -> Notes {
+        var notes = Notes()
+        var inEvents = false
+        for line in log.split(separator: "\n") where line.hasPrefix(notice) {
+            let text = line.dropFirst(notice.count)
             if text.hasPrefix("events of pod ") {
                 inEvents = true
                 continue
             }
             if inEvents && text.hasPrefix("  ") {
-                events.append(text.trimmingCharacters(in: .whitespaces))
+                notes.events.append(text.trimmingCharacters(in: .whitespaces))
                 continue
             }
             inEvents = false
             if text.hasPrefix("pod ")
                 && (text.contains(" failed: ") || text.hasSuffix(" succeeded") || text.contains(" ended with "))
             {
-                outcome = text
+                notes.outcome = String(text)
             }
         }
-        let reason = outcome.range(of: "(").flatMap { open in
-            outcome[open.upperBound...].firstIndex(of: ")").map { String(outcome[open.upperBound..<$0]) }
+        if let open = notes.outcome.range(of: "("), let close = notes.outcome[open.upperBound...].firstIndex(of: ")") {
+            notes.reason = String(notes.outcome[open.upperBound..<close])
         }
-        return [
-            "name": timeline?.pod ?? ti.externalId ?? "–", "nodePool": spec.nodePool ?? ti.nodePool ?? "–",
-            "node": timeline?.nodeName ?? "–", "phases": phases, "exitCode": ti.exitCode.map(String.init) ?? "–",
-            "reason": reason ?? "", "outcome": outcome, "events": events, "hasEvents": !events.isEmpty,
-            "waitingReason": timeline?.podWaitingReason ?? "", "oom": reason == "OOMKilled",
-        ]
+        return notes
     }
 }

@@ -68,7 +68,8 @@ extension Pages {
                 "taskId": entry.taskId, "url": Paths.taskInstance(dagId, runId, entry.taskId),
                 "state": StateStyle(text: entry.state).model, "try": entry.tryNumber,
                 "queueWait": Format.duration(seconds(item.row, .queued)),
-                "held": Format.duration(seconds(item.row, .held)),
+                // Without a limit named, the gap is the dispatcher's own latency, not a hold.
+                "held": entry.heldReason == nil ? "–" : Format.duration(seconds(item.row, .held)),
                 "heldBy": entry.heldReason == nil ? "" : GanttChart.heldText(entry),
                 "podPending": Format.duration(seconds(item.row, .podPending)),
                 "duration": Format.duration(seconds(item.row, .running)),
