@@ -53,6 +53,11 @@ struct ScalingConfigurationTests {
                 "tide.yaml: scaling.queues.gpu.max_workers: expected a whole number of at least 4"
             ),
             (nil, ["TIDE_SCALING_QUEUES": "[1]"], "TIDE_SCALING_QUEUES: expected a mapping of queue name to settings"),
+            // An HS256 key shorter than its hash is refused, and the secret is not echoed.
+            (
+                nil, ["TIDE_API_SECRET_KEY": "short-secret"],
+                "TIDE_API_SECRET_KEY: expected a secret of at least 32 characters, got a value of 12 characters"
+            ),
         ]
         for (file, environment, message) in cases {
             #expect {

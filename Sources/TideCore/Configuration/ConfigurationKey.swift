@@ -10,6 +10,10 @@ public struct ConfigurationKey: Sendable {
     public let summary: String
     let apply: @Sendable (inout TideConfiguration, String) -> String?
 
+    /// Keys whose values are secrets: an error about them never echoes the value.
+    static let secretKeys: Set<String> = ["api.secret_key", "database_password", "redis_password"]
+    var isSecret: Bool { Self.secretKeys.contains(fileKey) }
+
     /// Every key Tide reads. `apply` returns nil, or what was expected when the value is invalid.
     public static let all: [ConfigurationKey] = [
         text("database_url", "TIDE_DATABASE_URL", "PostgreSQL URL (default postgres://127.0.0.1:5432/tide)") {
@@ -205,7 +209,7 @@ public struct ConfigurationKey: Sendable {
             summary: "key signing API access tokens, at least 32 characters (default: random per process)"
         ) { config, value in
             // HS256 needs a key at least as long as its 32-byte hash; a shorter one is guessable.
-            guard value.utf8.count >= 32 else { return "a secret of at least 32 characters (got \(value.utf8.count))" }
+            guard value.utf8.count >= 32 else { return "a secret of at least 32 characters" }
             config.api.secretKey = value
             return nil
         },

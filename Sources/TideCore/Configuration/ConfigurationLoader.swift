@@ -47,8 +47,10 @@ public enum ConfigurationLoader {
         for key in ConfigurationKey.all {
             guard let (value, source) = values[key.fileKey] else { continue }
             if let expected = key.apply(&config, value) {
-                // A value read from a file may be a secret: never echo it.
-                let shown = source.hasSuffix("_FILE") ? "the file's contents" : "'\(value)'"
+                // A value read from a file may be a secret, and a secret key's value is one: never echo them.
+                let shown =
+                    source.hasSuffix("_FILE")
+                    ? "the file's contents" : key.isSecret ? "a value of \(value.count) characters" : "'\(value)'"
                 throw ConfigurationError(message: "\(source): expected \(expected), got \(shown)")
             }
         }
