@@ -6,14 +6,16 @@ Screenshots of every page go to TIDE_UI_SCREENSHOTS (default .tide/ui-screenshot
 import os
 import pathlib
 import secrets
+import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
 
-from standalone import PASSWORDS, started_tide  # noqa: E402
+from standalone import PASSWORDS, TIDE, started_tide  # noqa: E402
 
 CHROMIUM = os.environ.get("TIDE_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = pathlib.Path(os.environ.get("TIDE_UI_SCREENSHOTS", ".tide/ui-screenshots")).resolve()
@@ -69,6 +71,25 @@ tasks:
     upstream: [flaky]
     bash: echo "after the flaky step"
 """,
+    "ui_pod.yaml": """
+dag_id: ui_pod
+description: A pod on a node pool that scales up from zero, and a pod that fails
+tags: [ui, kubernetes]
+tasks:
+  - task_id: train
+    kubernetes_pod:
+      image: ghcr.io/acme/train:1.4
+      cmds: [sh, -c]
+      arguments: ["echo training; sleep 0.5; echo model saved"]
+      resources: {requests: {cpu: "1", memory: 1Gi}}
+      node_pool: pool-1
+  - task_id: broken
+    kubernetes_pod:
+      image: ghcr.io/acme/check:1.0
+      cmds: [sh, -c]
+      arguments: ["echo checking; exit 3"]
+      log_events_on_failure: true
+""",
     "ui_big.yaml": """
 dag_id: ui_big
 description: Writes a log larger than the stored cap
@@ -80,9 +101,38 @@ tasks:
 }
 
 
+REPOSITORY = pathlib.Path(__file__).resolve().parent.parent.parent
+
+
 @pytest.fixture(scope="session")
-def tide():
-    yield from started_tide(DAGS, "ui", expected_dags=len(DAGS))
+def kubeconfig():
+    """The project's Kubernetes simulator (tide-kubesim, next to tide) with the examples' node pools:
+    an always-on node and 'pool-1', tainted, scaling from zero."""
+    if not TIDE:
+        pytest.skip("TIDE_BINARY is needed")
+    work = pathlib.Path(tempfile.mkdtemp(prefix="tide-ui-kube-"))
+    path = work / "kubeconfig"
+    with open(work / "kubesim.log", "w") as log:
+        process = subprocess.Popen(
+            [str(pathlib.Path(TIDE).parent / "tide-kubesim"), "--config", str(REPOSITORY / "examples/kubesim.yaml"),
+             "--write-kubeconfig", str(path)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("tide-kubesim did not start:\n" + (work / "kubesim.log").read_text()[-2000:])
+        time.sleep(0.1)
+    yield path
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def tide(kubeconfig):
+    # The examples' node pool settings, pointed at this simulator.
+    config = kubeconfig.parent / "tide.yaml"
+    text = (REPOSITORY / "examples/tide.yaml").read_text()
+    config.write_text(text.replace("kubeconfig: .tide/kubeconfig", f"kubeconfig: {kubeconfig}"))
+    yield from started_tide(DAGS, "ui", expected_dags=len(DAGS), extra_env={"TIDE_CONFIG": str(config)})
     MARKER.unlink(missing_ok=True)
 
 

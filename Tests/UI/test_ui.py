@@ -193,6 +193,34 @@ def test_a_big_log_opens_at_its_tail_and_loads_earlier_parts(signed_in, tide):
     assert admin.errors == []
 
 
+def test_pod_tasks_show_their_pod_card_and_pod_phases(signed_in, tide):
+    run_id = trigger(tide, "ui_pod")
+    tide.wait_for_run("ui_pod", run_id, timeout=90)
+    admin = signed_in("admin")
+    page = admin.open(f"/dags/ui_pod/runs/{quoted(run_id)}/tasks/train")
+    card = page.locator("#pod-card")
+    expect(card).to_contain_text("pool-1")
+    expect(card.locator("dl.facts > div", has_text="Node pool").locator("dd")).to_have_text("pool-1")
+    # The node it ran on is one of the pool's (the simulator names nodes after their pool).
+    expect(card.locator("dl.facts > div").nth(1).locator("dd")).to_contain_text("pool-1-")
+    for phase in ["Pod created", "Scheduled on a node", "Container started", "Ended"]:
+        expect(card.locator("ol.phases")).to_contain_text(phase)
+    expect(page.locator("#log")).to_contain_text("model saved")
+    admin.screenshot("task-instance-pod")
+    # The node pool scaled up from zero for it: the Gantt shows the pod waiting for a node.
+    page = admin.open(f"/dags/ui_pod/runs/{quoted(run_id)}")
+    expect(page.locator('svg.gantt g[data-task="train"] rect.seg.pod-pending')).to_have_count(1)
+    # A failed pod's card has its exit code, and the events the worker copied into the log.
+    page = admin.open(f"/dags/ui_pod/runs/{quoted(run_id)}/tasks/broken")
+    expect(page.locator("#ti-badge")).to_have_attribute("data-state", "failed")
+    card = page.locator("#pod-card")
+    expect(card.locator("dl.facts > div", has_text="Exit code").locator("dd")).to_have_text("3")
+    expect(card.locator("ul.events li").first).to_be_visible()
+    expect(card.locator("ul.events")).to_contain_text("Scheduled")
+    admin.screenshot("task-instance-pod-failed")
+    assert admin.errors == []
+
+
 def test_a_viewer_sees_no_actions_and_forged_actions_are_refused(signed_in, tide):
     run_id = trigger(tide, "ui_chain")
     tide.wait_for_run("ui_chain", run_id)

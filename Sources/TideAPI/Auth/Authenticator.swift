@@ -37,8 +37,8 @@ struct Authenticator: AuthenticatorMiddleware {
         principal.method = .session
         principal.session = token
         let reads: Set<HTTPRequest.Method> = [.get, .head]
-        // Signing out checks the token from its form itself.
-        if !reads.contains(request.method) && request.uri.path != "/logout" {
+        // Signing out checks the token from its form itself; signing in again needs no session.
+        if !reads.contains(request.method) && request.uri.path != "/logout" && request.uri.path != "/login" {
             let sent = request.headers[.init(UISession.csrfHeader)!] ?? ""
             guard !sent.isEmpty, sent == accessTokens.csrfToken(for: token) else {
                 throw APIError(

@@ -38,3 +38,19 @@ extension RunStore {
         return runs
     }
 }
+
+extension RunStore {
+    /// Running runs with a task that failed, waits for a retry or will not run because an upstream
+    /// failed: the runs failing now, newest first.
+    public func runningWithFailures(limit: Int) async throws -> [RunRecord] {
+        try await pool.query(
+            """
+            SELECT \(RunRecord.columns) FROM dag_runs r
+            WHERE r.state = 'running' AND EXISTS (
+                SELECT 1 FROM task_instances ti
+                WHERE ti.run_id = r.id AND ti.state IN ('failed', 'up_for_retry', 'upstream_failed'))
+            ORDER BY r.started_at DESC NULLS LAST, r.id DESC LIMIT $1
+            """, [String(limit)], context: "runs failing now"
+        ).rows.map(RunRecord.init(row:))
+    }
+}

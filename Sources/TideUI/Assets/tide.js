@@ -339,9 +339,14 @@
       const freshLog = page.getElementById("log-section");
       const shownLog = document.getElementById("log-section");
       if (freshLog && shownLog && freshLog.dataset.try !== shownLog.dataset.try && !new URL(location.href).searchParams.has("try")) {
-        logStop();
-        shownLog.replaceWith(document.importNode(freshLog, true));
-        initLog();
+        // A new try started: fetch the page in full (a refresh leaves the log out) and show its log.
+        const full = await fetch(location.href, { credentials: "same-origin" });
+        const newLog = full.ok ? new DOMParser().parseFromString(await full.text(), "text/html").getElementById("log-section") : null;
+        if (newLog) {
+          logStop();
+          shownLog.replaceWith(document.importNode(newLog, true));
+          initLog();
+        }
       }
       updateBulk();
       document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);

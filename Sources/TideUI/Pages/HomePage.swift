@@ -40,6 +40,7 @@ extension Pages {
         failing.order = [SortKey(.endDate, descending: true)]
         failing.limit = 10
         let failed = try await service.runs.page(failing)
+        let failingNow = try await service.runs.runningWithFailures(limit: 10)
         let errors = try await service.dags.importErrors()
         let model: [String: Any] = [
             "health": health,
@@ -47,6 +48,7 @@ extension Pages {
             "nodePools": nodePoolRows(report: report),
             "failedRuns": failed.items.map { runRow($0, now: now) },
             "failedTotal": failed.total,
+            "failingNow": failingNow.map { runRow($0, now: now) },
             "importErrors": errors.map {
                 ["file": $0.fileloc, "message": $0.message, "when": Format.ago($0.recordedAt)]
             },

@@ -20,7 +20,13 @@ extension Pages {
         let tries = try await service.taskInstances.tries(of: ti)
         let current = max(ti.tryNumber, 1)
         let chosen = try params.int("try", default: current, in: 1...max(current, 1))
-        let log = try await logTail(ti, tryNumber: chosen)
+        // A live refresh keeps the log it already shows (it follows the stream), so it is not read
+        // again unless the page's try changed, which the script asks for with a full request.
+        let refresh = request.headers[.init(UIRefresh.header)!] != nil
+        let log =
+            refresh
+            ? LogTail(text: "", start: 0, end: 0, stored: 0, running: false, truncated: false, tryNumber: chosen)
+            : try await logTail(ti, tryNumber: chosen)
         let waiting: Set<TaskState> = [.none, .scheduled, .queued, .upForRetry]
         var why: [[String: Any]] = []
         if waiting.contains(ti.state) {

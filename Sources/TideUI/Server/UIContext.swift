@@ -58,3 +58,9 @@ public enum UISession {
     /// The header a page's scripts send the CSRF token in, with every change they make.
     public static let csrfHeader = "X-CSRF-Token"
 }
+
+/// The header the pages' script sends when it re-fetches a page to update it in place: the page may
+/// leave out what the script keeps by itself (a log it follows).
+enum UIRefresh {
+    static let header = "X-Tide-Refresh"
+}
