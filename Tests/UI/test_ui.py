@@ -68,6 +68,8 @@ def test_home_shows_the_health_of_every_part(signed_in):
 def test_dag_search_matches_descriptions_and_tags_and_lives_in_the_url(signed_in):
     admin = signed_in("admin")
     page = admin.open("/dags")
+    expect(page.locator("tr[data-dag]")).to_have_count(6)
+    admin.screenshot("dags")
     page.fill("#dag-search", "REVENUE")
     page.press("#dag-search", "Enter")
     expect(page).to_have_url(re.compile(r"q=REVENUE"))
@@ -83,7 +85,7 @@ def test_dag_search_matches_descriptions_and_tags_and_lives_in_the_url(signed_in
     expect(page.locator("tr[data-dag]")).to_have_count(1)
     admin.open("/dags?q=chain")
     expect(page.locator("tr[data-dag=ui_chain]")).to_be_visible()
-    admin.screenshot("dags")
+    admin.screenshot("dags-search")
     assert admin.errors == []
 
 

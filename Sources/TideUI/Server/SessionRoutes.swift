@@ -26,8 +26,11 @@ struct SessionRoutes {
                 context.logger.notice("rejected UI login", metadata: ["user": "\(username)"])
                 return Self.page(next: next, error: "Wrong username or password.", username: username)
             }
+            // Behind a TLS-terminating proxy the cookie must not travel over plain HTTP.
+            let secure = request.headers[.init("X-Forwarded-Proto")!] == "https" ? "; Secure" : ""
             let cookie =
                 "\(UISession.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(signIn.sessionSeconds))"
+                + secure
             return PageResponse.redirect(to: next, cookie: cookie)
         }
         router.post("logout") { request, context in
