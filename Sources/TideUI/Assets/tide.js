@@ -325,6 +325,9 @@
       if (response.redirected && new URL(response.url).pathname === "/login") { location.reload(); return; }
       if (!response.ok) return;
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      // A selection made in Browse survives the refresh.
+      const selectionKey = (box) => box.dataset.api ?? `${box.dataset.dag}|${box.dataset.run}|${box.dataset.task}`;
+      const checked = new Set($$("input[data-select]:checked").map(selectionKey));
       for (const fresh of page.querySelectorAll("[data-live][id]")) {
         const current = document.getElementById(fresh.id);
         if (current && current.innerHTML !== fresh.innerHTML) {
@@ -348,6 +351,7 @@
           initLog();
         }
       }
+      $$("input[data-select]").forEach((box) => { if (checked.has(selectionKey(box))) box.checked = true; });
       updateBulk();
       document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
     } catch { /* the next event retries */ } finally { refreshing = false; }
