@@ -190,3 +190,20 @@ def test_import_errors_health_and_version(client):
     health = monitor_api.MonitorApi(client).get_health()
     assert health.metadatabase.status == "healthy" and health.scheduler.status == "healthy"
     assert version_api.VersionApi(client).get_version().version
+
+
+def test_task_instances_across_runs_and_dags_with_tilde(client, tide):
+    """As in Airflow, `~` for the run (and the DAG) lists task instances across runs (and DAGs)."""
+    runs = dag_run_api.DagRunApi(client)
+    run = runs.trigger_dag_run("api_chain", TriggerDAGRunPostBody(logical_date=None))
+    wait_for(client, "api_chain", run.dag_run_id)
+    instances = task_instance_api.TaskInstanceApi(client)
+    of_dag = instances.get_task_instances("api_chain", "~", task_id="load", limit=100)
+    assert of_dag.total_entries >= 1
+    assert {ti.dag_id for ti in of_dag.task_instances} == {"api_chain"}
+    assert run.dag_run_id in {ti.dag_run_id for ti in of_dag.task_instances}
+    everywhere = instances.get_task_instances("~", "~", state=["success"], limit=1000)
+    assert {"api_chain"} <= {ti.dag_id for ti in everywhere.task_instances}
+    assert all(ti.state.value == "success" for ti in everywhere.task_instances)
+    with pytest.raises(NotFoundException):
+        instances.get_task_instances("no_such_dag", "~")

@@ -103,6 +103,9 @@ struct TaskInstanceRoutes: Sendable {
             TaskInstanceQuery.Field.self, default: [SortKey(.id)],
             aliases: ["queued_at": .queuedAt, "map_index": .id, "logical_date": .id, "run_after": .id])
         try reader.check()
+        if try APIEnvironment.parameter(context, "dag_run_id") == "~" {
+            return try await listAcrossRuns(request, context, query)
+        }
         let run = try await runs.run(context)
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
         let tasks = TaskLookup(dag)
@@ -111,6 +114,33 @@ struct TaskInstanceRoutes: Sendable {
             JSONObject.collection(
                 "task_instances", page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) },
                 total: page.total), for: request)
+    }
+
+    /// `…/dags/{dag_id}/dagRuns/~/taskInstances`, as in Airflow: the task instances of every run
+    /// of a DAG, or of every DAG with `~` as the DAG id too (the web UI's Browse reads the same).
+    private func listAcrossRuns(_ request: Request, _ context: APIRequestContext, _ query: TaskInstanceQuery)
+        async throws -> Response
+    {
+        let dagName = try APIEnvironment.parameter(context, "dag_id")
+        let dagId: String? = dagName == "~" ? nil : dagName
+        if let dagId { _ = try await service.dag(dagId) }
+        let page = try await service.taskInstances.page(runId: nil, dagId: dagId, query)
+        let runsById = try await service.runs.records(ids: Array(Set(page.items.map(\.runId))))
+        var lookups: [String: TaskLookup] = [:]
+        var items: [JSONObject] = []
+        for ti in page.items {
+            guard let run = runsById[ti.runId] else { continue }
+            let key = run.dagId + "@" + run.dagHash
+            let tasks: TaskLookup
+            if let known = lookups[key] {
+                tasks = known
+            } else {
+                tasks = TaskLookup(try? await service.definition(dagId: run.dagId, hash: run.dagHash))
+                lookups[key] = tasks
+            }
+            items.append(AirflowJSON.taskInstance(ti, run: run, tasks: tasks))
+        }
+        return JSONResponse.make(JSONObject.collection("task_instances", items, total: page.total), for: request)
     }
 
     func patch(_ request: Request, _ context: APIRequestContext, dryRun: Bool) async throws -> Response {
