@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import TideCore
+import TideUI
 
 /// `POST /auth/token` (and `/auth/token/cli`) as Airflow's simple auth manager serves it:
 /// a username and password, as JSON or a form, for `{"access_token": "…"}` (201).
@@ -34,14 +35,7 @@ struct TokenRoutes: Sendable {
     func credentials(_ request: Request) async throws -> (String, String) {
         let contentType = request.headers[.contentType] ?? "application/json"
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
-            let buffer = try await request.body.collect(upTo: maxBodyBytes)
-            var fields: [String: String] = [:]
-            for pair in String(buffer: buffer).split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-                }
-                if parts.count == 2 { fields[parts[0]] = parts[1] }
-            }
+            let fields = try await FormFields(request, maxBytes: maxBodyBytes)
             guard let username = fields["username"], let password = fields["password"] else {
                 throw APIError(.badRequest, "Username and password must be provided")
             }

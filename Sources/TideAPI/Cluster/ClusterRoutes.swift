@@ -20,28 +20,18 @@ struct ClusterRoutes: Sendable {
             _ = try context.require(.viewer, to: "reading queues")
             let now = Date().timeIntervalSince1970
             let service = environment.service
-            let loads = try await service.taskInstances.queueLoads()
-            let workers = try await service.workers.list().filter {
-                ($0.state == "running" || $0.state == "draining") && $0.heartbeatAge < workerTimeoutSeconds
-            }
-            let report = await latestReport()
-            var names = Set(loads.map(\.queue)).union(workers.flatMap(\.queues))
-            names.formUnion(report?.queues.keys.map { $0 } ?? [])
-            let depths = try? await service.queueDepths(names.sorted())
-            let items: [JSONValue] = names.sorted().map { name in
-                let load = loads.first { $0.queue == name }
-                let serving = workers.filter { $0.queues.contains(name) }
-                let hint = report?.queues[name]
-                return .object([
-                    "name": .string(name), "depth": depths?[name].map { .number(Double($0)) } ?? .null,
-                    "queued": .number(Double(load?.queued ?? 0)), "running": .number(Double(load?.running ?? 0)),
-                    "oldest_queued_at": AirflowDate.json(load?.oldestQueuedAt),
-                    "oldest_queued_age_seconds": load?.oldestQueuedAt.map { .number(max(0, now - $0)) } ?? .null,
-                    "live_workers": .number(Double(serving.count)),
-                    "slots": .number(Double(serving.map(\.slots).reduce(0, +))),
-                    "slots_used": .number(Double(serving.map(\.running).reduce(0, +))),
-                    "held_back": hint.map { .number(Double($0.heldBack)) } ?? .null,
-                    "desired_workers": hint.map { .number(Double($0.desiredWorkers)) } ?? .null,
+            let workers = try await service.workers.list().filter { $0.isLive(timeoutSeconds: workerTimeoutSeconds) }
+            let queues = try await service.queueStatuses(report: await latestReport(), liveWorkers: workers)
+            let items: [JSONValue] = queues.map { queue in
+                .object([
+                    "name": .string(queue.name), "depth": queue.depth.map { .number(Double($0)) } ?? .null,
+                    "queued": .number(Double(queue.queued)), "running": .number(Double(queue.running)),
+                    "oldest_queued_at": AirflowDate.json(queue.oldestQueuedAt),
+                    "oldest_queued_age_seconds": queue.oldestQueuedAt.map { .number(max(0, now - $0)) } ?? .null,
+                    "live_workers": .number(Double(queue.liveWorkers)), "slots": .number(Double(queue.slots)),
+                    "slots_used": .number(Double(queue.slotsUsed)),
+                    "held_back": queue.hint.map { .number(Double($0.heldBack)) } ?? .null,
+                    "desired_workers": queue.hint.map { .number(Double($0.desiredWorkers)) } ?? .null,
                 ])
             }
             return JSONResponse.make(
@@ -53,9 +43,7 @@ struct ClusterRoutes: Sendable {
             let workers = try await service.workers.list()
             let running = try await service.taskInstances.runningByWorker()
             let items: [JSONValue] = workers.map { worker in
-                let live =
-                    (worker.state == "running" || worker.state == "draining")
-                    && worker.heartbeatAge < workerTimeoutSeconds
+                let live = worker.isLive(timeoutSeconds: workerTimeoutSeconds)
                 return .object([
                     "id": .string(worker.id), "hostname": .string(worker.hostname), "pid": .number(Double(worker.pid)),
                     "state": .string(worker.state), "live": .bool(live),

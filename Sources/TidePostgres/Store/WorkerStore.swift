@@ -54,6 +54,11 @@ public struct WorkerStore: Sendable {
         /// Unix seconds.
         public var startedAt: Double = 0
         public var heartbeatAt: Double = 0
+
+        /// Whether it counts as live: running or draining, with a heartbeat within `timeoutSeconds`.
+        public func isLive(timeoutSeconds: Double) -> Bool {
+            (state == "running" || state == "draining") && heartbeatAge < timeoutSeconds
+        }
     }
 
     /// Every worker, most recently started first.

@@ -57,7 +57,7 @@ extension Pages {
     }
 
     func isLive(_ worker: WorkerStore.WorkerRecord) -> Bool {
-        (worker.state == "running" || worker.state == "draining") && worker.heartbeatAge < ui.workerTimeoutSeconds
+        worker.isLive(timeoutSeconds: ui.workerTimeoutSeconds)
     }
 
     private func component(_ name: String, _ status: String, _ detail: String) -> [String: Any] {
@@ -66,27 +66,17 @@ extension Pages {
 
     /// Queues as the cluster sees them: Redis depth, queued and running tries, held back, workers.
     func queueRows(report: ScalingReport?, workers: [WorkerStore.WorkerRecord]) async throws -> [[String: Any]] {
-        let loads = try await service.taskInstances.queueLoads()
-        var names = Set(loads.map(\.queue)).union(workers.flatMap(\.queues))
-        names.formUnion(report?.queues.keys.map { $0 } ?? [])
-        let depths = try? await service.queueDepths(names.sorted())
         let now = Date().timeIntervalSince1970
-        return names.sorted().map { name in
-            let load = loads.first { $0.queue == name }
-            let serving = workers.filter { $0.queues.contains(name) }
-            let hint = report?.queues[name]
+        return try await service.queueStatuses(report: report, liveWorkers: workers).map { queue -> [String: Any] in
+            let heldBy = queue.hint.map { hint in
+                hint.heldBackBy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            }
+            let oldest: String = queue.oldestQueuedAt.map { Format.duration(now - $0) } ?? "–"
             return [
-                "name": name, "depth": depths?[name].map(String.init) ?? "?",
-                "queued": load?.queued ?? 0, "running": load?.running ?? 0,
-                "oldest": load?.oldestQueuedAt.map { Format.duration(now - $0) } ?? "–",
-                "workers": serving.count, "slots": serving.map(\.slots).reduce(0, +),
-                "busy": serving.map(\.running).reduce(0, +),
-                "heldBack": hint.map { String($0.heldBack) } ?? "–",
-                "heldBy": hint.map {
-                    $0.heldBackBy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                        .joined(separator: ", ")
-                } ?? "",
-                "desired": hint.map { String($0.desiredWorkers) } ?? "–",
+                "name": queue.name, "depth": queue.depth.map(String.init) ?? "?", "queued": queue.queued,
+                "running": queue.running, "oldest": oldest, "workers": queue.liveWorkers, "slots": queue.slots,
+                "busy": queue.slotsUsed, "heldBack": queue.hint.map { String($0.heldBack) } ?? "–",
+                "heldBy": heldBy ?? "", "desired": queue.hint.map { String($0.desiredWorkers) } ?? "–",
             ]
         }
     }

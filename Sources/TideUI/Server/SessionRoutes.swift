@@ -60,16 +60,16 @@ struct SessionRoutes {
     }
 }
 
-/// The fields of an `application/x-www-form-urlencoded` body.
-struct FormFields {
+/// The fields of an `application/x-www-form-urlencoded` body (the login page's, and `POST /auth/token`'s).
+public struct FormFields: Sendable {
     private var fields: [String: [String]] = [:]
 
-    init(_ request: Request, maxBytes: Int) async throws {
+    public init(_ request: Request, maxBytes: Int) async throws {
         let buffer = try await request.body.collect(upTo: maxBytes)
         self.init(encoded: String(buffer: buffer))
     }
 
-    init(encoded: String) {
+    public init(encoded: String) {
         for pair in encoded.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                 $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
@@ -79,5 +79,6 @@ struct FormFields {
         }
     }
 
-    subscript(name: String) -> String? { fields[name]?.first }
+    /// The first value of a field, nil when it is absent.
+    public subscript(name: String) -> String? { fields[name]?.first }
 }
