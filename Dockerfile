@@ -1,11 +1,53 @@
 # syntax=docker/dockerfile:1
 # Tide in a container: `tide` is the entrypoint; the command picks the role
 # (scheduler, worker, api, db migrate, standalone).
-#   docker build -t tide:local .
+#
+#   docker build -t tide:local .                  # from source, in the official Swift image
 #   docker run --rm tide:local --help
+#
+# A binary built elsewhere (your CI, or scripts/compose-test where no registry is reachable) goes
+# into the same runtime image with the `prebuilt` target; its build context is a folder holding
+# `tide` and `swift-runtime/` (the Swift runtime's .so files for a dynamically linked binary, or
+# nothing for one built with --static-swift-stdlib):
+#
+#   docker build --target prebuilt -f Dockerfile -t tide:local path/to/that/folder
+#
+# Stages are ordered so that `--target prebuilt` never needs the Swift image, also with the classic
+# builder (which builds every stage before its target).
+
+ARG DEBIAN_IMAGE=debian:bookworm-slim
+ARG SWIFT_IMAGE=swift:6.2-bookworm
+
+# --- runtime: the shared C libraries, a shell for bash tasks, and an unprivileged user ----------
+FROM ${DEBIAN_IMAGE} AS runtime-base
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libhiredis0.14 libpq5 libcurl4 ca-certificates tzdata bash \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 tide \
+    && useradd --system --uid 10001 --gid tide --home-dir /home/tide --create-home --shell /usr/sbin/nologin tide \
+    && mkdir -p /opt/tide/dags \
+    && chown tide:tide /opt/tide/dags
+ENV TIDE_DAGS_FOLDER=/opt/tide/dags \
+    TIDE_API_HOST=0.0.0.0
+WORKDIR /home/tide
+EXPOSE 8080
+ENTRYPOINT ["tide"]
+CMD ["--help"]
+USER 10001:10001
+
+# --- prebuilt: the runtime image around a binary from the build context -------------------------
+FROM runtime-base AS prebuilt
+# Root only to register the runtime libraries with the dynamic linker; the image runs as tide.
+USER root
+COPY swift-runtime/ /usr/local/lib/swift-runtime/
+COPY tide /usr/local/bin/tide
+RUN echo /usr/local/lib/swift-runtime > /etc/ld.so.conf.d/swift-runtime.conf \
+    && ldconfig \
+    && tide --version
+USER 10001:10001
 
 # --- build: the Swift 6 toolchain and the C libraries' headers ---------------------------------
-FROM swift:6.2-bookworm AS build
+FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libhiredis-dev libpq-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
@@ -17,20 +59,6 @@ RUN swift package resolve
 RUN swift build -c release --product tide --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/tide" /out/tide
 
-# --- runtime: the shared C libraries, a shell for bash tasks, and an unprivileged user ----------
-FROM debian:bookworm-slim AS runtime
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libhiredis0.14 libpq5 libcurl4 ca-certificates tzdata bash \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 10001 tide \
-    && useradd --system --uid 10001 --gid tide --home-dir /home/tide --create-home --shell /usr/sbin/nologin tide \
-    && mkdir -p /opt/tide/dags \
-    && chown tide:tide /opt/tide/dags
+# --- runtime (the default target): the binary built above ---------------------------------------
+FROM runtime-base AS runtime
 COPY --from=build /out/tide /usr/local/bin/tide
-ENV TIDE_DAGS_FOLDER=/opt/tide/dags \
-    TIDE_API_HOST=0.0.0.0
-USER 10001:10001
-WORKDIR /home/tide
-EXPOSE 8080
-ENTRYPOINT ["tide"]
-CMD ["--help"]

@@ -48,6 +48,8 @@ public final class WorkerService: Service, Sendable {
     /// Pod clean-ups (delete, or mark finished) that wait until the try's result is recorded.
     let pendingCleanUps = LockedBox<[RunningTries.Token: @Sendable () async -> Void]>([:])
     let draining = LockedBox(false)
+    /// When the latest heartbeat was stored; a claim waits for a fresh one after an outage.
+    let latestHeartbeat = LockedBox<ContinuousClock.Instant?>(nil)
     /// Calls to PostgreSQL from every loop of this worker, for one log line per outage.
     let databaseOutage = LockedBox(OutageTracker())
     let inheritedEnvironment: [String: String]
@@ -81,6 +83,7 @@ public final class WorkerService: Service, Sendable {
         try await workers.register(
             id: identity.id, hostname: identity.hostname, pid: identity.pid, queues: settings.queues,
             slots: settings.concurrency)
+        latestHeartbeat.mutate { $0 = .now }
         logger.info(
             "worker started",
             metadata: ["worker.queues": "\(settings.queues)", "worker.concurrency": "\(settings.concurrency)"])
@@ -138,8 +141,7 @@ public final class WorkerService: Service, Sendable {
     private func heartbeatLoop() async {
         while !Task.isCancelled {
             do {
-                try await workers.heartbeat(
-                    id: identity.id, running: running.count, state: draining.value ? "draining" : "running")
+                try await heartbeat()
                 let mine = running.claimedTaskInstances
                 let alive = try await tasks.stillRunning(mine, on: identity.id)
                 var gone = Set(mine).subtracting(alive)
@@ -229,7 +231,7 @@ public final class WorkerService: Service, Sendable {
     }
 
     /// A message popped after the drain began goes back to its queue, at its place.
-    private func putBack(_ popped: TaskQueue.Popped, on connection: RedisConnection) async {
+    func putBack(_ popped: TaskQueue.Popped, on connection: RedisConnection) async {
         do {
             try await queue.putBack(popped, on: connection)
         } catch {
@@ -262,13 +264,11 @@ public final class WorkerService: Service, Sendable {
         let token = running.register()
         let claimed: TaskInstanceStore.ClaimedTry?
         do {
-            claimed = try await tasks.claim(
-                taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
-                hostname: identity.hostname, pid: identity.pid)
+            claimed = try await claim(message)
         } catch {
             running.finished(token)
-            // The try stays queued; the scheduler re-pushes it after queued_timeout.
-            log.error("claim failed", metadata: ["error": "\(error)"])
+            log.error("claim failed; the message goes back to its queue", metadata: ["error": "\(error)"])
+            await putBack(popped, on: command)
             return
         }
         guard let claimed else {

@@ -83,19 +83,30 @@ def test_compose_binary_rejects_a_broken_start_order(tmp_path):
 
 def test_dockerfile_builds_in_a_swift_image_and_runs_slim_as_a_non_root_user():
     commands = dockerfile.parse_file(str(ROOT / "Dockerfile"))
-    stages = [c for c in commands if c.cmd == "FROM"]
-    assert len(stages) == 2
-    assert stages[0].value[0].startswith("swift:6")
-    assert stages[1].value[0].startswith("debian:") and "slim" in stages[1].value[0]
-    runtime = commands[commands.index(stages[1]) :]
-    installs = " ".join(c.value[0] for c in runtime if c.cmd == "RUN")
+    arguments = dict(c.value[0].split("=", 1) for c in commands if c.cmd == "ARG")
+    stages = {c.value[2]: c for c in commands if c.cmd == "FROM"}
+    assert list(stages) == ["runtime-base", "prebuilt", "build", "runtime"]
+    # Real users: a multi-stage build in the official Swift image, onto Debian slim.
+    assert stages["build"].value[0] == "${SWIFT_IMAGE}" and arguments["SWIFT_IMAGE"].startswith("swift:6")
+    assert stages["runtime-base"].value[0] == "${DEBIAN_IMAGE}"
+    assert arguments["DEBIAN_IMAGE"].startswith("debian:") and "slim" in arguments["DEBIAN_IMAGE"]
+    assert stages["runtime"].value[0] == "runtime-base" and stages["prebuilt"].value[0] == "runtime-base"
+    # The default target is the source build; `--target prebuilt` comes before the Swift stage,
+    # so the classic builder (which builds every stage up to its target) never needs that image.
+    assert commands[-1] == commands[commands.index(stages["runtime"]) + 1]
+    assert any(c.cmd == "COPY" and "--from=build" in c.flags for c in commands[commands.index(stages["runtime"]):])
+
+    base = commands[commands.index(stages["runtime-base"]) : commands.index(stages["prebuilt"])]
+    installs = " ".join(c.value[0] for c in base if c.cmd == "RUN")
     for library in ["libhiredis", "libpq5", "libcurl4"]:
         assert library in installs
-    users = [c.value[0] for c in runtime if c.cmd == "USER"]
-    assert users and not users[-1].startswith("0") and users[-1] != "root"
-    entrypoint = [c for c in runtime if c.cmd == "ENTRYPOINT"][-1]
+    entrypoint = [c for c in base if c.cmd == "ENTRYPOINT"][-1]
     assert entrypoint.json and entrypoint.value == ("tide",)
-    assert any(c.cmd == "COPY" and "--from=build" in c.flags for c in runtime)
+    for stage in ["runtime-base", "prebuilt"]:
+        following = commands[commands.index(stages[stage]) :]
+        end = next((i for i, c in enumerate(following[1:], 1) if c.cmd == "FROM"), len(following))
+        users = [c.value[0] for c in following[:end] if c.cmd == "USER"]
+        assert users and not users[-1].startswith("0") and users[-1] != "root", (stage, users)
 
 
 # --- Helm chart --------------------------------------------------------------------------------

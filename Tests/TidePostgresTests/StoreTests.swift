@@ -23,6 +23,21 @@ private struct Fixture {
             })
         return Fixture(schema: schema, run: run, ids: ids)
     }
+
+    /// Registers worker `id` (host "h", one slot) and has it claim try 1 of task `a`.
+    func workerClaimingA(_ id: String) async throws -> WorkerStore {
+        let workers = WorkerStore(pool: schema.pool)
+        let a = try #require(ids["a"])
+        try await workers.register(id: id, hostname: "h", pid: 1, queues: ["default"], slots: 1)
+        _ = try await tasks.queue([a])
+        _ = try await tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: id, hostname: "h", pid: 1)
+        return workers
+    }
+
+    /// Makes every worker's heartbeat older than the tests' 60 s timeout.
+    func silenceWorkers() async throws {
+        try await schema.pool.query("UPDATE workers SET heartbeat_at = now() - interval '2 minutes'")
+    }
 }
 
 private let twoTasks = DAG(
@@ -243,32 +258,60 @@ struct StoreTests {
 
     @Test func triesOfDeadWorkersAreRescued() async throws {
         let fixture = try await Fixture.make(twoTasks)
+        let a = try #require(fixture.ids["a"])
+        let workers = try await fixture.workerClaimingA("ghost")
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds.isEmpty)
+        try await fixture.silenceWorkers()
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds == [fixture.run.id])
+        let instance = try #require(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == a })
+        #expect(instance.state == .upForRetry)
+        #expect(try await workers.list().first?.state == "dead")
+        // The lost try stays in the history, failed, with where it ran and why it ended; the dead
+        // worker's late result (its process finished after all) replaces none of it.
+        let late = try await fixture.tasks.finish(
+            taskInstanceId: a, tryNumber: 1, workerId: "ghost", outcome: .success, exitCode: 0, log: "late\n",
+            logTruncated: false, logTotalBytes: 5)
+        #expect(late == nil)
+        let tries = try await fixture.tasks.tries(of: instance)
+        #expect(tries.map(\.tryNumber) == [1])
+        #expect(tries.first?.state == "failed")
+        #expect(tries.first?.hostname == "h")
+        #expect(tries.first?.workerId == "ghost")
+        let log = try #require(try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a").first)
+        #expect(log.state == "failed")
+        #expect(log.content.hasPrefix("[tide] worker ghost stopped heartbeating (none for over 60 s)"))
+        await fixture.schema.drop()
+    }
+
+    @Test func aWorkerDeclaredDeadIsLiveAgainAtItsNextHeartbeat() async throws {
+        let fixture = try await Fixture.make(twoTasks)
         let workers = WorkerStore(pool: fixture.schema.pool)
         let a = try #require(fixture.ids["a"])
-        try await workers.register(id: "ghost", hostname: "h", pid: 1, queues: ["default"], slots: 1)
-        _ = try await fixture.tasks.queue([a])
-        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "ghost", hostname: "h", pid: 1)
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds.isEmpty)
-        try await fixture.schema.pool.query("UPDATE workers SET heartbeat_at = now() - interval '2 minutes'")
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds == [fixture.run.id])
-        #expect(try await fixture.tasks.forRun(fixture.run.id).first?.state == .upForRetry)
+        try await workers.register(id: "cut-off", hostname: "h", pid: 1, queues: ["default"], slots: 1)
+        #expect(try await workers.heartbeat(id: "cut-off", running: 0, state: "running") == false)
+        try await fixture.silenceWorkers()
+        _ = try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60)
         #expect(try await workers.list().first?.state == "dead")
+        // Back from a partition: live again, and what it claims now is not taken as a dead worker's.
+        #expect(try await workers.heartbeat(id: "cut-off", running: 0, state: "running"))
+        #expect(try await workers.list().first?.isLive(timeoutSeconds: 60) == true)
+        _ = try await fixture.tasks.queue([a])
+        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "cut-off", hostname: "h", pid: 1)
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds.isEmpty)
+        #expect(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == a }?.state == .running)
         await fixture.schema.drop()
     }
 
     @Test func podTriesOfDeadWorkersAreQueuedAgainWithTheSameTry() async throws {
         let fixture = try await Fixture.make(twoTasks)
-        let workers = WorkerStore(pool: fixture.schema.pool)
         let a = try #require(fixture.ids["a"])
-        try await workers.register(id: "ghost", hostname: "h", pid: 1, queues: ["default"], slots: 1)
-        _ = try await fixture.tasks.queue([a])
-        _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "ghost", hostname: "h", pid: 1)
+        _ = try await fixture.workerClaimingA("ghost")
         #expect(try await fixture.tasks.recordPod("jobs/pair-a-x", taskInstanceId: a, tryNumber: 1, workerId: "ghost"))
         #expect(
             try await fixture.tasks.recordPod("jobs/pair-a-x", taskInstanceId: a, tryNumber: 2, workerId: "ghost")
                 == false,
             "a stale try number records nothing")
-        try await fixture.schema.pool.query("UPDATE workers SET heartbeat_at = now() - interval '2 minutes'")
+        try await fixture.silenceWorkers()
         let rescue = try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60)
         #expect(rescue.adopted.map(\.message.taskInstanceId) == [a])
         #expect(rescue.adopted.first?.message.tryNumber == 1)

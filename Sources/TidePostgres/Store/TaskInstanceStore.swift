@@ -353,15 +353,37 @@ public struct TaskInstanceStore: Sendable {
                 RETURNING id, try_number, queue, dag_id, task_id, priority_weight, run_id
                 """, context: "queue pod tries of dead workers for adoption"
             ).rows
+            // The lost try is recorded as failed in its log row (kept with what the worker stored
+            // while it ran), so its history shows where it ran and why it ended; a late result from
+            // that worker can then no longer replace it.
             let failed = try await connection.query(
                 """
-                UPDATE task_instances SET ended_at = clock_timestamp(),
-                    state = CASE WHEN try_number < max_tries THEN 'up_for_retry' ELSE 'failed' END,
-                    next_retry_at = CASE WHEN try_number < max_tries THEN clock_timestamp() END
-                WHERE state = 'running'
-                  AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
-                RETURNING run_id
-                """, context: "rescue tries of dead workers"
+                WITH lost AS (
+                    UPDATE task_instances SET ended_at = clock_timestamp(),
+                        state = CASE WHEN try_number < max_tries THEN 'up_for_retry' ELSE 'failed' END,
+                        next_retry_at = CASE WHEN try_number < max_tries THEN clock_timestamp() END
+                    WHERE state = 'running'
+                      AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
+                    RETURNING id, try_number, run_id, worker_id, hostname, started_at, scheduled_at, queued_at,
+                              held_reason
+                ), notice AS (
+                    SELECT lost.*, '[tide] worker ' || lost.worker_id || ' stopped heartbeating (none for over '
+                        || $1 || ' s): this try is failed; anything it reports later is not recorded' || E'\n' AS line
+                    FROM lost
+                ), logged AS (
+                    INSERT INTO task_logs (task_instance_id, try_number, state, worker_id, hostname, started_at,
+                                           content, total_bytes, scheduled_at, queued_at, held_reason)
+                    SELECT id, try_number, 'failed', worker_id, hostname, started_at, line, octet_length(line),
+                           scheduled_at, queued_at, held_reason
+                    FROM notice
+                    ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'failed',
+                        ended_at = clock_timestamp(), content = task_logs.content || EXCLUDED.content,
+                        total_bytes = task_logs.total_bytes + EXCLUDED.total_bytes
+                    WHERE task_logs.state = 'running'
+                )
+                SELECT run_id FROM lost
+                """, [seconds.rounded() == seconds ? String(Int(seconds)) : String(seconds)],
+                context: "rescue tries of dead workers"
             ).rows
             return Rescue(
                 runIds: (adopted + failed).compactMap { $0.int64("run_id") },

@@ -16,11 +16,20 @@ public struct WorkerStore: Sendable {
             """, [id, hostname, String(pid), PGArray.literal(queues), String(slots)], context: "register worker")
     }
 
-    /// Refreshes the heartbeat with the number of tries running and the worker's state.
-    public func heartbeat(id: String, running: Int, state: String) async throws {
+    /// Refreshes the heartbeat with the number of tries running and the worker's state. A worker
+    /// the scheduler declared dead (its heartbeat was lost, to a network partition say) is live
+    /// again: its tries were already failed or handed on, and their late results are fenced out.
+    /// - Returns: whether the worker had been declared dead.
+    @discardableResult
+    public func heartbeat(id: String, running: Int, state: String) async throws -> Bool {
         try await pool.query(
-            "UPDATE workers SET heartbeat_at = clock_timestamp(), running = $2, state = $3 WHERE id = $1 AND state <> 'dead'",
-            [id, String(running), state], context: "worker heartbeat")
+            """
+            UPDATE workers SET heartbeat_at = clock_timestamp(), running = $2, state = $3
+            FROM (SELECT state FROM workers WHERE id = $1) AS previous
+            WHERE workers.id = $1
+            RETURNING previous.state = 'dead' AS was_dead
+            """, [id, String(running), state], context: "worker heartbeat"
+        ).rows.first?.bool("was_dead") ?? false
     }
 
     /// Marks a worker stopped (a clean exit).
