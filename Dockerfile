@@ -7,8 +7,8 @@
 #
 # A binary built elsewhere (your CI, or scripts/compose-test where no registry is reachable) goes
 # into the same runtime image with the `prebuilt` target; its build context is a folder holding
-# `tide` and `swift-runtime/` (the Swift runtime's .so files for a dynamically linked binary, or
-# nothing for one built with --static-swift-stdlib):
+# `tide` (built on Debian 12 or older glibc) and `swift-runtime/` (the Swift runtime's .so files
+# for a dynamically linked binary; an empty folder for one built with --static-swift-stdlib):
 #
 #   docker build --target prebuilt -f Dockerfile -t tide:local path/to/that/folder
 #

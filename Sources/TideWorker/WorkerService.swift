@@ -300,7 +300,9 @@ public final class WorkerService: Service, Sendable {
             message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer,
             retryDelay: retryDelay,
             callbacks: task.map {
-                Self.callbackItems(task: $0, claimed: claimed, message: message, log: finalBuffer.text)
+                CallbackStore.tryItems(
+                    task: $0, dagId: claimed.dagId, runName: claimed.runName, runNumber: claimed.runId,
+                    logicalDate: claimed.logicalDate, tryNumber: message.tryNumber, log: finalBuffer.text)
             } ?? [:],
             logger: log, command: command)
         if let cleanUp = pendingCleanUps.mutate({ $0.removeValue(forKey: token) }) { await cleanUp() }
@@ -451,23 +453,5 @@ public final class WorkerService: Service, Sendable {
             // The scheduler's full pass finds the change without the event.
             log.warning("cannot publish the finished event", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// The callbacks the try triggers for each state it may end in (the store keeps the one that applies).
-    static func callbackItems(
-        task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry, message: TaskMessage, log: String
-    ) -> [TaskState: [CallbackStore.Item]] {
-        guard !task.callbacks.isEmpty else { return [:] }
-        var items: [TaskState: [CallbackStore.Item]] = [:]
-        for state in [TaskState.success, .failed, .upForRetry] {
-            guard let (event, specs) = task.callbacks.forTask(state: state), !specs.isEmpty else { continue }
-            let payload = CallbackPayload(
-                event: event, dagId: claimed.dagId, runName: claimed.runName, runNumber: claimed.runId,
-                logicalDate: Date(timeIntervalSince1970: claimed.logicalDate), state: state.rawValue,
-                taskId: task.taskId,
-                tryNumber: message.tryNumber, logTail: CallbackPayload.tail(of: log))
-            items[state] = specs.map { CallbackStore.Item(spec: $0, payload: payload) }
-        }
-        return items
     }
 }

@@ -13,7 +13,7 @@ private func candidate(
 }
 
 private func limits(
-    parallelism: Int = 100, dags: [String: Int] = [:], tasks: [String: Int] = [:],
+    parallelism: Int = 100, dags: [String: Int] = [:], tasks: [TaskKey: Int] = [:],
     pools: [String: Int] = ["default_pool": 128]
 ) -> SlotAllocator.Limits {
     SlotAllocator.Limits(parallelism: parallelism, maxActiveTasks: dags, maxActivePerTask: tasks, pools: pools)
@@ -66,9 +66,20 @@ struct SlotAllocatorTests {
     @Test func maxActiveInstancesOfOneTaskAcrossRuns() {
         let picked = SlotAllocator.select(
             [candidate(1, task: "load"), candidate(2, task: "load"), candidate(3, task: "other")], usage: .init(),
-            limits: limits(tasks: ["d.load": 1]))
+            limits: limits(tasks: [TaskKey(dagId: "d", taskId: "load"): 1]))
         #expect(picked.selected.map(\.id) == [1, 3])
         #expect(picked.blocked == [2: .maxActivePerTask])
+    }
+
+    @Test func tasksWhoseDottedNamesJoinAlikeKeepTheirOwnLimits() {
+        // DAG "a.b" task "c" and DAG "a" task "b.c" both read "a.b.c" when joined with a dot.
+        var usage = SlotAllocator.Usage()
+        usage.add(dagId: "a.b", taskId: "c", pool: "default_pool", poolSlots: 1)
+        let picked = SlotAllocator.select(
+            [candidate(1, dag: "a", task: "b.c")], usage: usage,
+            limits: limits(tasks: [TaskKey(dagId: "a", taskId: "b.c"): 1, TaskKey(dagId: "a.b", taskId: "c"): 1]))
+        #expect(picked.selected.map(\.id) == [1])
+        #expect(picked.blocked.isEmpty)
     }
 
     @Test func poolsCountSlotsAndAFullPoolDoesNotBlockOthers() {

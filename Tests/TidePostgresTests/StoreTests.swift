@@ -260,12 +260,22 @@ struct StoreTests {
         let fixture = try await Fixture.make(twoTasks)
         let a = try #require(fixture.ids["a"])
         let workers = try await fixture.workerClaimingA("ghost")
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds.isEmpty)
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).lost.isEmpty)
         try await fixture.silenceWorkers()
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds == [fixture.run.id])
+        let lost = try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).lost
+        #expect(lost.map(\.taskInstanceId) == [a])
+        #expect(lost.first?.workerId == "ghost")
+        #expect(try await workers.list().first?.state == "dead")
+        // Failed like a worker's own failed try: the retry waits for its delay.
+        let failed = try await fixture.tasks.failLostTry(
+            try #require(lost.first), notice: "worker ghost stopped heartbeating", retryDelaySeconds: 30,
+            callbacks: [:])
+        #expect(failed?.state == .upForRetry)
+        let wait = try #require(try await fixture.tasks.secondsUntilNextRetry())
+        #expect(wait > 25 && wait <= 30)
+        #expect(try await fixture.tasks.dueRetries().isEmpty)
         let instance = try #require(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == a })
         #expect(instance.state == .upForRetry)
-        #expect(try await workers.list().first?.state == "dead")
         // The lost try stays in the history, failed, with where it ran and why it ended; the dead
         // worker's late result (its process finished after all) replaces none of it.
         let late = try await fixture.tasks.finish(
@@ -279,7 +289,23 @@ struct StoreTests {
         #expect(tries.first?.workerId == "ghost")
         let log = try #require(try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a").first)
         #expect(log.state == "failed")
-        #expect(log.content.hasPrefix("[tide] worker ghost stopped heartbeating (none for over 60 s)"))
+        #expect(log.content == "[tide] worker ghost stopped heartbeating\n")
+        await fixture.schema.drop()
+    }
+
+    @Test func aLostTryKeepsWhatItsWorkerStoredOfItsLog() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let a = try #require(fixture.ids["a"])
+        _ = try await fixture.workerClaimingA("ghost")
+        try await fixture.tasks.storeRunningLog(
+            taskInstanceId: a, tryNumber: 1, workerId: "ghost", log: "halfway\n", truncated: false, totalBytes: 8)
+        try await fixture.silenceWorkers()
+        let lost = try #require(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).lost.first)
+        _ = try await fixture.tasks.failLostTry(lost, notice: "lost", retryDelaySeconds: 0, callbacks: [:])
+        let log = try #require(try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a").first)
+        #expect(log.content == "halfway\n[tide] lost\n")
+        #expect(log.totalBytes == 8 + "[tide] lost\n".utf8.count)
+        #expect(log.state == "failed")
         await fixture.schema.drop()
     }
 
@@ -297,7 +323,7 @@ struct StoreTests {
         #expect(try await workers.list().first?.isLive(timeoutSeconds: 60) == true)
         _ = try await fixture.tasks.queue([a])
         _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "cut-off", hostname: "h", pid: 1)
-        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).runIds.isEmpty)
+        #expect(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).lost.isEmpty)
         #expect(try await fixture.tasks.forRun(fixture.run.id).first { $0.id == a }?.state == .running)
         await fixture.schema.drop()
     }

@@ -42,15 +42,15 @@ public enum SlotAllocator {
         public var parallelism: Int
         /// Per DAG: most task instances queued or running across its runs (`max_active_tasks`).
         public var maxActiveTasks: [String: Int]
-        /// Per `dag_id.task_id`: most instances of that task queued or running (`max_active_tis_per_dag`).
-        public var maxActivePerTask: [String: Int]
+        /// Per task: most instances of it queued or running across runs (`max_active_tis_per_dag`).
+        public var maxActivePerTask: [TaskKey: Int]
         /// Pool sizes in slots. A task whose pool is not here waits (and is reported).
         public var pools: [String: Int]
         /// Per node pool: most pod tasks queued or running on it (`max_pods`); absent means no limit.
         public var nodePools: [String: Int]
 
         public init(
-            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int], pools: [String: Int],
+            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [TaskKey: Int], pools: [String: Int],
             nodePools: [String: Int] = [:]
         ) {
             self.parallelism = parallelism
@@ -65,7 +65,7 @@ public enum SlotAllocator {
     public struct Usage: Sendable {
         public var total = 0
         public var perDag: [String: Int] = [:]
-        public var perTask: [String: Int] = [:]
+        public var perTask: [TaskKey: Int] = [:]
         /// Slots taken per pool.
         public var perPool: [String: Int] = [:]
         /// Pod tasks per node pool.
@@ -78,7 +78,7 @@ public enum SlotAllocator {
         ) {
             total += count
             perDag[dagId, default: 0] += count
-            perTask["\(dagId).\(taskId)", default: 0] += count
+            perTask[TaskKey(dagId: dagId, taskId: taskId), default: 0] += count
             perPool[pool, default: 0] += poolSlots * count
             if let nodePool { perNodePool[nodePool, default: 0] += count }
         }
@@ -101,7 +101,7 @@ public enum SlotAllocator {
         var blocked: [Int64: Block] = [:]
         let ordered = candidates.sorted { ($0.priority, -$0.age, -$0.id) > ($1.priority, -$1.age, -$1.id) }
         for candidate in ordered {
-            let taskKey = "\(candidate.dagId).\(candidate.taskId)"
+            let taskKey = TaskKey(dagId: candidate.dagId, taskId: candidate.taskId)
             if usage.total >= limits.parallelism {
                 blocked[candidate.id] = .parallelism
             } else if let limit = limits.maxActiveTasks[candidate.dagId],

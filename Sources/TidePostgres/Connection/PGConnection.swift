@@ -31,8 +31,14 @@ public final class PGConnection: @unchecked Sendable {
                 // Quote the schema as an identifier inside the options string.
                 let options =
                     "-c client_min_messages=warning -c search_path=\"\(schema.replacingOccurrences(of: "\"", with: "\"\""))\""
-                let keywords = ["dbname", "options", "connect_timeout", "application_name"]
-                let values = [url, options, "5", applicationName]
+                // TCP keepalives and a user timeout first, so that the URL may override them: a
+                // call in flight when the network drops (a partition, a server host gone) fails
+                // within about 30 s instead of waiting for a reply forever.
+                let keywords = [
+                    "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                    "dbname", "options", "connect_timeout", "application_name",
+                ]
+                let values = ["1", "10", "5", "3", "30000", url, options, "5", applicationName]
                 let connection = Self.withCStrings(keywords) { keys in
                     Self.withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
                 }

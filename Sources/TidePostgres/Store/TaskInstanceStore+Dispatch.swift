@@ -5,12 +5,12 @@ extension TaskInstanceStore {
     public struct DispatchLimits: Sendable {
         public var parallelism: Int
         public var maxActiveTasks: [String: Int]
-        public var maxActivePerTask: [String: Int]
+        public var maxActivePerTask: [TaskKey: Int]
         /// Node pool → `max_pods`.
         public var nodePoolMaxPods: [String: Int]
 
         public init(
-            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [String: Int],
+            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [TaskKey: Int],
             nodePoolMaxPods: [String: Int] = [:]
         ) {
             self.parallelism = parallelism

@@ -245,12 +245,13 @@ public struct TaskInstanceStore: Sendable {
 
     /// Records how a try ended and its log, in one transaction, guarded by try number and worker.
     /// A failed try with tries left becomes `up_for_retry`, due after `retryDelaySeconds` (the
-    /// task's delay, with back-off applied by the caller; nil uses the stored `retry_delay`).
+    /// task's delay, with back-off applied by the caller; nil uses the stored `retry_delay`). With
+    /// `appendingLog`, `log` is added to the log stored while the try ran instead of replacing it.
     /// - Returns: the new state, or nil when the try was no longer this worker's (the log is kept anyway).
     public func finish(
         taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, exitCode: Int?,
         log: String, logTruncated: Bool, logTotalBytes: Int, retryDelaySeconds: Double? = nil,
-        callbacks: [TaskState: [CallbackStore.Item]] = [:]
+        callbacks: [TaskState: [CallbackStore.Item]] = [:], appendingLog: Bool = false
     ) async throws -> FinishedTry? {
         let outcomeName: String
         switch outcome {
@@ -295,7 +296,10 @@ public struct TaskInstanceStore: Sendable {
                 FROM task_instances ti WHERE ti.id = $1::bigint
                 ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
                     exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
-                    content = EXCLUDED.content, truncated = EXCLUDED.truncated, total_bytes = EXCLUDED.total_bytes,
+                    content = CASE WHEN $10::boolean THEN task_logs.content || EXCLUDED.content ELSE EXCLUDED.content END,
+                    truncated = CASE WHEN $10::boolean THEN task_logs.truncated ELSE EXCLUDED.truncated END,
+                    total_bytes = CASE WHEN $10::boolean THEN task_logs.total_bytes + EXCLUDED.total_bytes
+                                       ELSE EXCLUDED.total_bytes END,
                     scheduled_at = EXCLUDED.scheduled_at, queued_at = EXCLUDED.queued_at,
                     pod_created_at = EXCLUDED.pod_created_at, pod_scheduled_at = EXCLUDED.pod_scheduled_at,
                     container_started_at = EXCLUDED.container_started_at, node_name = EXCLUDED.node_name,
@@ -307,7 +311,7 @@ public struct TaskInstanceStore: Sendable {
                 [
                     String(taskInstanceId), String(tryNumber), finished == nil ? "\(outcomeName) (stale)" : outcomeName,
                     exitCode.map(String.init), workerId, log, logTruncated ? "true" : "false", String(logTotalBytes),
-                    finished == nil ? "false" : "true",
+                    finished == nil ? "false" : "true", appendingLog ? "true" : "false",
                 ], context: "store log")
             // Callbacks for the state the try ended in, written with the result (the outbox).
             if let finished, let items = callbacks[finished.state], !items.isEmpty {
@@ -327,16 +331,32 @@ public struct TaskInstanceStore: Sendable {
             ).rows.compactMap { $0.int64("id") })
     }
 
-    /// What a rescue did: runs whose tasks changed, and pod tries queued again for adoption.
+    /// What a rescue found: pod tries queued again for adoption, and local tries to fail.
     public struct Rescue: Sendable {
+        /// Runs whose pod tries went back to `queued`.
         public var runIds: [Int64] = []
         /// Tries with a pod, queued again with the same try number; push their messages.
         public var adopted: [QueuedTry] = []
+        /// Local tries of dead workers, still `running`: fail each with ``failLostTry(_:notice:retryDelaySeconds:callbacks:)``.
+        public var lost: [LostTry] = []
     }
 
-    /// Marks workers dead whose heartbeat is older than `seconds`, then takes every try still
-    /// `running` on a dead or stopped worker: a try with a pod is queued again with the same try
-    /// number (the worker that claims it reattaches to the pod); any other fails or retries.
+    /// A try still `running` on a worker that was declared dead.
+    public struct LostTry: Sendable, Hashable {
+        public var taskInstanceId: Int64
+        public var tryNumber: Int
+        public var workerId: String
+        public var runId: Int64
+        public var dagId: String
+        public var taskId: String
+        public var runName: String
+        /// The run's logical date (Unix seconds).
+        public var logicalDate: Double
+    }
+
+    /// Marks workers dead whose heartbeat is older than `seconds`, queues their pod tries again
+    /// with the same try number (the worker that claims it reattaches to the pod), and returns
+    /// their other tries, which the caller fails through ``failLostTry(_:notice:retryDelaySeconds:callbacks:)``.
     public func rescueTriesOfDeadWorkers(heartbeatOlderThan seconds: Double) async throws -> Rescue {
         try await pool.transaction { connection in
             try await connection.query(
@@ -353,42 +373,42 @@ public struct TaskInstanceStore: Sendable {
                 RETURNING id, try_number, queue, dag_id, task_id, priority_weight, run_id
                 """, context: "queue pod tries of dead workers for adoption"
             ).rows
-            // The lost try is recorded as failed in its log row (kept with what the worker stored
-            // while it ran), so its history shows where it ran and why it ended; a late result from
-            // that worker can then no longer replace it.
-            let failed = try await connection.query(
+            let lost = try await connection.query(
                 """
-                WITH lost AS (
-                    UPDATE task_instances SET ended_at = clock_timestamp(),
-                        state = CASE WHEN try_number < max_tries THEN 'up_for_retry' ELSE 'failed' END,
-                        next_retry_at = CASE WHEN try_number < max_tries THEN clock_timestamp() END
-                    WHERE state = 'running'
-                      AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
-                    RETURNING id, try_number, run_id, worker_id, hostname, started_at, scheduled_at, queued_at,
-                              held_reason
-                ), notice AS (
-                    SELECT lost.*, '[tide] worker ' || lost.worker_id || ' stopped heartbeating (none for over '
-                        || $1 || ' s): this try is failed; anything it reports later is not recorded' || E'\n' AS line
-                    FROM lost
-                ), logged AS (
-                    INSERT INTO task_logs (task_instance_id, try_number, state, worker_id, hostname, started_at,
-                                           content, total_bytes, scheduled_at, queued_at, held_reason)
-                    SELECT id, try_number, 'failed', worker_id, hostname, started_at, line, octet_length(line),
-                           scheduled_at, queued_at, held_reason
-                    FROM notice
-                    ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = 'failed',
-                        ended_at = clock_timestamp(), content = task_logs.content || EXCLUDED.content,
-                        total_bytes = task_logs.total_bytes + EXCLUDED.total_bytes
-                    WHERE task_logs.state = 'running'
-                )
-                SELECT run_id FROM lost
-                """, [seconds.rounded() == seconds ? String(Int(seconds)) : String(seconds)],
-                context: "rescue tries of dead workers"
-            ).rows
+                SELECT ti.id, ti.try_number, ti.worker_id, ti.run_id, ti.dag_id, ti.task_id, r.run_id AS run_name,
+                       extract(epoch FROM r.logical_date) AS logical_date
+                FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id
+                WHERE ti.state = 'running'
+                  AND ti.worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
+                ORDER BY ti.id
+                """, context: "find tries of dead workers"
+            ).rows.compactMap { row -> LostTry? in
+                guard let id = row.int64("id"), let tryNumber = row.int("try_number"), let worker = row["worker_id"],
+                    let runId = row.int64("run_id"), let dagId = row["dag_id"], let taskId = row["task_id"]
+                else { return nil }
+                return LostTry(
+                    taskInstanceId: id, tryNumber: tryNumber, workerId: worker, runId: runId, dagId: dagId,
+                    taskId: taskId, runName: row["run_name"] ?? "", logicalDate: row.double("logical_date") ?? 0)
+            }
             return Rescue(
-                runIds: (adopted + failed).compactMap { $0.int64("run_id") },
-                adopted: adopted.compactMap(Self.queuedTry))
+                runIds: adopted.compactMap { $0.int64("run_id") }, adopted: adopted.compactMap(Self.queuedTry),
+                lost: lost)
         }
+    }
+
+    /// Fails a dead worker's try through the same fenced path as a worker's own result: the retry
+    /// rule decides `up_for_retry` (due after `retryDelaySeconds`) or `failed`, the callbacks for
+    /// that state are queued, and `notice` is appended to what the worker had stored of its log,
+    /// so the try stays in the history with where it ran and why it ended. Returns nil when the
+    /// worker's own result got there first.
+    public func failLostTry(
+        _ lost: LostTry, notice: String, retryDelaySeconds: Double?, callbacks: [TaskState: [CallbackStore.Item]]
+    ) async throws -> FinishedTry? {
+        let line = "[tide] \(notice)\n"
+        return try await finish(
+            taskInstanceId: lost.taskInstanceId, tryNumber: lost.tryNumber, workerId: lost.workerId, outcome: .failed,
+            exitCode: nil, log: line, logTruncated: false, logTotalBytes: line.utf8.count,
+            retryDelaySeconds: retryDelaySeconds, callbacks: callbacks, appendingLog: true)
     }
 
     /// The logs of a task's tries, oldest first (or only `tryNumber`).

@@ -216,8 +216,10 @@ public final class SchedulerService: Service, Sendable {
         var untilRetry: Duration?
         if full && mayJudgeHeartbeats {
             let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)
-            if !rescued.runIds.isEmpty {
-                logger.warning("rescued tries of dead workers", metadata: ["runs": "\(Set(rescued.runIds).sorted())"])
+            let failedRuns = try await failTriesOfDeadWorkers(rescued.lost)
+            if !failedRuns.isEmpty || !rescued.runIds.isEmpty {
+                logger.warning(
+                    "rescued tries of dead workers", metadata: ["runs": "\(Set(failedRuns + rescued.runIds).sorted())"])
             }
             if !rescued.adopted.isEmpty {
                 // Same try number: the worker that claims it reattaches to the pod.
@@ -332,12 +334,14 @@ public final class SchedulerService: Service, Sendable {
     private func dispatchLimits() async throws -> TaskInstanceStore.DispatchLimits {
         if let cached = limits.value { return cached }
         var maxActiveTasks: [String: Int] = [:]
-        var maxActivePerTask: [String: Int] = [:]
+        var maxActivePerTask: [TaskKey: Int] = [:]
         for record in try await dags.list() {
             guard let dag = try? await definitions.dag(dagId: record.dagId, hash: record.contentHash) else { continue }
             maxActiveTasks[dag.dagId] = dag.maxActiveTasks
             for task in dag.tasks {
-                if let limit = task.maxActiveTisPerDag { maxActivePerTask["\(dag.dagId).\(task.taskId)"] = limit }
+                if let limit = task.maxActiveTisPerDag {
+                    maxActivePerTask[TaskKey(dagId: dag.dagId, taskId: task.taskId)] = limit
+                }
             }
         }
         let fresh = TaskInstanceStore.DispatchLimits(
@@ -388,7 +392,7 @@ public final class SchedulerService: Service, Sendable {
 
     /// The DAG version a run runs, or nil when the run was abandoned because that version is
     /// missing or unreadable (one broken run must not stall every other).
-    private func dagOfRun(_ runId: Int64) async throws -> DAG? {
+    func dagOfRun(_ runId: Int64) async throws -> DAG? {
         if let (dagId, hash) = runVersions.version(of: runId) {
             return try await dag(of: runId, dagId: dagId, hash: hash)
         }
