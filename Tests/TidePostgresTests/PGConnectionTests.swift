@@ -107,4 +107,38 @@ struct PGConnectionTests {
         await pool.close()
         await schema.drop()
     }
+
+    @Test func waitersForAnUnreachableServerEachFailInsteadOfWaitingForever() async throws {
+        // Nothing listens on port 1: every open fails at once. Three loans share one slot; the
+        // two that wait get the slot in turn when an open fails, and fail on their own.
+        let pool = PGPool(.init(url: "postgres://tide@127.0.0.1:1/tide", maxConnections: 1))
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<3 {
+                group.addTask { (try? await pool.query("SELECT 1")) == nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 3)
+        await pool.close()
+    }
+
+    @Test func aCancelledWaiterStopsWaitingAndThePoolStillServes() async throws {
+        let schema = try await IsolatedSchema.create()
+        let pool = PGPool(.init(url: schema.url, schema: schema.name, maxConnections: 1))
+        let holder = Task { try await pool.query("SELECT pg_sleep(1)") }
+        try await Eventually.that("the only connection to be lent out") {
+            try await schema.pool.query(
+                "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%' AND state = 'active'"
+            ).rows.count == 1
+        }
+        let waiter = Task { try await pool.query("SELECT 1") }
+        try await Eventually.that("the second loan to wait") { await pool.waitingLoans == 1 }
+        waiter.cancel()
+        let outcome = await waiter.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        _ = try await holder.value
+        #expect(try await pool.query("SELECT 2 AS two").rows.first?["two"] == "2")
+        await pool.close()
+        await schema.drop()
+    }
 }

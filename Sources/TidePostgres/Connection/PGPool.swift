@@ -19,17 +19,19 @@ public actor PGPool {
     }
 
     public let configuration: Configuration
-    private var idle: [PGConnection] = []
-    private var open = 0
-    private var waiters: [CheckedContinuation<PGConnection?, Never>] = []
-    private var closed = false
+    private var state: PGPoolState<PGConnection>
+    /// Waiting loans by waiter: resumed with a grant, or nil when the waiter was cancelled.
+    private var waiting: [UInt64: CheckedContinuation<PGPoolState<PGConnection>.Grant?, Never>] = [:]
+    private var lastWaiter: UInt64 = 0
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
+        state = PGPoolState(maxConnections: configuration.maxConnections)
     }
 
     /// Lends a connection to `body` and takes it back afterwards (a broken one is replaced later).
-    /// - Throws: ``PGError`` if no connection can be opened, or whatever `body` throws.
+    /// - Throws: ``PGError`` if no connection can be opened, `CancellationError` if the task is
+    ///   cancelled while it waits for one, or whatever `body` throws.
     public func withConnection<T: Sendable>(_ body: (PGConnection) async throws -> T) async throws -> T {
         let connection = try await acquire()
         do {
@@ -53,57 +55,70 @@ public actor PGPool {
         try await withConnection { try await $0.query(sql, parameters, context: context) }
     }
 
-    /// Closes idle connections and refuses new loans.
+    /// Closes idle connections and refuses new loans; waiting loans fail. Lent connections are
+    /// closed when they come back.
     public func close() {
-        closed = true
+        let (idle, waiters) = state.close()
         idle.forEach { $0.close() }
-        idle.removeAll()
-        waiters.forEach { $0.resume(returning: nil) }
-        waiters.removeAll()
+        for waiter in waiters { waiting.removeValue(forKey: waiter)?.resume(returning: .closed) }
     }
 
     private func acquire() async throws -> PGConnection {
-        guard !closed else { throw PGError(code: .connectionLost, message: "connection pool is closed") }
-        if let connection = idle.popLast() { return connection }
-        if open < configuration.maxConnections {
-            open += 1
+        try Task.checkCancellation()
+        lastWaiter += 1
+        let waiter = lastWaiter
+        switch state.acquire(waiter) {
+        case .granted(let grant):
+            return try await take(grant)
+        case .wait:
+            // Registered before this function suspends, so a grant always finds its continuation.
+            let grant = await withTaskCancellationHandler {
+                await withCheckedContinuation { waiting[waiter] = $0 }
+            } onCancel: {
+                Task { await self.cancel(waiter) }
+            }
+            guard let grant else { throw CancellationError() }
+            return try await take(grant)
+        }
+    }
+
+    private func take(_ grant: PGPoolState<PGConnection>.Grant) async throws -> PGConnection {
+        switch grant {
+        case .connection(let connection):
+            return connection
+        case .closed:
+            throw PGError(code: .connectionLost, message: "connection pool is closed")
+        case .open:
             do {
                 return try await PGConnection.connect(
                     url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName
                 )
             } catch {
-                open -= 1
+                // The slot goes to the next waiter, which tries for itself (and fails on its own
+                // if PostgreSQL is away) instead of waiting for a connection that may never come.
+                if let next = state.openFailed() { waiting.removeValue(forKey: next)?.resume(returning: .open) }
                 throw error
             }
         }
-        let handed = await withCheckedContinuation { waiters.append($0) }
-        guard let handed else { throw PGError(code: .connectionLost, message: "connection pool is closed") }
-        return handed
     }
 
     private func release(_ connection: PGConnection) async {
-        guard !closed, await connection.isHealthy() else {
+        let healthy = await connection.isHealthy()
+        switch state.release(connection, healthy: healthy) {
+        case .keptIdle:
+            break
+        case .handOver(let connection, let waiter):
+            waiting.removeValue(forKey: waiter)?.resume(returning: .connection(connection))
+        case .close(let connection, let waiter):
             connection.close()
-            open -= 1
-            // A waiter may now open a fresh connection: wake one to retry.
-            if !waiters.isEmpty, !closed {
-                if let replacement = try? await PGConnection.connect(
-                    url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName
-                ) {
-                    open += 1
-                    if waiters.isEmpty {
-                        idle.append(replacement)
-                    } else {
-                        waiters.removeFirst().resume(returning: replacement)
-                    }
-                }
-            }
-            return
+            if let waiter { waiting.removeValue(forKey: waiter)?.resume(returning: .open) }
         }
-        if waiters.isEmpty {
-            idle.append(connection)
-        } else {
-            waiters.removeFirst().resume(returning: connection)
-        }
+    }
+
+    /// Loans waiting for a connection (for tests).
+    var waitingLoans: Int { state.waiters.count }
+
+    private func cancel(_ waiter: UInt64) {
+        if state.cancel(waiter) { waiting.removeValue(forKey: waiter)?.resume(returning: nil) }
     }
 }
