@@ -328,6 +328,24 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func workersGoneForADayAreForgotten() async throws {
+        let fixture = try await Fixture.make(twoTasks)
+        let workers = WorkerStore(pool: fixture.schema.pool)
+        for id in ["live", "stopped-long-ago", "dead-long-ago", "stopped-just-now"] {
+            try await workers.register(id: id, hostname: "h", pid: 1, queues: ["default"], slots: 1)
+        }
+        try await fixture.schema.pool.query(
+            """
+            UPDATE workers SET state = CASE id WHEN 'dead-long-ago' THEN 'dead' ELSE 'stopped' END,
+                heartbeat_at = now() - interval '2 days'
+            WHERE id IN ('stopped-long-ago', 'dead-long-ago')
+            """)
+        try await workers.markStopped(id: "stopped-just-now")
+        try await workers.pruneGone(olderThanSeconds: 86_400)
+        #expect(Set(try await workers.list().map(\.id)) == ["live", "stopped-just-now"])
+        await fixture.schema.drop()
+    }
+
     @Test func podTriesOfDeadWorkersAreQueuedAgainWithTheSameTry() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let a = try #require(fixture.ids["a"])

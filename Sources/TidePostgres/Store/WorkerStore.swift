@@ -39,6 +39,17 @@ public struct WorkerStore: Sendable {
             context: "stop worker")
     }
 
+    /// Forgets workers that stopped or died more than `seconds` ago (every worker process has a
+    /// row of its own, so restarts would otherwise pile up in the worker list).
+    public func pruneGone(olderThanSeconds seconds: Double) async throws {
+        try await pool.query(
+            """
+            DELETE FROM workers
+            WHERE state IN ('stopped', 'dead') AND heartbeat_at < clock_timestamp() - make_interval(secs => $1::double precision)
+              AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.worker_id = workers.id AND ti.state = 'running')
+            """, [String(seconds)], context: "prune gone workers")
+    }
+
     /// Whether a worker on `hostname` heartbeat within the last `seconds` (a container's liveness check).
     public func hasLiveWorker(hostname: String, withinSeconds seconds: Double) async throws -> Bool {
         try await !pool.query(

@@ -238,6 +238,8 @@ public final class SchedulerService: Service, Sendable {
             toQueue += try await tasks.dueRetries()
             // The API's event feed keeps an hour; clients that fall further behind list states again.
             try await StateEventStore(pool: dependencies.pool).prune(olderThanSeconds: 3600)
+            // Stopped and dead workers stay listed (API, UI) for a day.
+            try await WorkerStore(pool: dependencies.pool).pruneGone(olderThanSeconds: 86_400)
             limits.mutate { $0 = nil }
             try await repushLostMessages(push)
         }
