@@ -7,17 +7,17 @@ extension WorkerService {
     /// popped message is the only copy meanwhile; after this the message goes back to its queue.
     static let claimRetryLimit = Duration.seconds(20)
 
-    /// Claims the try of `message` (fenced by try number). Returns nil when it is not this
-    /// worker's to run (already claimed, or moved on).
-    func claim(_ message: TaskMessage) async throws -> TaskInstanceStore.ClaimedTry? {
+    /// Claims the tries of `messages` in one fenced statement. A try missing from the result is
+    /// not this worker's to run (already claimed, or moved on).
+    func claim(_ messages: [TaskMessage]) async throws -> [TaskInstanceStore.TryRef: TaskInstanceStore.ClaimedTry] {
         let deadline = ContinuousClock.now + Self.claimRetryLimit
+        let tries = messages.map { TaskInstanceStore.TryRef(taskInstanceId: $0.taskInstanceId, tryNumber: $0.tryNumber) }
         var attempts = OutageTracker()
         while true {
             do {
                 if heartbeatIsStale { try await heartbeat() }
                 let claimed = try await tasks.claim(
-                    taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
-                    hostname: identity.hostname, pid: identity.pid)
+                    tries, workerId: identity.id, hostname: identity.hostname, pid: identity.pid)
                 databaseRecovered()
                 return claimed
             } catch {

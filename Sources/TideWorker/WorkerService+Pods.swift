@@ -12,7 +12,7 @@ extension WorkerService {
         _ podOf: (KubernetesAccess) -> KubernetesPodTask, task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry,
         message: TaskMessage,
         token: RunningTries.Token, log: Logger
-    ) async -> (outcome: TaskInstanceStore.TryOutcome?, exitCode: Int?, log: LogBuffer) {
+    ) async -> (outcome: TryOutcome?, exitCode: Int?, log: LogBuffer) {
         guard let kubernetes = dependencies.kubernetes else {
             var buffer = LogBuffer(capBytes: settings.logMaxBytes)
             buffer.appendNotice(
@@ -59,7 +59,7 @@ extension WorkerService {
                 progress, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId)
         }
         if let cleanUp = result.cleanUp { pendingCleanUps.mutate { $0[token] = cleanUp } }
-        let outcome: TaskInstanceStore.TryOutcome? =
+        let outcome: TryOutcome? =
             switch result.ending {
             case .succeeded: .success
             case .skipped: .skipped

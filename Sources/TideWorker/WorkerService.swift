@@ -45,6 +45,7 @@ public final class WorkerService: Service, Sendable {
     let definitions: DagVersionCache
     let queue: TaskQueue
     let running = RunningTries()
+    let slots: SlotGate
     /// Pod clean-ups (delete, or mark finished) that wait until the try's result is recorded.
     let pendingCleanUps = LockedBox<[RunningTries.Token: @Sendable () async -> Void]>([:])
     let draining = LockedBox(false)
@@ -67,6 +68,7 @@ public final class WorkerService: Service, Sendable {
         workers = WorkerStore(pool: dependencies.pool)
         definitions = DagVersionCache(store: DagStore(pool: dependencies.pool))
         queue = TaskQueue(keys: dependencies.keys)
+        slots = SlotGate(capacity: settings.concurrency)
         inheritedEnvironment = ProcessInfo.processInfo.environment
     }
 
@@ -87,17 +89,23 @@ public final class WorkerService: Service, Sendable {
         logger.info(
             "worker started",
             metadata: ["worker.queues": "\(settings.queues)", "worker.concurrency": "\(settings.concurrency)"])
+        let writer = FinishedTryWriter(
+            tasks: tasks, keys: dependencies.keys, logger: logger,
+            databaseFailed: { [self] error in databaseFailed(error, doing: "record tries' results") },
+            databaseRecovered: { [self] in databaseRecovered() })
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
                 background.addTask { await self.heartbeatLoop() }
+                background.addTask { await writer.run(command: commandConnection) }
                 if let kubernetes = self.dependencies.kubernetes {
                     background.addTask { await self.orphanPodLoop(kubernetes) }
                 }
-                await self.fetchLoop(pop: popConnection, command: commandConnection)
+                await self.fetchLoop(pop: popConnection, command: commandConnection, writer: writer)
                 background.cancelAll()
             }
         } onGracefulShutdown: {
             self.draining.mutate { $0 = true }
+            self.slots.wakeWaiters()
         }
         try? await workers.markStopped(id: identity.id)
         logger.info("worker stopped")
@@ -168,20 +176,21 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    /// Pops while there is a free slot; after a drain starts, waits out the grace period.
-    private func fetchLoop(pop: RedisConnection, command: RedisConnection) async {
-        await withTaskGroup(of: Bool.self) { slots in
-            var inFlight = 0
+    /// Pops as many messages as there are free slots, claims them together, runs each claimed try
+    /// in a slot; after a drain starts, waits out the grace period.
+    private func fetchLoop(pop: RedisConnection, command: RedisConnection, writer: FinishedTryWriter) async {
+        await withDiscardingTaskGroup { group in
             var redisOutage = OutageTracker()
+            let capacity = slots.capacity
             while !draining.value && !Task.isCancelled {
-                if inFlight >= settings.concurrency {
-                    if await slots.next() != nil { inFlight -= 1 }
+                if slots.free <= 0 {
+                    await slots.wait { [draining] inUse in inUse < capacity || draining.value }
                     continue
                 }
-                let popped: TaskQueue.Popped?
+                let popped: [TaskQueue.Popped]
                 do {
                     // Short server-side timeout: the loop notices a drain within a second.
-                    popped = try await queue.pop(from: settings.queues, timeoutSeconds: 1, on: pop)
+                    popped = try await queue.pop(from: settings.queues, count: slots.free, timeoutSeconds: 1, on: pop)
                     if let ended = redisOutage.succeeded(), ended.announced {
                         logger.notice(
                             "Redis is back: popping again",
@@ -196,37 +205,36 @@ public final class WorkerService: Service, Sendable {
                     try? await Task.sleep(for: redisOutage.backoff())
                     continue
                 }
-                guard let popped else { continue }
+                guard !popped.isEmpty else { continue }
                 if draining.value {
-                    await putBack(popped, on: command)
+                    for message in popped { await putBack(message, on: command) }
                     break
                 }
-                inFlight += 1
-                slots.addTask {
-                    await self.handle(popped, command: command)
-                    return false
+                for start in await claimPopped(popped, command: command) {
+                    slots.take(1)
+                    group.addTask {
+                        await self.run(start, command: command, writer: writer)
+                        self.slots.release()
+                    }
                 }
             }
-            guard inFlight > 0 else { return }
+            guard slots.inUse > 0 else { return }
             logger.info(
                 "draining",
                 metadata: ["running": "\(running.count)", "grace.seconds": "\(settings.shutdownGraceSeconds)"])
             // A pod does not need this worker: its try is given back at once for another worker to
             // adopt, and the pod keeps running. Local processes get the grace period.
             running.detach()
-            slots.addTask {
+            group.addTask {
                 try? await Task.sleep(for: .seconds(self.settings.shutdownGraceSeconds))
                 if !Task.isCancelled {
                     let count = self.running.handBackAll()
                     self.logger.warning(
                         "grace period over: killed running tries, handing them back", metadata: ["count": "\(count)"])
                 }
-                return true
             }
-            while inFlight > 0, let isTimer = await slots.next() {
-                if !isTimer { inFlight -= 1 }
-            }
-            slots.cancelAll()
+            await slots.wait { $0 == 0 }
+            group.cancelAll()
         }
     }
 
@@ -240,43 +248,75 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    private func handle(_ popped: TaskQueue.Popped, command: RedisConnection) async {
-        let message: TaskMessage
-        do {
-            message = try TaskMessage.decode(popped.raw)
-        } catch {
-            logger.warning(
-                "malformed message moved to dead-letter list",
-                metadata: ["queue.name": "\(popped.queue)", "error": "\(error)"])
+    /// A claimed try about to run.
+    struct Start: Sendable {
+        var message: TaskMessage
+        var claimed: TaskInstanceStore.ClaimedTry
+        var token: RunningTries.Token
+        var log: Logger
+    }
+
+    /// Decodes popped messages (a malformed one goes to the dead-letter list) and claims their
+    /// tries in one statement. Duplicates and stale messages are dropped; if the claim cannot
+    /// be made, the messages go back to their queue.
+    private func claimPopped(_ popped: [TaskQueue.Popped], command: RedisConnection) async -> [Start] {
+        var candidates: [(popped: TaskQueue.Popped, message: TaskMessage, token: RunningTries.Token)] = []
+        for item in popped {
+            let message: TaskMessage
             do {
-                try await queue.deadLetter(
-                    raw: popped.raw, queue: popped.queue, reason: error.description, workerId: identity.id, on: command)
+                message = try TaskMessage.decode(item.raw)
             } catch {
-                logger.error("cannot write dead-letter record", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "malformed message moved to dead-letter list",
+                    metadata: ["queue.name": "\(item.queue)", "error": "\(error)"])
+                do {
+                    try await queue.deadLetter(
+                        raw: item.raw, queue: item.queue, reason: error.description, workerId: identity.id, on: command)
+                } catch {
+                    logger.error("cannot write dead-letter record", metadata: ["error": "\(error)"])
+                }
+                continue
             }
-            return
+            // Registered before the claim, so a drain that starts meanwhile still sees this try.
+            candidates.append((item, message, running.register()))
         }
-        var log = logger
-        log[metadataKey: "task.id"] = "\(message.dagId).\(message.taskId)"
-        log[metadataKey: "task.instance"] = "\(message.taskInstanceId)"
-        log[metadataKey: "task.try"] = "\(message.tryNumber)"
-        // Registered before the claim, so a drain that starts meanwhile still sees this try.
-        let token = running.register()
-        let claimed: TaskInstanceStore.ClaimedTry?
+        guard !candidates.isEmpty else { return [] }
+        let claimed: [TaskInstanceStore.TryRef: TaskInstanceStore.ClaimedTry]
         do {
-            claimed = try await claim(message)
+            claimed = try await claim(candidates.map(\.message))
         } catch {
-            running.finished(token)
-            log.error("claim failed; the message goes back to its queue", metadata: ["error": "\(error)"])
-            await putBack(popped, on: command)
-            return
+            logger.error(
+                "claim failed; the messages go back to their queue",
+                metadata: ["error": "\(error)", "count": "\(candidates.count)"])
+            for candidate in candidates {
+                running.finished(candidate.token)
+                await putBack(candidate.popped, on: command)
+            }
+            return []
         }
-        guard let claimed else {
-            running.finished(token)
-            log.info("duplicate or stale message dropped (try already claimed or moved on)")
-            return
+        var taken: Set<TaskInstanceStore.TryRef> = []
+        var starts: [Start] = []
+        for candidate in candidates {
+            let message = candidate.message
+            var log = logger
+            log[metadataKey: "task.id"] = "\(message.dagId).\(message.taskId)"
+            log[metadataKey: "task.instance"] = "\(message.taskInstanceId)"
+            log[metadataKey: "task.try"] = "\(message.tryNumber)"
+            let ref = TaskInstanceStore.TryRef(taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber)
+            guard let claimedTry = claimed[ref], taken.insert(ref).inserted else {
+                running.finished(candidate.token)
+                log.info("duplicate or stale message dropped (try already claimed or moved on)")
+                continue
+            }
+            running.bind(candidate.token, to: message.taskInstanceId, tryNumber: message.tryNumber)
+            starts.append(Start(message: message, claimed: claimedTry, token: candidate.token, log: log))
         }
-        running.bind(token, to: message.taskInstanceId, tryNumber: message.tryNumber)
+        return starts
+    }
+
+    /// Runs a claimed try and records its result.
+    private func run(_ start: Start, command: RedisConnection, writer: FinishedTryWriter) async {
+        let (message, claimed, token, log) = (start.message, start.claimed, start.token, start.log)
         let (outcome, exitCode, buffer, retryDelay, task) = await execute(
             message: message, claimed: claimed, token: token, log: log)
         guard let outcome else {
@@ -296,22 +336,38 @@ public final class WorkerService: Service, Sendable {
         case .normal:
             break
         }
-        await report(
-            message: message, runId: claimed.runId, outcome: finalOutcome, exitCode: exitCode, log: finalBuffer,
-            retryDelay: retryDelay,
+        let result = TaskInstanceStore.TryResult(
+            taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
+            outcome: finalOutcome,
+            decision: .decide(
+                outcome: finalOutcome, tryNumber: message.tryNumber, maxTries: claimed.maxTries,
+                delaySeconds: retryDelay ?? claimed.storedRetryDelaySeconds),
+            exitCode: exitCode, log: finalBuffer.text, logTruncated: finalBuffer.isTruncated,
+            logTotalBytes: finalBuffer.totalBytes,
             callbacks: task.map {
                 CallbackStore.tryItems(
                     task: $0, dagId: claimed.dagId, runName: claimed.runName, runNumber: claimed.runId,
                     logicalDate: claimed.logicalDate, tryNumber: message.tryNumber, log: finalBuffer.text)
-            } ?? [:],
-            logger: log, command: command)
+            } ?? [:])
+        switch await writer.record(result, taskId: message.taskId) {
+        case .finished(let finished):
+            log.info(
+                "try finished",
+                metadata: [
+                    "task.state": "\(finished.state.rawValue)", "exit.code": "\(exitCode.map(String.init) ?? "-")",
+                ])
+        case .stale:
+            log.warning("try result not recorded: the try was no longer this worker's")
+        case .notRecorded:
+            log.error("worker stopped before the try's result could be recorded; the scheduler rescues the try")
+        }
         if let cleanUp = pendingCleanUps.mutate({ $0.removeValue(forKey: token) }) { await cleanUp() }
     }
 
     /// Runs the try. A nil outcome means a pod try let go of its pod for another worker to adopt.
     private func execute(
         message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, token: RunningTries.Token, log: Logger
-    ) async -> (TaskInstanceStore.TryOutcome?, Int?, LogBuffer, Double?, TaskSpec?) {
+    ) async -> (TryOutcome?, Int?, LogBuffer, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
         do {
@@ -387,7 +443,7 @@ public final class WorkerService: Service, Sendable {
                 onOutput: { bytes in mirror.append(bytes) })
         }
         result.log.maskedValues = Array(secrets.values)
-        let outcome: TaskInstanceStore.TryOutcome
+        let outcome: TryOutcome
         if result.timedOut {
             outcome = .failed
         } else if let code = result.exitCode {
@@ -400,58 +456,5 @@ public final class WorkerService: Service, Sendable {
             outcome = .failed
         }
         return (outcome, result.exitCode.map(Int.init), result.log, retryDelay, task)
-    }
-
-    private func report(
-        message: TaskMessage, runId: Int64, outcome: TaskInstanceStore.TryOutcome, exitCode: Int?,
-        log buffer: LogBuffer, retryDelay: Double?, callbacks: [TaskState: [CallbackStore.Item]], logger log: Logger,
-        command: RedisConnection
-    ) async {
-        var recorded: TaskInstanceStore.FinishedTry??
-        // PostgreSQL may be away: the result waits for it (the try is done; running it again would
-        // be worse), with back-off, until it is recorded or the try turns out to be someone else's.
-        var attempts = OutageTracker()
-        while recorded == nil && !Task.isCancelled {
-            do {
-                recorded = .some(
-                    try await tasks.finish(
-                        taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
-                        outcome: outcome, exitCode: exitCode, log: buffer.text, logTruncated: buffer.isTruncated,
-                        logTotalBytes: buffer.totalBytes, retryDelaySeconds: retryDelay, callbacks: callbacks))
-                databaseRecovered()
-            } catch {
-                _ = attempts.failed()
-                databaseFailed(error, doing: "record a try's result")
-                try? await Task.sleep(for: attempts.backoff())
-            }
-        }
-        guard let recorded else {
-            log.error("worker stopped before the try's result could be recorded; the scheduler rescues the try")
-            return
-        }
-        if attempts.failures > 0 {
-            log.notice(
-                "try result recorded after PostgreSQL returned", metadata: ["attempts": "\(attempts.failures + 1)"])
-        }
-        guard let finished = recorded else {
-            log.warning("try result not recorded: the try was no longer this worker's")
-            return
-        }
-        if callbacks[finished.state]?.isEmpty == false {
-            // Wake the callback sender; without it the sender finds the callback within a second.
-            _ = try? await command.command(["LPUSH", dependencies.keys.callbacks, "1"])
-        }
-        log.info(
-            "try finished",
-            metadata: ["task.state": "\(finished.state.rawValue)", "exit.code": "\(exitCode.map(String.init) ?? "-")"])
-        do {
-            try await EventChannel(keys: dependencies.keys).publish(
-                TaskEvent(
-                    kind: .taskFinished, runId: finished.runId, taskInstanceId: message.taskInstanceId,
-                    taskId: message.taskId, state: finished.state), on: command)
-        } catch {
-            // The scheduler's full pass finds the change without the event.
-            log.warning("cannot publish the finished event", metadata: ["error": "\(error)"])
-        }
     }
 }

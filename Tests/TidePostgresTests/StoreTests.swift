@@ -5,7 +5,7 @@ import TideTestSupport
 @testable import TidePostgres
 
 /// A schema with one DAG stored and one run started: the common starting point.
-private struct Fixture {
+struct Fixture {
     let schema: IsolatedSchema
     let run: RunRecord
     let ids: [String: Int64]
@@ -92,11 +92,11 @@ struct StoreTests {
         #expect(claimed?.conf.contains("2026-11-21") == true)
         // Another worker, or a stale try number, cannot write the result.
         #expect(
-            try await fixture.tasks.finish(
+            try await fixture.tasks.finishAsWorker(
                 taskInstanceId: id, tryNumber: 1, workerId: "intruder", outcome: .success, exitCode: 0, log: "",
                 logTruncated: false,
                 logTotalBytes: 0) == nil)
-        let finished = try await fixture.tasks.finish(
+        let finished = try await fixture.tasks.finishAsWorker(
             taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .failed, exitCode: 1, log: "boom\n",
             logTruncated: false,
             logTotalBytes: 5)
@@ -113,7 +113,7 @@ struct StoreTests {
             #expect(queued.first?.message.tryNumber == tryNumber)
             _ = try await fixture.tasks.claim(
                 taskInstanceId: id, tryNumber: tryNumber, workerId: "w", hostname: "h", pid: 1)
-            let finished = try await fixture.tasks.finish(
+            let finished = try await fixture.tasks.finishAsWorker(
                 taskInstanceId: id, tryNumber: tryNumber, workerId: "w", outcome: .failed, exitCode: 2,
                 log: "try \(tryNumber)\n", logTruncated: false, logTotalBytes: 6)
             states.append(try #require(finished?.state))
@@ -131,7 +131,7 @@ struct StoreTests {
         let id = try #require(fixture.ids["a"])
         _ = try await fixture.tasks.queue([id])
         _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
-        _ = try await fixture.tasks.finish(
+        _ = try await fixture.tasks.finishAsWorker(
             taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .failed, exitCode: 1, log: "",
             logTruncated: false,
             logTotalBytes: 0, retryDelaySeconds: 3600)
@@ -146,7 +146,7 @@ struct StoreTests {
         let id = try #require(fixture.ids["b"])
         _ = try await fixture.tasks.queue([id])
         _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
-        let finished = try await fixture.tasks.finish(
+        let finished = try await fixture.tasks.finishAsWorker(
             taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: .handedBack, exitCode: nil, log: "",
             logTruncated: false,
             logTotalBytes: 0)
@@ -162,7 +162,7 @@ struct StoreTests {
         let a = try #require(fixture.ids["a"]), b = try #require(fixture.ids["b"])
         _ = try await fixture.tasks.queue([a])
         _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
-        _ = try await fixture.tasks.finish(
+        _ = try await fixture.tasks.finishAsWorker(
             taskInstanceId: a, tryNumber: 1, workerId: "w", outcome: .success, exitCode: 0, log: "",
             logTruncated: false, logTotalBytes: 0)
         #expect(try await runs.finishCompleted([fixture.run.id]).runs.isEmpty)
@@ -215,10 +215,10 @@ struct StoreTests {
             ], fileloc: "cleanup.yaml")
         let fixture = try await Fixture.make(cleanup)
         let work = try #require(fixture.ids["work"]), tidy = try #require(fixture.ids["tidy"])
-        for (id, outcome) in [(work, TaskInstanceStore.TryOutcome.failed), (tidy, .success)] {
+        for (id, outcome) in [(work, TryOutcome.failed), (tidy, .success)] {
             _ = try await fixture.tasks.queue([id])
             _ = try await fixture.tasks.claim(taskInstanceId: id, tryNumber: 1, workerId: "w", hostname: "h", pid: 1)
-            _ = try await fixture.tasks.finish(
+            _ = try await fixture.tasks.finishAsWorker(
                 taskInstanceId: id, tryNumber: 1, workerId: "w", outcome: outcome, exitCode: 0, log: "",
                 logTruncated: false,
                 logTotalBytes: 0)
@@ -278,7 +278,7 @@ struct StoreTests {
         #expect(instance.state == .upForRetry)
         // The lost try stays in the history, failed, with where it ran and why it ended; the dead
         // worker's late result (its process finished after all) replaces none of it.
-        let late = try await fixture.tasks.finish(
+        let late = try await fixture.tasks.finishAsWorker(
             taskInstanceId: a, tryNumber: 1, workerId: "ghost", outcome: .success, exitCode: 0, log: "late\n",
             logTruncated: false, logTotalBytes: 5)
         #expect(late == nil)
@@ -385,11 +385,11 @@ struct StoreTests {
         var logs = try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a")
         #expect(logs.map(\.state) == ["running"])
         #expect(logs.first?.content == "partial\n")
-        _ = try await fixture.tasks.finish(
+        _ = try await fixture.tasks.finishAsWorker(
             taskInstanceId: a, tryNumber: 1, workerId: "w2", outcome: .failed, exitCode: 1, log: "stale\n",
             logTruncated: false, logTotalBytes: 6)
         #expect(try await fixture.tasks.logs(runId: fixture.run.id, taskId: "a").first?.content == "partial\n")
-        _ = try await fixture.tasks.finish(
+        _ = try await fixture.tasks.finishAsWorker(
             taskInstanceId: a, tryNumber: 1, workerId: "w1", outcome: .success, exitCode: 0, log: "partial\nall\n",
             logTruncated: false, logTotalBytes: 12)
         try await store("w1", "late\n")

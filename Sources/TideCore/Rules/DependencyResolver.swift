@@ -18,19 +18,25 @@ public enum DependencyResolver {
         }
     }
 
-    /// The tasks whose states ``resolve(dag:states:frontier:)`` may read: the frontier, everything
-    /// downstream of it, and their upstream tasks.
-    public static func relevantTasks(dag: DAG, frontier: some Sequence<String>) -> Set<String> {
-        let downstream = dag.downstream
-        var reach: Set<String> = []
-        var stack = Array(frontier)
+    /// The tasks whose states ``resolve(dag:states:frontier:pastNotMet:)`` may read: the frontier,
+    /// everything downstream of it, and their upstream tasks.
+    public static func relevantTasks(dag: CompiledDAG, frontier: some Sequence<String>) -> Set<String> {
+        var reach: Set<Int> = []
+        var stack = frontier.compactMap { dag.index[$0] }
         while let task = stack.popLast() {
             guard reach.insert(task).inserted else { continue }
-            stack.append(contentsOf: downstream[task] ?? [])
+            stack.append(contentsOf: dag.downstream[task])
         }
         var relevant = reach
-        for task in reach { relevant.formUnion(dag.task(task)?.upstream ?? []) }
-        return relevant
+        for task in reach { relevant.formUnion(dag.upstream[task]) }
+        return Set(relevant.map { dag[$0].taskId })
+    }
+
+    /// As ``resolve(dag:states:frontier:pastNotMet:)`` on a definition compiled for this call.
+    public static func resolve(
+        dag: DAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = []
+    ) -> Resolution {
+        resolve(dag: CompiledDAG(dag), states: states, frontier: frontier, pastNotMet: pastNotMet)
     }
 
     /// - Parameters:
@@ -39,43 +45,45 @@ public enum DependencyResolver {
     ///   - pastNotMet: `depends_on_past` tasks whose instance in the previous run has not yet
     ///     succeeded or been skipped: they wait even when their trigger rule is met.
     public static func resolve(
-        dag: DAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = []
+        dag: CompiledDAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = []
     ) -> Resolution {
-        let downstream = dag.downstream
-        let tasks = Dictionary(dag.tasks.map { ($0.taskId, $0) }, uniquingKeysWith: { first, _ in first })
-        var states = states
+        var known: [Int: TaskState] = [:]
+        known.reserveCapacity(states.count)
+        for (taskId, state) in states { if let position = dag.index[taskId] { known[position] = state } }
         var resolution = Resolution()
-        var pending = frontier ?? dag.tasks.map(\.taskId)
-        var visited: Set<String> = []
+        var pending = frontier.map { $0.compactMap { dag.index[$0] } } ?? Array(0..<dag.taskCount)
+        var visited: Set<Int> = []
         while !pending.isEmpty {
-            var next: [String] = []
-            for taskId in pending where (states[taskId] ?? TaskState.none) == .none {
-                guard let task = tasks[taskId], !visited.contains(taskId) else { continue }
-                var decision = task.triggerRule.evaluate(upstream: task.upstream.map { states[$0] ?? TaskState.none })
-                if decision == .run && pastNotMet.contains(taskId) { decision = .wait }
+            var next: [Int] = []
+            for position in pending where (known[position] ?? TaskState.none) == .none {
+                guard !visited.contains(position) else { continue }
+                let task = dag[position]
+                var decision = task.triggerRule.evaluate(
+                    upstream: dag.upstream[position].map { known[$0] ?? TaskState.none })
+                if decision == .run && pastNotMet.contains(task.taskId) { decision = .wait }
                 let newState: TaskState
                 switch decision {
                 case .wait:
                     continue
                 case .run:
-                    visited.insert(taskId)
+                    visited.insert(position)
                     guard case .empty = task.kind else {
-                        resolution.toQueue.append(taskId)
-                        states[taskId] = .queued
+                        resolution.toQueue.append(task.taskId)
+                        known[position] = .queued
                         continue
                     }
-                    resolution.emptySucceeded.append(taskId)
+                    resolution.emptySucceeded.append(task.taskId)
                     newState = .success
                 case .skip:
-                    resolution.skipped.append(taskId)
+                    resolution.skipped.append(task.taskId)
                     newState = .skipped
                 case .upstreamFailed:
-                    resolution.upstreamFailed.append(taskId)
+                    resolution.upstreamFailed.append(task.taskId)
                     newState = .upstreamFailed
                 }
-                visited.insert(taskId)
-                states[taskId] = newState
-                next.append(contentsOf: downstream[taskId] ?? [])
+                visited.insert(position)
+                known[position] = newState
+                next.append(contentsOf: dag.downstream[position])
             }
             pending = next
         }

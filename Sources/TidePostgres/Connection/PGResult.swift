@@ -40,10 +40,16 @@ public enum PGArray {
     }
 
     public static func literal(_ values: [String]) -> String {
-        let quoted = values.map { value in
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                + "\""
-        }
-        return "{" + quoted.joined(separator: ",") + "}"
+        "{" + values.map(quoted).joined(separator: ",") + "}"
+    }
+
+    /// Any element type given as text (nil is SQL NULL); the parameter's cast (`$n::int[]`,
+    /// `$n::float8[]`, …) parses the elements.
+    public static func literal(_ values: [String?]) -> String {
+        "{" + values.map { $0.map(quoted) ?? "NULL" }.joined(separator: ",") + "}"
+    }
+
+    private static func quoted(_ value: String) -> String {
+        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

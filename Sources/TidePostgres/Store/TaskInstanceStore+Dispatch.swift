@@ -71,7 +71,7 @@ extension TaskInstanceStore {
                     """
                     UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL,
                         held_reason = NULL
-                    WHERE id = ANY($1::bigint[]) AND state IN ('none', 'up_for_retry')
+                    WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .schedule))
                     """, [PGArray.literal(ready)], context: "schedule task instances"))
         }
         reads.append(

@@ -83,7 +83,8 @@ extension TaskInstanceStore {
             """
             UPDATE task_instances SET state = 'queued', queued_at = clock_timestamp(), worker_id = NULL,
                 hostname = NULL, pid = NULL
-            WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
+            WHERE id = $1 AND try_number = $2 AND state IN \(TaskInstanceMachine.sqlSources(of: .giveBack))
+              AND worker_id = $3
             RETURNING id, try_number, queue, dag_id, task_id, priority_weight
             """, [String(taskInstanceId), String(tryNumber), workerId],
             context: "release task instance \(taskInstanceId)"

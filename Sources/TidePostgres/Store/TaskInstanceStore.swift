@@ -22,6 +22,9 @@ public struct TaskInstanceStore: Sendable {
         public var dagHash: String
         public var conf: String
         public var maxTries: Int
+        /// The task's `retry_delay` as stored when its run was created (for when the DAG version
+        /// cannot be read; otherwise ``RetryPolicy`` computes the delay with back-off).
+        public var storedRetryDelaySeconds: Double
         /// `manual`, `scheduled` or `backfill`.
         public var runType: String
         /// The run's logical date (Unix seconds).
@@ -29,18 +32,6 @@ public struct TaskInstanceStore: Sendable {
         /// The run's data interval (Unix seconds), for scheduled and backfill runs.
         public var dataIntervalStart: Double?
         public var dataIntervalEnd: Double?
-    }
-
-    /// How a try ended, as the worker reports it.
-    public enum TryOutcome: Sendable, Hashable {
-        /// Exit 0, or an `empty` task.
-        case success
-        /// Exit 99.
-        case skipped
-        /// Any other exit, a timeout, or a launch failure: retried while tries remain.
-        case failed
-        /// Interrupted by worker shutdown: retried at once, without using up a retry.
-        case handedBack
     }
 
     /// The state a finished try left its task instance in.
@@ -118,10 +109,11 @@ public struct TaskInstanceStore: Sendable {
         guard !ids.isEmpty else { return }
         precondition(
             state == .skipped || state == .upstreamFailed, "only skipped/upstream_failed are decided without a run")
+        let event: TaskInstanceEvent = state == .skipped ? .skip : .failUpstream
         try await pool.query(
             """
             UPDATE task_instances SET state = $2, ended_at = clock_timestamp()
-            WHERE id = ANY($1::bigint[]) AND state = 'none'
+            WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: event))
             """, [PGArray.literal(ids), state.rawValue], context: "mark \(state.rawValue)")
     }
 
@@ -132,7 +124,7 @@ public struct TaskInstanceStore: Sendable {
             """
             UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
                 started_at = clock_timestamp(), ended_at = clock_timestamp()
-            WHERE id = ANY($1::bigint[]) AND state = 'none'
+            WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .succeedWithoutRunning))
             """, [PGArray.literal(ids)], context: "succeed empty tasks")
     }
 
@@ -155,7 +147,7 @@ public struct TaskInstanceStore: Sendable {
             started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL,
             external_id = NULL, pod_created_at = NULL, pod_scheduled_at = NULL, container_started_at = NULL,
             node_name = NULL, pod_waiting_reason = NULL
-        WHERE id = ANY($1::bigint[]) AND state IN ('none', 'scheduled', 'up_for_retry')
+        WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .queue))
         RETURNING id, try_number, queue, dag_id, task_id, priority_weight
         """
 
@@ -193,22 +185,54 @@ public struct TaskInstanceStore: Sendable {
         ).rows.compactMap(Self.queuedTry)
     }
 
-    /// The fenced claim: the try starts only if it is still `queued` with this try number.
+    /// One try of one task instance.
+    public struct TryRef: Sendable, Hashable {
+        public var taskInstanceId: Int64
+        public var tryNumber: Int
+
+        public init(taskInstanceId: Int64, tryNumber: Int) {
+            self.taskInstanceId = taskInstanceId
+            self.tryNumber = tryNumber
+        }
+    }
+
+    /// The fenced claim of one try; see ``claim(_:workerId:hostname:pid:)``.
     /// - Returns: nil when the message was a duplicate or stale (someone else has, or had, the try).
     public func claim(
         taskInstanceId: Int64, tryNumber: Int, workerId: String, hostname: String, pid: Int
     ) async throws -> ClaimedTry? {
+        let ref = TryRef(taskInstanceId: taskInstanceId, tryNumber: tryNumber)
+        return try await claim([ref], workerId: workerId, hostname: hostname, pid: pid)[ref]
+    }
+
+    /// The fenced claim of many tries in one statement: each starts only if it is still `queued`
+    /// with its try number. A try missing from the result was a duplicate or stale message
+    /// (someone else has, or had, the try); a try named twice is claimed once.
+    public func claim(_ tries: [TryRef], workerId: String, hostname: String, pid: Int) async throws
+        -> [TryRef: ClaimedTry]
+    {
+        guard !tries.isEmpty else { return [:] }
         let rows = try await pool.query(
             """
             UPDATE task_instances ti SET state = 'running', started_at = clock_timestamp(),
                 worker_id = $3, hostname = $4, pid = $5
-            FROM dag_runs r
-            WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'queued' AND r.id = ti.run_id
-            RETURNING \(Self.claimedColumns)
-            """, [String(taskInstanceId), String(tryNumber), workerId, hostname, String(pid)],
-            context: "claim task instance \(taskInstanceId) try \(tryNumber)"
+            FROM unnest($1::bigint[], $2::int[]) AS wanted(id, try_number), dag_runs r
+            WHERE ti.id = wanted.id AND ti.try_number = wanted.try_number
+              AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .claim)) AND r.id = ti.run_id
+            RETURNING ti.id, ti.try_number, \(Self.claimedColumns)
+            """,
+            [
+                PGArray.literal(tries.map(\.taskInstanceId)), PGArray.literal(tries.map { Int64($0.tryNumber) }),
+                workerId, hostname, String(pid),
+            ],
+            context: "claim \(tries.count) tries"
         ).rows
-        return try rows.first.map(Self.claimedTry)
+        var claimed: [TryRef: ClaimedTry] = [:]
+        for row in rows {
+            guard let id = row.int64("id"), let tryNumber = row.int("try_number") else { continue }
+            claimed[TryRef(taskInstanceId: id, tryNumber: tryNumber)] = try Self.claimedTry(row)
+        }
+        return claimed
     }
 
     /// A try that a worker claimed and is running, read without changing it (for `tide tasks run`
@@ -226,7 +250,7 @@ public struct TaskInstanceStore: Sendable {
     }
 
     static let claimedColumns = """
-        ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
+        ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, ti.retry_delay_seconds, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
             extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
             extract(epoch FROM r.data_interval_start) AS data_interval_start,
             extract(epoch FROM r.data_interval_end) AS data_interval_end
@@ -238,87 +262,10 @@ public struct TaskInstanceStore: Sendable {
         else { throw PGError(code: .corruptRow, message: "unreadable claimed try") }
         return ClaimedTry(
             runId: runId, dagId: dagId, taskId: taskId, runName: runName, dagHash: hash, conf: row["conf"] ?? "{}",
-            maxTries: row.int("max_tries") ?? 1, runType: row["run_type"] ?? "manual",
+            maxTries: row.int("max_tries") ?? 1, storedRetryDelaySeconds: row.double("retry_delay_seconds") ?? 0,
+            runType: row["run_type"] ?? "manual",
             logicalDate: row.double("logical_date") ?? 0,
             dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"))
-    }
-
-    /// Records how a try ended and its log, in one transaction, guarded by try number and worker.
-    /// A failed try with tries left becomes `up_for_retry`, due after `retryDelaySeconds` (the
-    /// task's delay, with back-off applied by the caller; nil uses the stored `retry_delay`). With
-    /// `appendingLog`, `log` is added to the log stored while the try ran instead of replacing it.
-    /// - Returns: the new state, or nil when the try was no longer this worker's (the log is kept anyway).
-    public func finish(
-        taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, exitCode: Int?,
-        log: String, logTruncated: Bool, logTotalBytes: Int, retryDelaySeconds: Double? = nil,
-        callbacks: [TaskState: [CallbackStore.Item]] = [:], appendingLog: Bool = false
-    ) async throws -> FinishedTry? {
-        let outcomeName: String
-        switch outcome {
-        case .success: outcomeName = "success"
-        case .skipped: outcomeName = "skipped"
-        case .failed: outcomeName = "failed"
-        case .handedBack: outcomeName = "handed_back"
-        }
-        return try await pool.transaction { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE task_instances SET ended_at = clock_timestamp(), exit_code = $5,
-                    max_tries = CASE WHEN $4 = 'handed_back' THEN max_tries + 1 ELSE max_tries END,
-                    state = CASE WHEN $4 IN ('failed', 'handed_back') AND try_number < max_tries + (($4 = 'handed_back')::int)
-                                 THEN 'up_for_retry' ELSE $4 END,
-                    next_retry_at = CASE WHEN $4 = 'handed_back' THEN clock_timestamp()
-                                         WHEN $4 = 'failed' AND try_number < max_tries
-                                         THEN clock_timestamp() + coalesce($6, retry_delay_seconds) * interval '1 second' END
-                WHERE id = $1 AND try_number = $2 AND state = 'running' AND worker_id = $3
-                RETURNING run_id, state, hostname, started_at
-                """,
-                [
-                    String(taskInstanceId), String(tryNumber), workerId, outcomeName, exitCode.map(String.init),
-                    retryDelaySeconds.map { String($0) },
-                ],
-                context: "finish task instance \(taskInstanceId) try \(tryNumber)")
-            let finished = rows.rows.first.flatMap { row -> FinishedTry? in
-                guard let runId = row.int64("run_id"), let state = row["state"].flatMap(TaskState.init(rawValue:))
-                else {
-                    return nil
-                }
-                return FinishedTry(runId: runId, state: state)
-            }
-            try await connection.query(
-                """
-                INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
-                                       content, truncated, total_bytes, scheduled_at, queued_at, pod_created_at,
-                                       pod_scheduled_at, container_started_at, node_name, held_reason)
-                SELECT $1::bigint, $2::int, $3::text, $4::int, $5::text, ti.hostname, ti.started_at, $6::text, $7::boolean, $8::bigint,
-                       ti.scheduled_at, ti.queued_at, ti.pod_created_at, ti.pod_scheduled_at, ti.container_started_at,
-                       ti.node_name, ti.held_reason
-                FROM task_instances ti WHERE ti.id = $1::bigint
-                ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
-                    exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
-                    content = CASE WHEN $10::boolean THEN task_logs.content || EXCLUDED.content ELSE EXCLUDED.content END,
-                    truncated = CASE WHEN $10::boolean THEN task_logs.truncated ELSE EXCLUDED.truncated END,
-                    total_bytes = CASE WHEN $10::boolean THEN task_logs.total_bytes + EXCLUDED.total_bytes
-                                       ELSE EXCLUDED.total_bytes END,
-                    scheduled_at = EXCLUDED.scheduled_at, queued_at = EXCLUDED.queued_at,
-                    pod_created_at = EXCLUDED.pod_created_at, pod_scheduled_at = EXCLUDED.pod_scheduled_at,
-                    container_started_at = EXCLUDED.container_started_at, node_name = EXCLUDED.node_name,
-                    held_reason = EXCLUDED.held_reason
-                -- A running pod try's partial log is replaced by the result, or by the final log of the worker
-                -- that wrote it; never by another (stale) worker's.
-                WHERE task_logs.state = 'running' AND ($9::boolean OR task_logs.worker_id = EXCLUDED.worker_id)
-                """,
-                [
-                    String(taskInstanceId), String(tryNumber), finished == nil ? "\(outcomeName) (stale)" : outcomeName,
-                    exitCode.map(String.init), workerId, log, logTruncated ? "true" : "false", String(logTotalBytes),
-                    finished == nil ? "false" : "true", appendingLog ? "true" : "false",
-                ], context: "store log")
-            // Callbacks for the state the try ended in, written with the result (the outbox).
-            if let finished, let items = callbacks[finished.state], !items.isEmpty {
-                try await CallbackStore.enqueue(items, on: connection)
-            }
-            return finished
-        }
     }
 
     /// Which of these task instances are still `running` on this worker.
@@ -352,6 +299,10 @@ public struct TaskInstanceStore: Sendable {
         public var runName: String
         /// The run's logical date (Unix seconds).
         public var logicalDate: Double
+        /// Tries the task instance may have, for the retry rule.
+        public var maxTries: Int
+        /// The task's stored `retry_delay`, for when its DAG version cannot be read.
+        public var storedRetryDelaySeconds: Double
     }
 
     /// Marks workers dead whose heartbeat is older than `seconds`, queues their pod tries again
@@ -368,7 +319,7 @@ public struct TaskInstanceStore: Sendable {
                 """
                 UPDATE task_instances SET state = 'queued', queued_at = clock_timestamp(), worker_id = NULL,
                     hostname = NULL, pid = NULL
-                WHERE state = 'running' AND external_id IS NOT NULL
+                WHERE state IN \(TaskInstanceMachine.sqlSources(of: .giveBack)) AND external_id IS NOT NULL
                   AND worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
                 RETURNING id, try_number, queue, dag_id, task_id, priority_weight, run_id
                 """, context: "queue pod tries of dead workers for adoption"
@@ -376,7 +327,7 @@ public struct TaskInstanceStore: Sendable {
             let lost = try await connection.query(
                 """
                 SELECT ti.id, ti.try_number, ti.worker_id, ti.run_id, ti.dag_id, ti.task_id, r.run_id AS run_name,
-                       extract(epoch FROM r.logical_date) AS logical_date
+                       extract(epoch FROM r.logical_date) AS logical_date, ti.max_tries, ti.retry_delay_seconds
                 FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id
                 WHERE ti.state = 'running'
                   AND ti.worker_id IN (SELECT id FROM workers WHERE state IN ('dead', 'stopped'))
@@ -388,7 +339,9 @@ public struct TaskInstanceStore: Sendable {
                 else { return nil }
                 return LostTry(
                     taskInstanceId: id, tryNumber: tryNumber, workerId: worker, runId: runId, dagId: dagId,
-                    taskId: taskId, runName: row["run_name"] ?? "", logicalDate: row.double("logical_date") ?? 0)
+                    taskId: taskId, runName: row["run_name"] ?? "", logicalDate: row.double("logical_date") ?? 0,
+                    maxTries: row.int("max_tries") ?? tryNumber,
+                    storedRetryDelaySeconds: row.double("retry_delay_seconds") ?? 0)
             }
             return Rescue(
                 runIds: adopted.compactMap { $0.int64("run_id") }, adopted: adopted.compactMap(Self.queuedTry),
@@ -397,18 +350,23 @@ public struct TaskInstanceStore: Sendable {
     }
 
     /// Fails a dead worker's try through the same fenced path as a worker's own result: the retry
-    /// rule decides `up_for_retry` (due after `retryDelaySeconds`) or `failed`, the callbacks for
-    /// that state are queued, and `notice` is appended to what the worker had stored of its log,
-    /// so the try stays in the history with where it ran and why it ended. Returns nil when the
-    /// worker's own result got there first.
+    /// rule (``RetryDecision``, with `retryDelaySeconds`) decides `up_for_retry` or `failed`, the
+    /// callbacks for that state are queued, and `notice` is appended to what the worker had stored
+    /// of its log, so the try stays in the history with where it ran and why it ended. Returns nil
+    /// when the worker's own result got there first.
     public func failLostTry(
-        _ lost: LostTry, notice: String, retryDelaySeconds: Double?, callbacks: [TaskState: [CallbackStore.Item]]
+        _ lost: LostTry, notice: String, retryDelaySeconds: Double, callbacks: [TaskState: [CallbackStore.Item]]
     ) async throws -> FinishedTry? {
         let line = "[tide] \(notice)\n"
         return try await finish(
-            taskInstanceId: lost.taskInstanceId, tryNumber: lost.tryNumber, workerId: lost.workerId, outcome: .failed,
-            exitCode: nil, log: line, logTruncated: false, logTotalBytes: line.utf8.count,
-            retryDelaySeconds: retryDelaySeconds, callbacks: callbacks, appendingLog: true)
+            TryResult(
+                taskInstanceId: lost.taskInstanceId, tryNumber: lost.tryNumber, workerId: lost.workerId,
+                outcome: .failed,
+                decision: .decide(
+                    outcome: .failed, tryNumber: lost.tryNumber, maxTries: lost.maxTries,
+                    delaySeconds: retryDelaySeconds),
+                log: line, callbacks: callbacks),
+            appendingLog: true)
     }
 
     /// The logs of a task's tries, oldest first (or only `tryNumber`).

@@ -11,6 +11,12 @@ public struct EventChannel: Sendable {
         try await connection.command(["LPUSH", keys.events, event.encoded()])
     }
 
+    /// Pushes several events with one command.
+    public func publish(_ events: [TaskEvent], on connection: RedisConnection) async throws {
+        guard !events.isEmpty else { return }
+        try await connection.command(["LPUSH", keys.events] + events.map { $0.encoded() })
+    }
+
     /// Waits up to `timeoutSeconds` for events, then takes every other waiting event too (up to `limit`).
     /// Unreadable entries are dropped: events are hints, PostgreSQL holds the truth.
     public func next(timeoutSeconds: Double, limit: Int = 1000, on connection: RedisConnection) async throws

@@ -71,6 +71,55 @@ public struct TaskQueue: Sendable {
         return Popped(queue: String(key.dropFirst(keys.queue("").count)), raw: member, score: score)
     }
 
+    /// Blocks up to `timeoutSeconds` for messages, then takes up to `count` at once from the first
+    /// non-empty queue in `queues`, highest priority first: one round trip (`BZMPOP`, Redis 7).
+    /// On an older Redis it falls back to `BZPOPMIN` plus a pipelined `ZPOPMIN` for the rest.
+    /// - Returns: nothing when the timeout passed with every queue empty.
+    /// - Throws: ``RedisError``.
+    public func pop(from queues: [String], count: Int, timeoutSeconds: Double, on connection: RedisConnection)
+        async throws -> [Popped]
+    {
+        let count = max(1, count)
+        let timeout = String(format: "%.3f", timeoutSeconds)
+        let reply: RedisReply
+        do {
+            reply = try await connection.command(
+                ["BZMPOP", timeout, String(queues.count)] + queues.map(keys.queue) + ["MIN", "COUNT", String(count)])
+        } catch let error as RedisError where error.code == .server && error.message.lowercased().contains("unknown command") {
+            return try await popWithoutBZMPOP(from: queues, count: count, timeoutSeconds: timeoutSeconds, on: connection)
+        }
+        guard let parts = reply.array else { return [] }
+        guard parts.count == 2, let key = parts[0].string, let pairs = parts[1].array else {
+            throw RedisError(
+                code: .unexpectedReply, message: "BZMPOP returned \(parts.count) items", endpoint: connection.endpoint)
+        }
+        let queue = String(key.dropFirst(keys.queue("").count))
+        return try pairs.map { pair in
+            guard let items = pair.array, items.count == 2, let member = items[0].string, let score = items[1].string
+            else {
+                throw RedisError(
+                    code: .unexpectedReply, message: "BZMPOP returned a malformed member", endpoint: connection.endpoint)
+            }
+            return Popped(queue: queue, raw: member, score: score)
+        }
+    }
+
+    private func popWithoutBZMPOP(
+        from queues: [String], count: Int, timeoutSeconds: Double, on connection: RedisConnection
+    ) async throws -> [Popped] {
+        guard let first = try await pop(from: queues, timeoutSeconds: timeoutSeconds, on: connection) else { return [] }
+        guard count > 1 else { return [first] }
+        let rest = try await connection.command(["ZPOPMIN", keys.queue(first.queue), String(count - 1)])
+        var popped = [first]
+        let flat = rest.array ?? []
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            if let member = flat[index].string, let score = flat[index + 1].string {
+                popped.append(Popped(queue: first.queue, raw: member, score: score))
+            }
+        }
+        return popped
+    }
+
     /// Returns a popped message to its queue at its old place (unless it is there again already).
     public func putBack(_ popped: Popped, on connection: RedisConnection) async throws {
         try await connection.command(["ZADD", keys.queue(popped.queue), "NX", popped.score, popped.raw])

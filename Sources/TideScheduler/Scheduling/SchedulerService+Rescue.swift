@@ -15,11 +15,12 @@ extension SchedulerService {
             let notice =
                 "worker \(item.workerId) stopped heartbeating (none for over \(timeoutText)): this try is failed; "
                 + "anything it reports later is not recorded"
-            let retryDelay = task.map {
-                RetryPolicy.delaySeconds(
-                    for: $0, dagId: item.dagId, logicalDate: Date(timeIntervalSince1970: item.logicalDate),
-                    tryNumber: item.tryNumber)
-            }
+            let retryDelay =
+                task.map {
+                    RetryPolicy.delaySeconds(
+                        for: $0, dagId: item.dagId, logicalDate: Date(timeIntervalSince1970: item.logicalDate),
+                        tryNumber: item.tryNumber)
+                } ?? item.storedRetryDelaySeconds
             let callbacks =
                 task.map {
                     CallbackStore.tryItems(

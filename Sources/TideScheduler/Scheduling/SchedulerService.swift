@@ -184,7 +184,7 @@ public final class SchedulerService: Service, Sendable {
         if full || events.contains(where: { $0.kind == .runCreated }) {
             var running = try await runs.activeCounts().mapValues(\.running)
             for run in try await runs.queued() {
-                guard let dag = try await dag(of: run.id, dagId: run.dagId, hash: run.dagHash) else { continue }
+                guard let dag = try await dag(of: run.id, dagId: run.dagId, hash: run.dagHash)?.dag else { continue }
                 // max_active_runs: later runs wait in `queued`, oldest logical date first.
                 guard running[run.dagId, default: 0] < dag.maxActiveRuns else { continue }
                 if try await runs.start(run, dag: dag) {
@@ -201,7 +201,7 @@ public final class SchedulerService: Service, Sendable {
             guard let taskId = event.taskId, event.state?.isFinished == true,
                 let dag = try await dagOfRun(event.runId)
             else { continue }
-            let children = dag.downstream[taskId] ?? []
+            let children = dag.children(of: taskId)
             if case .some(.some(var frontier)) = frontiers[event.runId] {
                 frontier.formUnion(children)
                 frontiers[event.runId] = .some(frontier)
@@ -250,13 +250,13 @@ public final class SchedulerService: Service, Sendable {
 
         // One query for the states of every run this pass looks at, then one batched write per outcome.
         var wanted: [Int64: [String]] = [:]
-        var runDags: [Int64: DAG] = [:]
+        var runDags: [Int64: CompiledDAG] = [:]
         for (runId, frontier) in frontiers {
             guard let dag = try await dagOfRun(runId) else { continue }
             runDags[runId] = dag
             wanted[runId] = Array(
                 frontier.map { DependencyResolver.relevantTasks(dag: dag, frontier: $0) }
-                    ?? Set(dag.tasks.map(\.taskId)))
+                    ?? Set(dag.dag.tasks.map(\.taskId)))
         }
         let states = try await tasks.states(of: wanted)
         var emptySucceeded: [Int64] = [], skipped: [Int64] = [], upstreamFailed: [Int64] = []
@@ -322,7 +322,7 @@ public final class SchedulerService: Service, Sendable {
 
     /// The DAG-level callbacks a finished run triggers.
     private func runCallbacks(_ run: RunRecord) async throws -> [CallbackStore.Item] {
-        guard let dag = try await dagOfRun(run.id) else { return [] }
+        guard let dag = try await dagOfRun(run.id)?.dag else { return [] }
         let (event, specs) =
             run.state == .success
             ? (CallbackEvent.dagSuccess, dag.callbacks.onSuccess) : (.dagFailure, dag.callbacks.onFailure)
@@ -358,7 +358,7 @@ public final class SchedulerService: Service, Sendable {
     private func timeOutRuns() async throws {
         let now = Date().timeIntervalSince1970
         for run in try await runs.running() {
-            guard let started = run.startedAt, let dag = try await dagOfRun(run.id),
+            guard let started = run.startedAt, let dag = try await dagOfRun(run.id)?.dag,
                 let timeout = dag.dagrunTimeoutSeconds, now - started > timeout
             else { continue }
             if try await runs.timeOut(run.id) {
@@ -372,7 +372,8 @@ public final class SchedulerService: Service, Sendable {
 
     /// `depends_on_past` tasks (among `taskIds`) whose instance in the previous run neither
     /// succeeded nor was skipped. A blocked task is looked at again on each full pass.
-    private func pastNotMet(runId: Int64, dag: DAG, among taskIds: [String]) async throws -> Set<String> {
+    private func pastNotMet(runId: Int64, dag: CompiledDAG, among taskIds: [String]) async throws -> Set<String> {
+        guard dag.anyDependsOnPast else { return [] }
         let candidates = taskIds.filter { dag.task($0)?.dependsOnPast == true }
         guard !candidates.isEmpty else { return [] }
         let previous = try await tasks.statesInPreviousRun(of: runId, taskIds: candidates)
@@ -394,7 +395,7 @@ public final class SchedulerService: Service, Sendable {
 
     /// The DAG version a run runs, or nil when the run was abandoned because that version is
     /// missing or unreadable (one broken run must not stall every other).
-    func dagOfRun(_ runId: Int64) async throws -> DAG? {
+    func dagOfRun(_ runId: Int64) async throws -> CompiledDAG? {
         if let (dagId, hash) = runVersions.version(of: runId) {
             return try await dag(of: runId, dagId: dagId, hash: hash)
         }
@@ -403,9 +404,9 @@ public final class SchedulerService: Service, Sendable {
         return try await dag(of: runId, dagId: run.dagId, hash: run.dagHash)
     }
 
-    private func dag(of runId: Int64, dagId: String, hash: String) async throws -> DAG? {
+    private func dag(of runId: Int64, dagId: String, hash: String) async throws -> CompiledDAG? {
         do {
-            return try await definitions.dag(dagId: dagId, hash: hash)
+            return try await definitions.compiled(dagId: dagId, hash: hash)
         } catch let error as PGError where error.code == .notFound || error.code == .corruptRow {
             try await runs.abandon(runId)
             runVersions.forget(run: runId)

@@ -1,0 +1,47 @@
+/// What a finished try leaves its task instance in: the retry rule, written once.
+///
+/// The worker's own result and the rescue of a dead worker's try both go through
+/// ``decide(outcome:tryNumber:maxTries:delaySeconds:)``; the store only writes the decision.
+public enum RetryDecision: Sendable, Hashable {
+    /// The task instance is done with this state (`success`, `skipped` or `failed`).
+    case finish(TaskState)
+    /// `up_for_retry`, due after `afterSeconds`; with `extraTry`, the try does not count against
+    /// `retries` (the task gets one more try).
+    case retry(afterSeconds: Double, extraTry: Bool)
+
+    /// Decides the next state of a try that ended with `outcome`.
+    /// - Parameters:
+    ///   - tryNumber: the try that ended (1-based).
+    ///   - maxTries: tries the task instance may have (`retries + 1`, raised by clears and hand-backs).
+    ///   - delaySeconds: the retry delay for this try (``RetryPolicy/delaySeconds(for:dagId:logicalDate:tryNumber:)``).
+    public static func decide(outcome: TryOutcome, tryNumber: Int, maxTries: Int, delaySeconds: Double)
+        -> RetryDecision
+    {
+        switch outcome {
+        case .success: .finish(.success)
+        case .skipped: .finish(.skipped)
+        case .failed: tryNumber < maxTries ? .retry(afterSeconds: max(0, delaySeconds), extraTry: false) : .finish(.failed)
+        case .handedBack: .retry(afterSeconds: 0, extraTry: true)
+        }
+    }
+
+    /// The state the task instance moves to.
+    public var state: TaskState {
+        switch self {
+        case .finish(let state): state
+        case .retry: .upForRetry
+        }
+    }
+
+    /// Seconds until the retry is due, for `up_for_retry`.
+    public var retryAfterSeconds: Double? {
+        if case .retry(let seconds, _) = self { return seconds }
+        return nil
+    }
+
+    /// Whether the task gets one more try than before.
+    public var extraTry: Bool {
+        if case .retry(_, let extra) = self { return extra }
+        return false
+    }
+}

@@ -1,0 +1,12 @@
+/// How a try ended, as its worker (or the rescue of a dead worker's try) reports it.
+public enum TryOutcome: String, Sendable, Hashable, CaseIterable {
+    /// Exit 0, or an `empty` task.
+    case success
+    /// Exit 99 (or a pod's `skip_on_exit_code`).
+    case skipped
+    /// Any other exit, a timeout, a launch failure, or a worker lost while running it: retried
+    /// while tries remain, after the task's retry delay.
+    case failed
+    /// Interrupted by a worker's shutdown: retried at once, without using up one of the retries.
+    case handedBack = "handed_back"
+}

@@ -1,0 +1,69 @@
+import Testing
+
+@testable import TideCore
+
+@Suite("Task-instance state machine")
+struct TaskInstanceMachineTests {
+    private typealias Expected = (to: TaskState, tryChange: TaskInstanceTransition.TryChange)
+
+    /// The specification, written out: for each event, the states it applies to and where it goes.
+    private func expected(_ state: TaskState, _ event: TaskInstanceEvent) -> Expected? {
+        let unfinished: [TaskState] = [.none, .scheduled, .queued, .running, .upForRetry]
+        switch event {
+        case .schedule: return [.none, .upForRetry].contains(state) ? (.scheduled, .same) : nil
+        case .queue: return [.none, .scheduled, .upForRetry].contains(state) ? (.queued, .next) : nil
+        case .claim: return state == .queued ? (.running, .same) : nil
+        case .finish(let decision): return state == .running ? (decision.state, .same) : nil
+        case .giveBack: return state == .running ? (.queued, .same) : nil
+        case .succeedWithoutRunning: return state == .none ? (.success, .same) : nil
+        case .skip: return state == .none ? (.skipped, .same) : nil
+        case .failUpstream: return state == .none ? (.upstreamFailed, .same) : nil
+        case .clear: return state == .running ? (.upForRetry, .same) : (.none, .same)
+        case .mark(let target): return [.success, .failed, .skipped].contains(target) ? (target, .same) : nil
+        case .endRun(let ended): return unfinished.contains(state) && ended.isFinished ? (ended, .same) : nil
+        }
+    }
+
+    @Test func everyStateUnderEveryEventFollowsTheSpecification() {
+        var allowed = 0
+        for state in TaskState.allCases {
+            for event in TaskInstanceEvent.representatives {
+                let transition = TaskInstanceMachine.transition(from: state, on: event)
+                let want = expected(state, event)
+                #expect(transition?.to == want?.to, "\(state) on \(event)")
+                #expect(transition?.tryChange == want?.tryChange, "\(state) on \(event)")
+                if transition != nil { allowed += 1 }
+            }
+        }
+        // 2 schedule + 3 queue + 1 claim + 5 finish + 1 giveBack + 3 decided without running
+        // + 9 clear + 3 × 9 mark + 4 finished endings × 5 unfinished states
+        #expect(allowed == 2 + 3 + 1 + 5 + 1 + 3 + 9 + 27 + 20)
+    }
+
+    @Test func aFinishedTaskInstanceMovesOnlyByAnOperator() {
+        let operatorEvents: [TaskInstanceEvent] = [.clear] + TaskState.allCases.map { .mark($0) }
+        for state in TaskState.allCases where state.isFinished {
+            for event in TaskInstanceEvent.representatives where !operatorEvents.contains(event) {
+                #expect(TaskInstanceMachine.transition(from: state, on: event) == nil, "\(state) on \(event)")
+            }
+        }
+    }
+
+    @Test func onlyQueueingStartsANewTry() {
+        for state in TaskState.allCases {
+            for event in TaskInstanceEvent.representatives {
+                guard let transition = TaskInstanceMachine.transition(from: state, on: event) else { continue }
+                #expect((transition.tryChange == .next) == (event == .queue), "\(state) on \(event)")
+            }
+        }
+    }
+
+    @Test func theStoresGuardsComeFromTheMachine() {
+        #expect(TaskInstanceMachine.sqlSources(of: .claim) == "('queued')")
+        #expect(TaskInstanceMachine.sqlSources(of: .queue) == "('none','scheduled','up_for_retry')")
+        #expect(TaskInstanceMachine.sqlSources(of: .schedule) == "('none','up_for_retry')")
+        #expect(TaskInstanceMachine.sqlSources(of: .finish(.finish(.success))) == "('running')")
+        #expect(TaskInstanceMachine.sqlSources(of: .giveBack) == "('running')")
+        #expect(TaskInstanceMachine.sqlSources(of: .skip) == "('none')")
+    }
+}
