@@ -46,6 +46,7 @@ public final class WorkerService: Service, Sendable {
     let queue: TaskQueue
     let running = RunningTries()
     let slots: SlotGate
+    let executables = ExecutableLookup()
     /// Pod clean-ups (delete, or mark finished) that wait until the try's result is recorded.
     let pendingCleanUps = LockedBox<[RunningTries.Token: @Sendable () async -> Void]>([:])
     let draining = LockedBox(false)
@@ -71,6 +72,10 @@ public final class WorkerService: Service, Sendable {
         slots = SlotGate(capacity: settings.concurrency)
         inheritedEnvironment = ProcessInfo.processInfo.environment
     }
+
+    /// Niceness of local task processes: below Tide's own processes (0), so that a busy machine
+    /// delays tasks rather than the claims, results and heartbeats that keep the cluster going.
+    static let taskNiceness: Int32 = 10
 
     /// Seconds between stores of a running local try's output.
     static let runningLogInterval = 2.0
@@ -426,7 +431,7 @@ public final class WorkerService: Service, Sendable {
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber, secrets: secrets)
         log.debug("try started")
-        let runner = LocalRunner(logMaxBytes: settings.logMaxBytes)
+        let runner = LocalRunner(logMaxBytes: settings.logMaxBytes, lookup: executables, niceness: Self.taskNiceness)
         // A copy of the output so far, stored every few seconds while the try runs (the API's live
         // tail, `tide tasks logs`); a try that ends sooner never writes it.
         let mirror = RunningLogMirror(capBytes: settings.logMaxBytes, maskedValues: Array(secrets.values))

@@ -40,6 +40,39 @@ struct WorkerBehaviourTests {
         }
     }
 
+    /// The worker lowers a task's priority right after it starts: the task waits (up to 5 s) to see
+    /// it, then prints it.
+    private let waitForNiceness = "for i in $(seq 1 100); do [ $(nice) = 10 ] && break; sleep 0.05; done; nice"
+
+    @Test func taskProcessesRunBelowTheWorkersPriorityAndAMissingProgramIsNamed() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "nice.yaml",
+                """
+                dag_id: niceness
+                tasks:
+                  - task_id: command
+                    command: ["sh", "-c", "\(waitForNiceness)"]
+                  - task_id: script
+                    bash: "\(waitForNiceness)"
+                  - task_id: missing
+                    command: ["no-such-program-anywhere", "x"]
+                """)
+            try await cluster.start(loading: "niceness")
+            let run = try await cluster.runToEnd("niceness")
+            let instances = try await cluster.instances(run.id)
+            #expect(instances["command"]?.state == .success)
+            #expect(instances["script"]?.state == .success)
+            #expect(instances["missing"]?.state == .failed)
+            for task in ["command", "script"] {
+                let log = try await cluster.tasks.logs(runId: run.id, taskId: task).first?.content
+                #expect(log?.trimmingCharacters(in: .whitespacesAndNewlines) == "10", "\(task): \(log ?? "no log")")
+            }
+            let missing = try await cluster.tasks.logs(runId: run.id, taskId: "missing").first?.content ?? ""
+            #expect(missing.contains("'no-such-program-anywhere' is not an executable file in PATH"), "\(missing)")
+        }
+    }
+
     @Test func executionTimeoutKillsTheTaskAndTheChildrenItStarted() async throws {
         try await withCluster { cluster in
             let pidFile = cluster.dagsFolder + "/child.pid"

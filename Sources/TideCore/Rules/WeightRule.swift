@@ -12,17 +12,43 @@ public enum WeightRule: String, Sendable, Hashable, Codable, CaseIterable {
 extension DAG {
     /// Each task's effective priority under its weight rule.
     public func effectivePriorities() -> [String: Int] {
-        let weights = Dictionary(tasks.map { ($0.taskId, $0.priorityWeight) }, uniquingKeysWith: { a, _ in a })
+        CompiledDAG(self).effectivePriorities()
+    }
+}
+
+extension CompiledDAG {
+    /// Each task's effective priority under its weight rule: its own weight plus those of the
+    /// tasks its rule relates it to, each counted once.
+    public func effectivePriorities() -> [String: Int] {
         var result: [String: Int] = [:]
-        for task in tasks {
-            let related: Set<String>
+        result.reserveCapacity(taskCount)
+        var seen = [Bool](repeating: false, count: taskCount)
+        for position in 0..<taskCount {
+            let task = self[position]
+            let edges: [[Int]]
             switch task.weightRule {
-            case .downstream: related = DAGGraph.descendants(of: task.taskId, in: self)
-            case .upstream: related = DAGGraph.ancestors(of: task.taskId, in: self)
-            case .absolute: related = []
+            case .downstream: edges = downstream
+            case .upstream: edges = upstream
+            case .absolute:
+                result[task.taskId] = task.priorityWeight
+                continue
             }
-            result[task.taskId] = related.reduce(task.priorityWeight) { $0 + (weights[$1] ?? 0) }
+            var total = task.priorityWeight
+            var reached: [Int] = []
+            var stack = edges[position]
+            while let next = stack.popLast() {
+                guard !seen[next] else { continue }
+                seen[next] = true
+                reached.append(next)
+                total += self[next].priorityWeight
+                stack.append(contentsOf: edges[next])
+            }
+            for index in reached { seen[index] = false }
+            result[task.taskId] = total
         }
         return result
     }
+
+    /// Whether the task at `position` has no downstream task (a leaf decides the run's outcome).
+    public func isLeaf(_ position: Int) -> Bool { downstream[position].isEmpty }
 }

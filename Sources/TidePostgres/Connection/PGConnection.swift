@@ -5,14 +5,26 @@ import TideCore
 
 /// One libpq connection, driven from its own thread.
 ///
-/// Statements run with `PQexecParams` (every value bound as `$n`, text format) on the
-/// connection's ``BlockingThread``, never on the cooperative pool. A broken connection is reset
-/// before the next statement; the statement that saw the break throws `connectionLost`.
+/// Statements run on the connection's ``BlockingThread``, never on the cooperative pool, every
+/// value bound as `$n` (text format). A statement with parameters is prepared the first time this
+/// connection runs it (up to ``preparedLimit`` of them) and executed by name afterwards, so
+/// PostgreSQL parses and plans the hot path's statements once per connection. A broken
+/// connection is reset before the next statement; the statement that saw the break throws
+/// `connectionLost`.
 public final class PGConnection: @unchecked Sendable {
-    // Invariant: `handle` is used only on `thread`.
+    // Invariant: `handle` and `prepared` are used only on `thread`.
     private var handle: OpaquePointer?
+    /// Statement text → its prepared name on this connection (gone after a reset).
+    private var prepared: [String: String] = [:]
     private let thread: BlockingThread
     private let url: String
+    /// Whether the latest statement left the connection usable (read without a thread hop when
+    /// the connection goes back to its pool).
+    private let usable = LockedBox(true)
+
+    /// Most statements prepared on one connection; others run unprepared (statements built per
+    /// request, such as filtered lists, would otherwise grow the server's memory without bound).
+    static let preparedLimit = 256
 
     private init(handle: OpaquePointer, thread: BlockingThread, url: String) {
         self.handle = handle
@@ -107,9 +119,9 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
-    /// True while the connection is usable.
+    /// True while the connection is usable, as the latest statement left it.
     public func isHealthy() async -> Bool {
-        (try? await thread.run { [self] in handle.map { PQstatus($0) == CONNECTION_OK } ?? false }) ?? false
+        usable.value
     }
 
     /// Closes the connection and stops its thread.
@@ -125,20 +137,45 @@ public final class PGConnection: @unchecked Sendable {
 
     private func execute(_ sql: String, _ parameters: [String?]?, context: String?) throws -> PGResult {
         guard let handle else { throw PGError(code: .connectionLost, message: "connection closed", context: context) }
-        if PQstatus(handle) != CONNECTION_OK {
-            PQreset(handle)
-            guard PQstatus(handle) == CONNECTION_OK else {
-                throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: context)
-            }
-        }
-        let result: OpaquePointer?
-        if let parameters {
-            result = Self.withOptionalCStrings(parameters) { values in
+        defer { usable.mutate { $0 = PQstatus(handle) == CONNECTION_OK } }
+        try ensureConnected(handle, context: context)
+        guard let parameters else { return try check(PQexec(handle, sql), on: handle, context: context) }
+        let name = try preparedName(of: sql, parameterCount: parameters.count, on: handle, context: context)
+        let result = Self.withOptionalCStrings(parameters) { values in
+            if let name {
+                PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+            } else {
                 PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
             }
-        } else {
-            result = PQexec(handle, sql)
         }
+        return try check(result, on: handle, context: context)
+    }
+
+    /// Resets a broken connection (its prepared statements are gone with the old session).
+    private func ensureConnected(_ handle: OpaquePointer, context: String?) throws {
+        guard PQstatus(handle) != CONNECTION_OK else { return }
+        prepared = [:]
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: context)
+        }
+    }
+
+    /// The name `sql` is prepared under on this connection, preparing it first; nil when the
+    /// connection holds ``preparedLimit`` statements already.
+    private func preparedName(of sql: String, parameterCount: Int, on handle: OpaquePointer, context: String?) throws
+        -> String?
+    {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "tide_\(prepared.count + 1)"
+        _ = try check(PQprepare(handle, name, sql, Int32(parameterCount), nil), on: handle, context: context)
+        prepared[sql] = name
+        return name
+    }
+
+    /// Reads a result, or throws its error.
+    private func check(_ result: OpaquePointer?, on handle: OpaquePointer, context: String?) throws -> PGResult {
         guard let result else {
             throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: context)
         }
@@ -159,7 +196,8 @@ public final class PGConnection: @unchecked Sendable {
 
     private func executePipeline(_ statements: [Statement]) throws -> [PGResult] {
         guard let handle else { throw PGError(code: .connectionLost, message: "connection closed") }
-        if PQstatus(handle) != CONNECTION_OK { PQreset(handle) }
+        defer { usable.mutate { $0 = PQstatus(handle) == CONNECTION_OK } }
+        try ensureConnected(handle, context: "pipeline")
         guard PQenterPipelineMode(handle) == 1 else {
             throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: "pipeline")
         }

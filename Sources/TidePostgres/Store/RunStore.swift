@@ -165,7 +165,8 @@ public struct RunStore: Sendable {
                 "UPDATE dag_runs SET state = 'running', started_at = clock_timestamp() WHERE id = $1 AND state = 'queued'",
                 [String(run.id)], context: "start run \(run.id)")
             guard started.affectedRows == 1 else { return false }
-            let priorities = dag.effectivePriorities()
+            let compiled = CompiledDAG(dag)
+            let priorities = compiled.effectivePriorities()
             try await connection.query(
                 """
                 INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,
@@ -184,7 +185,7 @@ public struct RunStore: Sendable {
                     "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
                     PGArray.literal(dag.tasks.map(\.queue)),
                     PGArray.literal(dag.tasks.map { Int64(priorities[$0.taskId] ?? $0.priorityWeight) }),
-                    "{" + dag.tasks.map { dag.downstream[$0.taskId] == nil ? "true" : "false" }.joined(separator: ",")
+                    "{" + (0..<compiled.taskCount).map { compiled.isLeaf($0) ? "true" : "false" }.joined(separator: ",")
                         + "}",
                     PGArray.literal(dag.tasks.map(\.pool)), PGArray.literal(dag.tasks.map { Int64($0.poolSlots) }),
                     PGArray.literal(dag.tasks.map { $0.nodePool ?? "" }),

@@ -10,6 +10,8 @@ public struct DagFolder: Sendable {
         public var errors: [String: String] = [:]
         /// Each loaded DAG's file text, by DAG id.
         public var sources: [String: String] = [:]
+        /// Each loaded DAG's stored form (``DAG/serializedJSON()``), by DAG id, when the load kept it.
+        public var serialized: [String: String] = [:]
 
         public init(dags: [DAG] = [], errors: [String: String] = [:]) {
             self.dags = dags
@@ -26,9 +28,25 @@ public struct DagFolder: Sendable {
         self.nodePools = nodePools
     }
 
+    /// What the previous loads made of each file, so that a file whose text did not change is not
+    /// parsed (nor serialized) again.
+    public final class ParseCache: Sendable {
+        fileprivate struct Entry: Sendable {
+            var text: String
+            var dag: DAG?
+            var json: String?
+            var error: String?
+        }
+
+        fileprivate let entries = LockedBox<[String: Entry]>([:])
+
+        public init() {}
+    }
+
     /// Loads the folder (recursively, `*.yaml` and `*.yml`, in path order).
+    /// - Parameter cache: earlier results to reuse for files whose text is unchanged.
     /// - Throws: ``DagFolderError`` when the folder itself is missing or unreadable.
-    public func load() throws(DagFolderError) -> Contents {
+    public func load(reusing cache: ParseCache? = nil) throws(DagFolderError) -> Contents {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DagFolderError(message: "DAG folder '\(path)' does not exist or is not a folder")
@@ -44,6 +62,7 @@ public struct DagFolder: Sendable {
             .sorted()
         var contents = Contents()
         var owners: [String: String] = [:]
+        var seen: Set<String> = []
         for file in files {
             let fullPath = (path as NSString).appendingPathComponent(file)
             guard let data = FileManager.default.contents(atPath: fullPath) else {
@@ -54,20 +73,40 @@ public struct DagFolder: Sendable {
                 contents.errors[file] = "\(file): not valid UTF-8 text"
                 continue
             }
-            do {
-                let dag = try DAGParser.parse(yaml: text, file: file, nodePools: nodePools)
-                if let owner = owners[dag.dagId] {
-                    contents.errors[file] = "\(file): duplicate dag_id '\(dag.dagId)' (already defined in \(owner))"
-                    continue
-                }
-                owners[dag.dagId] = file
-                contents.dags.append(dag)
-                contents.sources[dag.dagId] = text
-            } catch {
-                contents.errors[file] = error.description
+            let entry = parsed(file: file, text: text, cache: cache, seen: &seen)
+            guard let dag = entry.dag else {
+                contents.errors[file] = entry.error ?? "\(file): cannot be loaded"
+                continue
             }
+            if let owner = owners[dag.dagId] {
+                contents.errors[file] = "\(file): duplicate dag_id '\(dag.dagId)' (already defined in \(owner))"
+                continue
+            }
+            owners[dag.dagId] = file
+            contents.dags.append(dag)
+            contents.sources[dag.dagId] = text
+            contents.serialized[dag.dagId] = entry.json
         }
+        // Files that are gone are forgotten.
+        cache?.entries.mutate { entries in entries = entries.filter { seen.contains($0.key) } }
         return contents
+    }
+
+    private func parsed(file: String, text: String, cache: ParseCache?, seen: inout Set<String>)
+        -> ParseCache.Entry
+    {
+        seen.insert(file)
+        if let cached = cache?.entries.mutate({ $0[file] }), cached.text == text { return cached }
+        var entry = ParseCache.Entry(text: text)
+        do {
+            let dag = try DAGParser.parse(yaml: text, file: file, nodePools: nodePools)
+            entry.dag = dag
+            if cache != nil { entry.json = dag.serializedJSON() }
+        } catch {
+            entry.error = error.description
+        }
+        cache?.entries.mutate { [entry] in $0[file] = entry }
+        return entry
     }
 }
 

@@ -10,6 +10,8 @@ public final class DagSynchronizer: Sendable {
     let logger: Logger
     /// What was last written per DAG, so an unchanged DAG costs no database write.
     private let written = LockedBox<[String: String]>([:])
+    /// Files parsed by earlier scans: an unchanged file is neither parsed nor serialized again.
+    private let parseCache = DagFolder.ParseCache()
     /// Import errors already logged, so a broken file is logged once per change, not every scan.
     private let reported = LockedBox<[String: String]>([:])
 
@@ -25,9 +27,9 @@ public final class DagSynchronizer: Sendable {
     ///   or ``PGError``.
     @discardableResult
     public func sync() async throws -> DagFolder.Contents {
-        let contents = try folder.load()
+        let contents = try folder.load(reusing: parseCache)
         for dag in contents.dags {
-            let json = dag.serializedJSON()
+            let json = contents.serialized[dag.dagId] ?? dag.serializedJSON()
             guard written.value[dag.dagId] != json else { continue }
             try await store.upsert(dag, source: contents.sources[dag.dagId])
             written.mutate { $0[dag.dagId] = json }

@@ -19,6 +19,11 @@ struct LocalRunner: Sendable {
 
     var logMaxBytes: Int
     var killGraceSeconds: Double = 5
+    /// Finds programs named without a folder; nil leaves the search to the spawn.
+    var lookup: ExecutableLookup?
+    /// Niceness the task's process group gets as soon as it exists (nil: the worker's own), so
+    /// that on a busy machine tasks wait for the CPU, not Tide's own processes.
+    var niceness: Int32?
 
     /// - Parameters:
     ///   - onStart: called with the process group id once the process exists.
@@ -40,7 +45,16 @@ struct LocalRunner: Sendable {
             arguments = ["-c", script]
         case .command(let argv):
             guard let program = argv.first else { return launchFailure("empty command") }
-            executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+            if program.contains("/") {
+                executable = .path(FilePath(program))
+            } else if let lookup, let searchPath = environment["PATH"] {
+                guard let found = lookup.path(of: program, searchPath: searchPath) else {
+                    return launchFailure("failed to start: '\(program)' is not an executable file in PATH (\(searchPath))")
+                }
+                executable = .path(FilePath(found))
+            } else {
+                executable = .name(program)
+            }
             arguments = Array(argv.dropFirst())
         }
         var options = PlatformOptions()
@@ -58,6 +72,7 @@ struct LocalRunner: Sendable {
                 input: .none, output: .sequence, error: .combinedWithOutput
             ) { execution -> LogBuffer in
                 let group = execution.processIdentifier.value
+                if let niceness { _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), id_t(group), niceness) }
                 onStart(group)
                 return try await withThrowingTaskGroup(of: LogBuffer?.self) { tasks in
                     tasks.addTask {
@@ -104,6 +119,11 @@ struct LocalRunner: Sendable {
             }
             return result
         } catch {
+            if case .command(let argv) = kind, let program = argv.first, !program.contains("/"),
+                let searchPath = environment["PATH"]
+            {
+                lookup?.forget(program, searchPath: searchPath)
+            }
             return launchFailure("failed to start: \(error)")
         }
     }
