@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.0.6"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -197,10 +198,17 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
+            name: "TideSchedulerTests",
+            dependencies: [
+                "TideScheduler", "TideCore", .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "TideIntegrationTests",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideTestSupport", "TideKube", "TideHTTP",
-                "TideScaling", "tide", "tide-kubesim",
+                "TideScaling", "tide", "tide-kubesim", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -22,22 +22,25 @@ public final class DagSynchronizer: Sendable {
     }
 
     /// One scan and write.
-    /// - Returns: what the folder held.
+    /// - Returns: whether any DAG was stored (new or changed) or deactivated.
     /// - Throws: ``DagFolderError`` if the folder is unreadable (nothing is deactivated then),
     ///   or ``PGError``.
     @discardableResult
-    public func sync() async throws -> DagFolder.Contents {
+    public func sync() async throws -> Bool {
         let contents = try folder.load(reusing: parseCache)
+        var changed = false
         for dag in contents.dags {
             let json = contents.serialized[dag.dagId] ?? dag.serializedJSON()
             guard written.value[dag.dagId] != json else { continue }
             try await store.upsert(dag, source: contents.sources[dag.dagId])
             written.mutate { $0[dag.dagId] = json }
+            changed = true
             logger.info("DAG stored", metadata: ["dag.id": "\(dag.dagId)", "dag.file": "\(dag.fileloc)"])
         }
         let removed = try await store.deactivate(
             allExcept: contents.dags.map(\.dagId), keepingFiles: Array(contents.errors.keys))
         for dagId in removed {
+            changed = true
             written.mutate { $0[dagId] = nil }
             logger.info("DAG deactivated (file removed)", metadata: ["dag.id": "\(dagId)"])
         }
@@ -49,6 +52,6 @@ public final class DagSynchronizer: Sendable {
         for (file, message) in contents.errors.sorted(by: { $0.key < $1.key }) where previous[file] != message {
             logger.warning("DAG file failed to load", metadata: ["dag.file": "\(file)", "error": "\(message)"])
         }
-        return contents
+        return changed
     }
 }

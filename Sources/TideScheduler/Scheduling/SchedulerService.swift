@@ -26,6 +26,8 @@ public final class SchedulerService: Service, Sendable {
         public var nodePoolMaxPods: [String: Int]
         /// Where pass durations are recorded, if anywhere.
         public var metrics: TideMetrics?
+        /// Jobs run beside the built-in maintenance jobs (an embedding process's own, or a test's).
+        public var additionalMaintenance: [MaintenanceJob] = []
 
         public init(
             pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC",
@@ -92,13 +94,23 @@ public final class SchedulerService: Service, Sendable {
         let stopping = LockedBox(false)
         let eventConnection = try await RedisConnection.connect(dependencies.redis, name: "sched-events")
         let pushConnection = try await RedisConnection.connect(dependencies.redis, name: "sched-push")
+        let maintenanceConnection = try await RedisConnection.connect(dependencies.redis, name: "sched-maintenance")
         defer {
             eventConnection.close()
             pushConnection.close()
+            maintenanceConnection.close()
         }
         logger.info("scheduler started", metadata: ["dags.folder": "\(dependencies.dagsFolder)"])
+        let maintenance = MaintenanceLoop(
+            jobs: maintenanceJobs(redis: maintenanceConnection) + dependencies.additionalMaintenance,
+            clock: ContinuousClock(), logger: logger)
         await withGracefulShutdownHandler {
-            await loop(stopping: stopping, eventConnection: eventConnection, pushConnection: pushConnection)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await maintenance.run() }
+                await loop(stopping: stopping, eventConnection: eventConnection, pushConnection: pushConnection)
+                // The maintenance jobs stop by cancellation, wherever they wait.
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             stopping.mutate { $0 = true }
         }
@@ -111,26 +123,15 @@ public final class SchedulerService: Service, Sendable {
         let clock = ContinuousClock()
         let channel = EventChannel(keys: dependencies.keys)
         let poll = Duration.seconds(settings.pollIntervalSeconds)
-        let syncEvery = Duration.seconds(settings.dagSyncIntervalSeconds)
-        var lastSync: ContinuousClock.Instant?
         var lastFull: ContinuousClock.Instant?
-        // When something falls due (a retry, the end of a scheduled run's interval): the loop wakes for it.
+        // When a retry falls due: the loop wakes for it.
         var nextRetryAt: ContinuousClock.Instant?
         while !stopping.value && !Task.isCancelled {
             do {
                 let now = clock.now
-                if lastSync.map({ now - $0 >= syncEvery }) ?? true {
-                    do {
-                        try await synchronizer.sync()
-                    } catch let error as DagFolderError {
-                        logger.error("cannot read DAG folder", metadata: ["error": "\(error)"])
-                    }
-                    lastSync = now
-                }
                 let retryDue = nextRetryAt.map { now >= $0 } ?? false
                 let fullDue = retryDue || (lastFull.map { now - $0 >= poll } ?? true)
-                var wait = min(
-                    poll - (lastFull.map { now - $0 } ?? poll), syncEvery - (lastSync.map { now - $0 } ?? .zero))
+                var wait = poll - (lastFull.map { now - $0 } ?? poll)
                 if let nextRetryAt { wait = min(wait, nextRetryAt - now) }
                 let events = try await channel.next(
                     timeoutSeconds: fullDue ? 0.01 : max(0.01, wait.seconds), on: eventConnection)
@@ -175,12 +176,6 @@ public final class SchedulerService: Service, Sendable {
         var touchedRuns: Set<Int64> = []
         var toQueue: [Int64] = []
 
-        var untilDue: Duration?
-        if full {
-            let created = try await runCreator.createDueRuns(now: Date())
-            untilDue = created.nextDue.map { .seconds(max(0, $0.timeIntervalSinceNow)) }
-            try await timeOutRuns()
-        }
         if full || events.contains(where: { $0.kind == .runCreated }) {
             var running = try await runs.activeCounts().mapValues(\.running)
             for run in try await runs.queued() {
@@ -214,39 +209,17 @@ public final class SchedulerService: Service, Sendable {
             touchedRuns.insert(event.runId)
         }
         var untilRetry: Duration?
-        if full && mayJudgeHeartbeats {
-            let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)
-            let failedRuns = try await failTriesOfDeadWorkers(rescued.lost)
-            if !failedRuns.isEmpty || !rescued.runIds.isEmpty {
-                logger.warning(
-                    "rescued tries of dead workers", metadata: ["runs": "\(Set(failedRuns + rescued.runIds).sorted())"])
-            }
-            if !rescued.adopted.isEmpty {
-                // Same try number: the worker that claims it reattaches to the pod.
-                try await TaskQueue(keys: dependencies.keys).enqueue(
-                    rescued.adopted.map { TaskQueue.Entry(message: $0.message, priority: $0.priority) }, on: push)
-                logger.warning(
-                    "pod tries of dead workers queued for adoption", metadata: ["count": "\(rescued.adopted.count)"])
-            }
-        }
-        // The rest of a full pass judges no heartbeat: it runs from the start (a retry due one second
-        // after a scheduler restarted must not wait for worker_timeout).
         if full {
             let running = try await runs.runningIds()
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
             toQueue += try await tasks.dueRetries()
-            // The API's event feed keeps an hour; clients that fall further behind list states again.
-            try await StateEventStore(pool: dependencies.pool).prune(olderThanSeconds: 3600)
-            // Stopped and dead workers stay listed (API, UI) for a day.
-            try await WorkerStore(pool: dependencies.pool).pruneGone(olderThanSeconds: 86_400)
             limits.mutate { $0 = nil }
-            try await repushLostMessages(push)
         }
-        if full || events.contains(where: { $0.state == .upForRetry }) {
+        // A rescue (a run_changed event) may have left tries waiting for their retry delay.
+        if full || events.contains(where: { $0.state == .upForRetry || $0.kind == .runChanged }) {
             untilRetry = try await tasks.secondsUntilNextRetry().map { .seconds(max(0, $0)) }
         }
-        if let untilDue { untilRetry = min(untilRetry ?? untilDue, untilDue) }
 
         // One query for the states of every run this pass looks at, then one batched write per outcome.
         var wanted: [Int64: [String]] = [:]
@@ -355,7 +328,7 @@ public final class SchedulerService: Service, Sendable {
 
     /// Fails running runs that outlived their DAG's `dagrun_timeout` (their unfinished tasks are
     /// skipped; workers stop the ones still running).
-    private func timeOutRuns() async throws {
+    func timeOutRuns() async throws {
         let now = Date().timeIntervalSince1970
         for run in try await runs.running() {
             guard let started = run.startedAt, let dag = try await dagOfRun(run.id)?.dag,
@@ -381,7 +354,7 @@ public final class SchedulerService: Service, Sendable {
     }
 
     /// Re-pushes tries left `queued` past the timeout whose message is in no Redis queue.
-    private func repushLostMessages(_ connection: RedisConnection) async throws {
+    func repushLostMessages(_ connection: RedisConnection) async throws {
         let queue = TaskQueue(keys: dependencies.keys)
         let stale = try await tasks.staleQueued(olderThan: settings.queuedTimeoutSeconds)
         var lost: [TaskQueue.Entry] = []
