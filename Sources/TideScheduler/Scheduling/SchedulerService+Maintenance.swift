@@ -48,9 +48,24 @@ extension SchedulerService {
     }
 
     /// Pod tries of dead workers go back to `queued` (same try, for adoption); their local tries
-    /// are failed through the retry rule. The core hears of every run that changed.
+    /// are failed through the retry rule. The core hears of every run that changed. Right after
+    /// an outage (of this job's calls or the core's) every heartbeat is old because the database
+    /// was away, not the workers: it only checks contact then, until `worker_timeout` has passed.
     func rescueTriesOfDeadWorkers(redis: RedisConnection) async throws {
-        guard mayJudgeHeartbeats else { return }
+        do {
+            if mayJudgeHeartbeats && Self.inContact(rescuerContact.value, for: settings.workerTimeoutSeconds) {
+                try await rescueNow(redis: redis)
+            } else {
+                try await dependencies.pool.query("SELECT 1", context: "rescuer contact")
+            }
+            _ = rescuerContact.mutate { $0.succeeded() }
+        } catch {
+            _ = rescuerContact.mutate { $0.failed() }
+            throw error
+        }
+    }
+
+    private func rescueNow(redis: RedisConnection) async throws {
         let rescued = try await tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: settings.workerTimeoutSeconds)
         let failedRuns = try await failTriesOfDeadWorkers(rescued.lost)
         let changed = Set(failedRuns + rescued.runIds).sorted()

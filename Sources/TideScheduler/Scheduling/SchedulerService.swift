@@ -60,16 +60,26 @@ public final class SchedulerService: Service, Sendable {
     let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
     private let waiting = LockedBox<[String: [String: Int]]>([:])
     /// Outages of PostgreSQL or Redis as the loop sees them; its start counts as a recovery.
-    private let outage = LockedBox(OutageTracker(startingAfterOutage: true))
+    let outage = LockedBox(OutageTracker(startingAfterOutage: true))
 
     /// Whether workers' heartbeats can be judged: only after `worker_timeout` of uninterrupted
     /// contact. Right after an outage (or this scheduler's start) every heartbeat may be old
     /// because the database was away, not the workers; failing their tries then would re-run
     /// work that is about to be reported.
     var mayJudgeHeartbeats: Bool {
-        let since = outage.value.lastRecovery ?? .now
-        return ContinuousClock.now - since >= .seconds(settings.workerTimeoutSeconds)
+        Self.inContact(outage.value, for: settings.workerTimeoutSeconds)
     }
+
+    /// Whether calls have succeeded without interruption for `seconds` (not in an outage, and
+    /// the last one ended long enough ago).
+    static func inContact(_ tracker: OutageTracker, for seconds: Double) -> Bool {
+        guard tracker.since == nil else { return false }
+        return ContinuousClock.now - (tracker.lastRecovery ?? .now) >= .seconds(seconds)
+    }
+
+    /// The rescuer's own calls to PostgreSQL: it judges heartbeats only after `worker_timeout` of
+    /// uninterrupted contact, whatever the core saw (the two run apart).
+    let rescuerContact = LockedBox(OutageTracker(startingAfterOutage: true))
 
     /// Ready task instances the last dispatch left waiting, per queue and limit (`pool_full`, …).
     public var heldBack: [String: [String: Int]] { waiting.value }
