@@ -11,7 +11,9 @@ extension WorkerService {
     /// not this worker's to run (already claimed, or moved on).
     func claim(_ messages: [TaskMessage]) async throws -> [TaskInstanceStore.TryRef: TaskInstanceStore.ClaimedTry] {
         let deadline = ContinuousClock.now + Self.claimRetryLimit
-        let tries = messages.map { TaskInstanceStore.TryRef(taskInstanceId: $0.taskInstanceId, tryNumber: $0.tryNumber) }
+        let tries = messages.map {
+            TaskInstanceStore.TryRef(taskInstanceId: $0.taskInstanceId, tryNumber: $0.tryNumber)
+        }
         var attempts = OutageTracker()
         while true {
             do {

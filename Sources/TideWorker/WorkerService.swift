@@ -376,8 +376,9 @@ public final class WorkerService: Service, Sendable {
         let task: TaskSpec
         let dag: DAG
         do {
-            dag = try await definitions.dag(dagId: claimed.dagId, hash: claimed.dagHash)
-            guard let found = dag.task(claimed.taskId) else {
+            let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
+            dag = compiled.dag
+            guard let found = compiled.task(claimed.taskId) else {
                 var buffer = LogBuffer(capBytes: settings.logMaxBytes)
                 buffer.appendNotice(
                     "task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")

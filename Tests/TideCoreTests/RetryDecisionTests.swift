@@ -6,8 +6,10 @@ import Testing
 @Suite("Retry decision")
 struct RetryDecisionTests {
     @Test func successAndSkipEndTheTaskWhateverTriesAreLeft() {
-        #expect(RetryDecision.decide(outcome: .success, tryNumber: 1, maxTries: 3, delaySeconds: 60) == .finish(.success))
-        #expect(RetryDecision.decide(outcome: .skipped, tryNumber: 1, maxTries: 3, delaySeconds: 60) == .finish(.skipped))
+        #expect(
+            RetryDecision.decide(outcome: .success, tryNumber: 1, maxTries: 3, delaySeconds: 60) == .finish(.success))
+        #expect(
+            RetryDecision.decide(outcome: .skipped, tryNumber: 1, maxTries: 3, delaySeconds: 60) == .finish(.skipped))
     }
 
     @Test func aFailureWithTriesLeftWaitsTheDelayAndTheLastFailureFails() {
@@ -26,7 +28,8 @@ struct RetryDecisionTests {
 
     @Test func aHandedBackTryRetriesAtOnceWithoutUsingARetry() {
         for tryNumber in 1...3 {
-            let decision = RetryDecision.decide(outcome: .handedBack, tryNumber: tryNumber, maxTries: 1, delaySeconds: 300)
+            let decision = RetryDecision.decide(
+                outcome: .handedBack, tryNumber: tryNumber, maxTries: 1, delaySeconds: 300)
             #expect(decision == .retry(afterSeconds: 0, extraTry: true))
             #expect(decision.extraTry)
         }
@@ -46,7 +49,8 @@ struct RetryDecisionTests {
         let logicalDate = Date(timeIntervalSince1970: 1_764_000_000)
         for tryNumber in 1...3 {
             let delay = RetryPolicy.delaySeconds(for: task, dagId: "d", logicalDate: logicalDate, tryNumber: tryNumber)
-            let decision = RetryDecision.decide(outcome: .failed, tryNumber: tryNumber, maxTries: 4, delaySeconds: delay)
+            let decision = RetryDecision.decide(
+                outcome: .failed, tryNumber: tryNumber, maxTries: 4, delaySeconds: delay)
             let base = 120 * pow(2, Double(tryNumber - 1))
             let seconds = try #require(decision.retryAfterSeconds)
             #expect(seconds >= base && seconds < 2 * base)

@@ -26,8 +26,10 @@ struct BatchClaimFinishTests {
         #expect(claimed[refs[0]]?.taskId == "a" && claimed[refs[1]]?.taskId == "b")
         #expect(claimed[refs[0]]?.maxTries == 2 && claimed[refs[0]]?.storedRetryDelaySeconds == 60)
         // A second claim of the same tries (a redelivered message) gets nothing.
-        #expect(try await fixture.tasks.claim(refs, workerId: "w2", hostname: "h", pid: 8).keys.map(\.self) == [refs[2]])
-        let instances = Dictionary(uniqueKeysWithValues: try await fixture.tasks.forRun(fixture.run.id).map { ($0.taskId, $0) })
+        #expect(
+            try await fixture.tasks.claim(refs, workerId: "w2", hostname: "h", pid: 8).keys.map(\.self) == [refs[2]])
+        let instances = Dictionary(
+            uniqueKeysWithValues: try await fixture.tasks.forRun(fixture.run.id).map { ($0.taskId, $0) })
         #expect(instances["a"]?.state == .running && instances["a"]?.workerId == "w")
         #expect(instances["b"]?.workerId == "w")
         #expect(instances["c"]?.state == .running && instances["c"]?.workerId == "w2")
@@ -40,7 +42,8 @@ struct BatchClaimFinishTests {
         let ids = try ["a", "b", "c"].map { try #require(fixture.ids[$0]) }
         _ = try await fixture.tasks.queue(ids)
         _ = try await fixture.tasks.claim(
-            ids.map { TaskInstanceStore.TryRef(taskInstanceId: $0, tryNumber: 1) }, workerId: "w", hostname: "h", pid: 1)
+            ids.map { TaskInstanceStore.TryRef(taskInstanceId: $0, tryNumber: 1) }, workerId: "w", hostname: "h", pid: 1
+        )
         // c was cleared while it ran: its try is no longer this worker's.
         _ = try await fixture.tasks.clear(runId: fixture.run.id, retries: ["c": 1], stopGraceSeconds: 0)
         func result(_ id: Int64, _ outcome: TryOutcome, _ log: String) -> TaskInstanceStore.TryResult {
@@ -50,11 +53,13 @@ struct BatchClaimFinishTests {
                 log: log)
         }
         let finished = try await fixture.tasks.finish([
-            result(ids[0], .success, "a ran\n"), result(ids[1], .failed, "b failed\n"), result(ids[2], .success, "c late\n"),
+            result(ids[0], .success, "a ran\n"), result(ids[1], .failed, "b failed\n"),
+            result(ids[2], .success, "c late\n"),
         ])
         #expect(finished.map { $0?.state } == [.success, .upForRetry, nil])
         #expect(finished.compactMap { $0?.runId }.allSatisfy { $0 == fixture.run.id })
-        let instances = Dictionary(uniqueKeysWithValues: try await fixture.tasks.forRun(fixture.run.id).map { ($0.taskId, $0) })
+        let instances = Dictionary(
+            uniqueKeysWithValues: try await fixture.tasks.forRun(fixture.run.id).map { ($0.taskId, $0) })
         #expect(instances["a"]?.state == .success)
         #expect(instances["b"]?.state == .upForRetry)
         #expect(instances["c"]?.state == .upForRetry)
@@ -64,7 +69,9 @@ struct BatchClaimFinishTests {
                 [String(ids[1])]
             ).rows.first?.double("s"))
         #expect(abs(wait - 45) < 1)
-        let logs = try await ["a", "b", "c"].asyncMap { try await fixture.tasks.logs(runId: fixture.run.id, taskId: $0) }
+        let logs = try await ["a", "b", "c"].asyncMap {
+            try await fixture.tasks.logs(runId: fixture.run.id, taskId: $0)
+        }
         #expect(logs.map { $0.map(\.content) } == [["a ran\n"], ["b failed\n"], ["c late\n"]])
         #expect(logs.map { $0.map(\.state) } == [["success"], ["failed"], ["success (stale)"]])
         await fixture.schema.drop()

@@ -65,6 +65,40 @@ struct PGConnectionTests {
         await schema.drop()
     }
 
+    @Test func statementsArePreparedOnceAndStillWorkAfterAFailureAndAReset() async throws {
+        let schema = try await IsolatedSchema.create()
+        let connection = try await PGConnection.connect(url: schema.url, schema: schema.name)
+        defer { connection.close() }
+        func preparedCount() async throws -> Int {
+            try await connection.query("SELECT count(*) AS n FROM pg_prepared_statements", []).rows.first?.int("n")
+                ?? -1
+        }
+        let echo = "SELECT $1::text AS echo"
+        for word in ["a", "b"] { #expect(try await connection.query(echo, [word]).rows.first?["echo"] == word) }
+        // The same statement twice in one pipeline, with one that is already prepared and one that fails to parse.
+        let results = try await connection.pipeline([
+            .init(echo, ["c"]), .init("SELECT $1::int + 1 AS n", ["1"]), .init("SELECT $1::int + 1 AS n", ["2"]),
+        ])
+        #expect(results.map { $0.rows.first?.columns.first ?? "" } == ["echo", "n", "n"])
+        #expect(results[2].rows.first?.int("n") == 3)
+        await #expect(throws: PGError.self) {
+            try await connection.pipeline([.init("SELEC broken $1", ["x"], context: "bad")])
+        }
+        await #expect(throws: PGError.self) { try await connection.query("SELEC broken $1", ["x"]) }
+        // echo, the sum and the count query itself: each prepared once on this connection.
+        #expect(try await preparedCount() == 3)
+        #expect(try await connection.query(echo, ["d"]).rows.first?["echo"] == "d")
+        // A reset session has no prepared statements: they are prepared again.
+        let pid = try #require(try await connection.query("SELECT pg_backend_pid() AS pid", []).rows.first?["pid"])
+        let admin = try await PGConnection.connect(url: schema.url, schema: schema.name)
+        defer { admin.close() }
+        try await admin.query("SELECT pg_terminate_backend($1::int)", [pid])
+        _ = try? await connection.query(echo, ["lost"])
+        #expect(try await connection.query(echo, ["e"]).rows.first?["echo"] == "e")
+        #expect(try await preparedCount() == 2)
+        await schema.drop()
+    }
+
     @Test func migrationsAreIdempotentAndSafeToRunConcurrently() async throws {
         let name = TestServices.uniqueName()
         let url = try TestServices.databaseURL()

@@ -46,14 +46,18 @@ struct TaskQueueTests {
         #expect(try ids(first) == [2, 1])
         #expect(first.allSatisfy { $0.queue == "default" })
         // The rest of the first queue, never mixed with the next queue in one pop.
-        #expect(try ids(try await queue.pop(from: ["default", "other"], count: 8, timeoutSeconds: 0.05, on: connection)) == [3])
+        #expect(
+            try ids(try await queue.pop(from: ["default", "other"], count: 8, timeoutSeconds: 0.05, on: connection))
+                == [3])
         let other = try await queue.pop(from: ["default", "other"], count: 8, timeoutSeconds: 0.05, on: connection)
         #expect(try ids(other) == [4] && other.first?.queue == "other")
-        #expect(try await queue.pop(from: ["default", "other"], count: 8, timeoutSeconds: 0.05, on: connection).isEmpty)
+        #expect(
+            try await queue.pop(from: ["default", "other"], count: 8, timeoutSeconds: 0.05, on: connection).isEmpty)
         // A popped message put back keeps its place ahead of later ones.
         try await queue.putBack(first[0], on: connection)
         try await queue.enqueue([.init(message: message(5), priority: 5)], on: connection)
-        #expect(try ids(try await queue.pop(from: ["default"], count: 2, timeoutSeconds: 0.05, on: connection)) == [2, 5])
+        #expect(
+            try ids(try await queue.pop(from: ["default"], count: 2, timeoutSeconds: 0.05, on: connection)) == [2, 5])
         await prefix.cleanup()
     }
 

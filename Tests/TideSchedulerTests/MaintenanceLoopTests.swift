@@ -17,7 +17,10 @@ struct MaintenanceLoopTests {
         init() { (stream, continuation) = AsyncStream.makeStream(of: Int.self) }
 
         @Sendable func record() {
-            continuation.yield(count.mutate { $0 += 1; return $0 })
+            continuation.yield(
+                count.mutate {
+                    $0 += 1; return $0
+                })
         }
     }
 
@@ -27,7 +30,11 @@ struct MaintenanceLoopTests {
         let clock = TestClock()
         let runs = Runs()
         let loop = MaintenanceLoop(
-            jobs: [MaintenanceJob(name: "tick", interval: .seconds(5)) { runs.record(); return nil }], clock: clock,
+            jobs: [
+                MaintenanceJob(name: "tick", interval: .seconds(5)) {
+                    runs.record(); return nil
+                }
+            ], clock: clock,
             logger: logger)
         let task = Task { await loop.run() }
         var reported = runs.stream.makeAsyncIterator()
@@ -73,7 +80,9 @@ struct MaintenanceLoopTests {
                     try await clock.sleep(for: .seconds(1_000_000))
                     return nil
                 },
-                MaintenanceJob(name: "tick", interval: .seconds(1)) { runs.record(); return nil },
+                MaintenanceJob(name: "tick", interval: .seconds(1)) {
+                    runs.record(); return nil
+                },
             ], clock: clock, logger: logger)
         let task = Task { await loop.run() }
         var reported = runs.stream.makeAsyncIterator()

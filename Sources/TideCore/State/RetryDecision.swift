@@ -20,7 +20,8 @@ public enum RetryDecision: Sendable, Hashable {
         switch outcome {
         case .success: .finish(.success)
         case .skipped: .finish(.skipped)
-        case .failed: tryNumber < maxTries ? .retry(afterSeconds: max(0, delaySeconds), extraTry: false) : .finish(.failed)
+        case .failed:
+            tryNumber < maxTries ? .retry(afterSeconds: max(0, delaySeconds), extraTry: false) : .finish(.failed)
         case .handedBack: .retry(afterSeconds: 0, extraTry: true)
         }
     }

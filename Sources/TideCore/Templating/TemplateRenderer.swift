@@ -9,8 +9,13 @@ import Stencil
 public enum TemplateRenderer {
     /// Renders `text`; text without `{{` or `{%` is returned unchanged.
     /// - Throws: ``TemplateError`` for a syntax error, an unknown variable or a failing filter.
+    /// Whether `text` holds template syntax; text without any renders as itself.
+    public static func containsTemplate(_ text: String) -> Bool {
+        text.contains("{{") || text.contains("{%")
+    }
+
     public static func render(_ text: String, context: TemplateContext) throws(TemplateError) -> String {
-        guard text.contains("{{") || text.contains("{%") else { return text }
+        guard containsTemplate(text) else { return text }
         let values = context.values
         let environment = makeEnvironment()
         let template = Template(templateString: text, environment: environment)

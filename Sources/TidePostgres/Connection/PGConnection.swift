@@ -202,22 +202,58 @@ public final class PGConnection: @unchecked Sendable {
             throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: "pipeline")
         }
         defer { _ = PQexitPipelineMode(handle) }
+        // A statement not prepared yet is prepared in the same pipeline, just before it runs.
+        var preparing: [String: String] = [:]
+        var steps: [(statement: Statement, prepares: String?)] = []
         for statement in statements {
+            var name = prepared[statement.sql] ?? preparing[statement.sql]
+            var prepares: String?
+            if name == nil, prepared.count + preparing.count < Self.preparedLimit {
+                let fresh = "tide_\(prepared.count + preparing.count + 1)"
+                guard PQsendPrepare(handle, fresh, statement.sql, Int32(statement.parameters.count), nil) == 1 else {
+                    throw PGError(
+                        code: .connectionLost, message: Self.errorMessage(handle, url: url), context: statement.context)
+                }
+                preparing[statement.sql] = fresh
+                (name, prepares) = (fresh, fresh)
+            }
             let sent = Self.withOptionalCStrings(statement.parameters) { values in
-                PQsendQueryParams(handle, statement.sql, Int32(statement.parameters.count), nil, values, nil, nil, 0)
+                if let name {
+                    PQsendQueryPrepared(handle, name, Int32(statement.parameters.count), values, nil, nil, 0)
+                } else {
+                    PQsendQueryParams(
+                        handle, statement.sql, Int32(statement.parameters.count), nil, values, nil, nil, 0)
+                }
             }
             guard sent == 1 else {
                 throw PGError(
                     code: .connectionLost, message: Self.errorMessage(handle, url: url), context: statement.context)
             }
+            steps.append((statement, prepares))
         }
         guard PQpipelineSync(handle) == 1 else {
             throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: "pipeline sync")
         }
         var results: [PGResult] = []
         var firstError: PGError?
-        for statement in statements {
-            // Each statement's results end with a NULL.
+        func note(_ result: OpaquePointer, _ statement: Statement) {
+            guard firstError == nil else { return }
+            let primary = Self.field(result, "M") ?? Self.errorMessage(handle, url: url)
+            firstError = PGError(
+                code: .queryFailed, message: primary, sqlState: Self.field(result, "C"), context: statement.context)
+        }
+        for (statement, prepares) in steps {
+            // Each statement's results (and its preparation's) end with a NULL.
+            if let prepares {
+                while let result = PQgetResult(handle) {
+                    defer { PQclear(result) }
+                    switch PQresultStatus(result) {
+                    case PGRES_COMMAND_OK: prepared[statement.sql] = prepares
+                    case PGRES_PIPELINE_ABORTED: break
+                    default: note(result, statement)
+                    }
+                }
+            }
             while let result = PQgetResult(handle) {
                 defer { PQclear(result) }
                 switch PQresultStatus(result) {
@@ -226,12 +262,7 @@ public final class PGConnection: @unchecked Sendable {
                 case PGRES_PIPELINE_ABORTED:
                     break
                 default:
-                    if firstError == nil {
-                        let primary = Self.field(result, "M") ?? Self.errorMessage(handle, url: url)
-                        firstError = PGError(
-                            code: .queryFailed, message: primary, sqlState: Self.field(result, "C"),
-                            context: statement.context)
-                    }
+                    note(result, statement)
                 }
             }
         }

@@ -200,28 +200,37 @@ public struct RunStore: Sendable {
     /// - Parameter callbacks: the DAG-level callbacks of a finished run, written to the outbox in the
     ///   same transaction (so a crash cannot finish a run and lose its callback).
     /// - Returns: the runs finished now, and how many callbacks were written for them.
+    /// - Parameter mayHaveCallbacks: false when none of the runs' DAGs has run callbacks: the
+    ///   statement then runs alone, without a transaction around it (the scheduler's every pass).
     public func finishCompleted(
-        _ runIds: [Int64], callbacks: @escaping @Sendable (RunRecord) async throws -> [CallbackStore.Item] = { _ in [] }
+        _ runIds: [Int64], mayHaveCallbacks: Bool = true,
+        callbacks: @escaping @Sendable (RunRecord) async throws -> [CallbackStore.Item] = { _ in [] }
     ) async throws -> (runs: [RunRecord], callbacks: Int) {
         guard !runIds.isEmpty else { return ([], 0) }
+        let parameters = [PGArray.literal(runIds)]
+        guard mayHaveCallbacks else {
+            let finished = try await pool.query(Self.finishCompletedSQL, parameters, context: "finish runs")
+            return (try finished.rows.map(RunRecord.init(row:)), 0)
+        }
         return try await pool.transaction { connection in
-            let finished = try await connection.query(
-                """
-                UPDATE dag_runs r SET ended_at = clock_timestamp(),
-                    state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.is_leaf
-                                              AND ti.state IN ('failed', 'upstream_failed')) THEN 'failed' ELSE 'success' END
-                WHERE r.id = ANY($1::bigint[]) AND r.state = 'running'
-                  AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
-                                  AND ti.state NOT IN \(TaskState.finishedSQLList))
-                RETURNING \(RunRecord.columns)
-                """, [PGArray.literal(runIds)], context: "finish runs"
-            ).rows.map(RunRecord.init(row:))
+            let finished = try await connection.query(Self.finishCompletedSQL, parameters, context: "finish runs")
+                .rows.map(RunRecord.init(row:))
             var items: [CallbackStore.Item] = []
             for run in finished { items += try await callbacks(run) }
             try await CallbackStore.enqueue(items, on: connection)
             return (finished, items.count)
         }
     }
+
+    static let finishCompletedSQL = """
+        UPDATE dag_runs r SET ended_at = clock_timestamp(),
+            state = CASE WHEN EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.is_leaf
+                                      AND ti.state IN ('failed', 'upstream_failed')) THEN 'failed' ELSE 'success' END
+        WHERE r.id = ANY($1::bigint[]) AND r.state = 'running'
+          AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id
+                          AND ti.state NOT IN \(TaskState.finishedSQLList))
+        RETURNING \(RunRecord.columns)
+        """
 
     /// Fails a run that can never progress (its DAG version is missing or unreadable), with every
     /// unfinished task instance.

@@ -95,7 +95,8 @@ extension TaskInstanceStore {
                     .rows
                 let states = Dictionary(
                     rows.compactMap { row in
-                        row.int64("id").flatMap { id in row["state"].flatMap(TaskState.init(rawValue:)).map { (id, $0) } }
+                        row.int64("id").flatMap { id in row["state"].flatMap(TaskState.init(rawValue:)).map { (id, $0) }
+                        }
                     }, uniquingKeysWith: { first, _ in first })
                 // Callbacks for the state each try ended in, written with the result (the outbox).
                 let items = results.flatMap { result in

@@ -85,8 +85,11 @@ public struct TaskQueue: Sendable {
         do {
             reply = try await connection.command(
                 ["BZMPOP", timeout, String(queues.count)] + queues.map(keys.queue) + ["MIN", "COUNT", String(count)])
-        } catch let error as RedisError where error.code == .server && error.message.lowercased().contains("unknown command") {
-            return try await popWithoutBZMPOP(from: queues, count: count, timeoutSeconds: timeoutSeconds, on: connection)
+        } catch let error as RedisError
+            where error.code == .server && error.message.lowercased().contains("unknown command")
+        {
+            return try await popWithoutBZMPOP(
+                from: queues, count: count, timeoutSeconds: timeoutSeconds, on: connection)
         }
         guard let parts = reply.array else { return [] }
         guard parts.count == 2, let key = parts[0].string, let pairs = parts[1].array else {
@@ -98,7 +101,8 @@ public struct TaskQueue: Sendable {
             guard let items = pair.array, items.count == 2, let member = items[0].string, let score = items[1].string
             else {
                 throw RedisError(
-                    code: .unexpectedReply, message: "BZMPOP returned a malformed member", endpoint: connection.endpoint)
+                    code: .unexpectedReply, message: "BZMPOP returned a malformed member", endpoint: connection.endpoint
+                )
             }
             return Popped(queue: queue, raw: member, score: score)
         }

@@ -36,7 +36,8 @@ public struct MaintenanceLoop<C: Clock>: Sendable where C.Duration == Duration {
             do {
                 if let sooner = try await job.body() { next = max(.zero, min(next, sooner)) }
                 if let ended = failures.succeeded(), ended.announced {
-                    logger.notice("maintenance job recovered", metadata: ["job": "\(job.name)", "attempts": "\(ended.attempts)"])
+                    logger.notice(
+                        "maintenance job recovered", metadata: ["job": "\(job.name)", "attempts": "\(ended.attempts)"])
                 }
             } catch is CancellationError {
                 return

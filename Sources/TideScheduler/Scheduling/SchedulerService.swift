@@ -283,7 +283,15 @@ public final class SchedulerService: Service, Sendable {
             logger.error(
                 "could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
         }
-        let (finishedRuns, callbacksWritten) = try await runs.finishCompleted(Array(touchedRuns)) { [self] run in
+        var mayHaveCallbacks = false
+        for runId in touchedRuns where !mayHaveCallbacks {
+            // A run whose version cannot be read is checked with the transaction, to be safe.
+            let callbacks = try await dagOfRun(runId)?.dag.callbacks
+            mayHaveCallbacks = callbacks.map { !$0.onSuccess.isEmpty || !$0.onFailure.isEmpty } ?? true
+        }
+        let (finishedRuns, callbacksWritten) = try await runs.finishCompleted(
+            Array(touchedRuns), mayHaveCallbacks: mayHaveCallbacks
+        ) { [self] run in
             try await runCallbacks(run)
         }
         if callbacksWritten > 0 {

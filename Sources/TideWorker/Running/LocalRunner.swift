@@ -49,7 +49,8 @@ struct LocalRunner: Sendable {
                 executable = .path(FilePath(program))
             } else if let lookup, let searchPath = environment["PATH"] {
                 guard let found = lookup.path(of: program, searchPath: searchPath) else {
-                    return launchFailure("failed to start: '\(program)' is not an executable file in PATH (\(searchPath))")
+                    return launchFailure(
+                        "failed to start: '\(program)' is not an executable file in PATH (\(searchPath))")
                 }
                 executable = .path(FilePath(found))
             } else {
