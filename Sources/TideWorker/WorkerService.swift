@@ -50,6 +50,8 @@ public final class WorkerService: Service, Sendable {
     /// Pod clean-ups (delete, or mark finished) that wait until the try's result is recorded.
     let pendingCleanUps = LockedBox<[RunningTries.Token: @Sendable () async -> Void]>([:])
     let draining = LockedBox(false)
+    /// Whether the fetch loop may still pop (until a drain or cancellation ends it).
+    let popping = LockedBox(true)
     /// When the latest heartbeat was stored; a claim waits for a fresh one after an outage.
     let latestHeartbeat = LockedBox<ContinuousClock.Instant?>(nil)
     /// Calls to PostgreSQL from every loop of this worker, for one log line per outage.
@@ -111,6 +113,14 @@ public final class WorkerService: Service, Sendable {
         } onGracefulShutdown: {
             self.draining.mutate { $0 = true }
             self.slots.wakeWaiters()
+            // A pop blocked in Redis is woken at once (again, until the loop has seen the drain:
+            // an unblock that arrives between two pops does nothing).
+            Task {
+                while self.popping.value {
+                    await commandConnection.unblock(popConnection)
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
         }
         try? await workers.markStopped(id: identity.id)
         logger.info("worker stopped")
@@ -194,8 +204,14 @@ public final class WorkerService: Service, Sendable {
                 }
                 let popped: [TaskQueue.Popped]
                 do {
-                    // Short server-side timeout: the loop notices a drain within a second.
-                    popped = try await queue.pop(from: settings.queues, count: slots.free, timeoutSeconds: 1, on: pop)
+                    // A drain or a cancellation wakes the pop with CLIENT UNBLOCK (the timeout is a
+                    // safety net, below the connection's 30 s read timeout).
+                    let free = slots.free
+                    popped = try await withTaskCancellationHandler {
+                        try await queue.pop(from: settings.queues, count: free, timeoutSeconds: 10, on: pop)
+                    } onCancel: {
+                        Task { await command.unblock(pop) }
+                    }
                     if let ended = redisOutage.succeeded(), ended.announced {
                         logger.notice(
                             "Redis is back: popping again",
@@ -223,6 +239,7 @@ public final class WorkerService: Service, Sendable {
                     }
                 }
             }
+            popping.mutate { $0 = false }
             guard slots.inUse > 0 else { return }
             logger.info(
                 "draining",

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TideCore
+import TidePostgres
 import TideScheduler
 import TideTestSupport
 
@@ -9,6 +10,33 @@ import TideTestSupport
 /// worker processes.
 @Suite("Scheduling core and maintenance", .serialized)
 struct MaintenanceIsolationTests {
+    /// A scheduler waits for events, and a worker for messages, in blocking Redis calls with long
+    /// timeouts (the poll interval here is 30 s, a pop's safety timeout 10 s); SIGTERM wakes both
+    /// at once (CLIENT UNBLOCK), so they stop in well under those timeouts.
+    @Test(.timeLimit(.minutes(2)))
+    func sigtermWakesTheBlockedWaitsOfSchedulerAndWorkerAtOnce() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG("one.yaml", "dag_id: one\ntasks:\n  - {task_id: a, command: [\"true\"]}\n")
+            let slowPoll = ["TIDE_SCHEDULER_POLL_INTERVAL": "30s"]
+            let scheduler = try cluster.startScheduler(slowPoll)
+            let worker = try cluster.startWorker(concurrency: 2, slowPoll)
+            try await cluster.waitForDAG("one")
+            // One run through both, so each is past its start-up and blocked in Redis again.
+            #expect(try await cluster.runToEnd("one").state == .success)
+            try await Eventually.that("the worker to be idle in its pop") {
+                try await WorkerStore(pool: cluster.schema.pool).list().first?.running == 0
+            }
+            for (name, process) in [("scheduler", scheduler), ("worker", worker)] {
+                let start = ContinuousClock.now
+                process.signal(SIGTERM)
+                try await Eventually.that("the \(name) to exit", timeout: 8) { !process.isRunning }
+                #expect(
+                    ContinuousClock.now - start < .seconds(4), "\(name) stopped after \(ContinuousClock.now - start)")
+                #expect(process.exitStatus == 0, "\(name)")
+            }
+        }
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func theCoreRunsAChainToItsEndWhileAMaintenanceJobIsStuck() async throws {
         try await withCluster { cluster in

@@ -114,15 +114,28 @@ public final class SchedulerService: Service, Sendable {
         let maintenance = MaintenanceLoop(
             jobs: maintenanceJobs(redis: maintenanceConnection) + dependencies.additionalMaintenance,
             clock: ContinuousClock(), logger: logger)
+        let looping = LockedBox(true)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await maintenance.run() }
-                await loop(stopping: stopping, eventConnection: eventConnection, pushConnection: pushConnection)
+                await withTaskCancellationHandler {
+                    await loop(stopping: stopping, eventConnection: eventConnection, pushConnection: pushConnection)
+                } onCancel: {
+                    Task { await maintenanceConnection.unblock(eventConnection) }
+                }
+                looping.mutate { $0 = false }
                 // The maintenance jobs stop by cancellation, wherever they wait.
                 group.cancelAll()
             }
         } onGracefulShutdown: {
             stopping.mutate { $0 = true }
+            // The core's wait for events is woken at once (again, until the loop has seen it).
+            Task {
+                while looping.value {
+                    await maintenanceConnection.unblock(eventConnection)
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
         }
         logger.info("scheduler stopped")
     }
