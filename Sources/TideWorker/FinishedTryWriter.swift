@@ -55,7 +55,7 @@ final class FinishedTryWriter: Sendable {
     }
 
     /// Hands a try's result to the writer and waits until it is recorded (or cannot be).
-    /// - Returns: what was recorded, and after how many failed attempts.
+    /// - Returns: what became of it.
     func record(_ result: TaskInstanceStore.TryResult, taskId: String) async -> Recorded {
         await withCheckedContinuation { continuation in
             let accepted = state.mutate { state -> Bool in

@@ -113,14 +113,8 @@ public final class WorkerService: Service, Sendable {
         } onGracefulShutdown: {
             self.draining.mutate { $0 = true }
             self.slots.wakeWaiters()
-            // A pop blocked in Redis is woken at once (again, until the loop has seen the drain:
-            // an unblock that arrives between two pops does nothing).
-            Task {
-                while self.popping.value {
-                    await commandConnection.unblock(popConnection)
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            // A pop blocked in Redis is woken at once.
+            Task { await commandConnection.unblock(popConnection, while: { self.popping.value }) }
         }
         try? await workers.markStopped(id: identity.id)
         logger.info("worker stopped")

@@ -3,6 +3,14 @@ import TideCore
 @testable import TidePostgres
 
 extension TaskInstanceStore {
+    /// The fenced claim of one try, as a worker's batch claim of one message.
+    func claim(taskInstanceId: Int64, tryNumber: Int, workerId: String, hostname: String, pid: Int) async throws
+        -> ClaimedTry?
+    {
+        let ref = TryRef(taskInstanceId: taskInstanceId, tryNumber: tryNumber)
+        return try await claim([ref], workerId: workerId, hostname: hostname, pid: pid)[ref]
+    }
+
     /// Records a try's end the way a worker does: the retry rule decided from the task instance's
     /// stored `max_tries` and `retry_delay` (or `retryDelaySeconds`), then the fenced finish.
     func finishAsWorker(

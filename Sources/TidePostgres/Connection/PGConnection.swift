@@ -6,8 +6,9 @@ import TideCore
 /// One libpq connection, driven from its own thread.
 ///
 /// Statements run on the connection's ``BlockingThread``, never on the cooperative pool, every
-/// value bound as `$n` (text format). A statement with parameters is prepared the first time this
-/// connection runs it (up to ``preparedLimit`` of them) and executed by name afterwards, so
+/// value bound as `$n` (text format). A statement (alone or in a pipeline; scripts excepted) is
+/// prepared the first time this connection runs it (up to ``preparedLimit`` of them) and executed
+/// by name afterwards, so
 /// PostgreSQL parses and plans the hot path's statements once per connection. A broken
 /// connection is reset before the next statement; the statement that saw the break throws
 /// `connectionLost`.

@@ -196,15 +196,6 @@ public struct TaskInstanceStore: Sendable {
         }
     }
 
-    /// The fenced claim of one try; see ``claim(_:workerId:hostname:pid:)``.
-    /// - Returns: nil when the message was a duplicate or stale (someone else has, or had, the try).
-    public func claim(
-        taskInstanceId: Int64, tryNumber: Int, workerId: String, hostname: String, pid: Int
-    ) async throws -> ClaimedTry? {
-        let ref = TryRef(taskInstanceId: taskInstanceId, tryNumber: tryNumber)
-        return try await claim([ref], workerId: workerId, hostname: hostname, pid: pid)[ref]
-    }
-
     /// The fenced claim of many tries in one statement: each starts only if it is still `queued`
     /// with its try number. A try missing from the result was a duplicate or stale message
     /// (someone else has, or had, the try); a try named twice is claimed once.

@@ -81,6 +81,15 @@ public final class RedisConnection: @unchecked Sendable {
         _ = try? await command(["CLIENT", "UNBLOCK", String(id)])
     }
 
+    /// Unblocks `blocked` again every 100 ms while `waiting()` holds: an unblock that arrives between
+    /// two of a loop's blocking calls does nothing, so it is repeated until the loop has seen the stop.
+    public func unblock(_ blocked: RedisConnection, while waiting: @escaping @Sendable () -> Bool) async {
+        while waiting() {
+            await unblock(blocked)
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Frees the hiredis context and stops the connection's thread.
     public func close() {
         thread.submit { [self] in

@@ -73,7 +73,8 @@ public struct DagFolder: Sendable {
                 contents.errors[file] = "\(file): not valid UTF-8 text"
                 continue
             }
-            let entry = parsed(file: file, text: text, cache: cache, seen: &seen)
+            seen.insert(file)
+            let entry = parsed(file: file, text: text, cache: cache)
             guard let dag = entry.dag else {
                 contents.errors[file] = entry.error ?? "\(file): cannot be loaded"
                 continue
@@ -92,10 +93,7 @@ public struct DagFolder: Sendable {
         return contents
     }
 
-    private func parsed(file: String, text: String, cache: ParseCache?, seen: inout Set<String>)
-        -> ParseCache.Entry
-    {
-        seen.insert(file)
+    private func parsed(file: String, text: String, cache: ParseCache?) -> ParseCache.Entry {
         if let cached = cache?.entries.mutate({ $0[file] }), cached.text == text { return cached }
         var entry = ParseCache.Entry(text: text)
         do {

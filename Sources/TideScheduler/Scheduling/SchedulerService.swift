@@ -60,7 +60,7 @@ public final class SchedulerService: Service, Sendable {
     let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
     private let waiting = LockedBox<[String: [String: Int]]>([:])
     /// Outages of PostgreSQL or Redis as the loop sees them; its start counts as a recovery.
-    let outage = LockedBox(OutageTracker(startingAfterOutage: true))
+    private let outage = LockedBox(OutageTracker(startingAfterOutage: true))
 
     /// Whether workers' heartbeats can be judged: only after `worker_timeout` of uninterrupted
     /// contact. Right after an outage (or this scheduler's start) every heartbeat may be old
@@ -129,13 +129,8 @@ public final class SchedulerService: Service, Sendable {
             }
         } onGracefulShutdown: {
             stopping.mutate { $0 = true }
-            // The core's wait for events is woken at once (again, until the loop has seen it).
-            Task {
-                while looping.value {
-                    await maintenanceConnection.unblock(eventConnection)
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            // The core's wait for events is woken at once.
+            Task { await maintenanceConnection.unblock(eventConnection, while: { looping.value }) }
         }
         logger.info("scheduler stopped")
     }

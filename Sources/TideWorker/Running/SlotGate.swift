@@ -26,12 +26,8 @@ final class SlotGate: Sendable {
 
     /// Frees one slot and wakes whoever waits.
     func release() {
-        let waiters = state.mutate { state -> [CheckedContinuation<Void, Never>] in
-            state.inUse -= 1
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        state.mutate { $0.inUse -= 1 }
+        wakeWaiters()
     }
 
     /// Wakes whoever waits, so that they look at their condition again (a drain began).
