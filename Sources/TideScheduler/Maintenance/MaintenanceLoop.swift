@@ -4,12 +4,14 @@ import TideCore
 /// Runs maintenance jobs, each in its own loop on an injected clock, until cancelled (shutdown
 /// is by cancellation: a job sleeping or waiting on I/O is woken by it, not polled).
 ///
-/// A job that throws is logged once when its failures begin and once when it succeeds again,
-/// and retried after its interval (or sooner with back-off, capped at the interval).
+/// A job that throws is retried after its interval (or sooner with back-off, capped at the
+/// interval). Failures are logged once when they begin and once when the jobs succeed again, for
+/// all jobs together: an outage of PostgreSQL fails every job at once, and is one event.
 public struct MaintenanceLoop<C: Clock>: Sendable where C.Duration == Duration {
     public let jobs: [MaintenanceJob]
     public let clock: C
     public let logger: Logger
+    private let outage = LockedBox(OutageTracker())
 
     public init(jobs: [MaintenanceJob], clock: C, logger: Logger) {
         self.jobs = jobs
@@ -35,16 +37,22 @@ public struct MaintenanceLoop<C: Clock>: Sendable where C.Duration == Duration {
             var next = job.interval
             do {
                 if let sooner = try await job.body() { next = max(.zero, min(next, sooner)) }
-                if let ended = failures.succeeded(), ended.announced {
+                _ = failures.succeeded()
+                if let ended = outage.mutate({ $0.succeeded() }), ended.announced {
                     logger.notice(
-                        "maintenance job recovered", metadata: ["job": "\(job.name)", "attempts": "\(ended.attempts)"])
+                        "maintenance jobs recovered",
+                        metadata: [
+                            "job": "\(job.name)", "attempts": "\(ended.attempts)",
+                            "outage.seconds": "\(Int(ended.duration / .seconds(1)))",
+                        ])
                 }
             } catch is CancellationError {
                 return
             } catch {
-                if failures.failed() {
+                _ = failures.failed()
+                if outage.mutate({ $0.failed() }) {
                     logger.error(
-                        "maintenance job fails; retrying until it succeeds",
+                        "maintenance jobs fail; retrying with back-off until they succeed",
                         metadata: ["job": "\(job.name)", "error": "\(error)"])
                 }
                 next = min(next, failures.backoff())
