@@ -200,7 +200,8 @@ let package = Package(
         .testTarget(
             name: "TideSchedulerTests",
             dependencies: [
-                "TideScheduler", "TideCore", .product(name: "Clocks", package: "swift-clocks"),
+                "TideScheduler", "TideCore", "TidePostgres", "TideTestSupport",
+                .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

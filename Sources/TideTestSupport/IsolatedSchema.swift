@@ -6,13 +6,13 @@ public struct IsolatedSchema: Sendable {
     public let url: String
     public let pool: PGPool
 
-    /// Creates and migrates a fresh schema.
-    public static func create() async throws -> IsolatedSchema {
+    /// Creates a fresh schema and applies `migrations` (all of them unless told).
+    public static func create(migrations: [Migration] = Migration.all) async throws -> IsolatedSchema {
         let name = TestServices.uniqueName()
         let url = try TestServices.databaseURL()
         let connection = try await PGConnection.connect(url: url, schema: name)
         defer { connection.close() }
-        try await Migrator().migrate(connection, schema: name)
+        try await Migrator(migrations: migrations).migrate(connection, schema: name)
         return IsolatedSchema(name: name, url: url, pool: PGPool(.init(url: url, schema: name, maxConnections: 4)))
     }
 

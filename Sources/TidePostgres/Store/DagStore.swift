@@ -20,16 +20,44 @@ public struct DagStore: Sendable {
                 """, [dag.dagId, json, source], context: "store DAG version \(dag.dagId)")
             try await connection.query(
                 """
-                INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count, search_text)
+                INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count, search_text,
+                                  max_active_tasks, task_limits, has_schedule)
                 VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), true, $4, $5::text[], $6,
-                        lower($1 || ' ' || $4 || ' ' || array_to_string($5::text[], ' ')))
+                        lower($1 || ' ' || $4 || ' ' || array_to_string($5::text[], ' ')), $7, $8::jsonb, $9)
                 ON CONFLICT (dag_id) DO UPDATE SET
                     fileloc = EXCLUDED.fileloc, current_hash = EXCLUDED.current_hash, is_active = true,
                     description = EXCLUDED.description, tags = EXCLUDED.tags, task_count = EXCLUDED.task_count,
-                    search_text = EXCLUDED.search_text, updated_at = clock_timestamp()
+                    search_text = EXCLUDED.search_text, max_active_tasks = EXCLUDED.max_active_tasks,
+                    task_limits = EXCLUDED.task_limits, has_schedule = EXCLUDED.has_schedule,
+                    updated_at = clock_timestamp()
                 """,
-                [dag.dagId, dag.fileloc, json, dag.description, PGArray.literal(dag.tags), String(dag.tasks.count)],
+                [
+                    dag.dagId, dag.fileloc, json, dag.description, PGArray.literal(dag.tags), String(dag.tasks.count),
+                    String(dag.maxActiveTasks), Self.taskLimitsJSON(dag), dag.schedule == .manual ? "false" : "true",
+                ],
                 context: "store DAG \(dag.dagId)")
+        }
+    }
+
+    /// Each limited task's `max_active_tis_per_dag`, as the JSON object dispatch reads (task id → limit).
+    static func taskLimitsJSON(_ dag: DAG) -> String {
+        let limits = dag.tasks.compactMap { task in
+            task.maxActiveTisPerDag.map { (task.taskId, JSONValue.number(Double($0))) }
+        }
+        return String(
+            decoding: JSONValue.object(Dictionary(limits, uniquingKeysWith: { first, _ in first })).encoded(),
+            as: UTF8.self)
+    }
+
+    /// The current versions of the active, unpaused DAGs that have a schedule, by DAG id.
+    public func scheduledVersions() async throws -> [(dagId: String, hash: String)] {
+        try await pool.query(
+            """
+            SELECT dag_id, current_hash FROM dags WHERE is_active AND NOT is_paused AND has_schedule ORDER BY dag_id
+            """, context: "list scheduled DAGs"
+        ).rows.compactMap { row in
+            guard let dagId = row["dag_id"], let hash = row["current_hash"] else { return nil }
+            return (dagId, hash)
         }
     }
 

@@ -1,24 +1,61 @@
 import TideCore
 
 /// DAG definitions by content hash, compiled once. A version never changes once stored, so
-/// entries never go stale.
+/// entries never go stale; the least recently used are dropped beyond ``capacity``, so a
+/// scheduler of ten thousand DAGs keeps only the versions it is working with.
 public final class DagVersionCache: Sendable {
-    private let store: DagStore
-    private let versions = LockedBox<[String: CompiledDAG]>([:])
+    private struct Entry {
+        var compiled: CompiledDAG
+        var lastUse: UInt64
+    }
 
-    public init(store: DagStore) { self.store = store }
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var uses: UInt64 = 0
+    }
+
+    private let store: DagStore
+    /// Most versions kept.
+    public let capacity: Int
+    private let state = LockedBox(State())
+
+    public init(store: DagStore, capacity: Int = 512) {
+        self.store = store
+        self.capacity = max(1, capacity)
+    }
+
+    /// How many versions are kept now.
+    public var count: Int { state.value.entries.count }
 
     /// The definition of one version, read from PostgreSQL the first time.
     public func dag(dagId: String, hash: String) async throws -> DAG {
         try await compiled(dagId: dagId, hash: hash).dag
     }
 
-    /// The compiled definition of one version, read and compiled the first time.
+    /// The compiled definition of one version, read and compiled the first time (or again after
+    /// it was dropped).
     public func compiled(dagId: String, hash: String) async throws -> CompiledDAG {
         let key = "\(dagId)@\(hash)"
-        if let compiled = versions.mutate({ $0[key] }) { return compiled }
+        let cached = state.mutate { state -> CompiledDAG? in
+            guard var entry = state.entries[key] else { return nil }
+            state.uses += 1
+            entry.lastUse = state.uses
+            state.entries[key] = entry
+            return entry.compiled
+        }
+        if let cached { return cached }
         let compiled = CompiledDAG(try await store.definition(dagId: dagId, hash: hash))
-        versions.mutate { $0[key] = compiled }
+        let capacity = capacity
+        state.mutate { state in
+            state.uses += 1
+            state.entries[key] = Entry(compiled: compiled, lastUse: state.uses)
+            guard state.entries.count > capacity else { return }
+            // Drop the least recently used eighth at once, so the sort is paid rarely.
+            let excess = state.entries.count - capacity + capacity / 8
+            for (key, _) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }).prefix(excess) {
+                state.entries[key] = nil
+            }
+        }
         return compiled
     }
 }

@@ -1,21 +1,16 @@
 import TideCore
 
 extension TaskInstanceStore {
-    /// The limits dispatch enforces besides pools (which are read from the `pools` table).
+    /// The limits dispatch enforces besides pools (read from the `pools` table) and the DAGs' own
+    /// `max_active_tasks` and `max_active_tis_per_dag` (read with the candidates, from the current
+    /// version of each active DAG, so a changed definition applies at once).
     public struct DispatchLimits: Sendable {
         public var parallelism: Int
-        public var maxActiveTasks: [String: Int]
-        public var maxActivePerTask: [TaskKey: Int]
         /// Node pool → `max_pods`.
         public var nodePoolMaxPods: [String: Int]
 
-        public init(
-            parallelism: Int, maxActiveTasks: [String: Int], maxActivePerTask: [TaskKey: Int],
-            nodePoolMaxPods: [String: Int] = [:]
-        ) {
+        public init(parallelism: Int, nodePoolMaxPods: [String: Int] = [:]) {
             self.parallelism = parallelism
-            self.maxActiveTasks = maxActiveTasks
-            self.maxActivePerTask = maxActivePerTask
             self.nodePoolMaxPods = nodePoolMaxPods
         }
     }
@@ -85,9 +80,11 @@ extension TaskInstanceStore {
         reads.append(
             Statement(
                 """
-                SELECT id, dag_id, task_id, pool, pool_slots, priority_weight, node_pool, queue,
-                       (extract(epoch FROM scheduled_at) * 1000000)::bigint AS age
-                FROM task_instances WHERE state = 'scheduled' ORDER BY priority_weight DESC, scheduled_at, id LIMIT $1
+                SELECT ti.id, ti.dag_id, ti.task_id, ti.pool, ti.pool_slots, ti.priority_weight, ti.node_pool, ti.queue,
+                       (extract(epoch FROM ti.scheduled_at) * 1000000)::bigint AS age,
+                       d.max_active_tasks, (d.task_limits ->> ti.task_id)::integer AS task_limit
+                FROM task_instances ti LEFT JOIN dags d ON d.dag_id = ti.dag_id AND d.is_active
+                WHERE ti.state = 'scheduled' ORDER BY ti.priority_weight DESC, ti.scheduled_at, ti.id LIMIT $1
                 """, [String(Self.candidateLimit(parallelism: limits.parallelism))], context: "read ready tasks"))
         let results = try await connection.pipeline(reads)
         var usage = SlotAllocator.Usage()
@@ -102,10 +99,14 @@ extension TaskInstanceStore {
                     count: row.int("n") ?? 0)
             }
         }
+        var maxActiveTasks: [String: Int] = [:]
+        var maxActivePerTask: [TaskKey: Int] = [:]
         let candidates = results[results.count - 1].rows.compactMap { row -> SlotAllocator.Candidate? in
             guard let id = row.int64("id"), let dagId = row["dag_id"], let taskId = row["task_id"],
                 let pool = row["pool"]
             else { return nil }
+            maxActiveTasks[dagId] = row.int("max_active_tasks")
+            if let limit = row.int("task_limit") { maxActivePerTask[TaskKey(dagId: dagId, taskId: taskId)] = limit }
             return SlotAllocator.Candidate(
                 id: id, dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
                 priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0, nodePool: row["node_pool"],
@@ -114,8 +115,8 @@ extension TaskInstanceStore {
         let choice = SlotAllocator.select(
             candidates, usage: usage,
             limits: SlotAllocator.Limits(
-                parallelism: limits.parallelism, maxActiveTasks: limits.maxActiveTasks,
-                maxActivePerTask: limits.maxActivePerTask, pools: pools, nodePools: limits.nodePoolMaxPods))
+                parallelism: limits.parallelism, maxActiveTasks: maxActiveTasks, maxActivePerTask: maxActivePerTask,
+                pools: pools, nodePools: limits.nodePoolMaxPods))
         var result = Dispatch()
         let queues = Dictionary(candidates.map { ($0.id, $0.queue) }, uniquingKeysWith: { first, _ in first })
         for (id, reason) in choice.blocked {

@@ -8,10 +8,17 @@ public struct DagFolder: Sendable {
     public struct Contents: Sendable {
         public var dags: [DAG] = []
         public var errors: [String: String] = [:]
-        /// Each loaded DAG's file text, by DAG id.
+        /// The file text of each DAG whose file was read by this load, by DAG id. A load that
+        /// reuses a ``ParseCache`` reads only the files that changed.
         public var sources: [String: String] = [:]
-        /// Each loaded DAG's stored form (``DAG/serializedJSON()``), by DAG id, when the load kept it.
-        public var serialized: [String: String] = [:]
+        /// A fingerprint of each loaded DAG's stored form (``DAG/serializedJSON()``), by DAG id,
+        /// when the load kept one: equal fingerprints, same definition.
+        public var fingerprints: [String: Int] = [:]
+        /// Files read and parsed by this load (all of them without a cache).
+        public var readFiles: Set<String> = []
+        /// Whether any file appeared, changed or disappeared since the cache's previous load (true
+        /// without a cache, and on the first load).
+        public var folderChanged = true
 
         public init(dags: [DAG] = [], errors: [String: String] = [:]) {
             self.dags = dags
@@ -28,23 +35,25 @@ public struct DagFolder: Sendable {
         self.nodePools = nodePools
     }
 
-    /// What the previous loads made of each file, so that a file whose text did not change is not
-    /// parsed (nor serialized) again.
+    /// What the previous loads made of each file, so that a file whose metadata did not change is
+    /// neither read nor parsed again.
     public final class ParseCache: Sendable {
         fileprivate struct Entry: Sendable {
-            var text: String
+            var stamp: FileStamp?
             var dag: DAG?
-            var json: String?
+            var fingerprint: Int?
             var error: String?
         }
 
         fileprivate let entries = LockedBox<[String: Entry]>([:])
+        fileprivate let loaded = LockedBox(false)
 
         public init() {}
     }
 
     /// Loads the folder (recursively, `*.yaml` and `*.yml`, in path order).
-    /// - Parameter cache: earlier results to reuse for files whose text is unchanged.
+    /// - Parameter cache: earlier results to reuse for files whose metadata (device, inode, size,
+    ///   modification and change times) is unchanged; such files are not read.
     /// - Throws: ``DagFolderError`` when the folder itself is missing or unreadable.
     public func load(reusing cache: ParseCache? = nil) throws(DagFolderError) -> Contents {
         var isDirectory: ObjCBool = false
@@ -62,19 +71,13 @@ public struct DagFolder: Sendable {
             .sorted()
         var contents = Contents()
         var owners: [String: String] = [:]
-        var seen: Set<String> = []
+        var current: [String: ParseCache.Entry] = [:]
+        let previous = cache?.entries.value ?? [:]
         for file in files {
             let fullPath = (path as NSString).appendingPathComponent(file)
-            guard let data = FileManager.default.contents(atPath: fullPath) else {
-                contents.errors[file] = "\(file): cannot read the file"
-                continue
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                contents.errors[file] = "\(file): not valid UTF-8 text"
-                continue
-            }
-            seen.insert(file)
-            let entry = parsed(file: file, text: text, cache: cache)
+            guard let (entry, text) = entry(file: file, fullPath: fullPath, previous: previous[file], into: &contents)
+            else { continue }
+            current[file] = entry
             guard let dag = entry.dag else {
                 contents.errors[file] = entry.error ?? "\(file): cannot be loaded"
                 continue
@@ -85,26 +88,55 @@ public struct DagFolder: Sendable {
             }
             owners[dag.dagId] = file
             contents.dags.append(dag)
+            contents.fingerprints[dag.dagId] = entry.fingerprint
             contents.sources[dag.dagId] = text
-            contents.serialized[dag.dagId] = entry.json
         }
-        // Files that are gone are forgotten.
-        cache?.entries.mutate { entries in entries = entries.filter { seen.contains($0.key) } }
+        if let cache {
+            let firstLoad = cache.loaded.mutate { loaded in
+                defer { loaded = true }
+                return !loaded
+            }
+            let removed = previous.keys.contains { current[$0] == nil }
+            contents.folderChanged = firstLoad || removed || !contents.readFiles.isEmpty
+            // Files that are gone are forgotten.
+            cache.entries.mutate { $0 = current }
+        }
         return contents
     }
 
-    private func parsed(file: String, text: String, cache: ParseCache?) -> ParseCache.Entry {
-        if let cached = cache?.entries.mutate({ $0[file] }), cached.text == text { return cached }
-        var entry = ParseCache.Entry(text: text)
+    /// The text of a file in the folder (`file` relative to it), or nil when it cannot be read.
+    public func text(of file: String) -> String? {
+        FileManager.default.contents(atPath: (path as NSString).appendingPathComponent(file)).flatMap {
+            String(data: $0, encoding: .utf8)
+        }
+    }
+
+    /// The cached entry of an unchanged file (no text), or the file read and parsed, with its text.
+    /// Nil for a file that cannot be read (its error is in `contents`).
+    private func entry(file: String, fullPath: String, previous: ParseCache.Entry?, into contents: inout Contents)
+        -> (ParseCache.Entry, String?)?
+    {
+        let stamp = FileStamp(path: fullPath)
+        if let previous, let stamp, previous.stamp == stamp { return (previous, nil) }
+        contents.readFiles.insert(file)
+        guard let data = FileManager.default.contents(atPath: fullPath) else {
+            contents.errors[file] = "\(file): cannot read the file"
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            contents.errors[file] = "\(file): not valid UTF-8 text"
+            return nil
+        }
+        // A file whose metadata cannot be read gets no stamp: it is read again next time.
+        var entry = ParseCache.Entry(stamp: stamp)
         do {
             let dag = try DAGParser.parse(yaml: text, file: file, nodePools: nodePools)
             entry.dag = dag
-            if cache != nil { entry.json = dag.serializedJSON() }
+            entry.fingerprint = dag.serializedJSON().hashValue
         } catch {
             entry.error = error.description
         }
-        cache?.entries.mutate { [entry] in $0[file] = entry }
-        return entry
+        return (entry, text)
     }
 }
 

@@ -1,24 +1,34 @@
+import Foundation
 import Logging
 import TideCore
 import TidePostgres
 
 /// Keeps PostgreSQL's DAG table in step with the DAG folder: new and changed DAGs are stored
 /// as new versions, DAGs whose files are gone are deactivated, and import errors are replaced.
+///
+/// A scan reads only the files whose metadata changed. When nothing in the folder changed and the
+/// previous scan's writes all succeeded, it writes nothing, except for a full write every
+/// ``fullWriteInterval`` (the database may have been restored or edited behind its back).
 public final class DagSynchronizer: Sendable {
     let folder: DagFolder
     let store: DagStore
     let logger: Logger
-    /// What was last written per DAG, so an unchanged DAG costs no database write.
-    private let written = LockedBox<[String: String]>([:])
-    /// Files parsed by earlier scans: an unchanged file is neither parsed nor serialized again.
+    /// How often the deactivation and import errors are written even when nothing changed.
+    let fullWriteInterval: Duration
+    /// The fingerprint of what was last written per DAG, so an unchanged DAG costs no database write.
+    private let written = LockedBox<[String: Int]>([:])
+    /// Files parsed by earlier scans: an unchanged file is neither read nor parsed again.
     private let parseCache = DagFolder.ParseCache()
     /// Import errors already logged, so a broken file is logged once per change, not every scan.
     private let reported = LockedBox<[String: String]>([:])
+    /// When every write of a scan last succeeded (nil: never, or the last scan failed part-way).
+    private let lastFullWrite = LockedBox<ContinuousClock.Instant?>(nil)
 
-    public init(folder: DagFolder, store: DagStore, logger: Logger) {
+    public init(folder: DagFolder, store: DagStore, logger: Logger, fullWriteInterval: Duration = .seconds(300)) {
         self.folder = folder
         self.store = store
         self.logger = logger
+        self.fullWriteInterval = fullWriteInterval
     }
 
     /// One scan and write.
@@ -28,12 +38,18 @@ public final class DagSynchronizer: Sendable {
     @discardableResult
     public func sync() async throws -> Bool {
         let contents = try folder.load(reusing: parseCache)
+        if !contents.folderChanged, let last = lastFullWrite.value, ContinuousClock.now - last < fullWriteInterval {
+            return false
+        }
+        lastFullWrite.mutate { $0 = nil }
         var changed = false
         for dag in contents.dags {
-            let json = contents.serialized[dag.dagId] ?? dag.serializedJSON()
-            guard written.value[dag.dagId] != json else { continue }
-            try await store.upsert(dag, source: contents.sources[dag.dagId])
-            written.mutate { $0[dag.dagId] = json }
+            let fingerprint = contents.fingerprints[dag.dagId] ?? dag.serializedJSON().hashValue
+            guard written.value[dag.dagId] != fingerprint else { continue }
+            // An unchanged file whose DAG was not written yet (an earlier write failed) is read again.
+            let source = contents.sources[dag.dagId] ?? folder.text(of: dag.fileloc)
+            try await store.upsert(dag, source: source)
+            written.mutate { $0[dag.dagId] = fingerprint }
             changed = true
             logger.info("DAG stored", metadata: ["dag.id": "\(dag.dagId)", "dag.file": "\(dag.fileloc)"])
         }
@@ -45,6 +61,7 @@ public final class DagSynchronizer: Sendable {
             logger.info("DAG deactivated (file removed)", metadata: ["dag.id": "\(dagId)"])
         }
         try await store.replaceImportErrors(contents.errors)
+        lastFullWrite.mutate { $0 = .now }
         let previous = reported.mutate { known in
             defer { known = contents.errors }
             return known

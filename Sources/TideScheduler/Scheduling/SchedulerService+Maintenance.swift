@@ -12,8 +12,7 @@ extension SchedulerService {
         return [
             MaintenanceJob(name: "dag-sync", interval: .seconds(settings.dagSyncIntervalSeconds)) { [self] in
                 do {
-                    // New definitions bring new limits (max_active_tasks, …) for dispatch.
-                    if try await synchronizer.sync() { limits.mutate { $0 = nil } }
+                    try await synchronizer.sync()
                 } catch let error as DagFolderError {
                     logger.error("cannot read DAG folder", metadata: ["error": "\(error)"])
                 }

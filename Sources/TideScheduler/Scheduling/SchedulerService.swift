@@ -56,8 +56,6 @@ public final class SchedulerService: Service, Sendable {
     let runCreator: ScheduledRunCreator
     let definitions: DagVersionCache
     let runVersions = RunVersionMap()
-    /// Dispatch limits from the DAG definitions; cleared on each full pass so changes take effect.
-    let limits = LockedBox<TaskInstanceStore.DispatchLimits?>(nil)
     private let waiting = LockedBox<[String: [String: Int]]>([:])
     /// Outages of PostgreSQL or Redis as the loop sees them; its start counts as a recovery.
     private let outage = LockedBox(OutageTracker(startingAfterOutage: true))
@@ -232,7 +230,6 @@ public final class SchedulerService: Service, Sendable {
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
             toQueue += try await tasks.dueRetries()
-            limits.mutate { $0 = nil }
         }
         // A rescue (a run_changed event) may have left tries waiting for their retry delay.
         if full || events.contains(where: { $0.state == .upForRetry || $0.kind == .runChanged }) {
@@ -274,7 +271,9 @@ public final class SchedulerService: Service, Sendable {
         let slotsMayHaveFreed = full || events.contains { $0.kind != .runCreated }
         var queued: [TaskInstanceStore.QueuedTry] = []
         if slotsMayHaveFreed || !toQueue.isEmpty {
-            let dispatched = try await tasks.dispatch(ready: toQueue, limits: try await dispatchLimits())
+            let dispatched = try await tasks.dispatch(
+                ready: toQueue,
+                limits: .init(parallelism: settings.parallelism, nodePoolMaxPods: dependencies.nodePoolMaxPods))
             queued = dispatched.queued
             var byQueue: [String: [String: Int]] = [:]
             for (key, count) in dispatched.waiting { byQueue[key.queue, default: [:]][key.reason.rawValue] = count }
@@ -329,27 +328,6 @@ public final class SchedulerService: Service, Sendable {
             event: event, dagId: run.dagId, runName: run.runId, runNumber: run.id,
             logicalDate: Date(timeIntervalSince1970: run.logicalDate), state: run.state.rawValue)
         return specs.map { CallbackStore.Item(spec: $0, payload: payload) }
-    }
-
-    /// Per-DAG and per-task limits from the active DAGs' definitions, re-read on each full pass.
-    private func dispatchLimits() async throws -> TaskInstanceStore.DispatchLimits {
-        if let cached = limits.value { return cached }
-        var maxActiveTasks: [String: Int] = [:]
-        var maxActivePerTask: [TaskKey: Int] = [:]
-        for record in try await dags.list() {
-            guard let dag = try? await definitions.dag(dagId: record.dagId, hash: record.contentHash) else { continue }
-            maxActiveTasks[dag.dagId] = dag.maxActiveTasks
-            for task in dag.tasks {
-                if let limit = task.maxActiveTisPerDag {
-                    maxActivePerTask[TaskKey(dagId: dag.dagId, taskId: task.taskId)] = limit
-                }
-            }
-        }
-        let fresh = TaskInstanceStore.DispatchLimits(
-            parallelism: settings.parallelism, maxActiveTasks: maxActiveTasks, maxActivePerTask: maxActivePerTask,
-            nodePoolMaxPods: dependencies.nodePoolMaxPods)
-        limits.mutate { $0 = fresh }
-        return fresh
     }
 
     /// Fails running runs that outlived their DAG's `dagrun_timeout` (their unfinished tasks are

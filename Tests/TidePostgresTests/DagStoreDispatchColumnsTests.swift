@@ -1,0 +1,102 @@
+import Testing
+import TideCore
+import TideTestSupport
+
+@testable import TidePostgres
+
+private func limitedDAG(maxActiveTasks: Int, limitOfB: Int?, schedule: Schedule = .manual) -> DAG {
+    DAG(
+        dagId: "limited",
+        tasks: [
+            TaskSpec(taskId: "a", kind: .bash("true"), maxActiveTisPerDag: 2),
+            TaskSpec(taskId: "b", upstream: ["a"], kind: .bash("true"), maxActiveTisPerDag: limitOfB),
+            TaskSpec(taskId: "c", upstream: ["a"], kind: .bash("true")),
+        ], fileloc: "limited.yaml", schedule: schedule, startDate: "2026-01-01", maxActiveTasks: maxActiveTasks)
+}
+
+private struct DispatchColumns: Equatable {
+    var maxActiveTasks: Int
+    var taskLimits: String
+    var hasSchedule: Bool
+}
+
+private func columns(_ pool: PGPool) async throws -> DispatchColumns? {
+    let row = try await pool.query(
+        "SELECT max_active_tasks, task_limits::text AS task_limits, has_schedule FROM dags WHERE dag_id = 'limited'"
+    ).rows.first
+    return row.map {
+        DispatchColumns(
+            maxActiveTasks: $0.int("max_active_tasks") ?? -1, taskLimits: $0["task_limits"] ?? "",
+            hasSchedule: $0.bool("has_schedule") ?? false)
+    }
+}
+
+@Suite("DAG store: what dispatch and run creation read beside each DAG")
+struct DagStoreDispatchColumnsTests {
+    @Test func eachStoredVersionSetsTheLimitsAndScheduleFlag() async throws {
+        let schema = try await IsolatedSchema.create()
+        let dags = DagStore(pool: schema.pool)
+        try await dags.upsert(limitedDAG(maxActiveTasks: 3, limitOfB: 5))
+        #expect(
+            try await columns(schema.pool)
+                == DispatchColumns(maxActiveTasks: 3, taskLimits: #"{"a": 2, "b": 5}"#, hasSchedule: false))
+        #expect(try await dags.scheduledVersions().isEmpty)
+
+        let daily = try Schedule.parse("@daily")
+        try await dags.upsert(limitedDAG(maxActiveTasks: 7, limitOfB: nil, schedule: daily))
+        #expect(
+            try await columns(schema.pool)
+                == DispatchColumns(maxActiveTasks: 7, taskLimits: #"{"a": 2}"#, hasSchedule: true))
+        let current = try #require(try await dags.list().first?.contentHash)
+        #expect(try await dags.scheduledVersions().map(\.hash) == [current])
+        try await dags.setPaused("limited", true)
+        #expect(try await dags.scheduledVersions().isEmpty, "a paused DAG creates no runs")
+        await schema.drop()
+    }
+
+    @Test func theMigrationFillsTheColumnsFromTheStoredDefinitions() async throws {
+        // A database as release 8 left it: DAGs stored before the columns existed.
+        let schema = try await IsolatedSchema.create(migrations: Array(Migration.all.prefix(8)))
+        let dag = limitedDAG(maxActiveTasks: 4, limitOfB: 6, schedule: try Schedule.parse("0 3 * * *"))
+        try await schema.pool.query(
+            """
+            INSERT INTO dag_versions (dag_id, content_hash, definition) VALUES ('limited', 'h1', $1::jsonb);
+            """, [dag.serializedJSON()])
+        try await schema.pool.query(
+            "INSERT INTO dags (dag_id, fileloc, current_hash, task_count) VALUES ('limited', 'limited.yaml', 'h1', 3)")
+        try await schema.pool.withConnection { connection in
+            _ = try await Migrator().migrate(connection, schema: schema.name)
+        }
+        #expect(
+            try await columns(schema.pool)
+                == DispatchColumns(maxActiveTasks: 4, taskLimits: #"{"a": 2, "b": 6}"#, hasSchedule: true))
+        await schema.drop()
+    }
+
+    @Test func theVersionCacheKeepsOnlyTheMostRecentlyUsedVersions() async throws {
+        let schema = try await IsolatedSchema.create()
+        let dags = DagStore(pool: schema.pool)
+        var hashes: [String] = []
+        for limit in 1...5 {
+            try await dags.upsert(limitedDAG(maxActiveTasks: limit, limitOfB: nil))
+            hashes.append(try #require(try await dags.list().first?.contentHash))
+        }
+        let cache = DagVersionCache(store: dags, capacity: 4)
+        for hash in hashes.prefix(4) { _ = try await cache.compiled(dagId: "limited", hash: hash) }
+        #expect(cache.count == 4)
+        // The first is used again, so the second is the least recently used one.
+        #expect(try await cache.dag(dagId: "limited", hash: hashes[0]).maxActiveTasks == 1)
+        #expect(try await cache.dag(dagId: "limited", hash: hashes[4]).maxActiveTasks == 5)
+        #expect(cache.count <= 4)
+        // With the database emptied, kept versions are still served and the dropped one is not.
+        try await schema.pool.query("DELETE FROM dags")
+        try await schema.pool.query("DELETE FROM dag_versions")
+        for kept in [0, 2, 3, 4] {
+            #expect(try await cache.dag(dagId: "limited", hash: hashes[kept]).maxActiveTasks == kept + 1)
+        }
+        await #expect(throws: PGError.self, "the second version was dropped: reading it needs the database") {
+            _ = try await cache.compiled(dagId: "limited", hash: hashes[1])
+        }
+        await schema.drop()
+    }
+}
