@@ -175,4 +175,44 @@ struct PGConnectionTests {
         await pool.close()
         await schema.drop()
     }
+
+    @Test func aStatementInFlightIsCancelledOnTheServerWithItsTask() async throws {
+        let schema = try await IsolatedSchema.create()
+        let connection = try await PGConnection.connect(url: schema.url, schema: schema.name)
+        let marker = "tide_cancel_probe_\(UInt32.random(in: 0...UInt32.max))"
+        let started = ContinuousClock.now
+        let sleeper = Task { try await connection.query("SELECT pg_sleep(60), '\(marker)'") }
+        try await Eventually.that("the statement to run on the server") {
+            try await schema.pool.query(
+                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND query NOT LIKE '%pg_stat_activity%'",
+                [marker]
+            ).rows.count == 1
+        }
+        sleeper.cancel()
+        let outcome = await sleeper.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        #expect(ContinuousClock.now - started < .seconds(30), "it did not wait for the 60 s statement")
+        // The connection is usable at once, and the server runs nothing for it.
+        #expect(try await connection.query("SELECT 3 AS three").rows.first?["three"] == "3")
+        #expect(await connection.isHealthy())
+        connection.close()
+        await schema.drop()
+    }
+
+    @Test func aConnectionLeftInsideATransactionIsNotLentAgain() async throws {
+        let schema = try await IsolatedSchema.create()
+        let pool = PGPool(.init(url: schema.url, schema: schema.name, maxConnections: 1))
+        let first = try await pool.withConnection { connection in
+            try await connection.query("BEGIN")
+            return try await connection.query("SELECT pg_backend_pid() AS pid").rows.first?["pid"]
+        }
+        let second = try await pool.withConnection { connection in
+            #expect(await connection.isHealthy())
+            return try await connection.query("SELECT pg_backend_pid() AS pid").rows.first?["pid"]
+        }
+        #expect(first != nil && second != nil)
+        #expect(first != second, "the connection with an open transaction was closed, not lent again")
+        await pool.close()
+        await schema.drop()
+    }
 }

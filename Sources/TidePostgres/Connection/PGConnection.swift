@@ -12,6 +12,10 @@ import TideCore
 /// PostgreSQL parses and plans the hot path's statements once per connection. A broken
 /// connection is reset before the next statement; the statement that saw the break throws
 /// `connectionLost`.
+///
+/// A statement in flight when its task is cancelled is cancelled on the server (libpq's
+/// `PQcancel`, sent from a thread of its own) and throws `CancellationError`; statements started
+/// by an already-cancelled task run as usual, so that clean-up (a ROLLBACK) still works.
 public final class PGConnection: @unchecked Sendable {
     // Invariant: `handle` and `prepared` are used only on `thread`.
     private var handle: OpaquePointer?
@@ -19,9 +23,12 @@ public final class PGConnection: @unchecked Sendable {
     private var prepared: [String: String] = [:]
     private let thread: BlockingThread
     private let url: String
-    /// Whether the latest statement left the connection usable (read without a thread hop when
-    /// the connection goes back to its pool).
+    /// Whether the latest statement left the connection usable: connected, and not inside a
+    /// transaction (read without a thread hop when the connection goes back to its pool, which
+    /// closes a connection that is not).
     private let usable = LockedBox(true)
+    /// How to cancel the statement in flight, and which call that is (see ``StatementCanceller``).
+    private let canceller = StatementCanceller()
 
     /// Most statements prepared on one connection; others run unprepared (statements built per
     /// request, such as filtered lists, would otherwise grow the server's memory without bound).
@@ -65,7 +72,9 @@ public final class PGConnection: @unchecked Sendable {
                 }
                 return UncheckedHandle(pointer: connection)
             }
-            return PGConnection(handle: handle.pointer, thread: thread, url: url)
+            let connection = PGConnection(handle: handle.pointer, thread: thread, url: url)
+            connection.canceller.replace(with: handle.pointer)
+            return connection
         } catch {
             thread.shutdown()
             throw error
@@ -77,7 +86,28 @@ public final class PGConnection: @unchecked Sendable {
     /// - Throws: ``PGError``.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = [], context: String? = nil) async throws -> PGResult {
-        try await thread.run { [self] in try execute(sql, parameters, context: context) }
+        try await cancellable { [self] in try execute(sql, parameters, context: context) }
+    }
+
+    /// Runs `body` on the connection's thread; if the task is cancelled while it runs, the
+    /// server is asked to cancel the statement.
+    private func cancellable<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        // A task already cancelled runs its statements (a ROLLBACK, say) to the end.
+        guard !Task.isCancelled else { return try await thread.run(body) }
+        let call = canceller.nextCall()
+        do {
+            return try await withTaskCancellationHandler {
+                try await thread.run { [canceller] in
+                    defer { canceller.finished(call) }
+                    guard canceller.started(call) else { throw CancellationError() }
+                    return try body()
+                }
+            } onCancel: {
+                canceller.cancel(call)
+            }
+        } catch let error as PGError where error.sqlState == StatementCanceller.queryCanceled && Task.isCancelled {
+            throw CancellationError()
+        }
     }
 
     /// One statement of a pipeline.
@@ -99,7 +129,7 @@ public final class PGConnection: @unchecked Sendable {
     /// - Throws: ``PGError``.
     public func pipeline(_ statements: [Statement]) async throws -> [PGResult] {
         guard !statements.isEmpty else { return [] }
-        return try await thread.run { [self] in try executePipeline(statements) }
+        return try await cancellable { [self] in try executePipeline(statements) }
     }
 
     /// Runs a script of several statements without parameters (migrations).
@@ -128,6 +158,7 @@ public final class PGConnection: @unchecked Sendable {
     /// Closes the connection and stops its thread.
     public func close() {
         thread.submit { [self] in
+            canceller.replace(with: nil)
             if let handle { PQfinish(handle) }
             handle = nil
         }
@@ -138,7 +169,7 @@ public final class PGConnection: @unchecked Sendable {
 
     private func execute(_ sql: String, _ parameters: [String?]?, context: String?) throws -> PGResult {
         guard let handle else { throw PGError(code: .connectionLost, message: "connection closed", context: context) }
-        defer { usable.mutate { $0 = PQstatus(handle) == CONNECTION_OK } }
+        defer { noteUsable(handle) }
         try ensureConnected(handle, context: context)
         guard let parameters else { return try check(PQexec(handle, sql), on: handle, context: context) }
         let name = try preparedName(of: sql, parameterCount: parameters.count, on: handle, context: context)
@@ -152,11 +183,18 @@ public final class PGConnection: @unchecked Sendable {
         return try check(result, on: handle, context: context)
     }
 
-    /// Resets a broken connection (its prepared statements are gone with the old session).
+    private func noteUsable(_ handle: OpaquePointer) {
+        let usable = PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+        self.usable.mutate { $0 = usable }
+    }
+
+    /// Resets a broken connection (its prepared statements are gone with the old session, and
+    /// cancel requests go to the new server process).
     private func ensureConnected(_ handle: OpaquePointer, context: String?) throws {
         guard PQstatus(handle) != CONNECTION_OK else { return }
         prepared = [:]
         PQreset(handle)
+        canceller.replace(with: PQstatus(handle) == CONNECTION_OK ? handle : nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: context)
         }
@@ -197,7 +235,7 @@ public final class PGConnection: @unchecked Sendable {
 
     private func executePipeline(_ statements: [Statement]) throws -> [PGResult] {
         guard let handle else { throw PGError(code: .connectionLost, message: "connection closed") }
-        defer { usable.mutate { $0 = PQstatus(handle) == CONNECTION_OK } }
+        defer { noteUsable(handle) }
         try ensureConnected(handle, context: "pipeline")
         guard PQenterPipelineMode(handle) == 1 else {
             throw PGError(code: .connectionLost, message: Self.errorMessage(handle, url: url), context: "pipeline")
