@@ -65,5 +65,23 @@ struct TaskInstanceMachineTests {
         #expect(TaskInstanceMachine.sqlSources(of: .finish(.finish(.success))) == "('running')")
         #expect(TaskInstanceMachine.sqlSources(of: .giveBack) == "('running')")
         #expect(TaskInstanceMachine.sqlSources(of: .skip) == "('none')")
+        #expect(TaskInstanceMachine.sqlSources(of: .clear, to: .upForRetry) == "('running')")
+        #expect(
+            TaskInstanceMachine.sqlSources(of: .endRun(.failed))
+                == "('none','scheduled','queued','running','up_for_retry')")
+        #expect(TaskState.holdingSlotSQLList == "('queued','running')")
+        #expect(TaskState.finishedSQLList == "('success','failed','skipped','upstream_failed')")
+    }
+
+    @Test func operatorStatementsTakeTheirTargetsFromTheMachine() {
+        // A clear resets every state, except a running try, which is stopped first.
+        let clear = TaskInstanceMachine.sqlTarget(of: .clear, column: "ti.state")
+        #expect(clear.hasPrefix("CASE ti.state WHEN 'none' THEN 'none' "))
+        #expect(clear.contains("WHEN 'running' THEN 'up_for_retry'"))
+        #expect(clear.components(separatedBy: "WHEN").count - 1 == TaskState.allCases.count)
+        #expect(clear.hasSuffix(" END"))
+        // Ending a run leaves finished task instances alone.
+        let ended = TaskInstanceMachine.sqlTarget(of: .endRun(.skipped), column: "state")
+        #expect(!ended.contains("WHEN 'success'") && ended.contains("WHEN 'queued' THEN 'skipped'"))
     }
 }

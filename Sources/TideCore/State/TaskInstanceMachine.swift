@@ -110,6 +110,20 @@ public enum TaskInstanceMachine {
     public static func sqlSources(of event: TaskInstanceEvent) -> String {
         TaskState.sqlList(sources(of: event))
     }
+
+    /// `(…)`: the SQL list of the states `event` takes to `target`.
+    public static func sqlSources(of event: TaskInstanceEvent, to target: TaskState) -> String {
+        TaskState.sqlList(sources(of: event).filter { transition(from: $0, on: event)?.to == target })
+    }
+
+    /// `CASE column WHEN … END`: the state `event` takes a task instance to, for each state it
+    /// applies to (NULL for the others: guard the statement with ``sqlSources(of:)``).
+    public static func sqlTarget(of event: TaskInstanceEvent, column: String) -> String {
+        let cases = sources(of: event).compactMap { state in
+            transition(from: state, on: event).map { "WHEN '\(state.rawValue)' THEN '\($0.to.rawValue)'" }
+        }
+        return "CASE \(column) \(cases.joined(separator: " ")) END"
+    }
 }
 
 extension TaskState {

@@ -35,5 +35,12 @@ public enum TaskState: String, Sendable, Hashable, Codable, CaseIterable {
     }
 
     /// The SQL literal list of finished states, for queries.
-    public static let finishedSQLList = "('success','failed','skipped','upstream_failed')"
+    public static let finishedSQLList = sqlList(allCases.filter(\.isFinished))
+
+    /// States in which a try holds a slot (of `parallelism`, a pool, `max_active_tasks`, …): it
+    /// was given one by dispatch and has not finished.
+    public var holdsSlot: Bool { self == .queued || self == .running }
+
+    /// The SQL literal list of the states that hold a slot, for queries.
+    public static let holdingSlotSQLList = sqlList(allCases.filter(\.holdsSlot))
 }

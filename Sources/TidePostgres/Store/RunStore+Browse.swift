@@ -77,14 +77,14 @@ extension RunStore {
                 try await connection.query(
                     """
                     UPDATE task_instances SET state = 'success', ended_at = clock_timestamp(), next_retry_at = NULL
-                    WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                    WHERE run_id = $1 AND state IN \(TaskInstanceMachine.sqlSources(of: .endRun(.success)))
                     """, [String(id)], context: "mark tasks of run \(id) success")
             case .failed:
                 try await connection.query(
                     """
                     UPDATE task_instances SET next_retry_at = NULL, ended_at = clock_timestamp(),
-                        state = CASE WHEN state IN ('queued', 'running') THEN 'failed' ELSE 'skipped' END
-                    WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                        state = CASE WHEN state IN \(TaskState.holdingSlotSQLList) THEN 'failed' ELSE 'skipped' END
+                    WHERE run_id = $1 AND state IN \(TaskInstanceMachine.sqlSources(of: .endRun(.failed)))
                     """, [String(id)], context: "mark tasks of run \(id) failed")
             case .queued, .running:
                 break

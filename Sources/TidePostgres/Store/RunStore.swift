@@ -131,7 +131,7 @@ public struct RunStore: Sendable {
             try await connection.query(
                 """
                 UPDATE task_instances SET state = 'skipped', ended_at = clock_timestamp()
-                WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                WHERE run_id = $1 AND state IN \(TaskInstanceMachine.sqlSources(of: .endRun(.skipped)))
                 """, [String(id)], context: "skip tasks of timed-out run \(id)")
             return true
         }
@@ -247,7 +247,7 @@ public struct RunStore: Sendable {
             try await connection.query(
                 """
                 UPDATE task_instances SET state = 'failed', ended_at = clock_timestamp()
-                WHERE run_id = $1 AND state NOT IN \(TaskState.finishedSQLList)
+                WHERE run_id = $1 AND state IN \(TaskInstanceMachine.sqlSources(of: .endRun(.failed)))
                 """, [String(id)], context: "abandon tasks of run \(id)")
             return true
         }

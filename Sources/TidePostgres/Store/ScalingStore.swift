@@ -1,3 +1,5 @@
+import TideCore
+
 /// The counts scaling hints are computed from, read in one pipelined round trip.
 public struct ScalingStore: Sendable {
     let pool: PGPool
@@ -60,7 +62,7 @@ public struct ScalingStore: Sendable {
                 .init(
                     """
                     SELECT queue, state, count(*) AS n FROM task_instances
-                    WHERE state IN ('queued', 'running') GROUP BY queue, state
+                    WHERE state IN \(TaskState.holdingSlotSQLList) GROUP BY queue, state
                     """, context: "count tries per queue"),
                 .init(
                     """

@@ -73,7 +73,7 @@ extension TaskInstanceStore {
             Statement(
                 """
                 SELECT 'active' AS kind, dag_id, task_id, pool, pool_slots, node_pool, count(*) AS n FROM task_instances
-                WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, pool, pool_slots, node_pool
+                WHERE state IN \(TaskState.holdingSlotSQLList) GROUP BY dag_id, task_id, pool, pool_slots, node_pool
                 UNION ALL
                 SELECT 'pool', NULL, NULL, name, slots, NULL, 0 FROM pools
                 """, context: "count active tasks and pools"))

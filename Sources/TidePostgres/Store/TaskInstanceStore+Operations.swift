@@ -13,12 +13,14 @@ extension TaskInstanceStore {
             let cleared = try await connection.query(
                 """
                 UPDATE task_instances ti SET
-                    state = CASE WHEN ti.state = 'running' THEN 'up_for_retry' ELSE 'none' END,
-                    next_retry_at = CASE WHEN ti.state = 'running' THEN clock_timestamp() + $4 * interval '1 second' END,
+                    state = \(TaskInstanceMachine.sqlTarget(of: .clear, column: "ti.state")),
+                    next_retry_at = CASE WHEN ti.state IN \(Self.stoppedByClear)
+                                         THEN clock_timestamp() + $4 * interval '1 second' END,
                     max_tries = ti.try_number + 1 + wanted.retries,
-                    ended_at = CASE WHEN ti.state = 'running' THEN clock_timestamp() END, exit_code = NULL
+                    ended_at = CASE WHEN ti.state IN \(Self.stoppedByClear) THEN clock_timestamp() END, exit_code = NULL
                 FROM unnest($2::text[], $3::int[]) AS wanted(task_id, retries)
                 WHERE ti.run_id = $1 AND ti.task_id = wanted.task_id
+                  AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .clear))
                 RETURNING ti.task_id
                 """,
                 [
@@ -32,6 +34,9 @@ extension TaskInstanceStore {
         }
     }
 
+    /// States a clear cannot simply reset: a running try is stopped and waits for its worker.
+    private static let stoppedByClear = TaskInstanceMachine.sqlSources(of: .clear, to: .upForRetry)
+
     /// Sets a task's state by hand (`success` or `failed`), stopping it if it was running, and
     /// re-opens the run so its outcome is decided again.
     /// - Returns: the state the task had.
@@ -42,7 +47,7 @@ extension TaskInstanceStore {
                 """
                 UPDATE task_instances ti SET state = $3, ended_at = clock_timestamp(), next_retry_at = NULL
                 FROM (SELECT id, state AS before FROM task_instances WHERE run_id = $1 AND task_id = $2 FOR UPDATE) old
-                WHERE ti.id = old.id
+                WHERE ti.id = old.id AND old.before IN \(TaskInstanceMachine.sqlSources(of: .mark(state)))
                 RETURNING old.before
                 """, [String(runId), taskId, state.rawValue], context: "mark task"
             ).rows

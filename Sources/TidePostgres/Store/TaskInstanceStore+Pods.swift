@@ -99,7 +99,7 @@ extension TaskInstanceStore {
         let rows = try await pool.query(
             """
             SELECT id, try_number FROM task_instances
-            WHERE id = ANY($1::bigint[]) AND state IN ('queued', 'running') AND coalesce(worker_id, '') <> $2
+            WHERE id = ANY($1::bigint[]) AND state IN \(TaskState.holdingSlotSQLList) AND coalesce(worker_id, '') <> $2
             """, [PGArray.literal(Array(tries.keys)), workerId], context: "check adopted tries"
         ).rows
         return Set(

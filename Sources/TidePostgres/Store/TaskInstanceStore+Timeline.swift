@@ -15,7 +15,7 @@ extension TaskInstanceStore {
                    NULL AS pod_waiting_reason, l.held_reason, ti.id AS ti_id
             FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
             WHERE ti.run_id = $1 AND ($2::text IS NULL OR ti.task_id = $2)
-              AND NOT (l.try_number = ti.try_number AND ti.state IN ('queued', 'running'))
+              AND NOT (l.try_number = ti.try_number AND ti.state IN \(TaskState.holdingSlotSQLList))
             UNION ALL
             -- The current try (queued or running), the next one a waiting task will start, or a
             -- finished try that left no log (marked by hand).
@@ -39,7 +39,7 @@ extension TaskInstanceStore {
                                  CASE WHEN NOT waiting THEN ti.container_started_at END AS container_started_at,
                                  CASE WHEN NOT waiting THEN ti.node_name END AS node_name,
                                  CASE WHEN NOT waiting THEN ti.pod_waiting_reason END AS pod_waiting_reason) p
-            WHERE ti.run_id = $1 AND ($2::text IS NULL OR ti.task_id = $2) AND (waiting OR ti.state IN ('queued', 'running') OR NOT EXISTS (
+            WHERE ti.run_id = $1 AND ($2::text IS NULL OR ti.task_id = $2) AND (waiting OR ti.state IN \(TaskState.holdingSlotSQLList) OR NOT EXISTS (
                 SELECT 1 FROM task_logs l WHERE l.task_instance_id = ti.id AND l.try_number = ti.try_number))
             ORDER BY ti_id, try_number
             """, [String(runId), taskId], context: "run timeline"

@@ -25,14 +25,14 @@ extension TaskInstanceStore {
         let rows = try await pool.query(
             """
             SELECT
-              (SELECT count(*) FROM task_instances WHERE state IN ('queued', 'running')) AS total,
-              (SELECT count(*) FROM task_instances WHERE state IN ('queued', 'running') AND dag_id = $1) AS dag,
-              (SELECT count(*) FROM task_instances WHERE state IN ('queued', 'running') AND dag_id = $1
+              (SELECT count(*) FROM task_instances WHERE state IN \(TaskState.holdingSlotSQLList)) AS total,
+              (SELECT count(*) FROM task_instances WHERE state IN \(TaskState.holdingSlotSQLList) AND dag_id = $1) AS dag,
+              (SELECT count(*) FROM task_instances WHERE state IN \(TaskState.holdingSlotSQLList) AND dag_id = $1
                  AND task_id = $2) AS task,
-              (SELECT coalesce(sum(pool_slots), 0) FROM task_instances WHERE state IN ('queued', 'running')
+              (SELECT coalesce(sum(pool_slots), 0) FROM task_instances WHERE state IN \(TaskState.holdingSlotSQLList)
                  AND pool = $3) AS pool_used,
               (SELECT slots FROM pools WHERE name = $3) AS pool_slots,
-              (SELECT count(*) FROM task_instances WHERE state IN ('queued', 'running') AND node_pool = $4) AS node_pool,
+              (SELECT count(*) FROM task_instances WHERE state IN \(TaskState.holdingSlotSQLList) AND node_pool = $4) AS node_pool,
               (SELECT count(*) FROM task_instances WHERE state = 'scheduled' AND id <> $5
                  AND (priority_weight > $6 OR (priority_weight = $6
                       AND (scheduled_at, id) < (coalesce(to_timestamp($7::double precision), clock_timestamp()), $5))))
@@ -81,7 +81,7 @@ extension TaskInstanceStore {
             SELECT queue, count(*) FILTER (WHERE state = 'queued') AS queued,
                    count(*) FILTER (WHERE state = 'running') AS running,
                    extract(epoch FROM min(queued_at) FILTER (WHERE state = 'queued')) AS oldest
-            FROM task_instances WHERE state IN ('queued', 'running') GROUP BY queue ORDER BY queue
+            FROM task_instances WHERE state IN \(TaskState.holdingSlotSQLList) GROUP BY queue ORDER BY queue
             """, context: "queue loads"
         ).rows.compactMap { row in
             guard let queue = row["queue"] else { return nil }
