@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "TideSchedulerTests",
             dependencies: [
-                "TideScheduler", "TideCore", "TidePostgres", "TideTestSupport",
+                "TideScheduler", "TideCore", "TidePostgres", "TideRedis", "TideTestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -81,6 +81,34 @@ struct TriggerRuleTests {
         #expect(rule.evaluate(upstream: states(upstream)) == expected, "\(rule.rawValue) with \(upstream)")
     }
 
+    /// Every rule, every mix of three upstream states with at least one unfinished: whenever the
+    /// rule decides, one of the finished upstream states is one it ``TriggerRule/decidesEarly(on:)``.
+    @Test(arguments: TriggerRule.allCases)
+    func aDecisionBeforeAllUpstreamFinishedComesFromAStateThatDecidesEarly(rule: TriggerRule) {
+        let states: [TaskState] = [.none, .running, .success, .failed, .skipped, .upstreamFailed]
+        // `always` runs before any upstream task finishes: it is decided at its first evaluation
+        // and never watched.
+        guard rule.evaluate(upstream: [.none, .running, .none]) == .wait else {
+            #expect(rule == .always)
+            return
+        }
+        var decidedEarly = 0
+        for a in states {
+            for b in states {
+                for c in states where ![a, b, c].allSatisfy(\.isFinished) {
+                    let upstream = [a, b, c]
+                    guard rule.evaluate(upstream: upstream) != .wait else { continue }
+                    decidedEarly += 1
+                    #expect(
+                        upstream.contains { $0.isFinished && rule.decidesEarly(on: $0) },
+                        "\(rule.rawValue) decides \(upstream) early")
+                }
+            }
+        }
+        // The property is not vacuous: every rule but all_done decides some mix early.
+        #expect((decidedEarly > 0) == (rule != .allDone))
+    }
+
     @Test func rulesAreReadFromDAGFilesWithDefaults() throws {
         let dag = try DAGParser.parse(
             yaml: """

@@ -109,6 +109,43 @@ struct EndToEndTests {
         }
     }
 
+    /// Twenty leaves into joins, with the scheduler's full pass out of the way (30 s): only the
+    /// events and the wide-join watch can start the joins, and they must not start early.
+    @Test func wideJoinsStartAfterTheirLastUpstreamTaskAndFailEarly() async throws {
+        try await withCluster { cluster in
+            let leaves = (0..<20).map { "leaf_\($0)" }
+            var yaml = "dag_id: wide\ntasks:\n"
+            for leaf in leaves {
+                // leaf_7 fails halfway; leaf_19 is the last to finish.
+                let command = leaf == "leaf_7" ? "sleep 0.3; exit 1" : leaf == "leaf_19" ? "sleep 1.5" : "sleep 0.2"
+                yaml += "  - task_id: \(leaf)\n    bash: \(command)\n"
+            }
+            let upstream = leaves.joined(separator: ", ")
+            yaml += "  - task_id: join_all\n    upstream: [\(upstream)]\n    bash: echo never\n"
+            yaml +=
+                "  - task_id: join_done\n    upstream: [\(upstream)]\n    trigger_rule: all_done\n    bash: echo done\n"
+            try cluster.writeDAG("wide.yaml", yaml)
+            _ = try cluster.startScheduler(["TIDE_SCHEDULER_POLL_INTERVAL": "30s"])
+            _ = try cluster.startWorker(concurrency: 8)
+            try await cluster.waitForDAG("wide")
+            let run = try await cluster.waitForRun(try await cluster.trigger("wide").id, timeout: 25)
+            #expect(run.state == .failed)
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["join_all"]?.state == .upstreamFailed)
+            #expect(tasks["join_done"]?.state == .success)
+            #expect(tasks["join_done"]?.tryNumber == 1)
+            let leafEnds = leaves.compactMap { tasks[$0]?.endedAt }
+            #expect(leafEnds.count == leaves.count)
+            let lastLeafEnded = try #require(leafEnds.max())
+            let joinStarted = try #require(tasks["join_done"]?.startedAt)
+            #expect(joinStarted >= lastLeafEnded, "the all_done join started after every leaf ended")
+            #expect(joinStarted - lastLeafEnded < 10, "it started on the last leaf's event, not a full pass")
+            // upstream_failed as soon as leaf_7 failed, before the last leaf ended.
+            let decided = try #require(tasks["join_all"]?.endedAt)
+            #expect(decided < lastLeafEnded)
+        }
+    }
+
     @Test func exit99SkipsAndTheSkipPropagates() async throws {
         try await withCluster { cluster in
             try cluster.writeDAG(

@@ -37,6 +37,25 @@ public enum TriggerRule: String, Sendable, Hashable, Codable, CaseIterable {
         return isMet(counts) ? .run : .wait
     }
 
+    /// Whether an upstream task finishing in `state` can decide this rule (run, skip or
+    /// upstream_failed) while another upstream task is still unfinished. When it cannot, a
+    /// waiting task still waits: it need not be evaluated again before its last unfinished
+    /// upstream task finishes (the scheduler's watch on wide joins relies on this).
+    public func decidesEarly(on state: TaskState) -> Bool {
+        switch self {
+        case .allSuccess: [.failed, .upstreamFailed, .skipped].contains(state)
+        case .allFailed: [.success, .skipped].contains(state)
+        case .allDone: false
+        case .allSkipped: [.success, .failed, .upstreamFailed].contains(state)
+        case .oneSuccess: state == .success
+        case .oneFailed: [.failed, .upstreamFailed].contains(state)
+        case .oneDone: [.success, .failed].contains(state)
+        case .noneFailed, .noneFailedMinOneSuccess: [.failed, .upstreamFailed].contains(state)
+        case .noneSkipped: state == .skipped
+        case .always: true
+        }
+    }
+
     private func earlyDecision(_ c: UpstreamCounts) -> DependencyDecision? {
         switch self {
         case .allSuccess:

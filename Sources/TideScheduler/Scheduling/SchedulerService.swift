@@ -56,6 +56,7 @@ public final class SchedulerService: Service, Sendable {
     let runCreator: ScheduledRunCreator
     let definitions: DagVersionCache
     let runVersions = RunVersionMap()
+    let joinWatch = JoinWatch()
     private let waiting = LockedBox<[String: [String: Int]]>([:])
     /// Outages of PostgreSQL or Redis as the loop sees them; its start counts as a recovery.
     private let outage = LockedBox(OutageTracker(startingAfterOutage: true))
@@ -207,22 +208,40 @@ public final class SchedulerService: Service, Sendable {
                 }
             }
         }
+        // Waiting wide joins whose watched upstream task may still be unfinished: checked cheaply first.
+        var watchChecks: [Int64: [(child: String, watch: String)]] = [:]
         for event in events where event.kind == .taskFinished {
             touchedRuns.insert(event.runId)
-            guard let taskId = event.taskId, event.state?.isFinished == true,
+            guard let taskId = event.taskId, let state = event.state, state.isFinished,
                 let dag = try await dagOfRun(event.runId)
             else { continue }
-            let children = dag.children(of: taskId)
-            if case .some(.some(var frontier)) = frontiers[event.runId] {
-                frontier.formUnion(children)
-                frontiers[event.runId] = .some(frontier)
-            } else if frontiers[event.runId] == nil {
-                frontiers[event.runId] = .some(Set(children))
+            var children: [String] = []
+            for child in dag.children(of: taskId) {
+                if let watch = joinWatch.watchedUpstream(
+                    run: event.runId, child: child, finished: taskId, state: state, dag: dag)
+                {
+                    watchChecks[event.runId, default: []].append((child, watch))
+                } else {
+                    children.append(child)
+                }
             }
+            Self.add(children, to: &frontiers, run: event.runId)
         }
         for event in events where event.kind == .runChanged {
             frontiers[event.runId] = .some(nil)
             touchedRuns.insert(event.runId)
+        }
+        if !watchChecks.isEmpty {
+            let checked = try await tasks.states(
+                of: watchChecks.mapValues { Array(Set($0.flatMap { [$0.child, $0.watch] })) })
+            for (runId, checks) in watchChecks {
+                let current = checked[runId] ?? [:]
+                let due = checks.filter { check in
+                    // Still waiting while the watched task has not finished: nothing to evaluate.
+                    current[check.child]?.state == TaskState.none && current[check.watch]?.state.isFinished != false
+                }
+                Self.add(due.map(\.child), to: &frontiers, run: runId)
+            }
         }
         var untilRetry: Duration?
         if full {
@@ -254,6 +273,12 @@ public final class SchedulerService: Service, Sendable {
             let resolution = DependencyResolver.resolve(
                 dag: dag, states: current.mapValues(\.state), frontier: frontier.map { Array($0) },
                 pastNotMet: try await pastNotMet(runId: runId, dag: dag, among: wanted[runId] ?? []))
+            let decided = Set(
+                resolution.toQueue + resolution.emptySucceeded + resolution.skipped + resolution.upstreamFailed)
+            joinWatch.record(
+                run: runId, dag: dag,
+                evaluated: frontier.map { $0.compactMap { dag.index[$0] } } ?? Array(0..<dag.taskCount),
+                states: current.mapValues(\.state), decided: decided)
             guard !resolution.isEmpty else { continue }
             let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
             emptySucceeded += ids(resolution.emptySucceeded)
@@ -307,6 +332,7 @@ public final class SchedulerService: Service, Sendable {
         }
         for run in finishedRuns {
             runVersions.forget(run: run.id)
+            joinWatch.forget(run: run.id)
             let seconds = (run.endedAt ?? 0) - (run.startedAt ?? run.queuedAt)
             logger.info(
                 "run finished",
@@ -316,6 +342,16 @@ public final class SchedulerService: Service, Sendable {
                 ])
         }
         return untilRetry
+    }
+
+    /// Adds `tasks` to a run's frontier (a run already evaluated in full stays so).
+    private static func add(_ tasks: [String], to frontiers: inout [Int64: Set<String>?], run: Int64) {
+        guard !tasks.isEmpty || frontiers[run] == nil else { return }
+        switch frontiers[run] {
+        case .some(.some(let frontier)): frontiers[run] = .some(frontier.union(tasks))
+        case .some(.none): break
+        case .none: frontiers[run] = .some(Set(tasks))
+        }
     }
 
     /// The DAG-level callbacks a finished run triggers.
@@ -340,6 +376,7 @@ public final class SchedulerService: Service, Sendable {
             else { continue }
             if try await runs.timeOut(run.id) {
                 runVersions.forget(run: run.id)
+                joinWatch.forget(run: run.id)
                 logger.warning(
                     "run failed: dagrun_timeout exceeded",
                     metadata: ["dag.id": "\(run.dagId)", "run.id": "\(run.id)", "timeout.seconds": "\(timeout)"])
