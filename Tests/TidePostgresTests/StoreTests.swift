@@ -399,6 +399,30 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    @Test func aBatchOfRunsStartsInOneTransactionWithinMaxActiveRuns() async throws {
+        let schema = try await IsolatedSchema.create()
+        var single = twoTasks
+        single.dagId = "single"
+        single.maxActiveRuns = 1
+        let dags = DagStore(pool: schema.pool)
+        try await dags.upsert(single)
+        try await dags.upsert(twoTasks)
+        let runs = RunStore(pool: schema.pool)
+        let first = try await runs.trigger(dagId: "single")
+        let second = try await runs.trigger(dagId: "single")
+        let other = try await runs.trigger(dagId: "pair")
+        let batch = [(first, single), (second, single), (other, twoTasks)].map { ($0.0, CompiledDAG($0.1)) }
+        #expect(try await runs.start(batch) == [first.id, other.id], "max_active_runs 1 holds inside the batch")
+        let tasks = TaskInstanceStore(pool: schema.pool)
+        #expect(try await tasks.forRun(first.id).count == 2)
+        #expect(try await tasks.forRun(second.id).isEmpty, "a run not started gets no task instances")
+        #expect(try await runs.get(second.id).state == .queued)
+        // Started again (another scheduler's view): nothing changes.
+        #expect(try await runs.start(batch).isEmpty)
+        #expect(try await tasks.forRun(other.id).count == 2)
+        await schema.drop()
+    }
+
     @Test func dagVersionsAreKeptAndDeactivationSparesBrokenFiles() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let dags = DagStore(pool: fixture.schema.pool)

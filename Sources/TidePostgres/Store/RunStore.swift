@@ -151,47 +151,76 @@ public struct RunStore: Sendable {
     /// turns, so the limit holds with several of them.
     /// - Returns: false when another scheduler started it first, or the DAG is at its limit.
     public func start(_ run: RunRecord, dag: DAG) async throws -> Bool {
-        try await pool.transaction { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext('tide-runs:' || current_schema() || ':' || $1))", [run.dagId],
-                context: "run start lock")
-            let running =
-                try await connection.query(
-                    "SELECT count(*) AS n FROM dag_runs WHERE dag_id = $1 AND state = 'running'", [run.dagId],
-                    context: "count running runs"
-                ).rows.first?.int("n") ?? 0
-            guard running < dag.maxActiveRuns else { return false }
-            let started = try await connection.query(
-                "UPDATE dag_runs SET state = 'running', started_at = clock_timestamp() WHERE id = $1 AND state = 'queued'",
-                [String(run.id)], context: "start run \(run.id)")
-            guard started.affectedRows == 1 else { return false }
-            let compiled = CompiledDAG(dag)
-            let priorities = compiled.effectivePriorities()
-            try await connection.query(
-                """
-                INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,
-                                            priority_weight, is_leaf, pool, pool_slots, node_pool)
-                SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf, t.pool, t.slots,
-                       nullif(t.node_pool, '')
-                FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[], $9::text[], $10::int[],
-                            $11::text[])
-                     AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots, node_pool)
-                -- A run marked queued again keeps the task instances it has.
-                ON CONFLICT (run_id, task_id) DO NOTHING
-                """,
-                [
-                    String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
-                    PGArray.literal(dag.tasks.map { Int64($0.retries + 1) }),
-                    "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
-                    PGArray.literal(dag.tasks.map(\.queue)),
-                    PGArray.literal(dag.tasks.map { Int64(priorities[$0.taskId] ?? $0.priorityWeight) }),
-                    "{" + (0..<compiled.taskCount).map { compiled.isLeaf($0) ? "true" : "false" }.joined(separator: ",")
-                        + "}",
-                    PGArray.literal(dag.tasks.map(\.pool)), PGArray.literal(dag.tasks.map { Int64($0.poolSlots) }),
-                    PGArray.literal(dag.tasks.map { $0.nodePool ?? "" }),
-                ], context: "create task instances of run \(run.id)")
-            return true
+        try await start([(run, CompiledDAG(dag))]).contains(run.id)
+    }
+
+    /// Starts queued runs as ``start(_:dag:)`` does, all in one transaction sent in one round trip:
+    /// the DAGs' advisory locks are taken in DAG id order (so two schedulers cannot deadlock), then
+    /// each run moves to running only while its DAG is under `max_active_runs` (counted in the same
+    /// transaction, so earlier runs of the batch count), and gets its task instances.
+    /// - Returns: the ids of the runs started now.
+    public func start(_ batch: [(run: RunRecord, dag: CompiledDAG)]) async throws -> Set<Int64> {
+        guard !batch.isEmpty else { return [] }
+        typealias Statement = PGConnection.Statement
+        var statements = [Statement("BEGIN")]
+        for dagId in Set(batch.map(\.run.dagId)).sorted() {
+            statements.append(
+                Statement(
+                    "SELECT pg_advisory_xact_lock(hashtext('tide-runs:' || current_schema() || ':' || $1))", [dagId],
+                    context: "run start lock"))
         }
+        for (run, dag) in batch {
+            statements.append(
+                Statement(
+                    """
+                    UPDATE dag_runs SET state = 'running', started_at = clock_timestamp()
+                    WHERE id = $1 AND state = 'queued'
+                      AND (SELECT count(*) FROM dag_runs WHERE dag_id = $2 AND state = 'running') < $3
+                    RETURNING id
+                    """, [String(run.id), run.dagId, String(dag.dag.maxActiveRuns)], context: "start run \(run.id)"))
+            statements.append(Self.createTaskInstances(run: run, dag: dag))
+        }
+        statements.append(Statement("COMMIT"))
+        return try await pool.withConnection { connection in
+            do {
+                let results = try await connection.pipeline(statements)
+                return Set(results.flatMap { $0.rows.compactMap { $0.int64("id") } })
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Creates a started run's task instances (none when the run is not running: at its limit,
+    /// or started by another scheduler, which created them).
+    private static func createTaskInstances(run: RunRecord, dag compiled: CompiledDAG) -> PGConnection.Statement {
+        let dag = compiled.dag
+        let priorities = compiled.effectivePriorities()
+        return PGConnection.Statement(
+            """
+            INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,
+                                        priority_weight, is_leaf, pool, pool_slots, node_pool)
+            SELECT $1, $2, t.task_id, 'none', t.max_tries, t.delay, t.queue, t.priority, t.is_leaf, t.pool, t.slots,
+                   nullif(t.node_pool, '')
+            FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[], $9::text[], $10::int[],
+                        $11::text[])
+                 AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots, node_pool)
+            WHERE EXISTS (SELECT 1 FROM dag_runs WHERE id = $1 AND state = 'running')
+            -- A run marked queued again keeps the task instances it has.
+            ON CONFLICT (run_id, task_id) DO NOTHING
+            """,
+            [
+                String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),
+                PGArray.literal(dag.tasks.map { Int64($0.retries + 1) }),
+                "{" + dag.tasks.map { String($0.retryDelaySeconds) }.joined(separator: ",") + "}",
+                PGArray.literal(dag.tasks.map(\.queue)),
+                PGArray.literal(dag.tasks.map { Int64(priorities[$0.taskId] ?? $0.priorityWeight) }),
+                "{" + (0..<compiled.taskCount).map { compiled.isLeaf($0) ? "true" : "false" }.joined(separator: ",")
+                    + "}",
+                PGArray.literal(dag.tasks.map(\.pool)), PGArray.literal(dag.tasks.map { Int64($0.poolSlots) }),
+                PGArray.literal(dag.tasks.map { $0.nodePool ?? "" }),
+            ], context: "create task instances of run \(run.id)")
     }
 
     /// Finishes each given running run whose task instances are all finished: `failed` if any leaf

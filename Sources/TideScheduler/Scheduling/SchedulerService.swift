@@ -195,17 +195,20 @@ public final class SchedulerService: Service, Sendable {
 
         if full || events.contains(where: { $0.kind == .runCreated }) {
             var running = try await runs.activeCounts().mapValues(\.running)
+            var toStart: [(run: RunRecord, dag: CompiledDAG)] = []
             for run in try await runs.queued() {
-                guard let dag = try await dag(of: run.id, dagId: run.dagId, hash: run.dagHash)?.dag else { continue }
+                guard let dag = try await dag(of: run.id, dagId: run.dagId, hash: run.dagHash) else { continue }
                 // max_active_runs: later runs wait in `queued`, oldest logical date first.
-                guard running[run.dagId, default: 0] < dag.maxActiveRuns else { continue }
-                if try await runs.start(run, dag: dag) {
-                    running[run.dagId, default: 0] += 1
-                    runVersions.remember(run: run.id, dagId: run.dagId, hash: run.dagHash)
-                    frontiers[run.id] = .some(nil)
-                    touchedRuns.insert(run.id)
-                    logger.info("run started", metadata: ["dag.id": "\(run.dagId)", "run.id": "\(run.id)"])
-                }
+                guard running[run.dagId, default: 0] < dag.dag.maxActiveRuns else { continue }
+                running[run.dagId, default: 0] += 1
+                toStart.append((run, dag))
+            }
+            let started = try await runs.start(toStart)
+            for (run, _) in toStart where started.contains(run.id) {
+                runVersions.remember(run: run.id, dagId: run.dagId, hash: run.dagHash)
+                frontiers[run.id] = .some(nil)
+                touchedRuns.insert(run.id)
+                logger.info("run started", metadata: ["dag.id": "\(run.dagId)", "run.id": "\(run.id)"])
             }
         }
         // Waiting wide joins whose watched upstream task may still be unfinished: checked cheaply first.
