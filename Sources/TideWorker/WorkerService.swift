@@ -75,10 +75,6 @@ public final class WorkerService: Service, Sendable {
         inheritedEnvironment = ProcessInfo.processInfo.environment
     }
 
-    /// Niceness of local task processes: below Tide's own processes (0), so that a busy machine
-    /// delays tasks rather than the claims, results and heartbeats that keep the cluster going.
-    static let taskNiceness: Int32 = 10
-
     /// Seconds between stores of a running local try's output.
     static let runningLogInterval = 2.0
 
@@ -443,7 +439,8 @@ public final class WorkerService: Service, Sendable {
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber, secrets: secrets)
         log.debug("try started")
-        let runner = LocalRunner(logMaxBytes: settings.logMaxBytes, lookup: executables, niceness: Self.taskNiceness)
+        let runner = LocalRunner(
+            logMaxBytes: settings.logMaxBytes, lookup: executables, niceness: settings.taskNiceness)
         // A copy of the output so far, stored every few seconds while the try runs (the API's live
         // tail, `tide tasks logs`); a try that ends sooner never writes it.
         let mirror = RunningLogMirror(capBytes: settings.logMaxBytes, maskedValues: Array(secrets.values))

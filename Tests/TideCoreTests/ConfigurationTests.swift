@@ -31,6 +31,17 @@ struct ConfigurationTests {
         #expect(config.scheduler.pollIntervalSeconds == 0.5)
     }
 
+    @Test func taskNicenessIsReadAndBounded() throws {
+        #expect(try ConfigurationLoader.load(fileText: nil, environment: [:]).worker.taskNiceness == 10)
+        let file = "worker:\n  task_niceness: 19\n"
+        #expect(try ConfigurationLoader.load(fileText: file, environment: [:]).worker.taskNiceness == 19)
+        #expect {
+            try ConfigurationLoader.load(fileText: nil, environment: ["TIDE_WORKER_TASK_NICENESS": "20"])
+        } throws: { error in
+            "\(error)" == "TIDE_WORKER_TASK_NICENESS: expected a whole number from 0 to 19, got '20'"
+        }
+    }
+
     @Test func badValuesNameTheKeyTheExpectationAndTheValue() {
         #expect {
             try ConfigurationLoader.load(fileText: nil, environment: ["TIDE_WORKER_CONCURRENCY": "lots"])

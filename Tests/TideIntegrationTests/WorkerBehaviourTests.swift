@@ -73,6 +73,19 @@ struct WorkerBehaviourTests {
         }
     }
 
+    @Test func taskNicenessIsTheWorkersSetting() async throws {
+        try await withCluster { cluster in
+            let waitFor17 = "for i in $(seq 1 100); do [ $(nice) = 17 ] && break; sleep 0.05; done; nice"
+            try cluster.writeDAG("nice17.yaml", "dag_id: nice17\ntasks:\n  - task_id: t\n    bash: \"\(waitFor17)\"\n")
+            _ = try cluster.startScheduler()
+            _ = try cluster.startWorker(concurrency: 1, ["TIDE_WORKER_TASK_NICENESS": "17"])
+            try await cluster.waitForDAG("nice17")
+            let run = try await cluster.runToEnd("nice17")
+            let log = try await cluster.tasks.logs(runId: run.id, taskId: "t").first?.content
+            #expect(log?.trimmingCharacters(in: .whitespacesAndNewlines) == "17", "\(log ?? "no log")")
+        }
+    }
+
     @Test func executionTimeoutKillsTheTaskAndTheChildrenItStarted() async throws {
         try await withCluster { cluster in
             let pidFile = cluster.dagsFolder + "/child.pid"

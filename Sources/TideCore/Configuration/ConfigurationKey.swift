@@ -114,6 +114,13 @@ public struct ConfigurationKey: Sendable {
         count("worker.log_max_bytes", "TIDE_WORKER_LOG_MAX_BYTES", "bytes of output kept per try (default 1048576)") {
             $0.worker.logMaxBytes = $1
         },
+        count(
+            "worker.task_niceness", "TIDE_WORKER_TASK_NICENESS",
+            "CPU niceness of local task processes, 0 (as Tide) to 19 (lowest) (default 10)", in: 0...19,
+            expected: "a whole number from 0 to 19"
+        ) {
+            $0.worker.taskNiceness = Int32($1)
+        },
         text(
             "kubernetes.kubeconfig", "TIDE_KUBERNETES_KUBECONFIG",
             "kubeconfig file for pod tasks (default: in-cluster service account when in a pod)"

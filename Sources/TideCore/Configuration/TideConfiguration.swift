@@ -108,6 +108,9 @@ public struct WorkerSettings: Sendable, Hashable {
     public var shutdownGraceSeconds = 30.0
     /// Bytes of output kept per try (head and tail; the middle is marked truncated). Default 1048576.
     public var logMaxBytes = 1_048_576
+    /// Niceness of local task processes (0–19): above Tide's own processes' 0, so that a busy
+    /// machine delays tasks rather than the scheduler, PostgreSQL and the workers. Default 10.
+    public var taskNiceness: Int32 = 10
 
     public init() {}
 }
