@@ -73,6 +73,44 @@ struct DagStoreDispatchColumnsTests {
         await schema.drop()
     }
 
+    @Test func concurrentAsksForOneVersionShareOneRead() async throws {
+        let reads = LockedBox(0)
+        let asked = LockedBox(0)
+        let released = LockedBox(false)
+        let cache = DagVersionCache(capacity: 4) { _, _ in
+            reads.mutate { $0 += 1 }
+            try await Eventually.that("the test to release the read") { released.value }
+            return limitedDAG(maxActiveTasks: 9, limitOfB: nil)
+        }
+        let askers = (0..<20).map { _ in
+            Task {
+                asked.mutate { $0 += 1 }
+                return try await cache.compiled(dagId: "limited", hash: "h").dag.maxActiveTasks
+            }
+        }
+        try await Eventually.that("every asker to wait for the read") { asked.value == 20 && reads.value >= 1 }
+        released.mutate { $0 = true }
+        for asker in askers { #expect(try await asker.value == 9) }
+        #expect(reads.value == 1)
+        #expect(try await cache.dag(dagId: "limited", hash: "h").maxActiveTasks == 9, "kept")
+        #expect(reads.value == 1)
+    }
+
+    @Test func aFailedReadIsNotKeptAndIsTriedAgain() async throws {
+        let reads = LockedBox(0)
+        let cache = DagVersionCache(capacity: 4) { _, _ in
+            let attempt = reads.mutate { count -> Int in
+                count += 1
+                return count
+            }
+            guard attempt > 1 else { throw PGError(code: .connectionLost, message: "away") }
+            return limitedDAG(maxActiveTasks: 3, limitOfB: nil)
+        }
+        await #expect(throws: PGError.self) { _ = try await cache.compiled(dagId: "limited", hash: "h") }
+        #expect(try await cache.dag(dagId: "limited", hash: "h").maxActiveTasks == 3)
+        #expect(reads.value == 2)
+    }
+
     @Test func theVersionCacheKeepsOnlyTheMostRecentlyUsedVersions() async throws {
         let schema = try await IsolatedSchema.create()
         let dags = DagStore(pool: schema.pool)

@@ -2,7 +2,8 @@ import TideCore
 
 /// DAG definitions by content hash, compiled once. A version never changes once stored, so
 /// entries never go stale; the least recently used are dropped beyond ``capacity``, so a
-/// scheduler of ten thousand DAGs keeps only the versions it is working with.
+/// scheduler of ten thousand DAGs keeps only the versions it is working with. Callers asking for
+/// the same version at once share one read (a worker's first batch of tries of a new run).
 public final class DagVersionCache: Sendable {
     private struct Entry {
         var compiled: CompiledDAG
@@ -12,15 +13,24 @@ public final class DagVersionCache: Sendable {
     private struct State {
         var entries: [String: Entry] = [:]
         var uses: UInt64 = 0
+        /// Loads in flight: a version asked for by many tries at once is read and compiled once.
+        var loading: [String: Task<CompiledDAG, any Error>] = [:]
     }
 
-    private let store: DagStore
+    /// Reads one version's definition.
+    typealias Loader = @Sendable (_ dagId: String, _ hash: String) async throws -> DAG
+
+    private let load: Loader
     /// Most versions kept.
     public let capacity: Int
     private let state = LockedBox(State())
 
-    public init(store: DagStore, capacity: Int = 512) {
-        self.store = store
+    public convenience init(store: DagStore, capacity: Int = 512) {
+        self.init(capacity: capacity) { try await store.definition(dagId: $0, hash: $1) }
+    }
+
+    init(capacity: Int, load: @escaping Loader) {
+        self.load = load
         self.capacity = max(1, capacity)
     }
 
@@ -44,9 +54,23 @@ public final class DagVersionCache: Sendable {
             return entry.compiled
         }
         if let cached { return cached }
-        let compiled = CompiledDAG(try await store.definition(dagId: dagId, hash: hash))
+        let read = load
+        let loading = state.mutate { state in
+            if let running = state.loading[key] { return running }
+            let loading = Task { CompiledDAG(try await read(dagId, hash)) }
+            state.loading[key] = loading
+            return loading
+        }
+        let compiled: CompiledDAG
+        do {
+            compiled = try await loading.value
+        } catch {
+            state.mutate { $0.loading[key] = nil }
+            throw error
+        }
         let capacity = capacity
         state.mutate { state in
+            state.loading[key] = nil
             state.uses += 1
             state.entries[key] = Entry(compiled: compiled, lastUse: state.uses)
             guard state.entries.count > capacity else { return }
