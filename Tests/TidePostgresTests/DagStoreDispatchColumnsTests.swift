@@ -54,6 +54,42 @@ struct DagStoreDispatchColumnsTests {
         await schema.drop()
     }
 
+    @Test func manyDAGsAreStoredInOneGoWithTheirTagsSourcesAndVersions() async throws {
+        let schema = try await IsolatedSchema.create()
+        let dags = DagStore(pool: schema.pool)
+        func dag(_ id: String, description: String, tags: [String]) -> DAG {
+            DAG(
+                dagId: id, description: description, tags: tags, tasks: [TaskSpec(taskId: "t", kind: .bash("true"))],
+                fileloc: "\(id).yaml")
+        }
+        let batch = [
+            dag("plain", description: "", tags: []),
+            dag("quoted", description: #"say "hi", {ok} \ back"#, tags: [#"a "b""#, "c,d", #"e\f"#, "{g}"]),
+            dag("third", description: "Nightly Sales", tags: ["finance"]),
+        ]
+        try await dags.upsert(batch.map { ($0, $0.dagId == "plain" ? nil : "text of \($0.dagId)") })
+        let listed = try await dags.list()
+        #expect(listed.map(\.dagId) == ["plain", "quoted", "third"])
+        #expect(listed[1].description == #"say "hi", {ok} \ back"#)
+        #expect(listed[1].tags == [#"a "b""#, "c,d", #"e\f"#, "{g}"])
+        #expect(listed[0].tags.isEmpty)
+        for (record, original) in zip(listed, batch) {
+            #expect(try await dags.definition(dagId: record.dagId, hash: record.contentHash) == original)
+        }
+        #expect(try await dags.source(dagId: "quoted", hash: listed[1].contentHash) == "text of quoted")
+        #expect(try await dags.source(dagId: "plain", hash: listed[0].contentHash) == nil)
+        let searched = try await schema.pool.query("SELECT dag_id FROM dags WHERE search_text LIKE '%sales finance%'")
+        #expect(searched.rows.map { $0["dag_id"] } == ["third"])
+        // The same batch again adds no version; a changed DAG adds one.
+        var changed = batch
+        changed[2].description = "v2"
+        try await dags.upsert(changed.map { ($0, nil) })
+        let versions = try await schema.pool.query("SELECT dag_id FROM dag_versions ORDER BY dag_id").rows
+        #expect(versions.compactMap { $0["dag_id"] } == ["plain", "quoted", "third", "third"])
+        #expect(try await dags.list().last?.description == "v2")
+        await schema.drop()
+    }
+
     @Test func theMigrationFillsTheColumnsFromTheStoredDefinitions() async throws {
         // A database as release 8 left it: DAGs stored before the columns existed.
         let schema = try await IsolatedSchema.create(migrations: Array(Migration.all.prefix(8)))

@@ -46,6 +46,23 @@ struct DagSynchronizerTests {
         await schema.drop()
     }
 
+    @Test func aLargeFolderIsStoredInChunks() async throws {
+        let folder = try TemporaryDagFolder()
+        defer { folder.remove() }
+        let schema = try await IsolatedSchema.create()
+        let count = DagSynchronizer.writeChunk * 2 + 7
+        for index in 0..<count { try folder.write("d\(index).yaml", dagId: "d\(index)") }
+        let store = DagStore(pool: schema.pool)
+        let synchronizer = DagSynchronizer(
+            folder: DagFolder(path: folder.path), store: store, logger: Logger(label: "test"))
+        #expect(try await synchronizer.sync())
+        #expect(try await store.list().count == count)
+        let sources = try await schema.pool.query("SELECT count(*) AS n FROM dag_versions WHERE source IS NOT NULL")
+        #expect(sources.rows.first?.int("n") == count)
+        #expect(try await synchronizer.sync() == false)
+        await schema.drop()
+    }
+
     @Test func aRemovedFileDeactivatesItsDAG() async throws {
         let folder = try TemporaryDagFolder()
         defer { folder.remove() }

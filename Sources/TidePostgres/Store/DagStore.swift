@@ -10,20 +10,39 @@ public struct DagStore: Sendable {
     /// version they started with.
     /// - Parameter source: the DAG file's text, kept with a new version for the web UI.
     public func upsert(_ dag: DAG, source: String? = nil) async throws {
-        let json = dag.serializedJSON()
+        try await upsert([(dag, source)])
+    }
+
+    /// Stores many DAGs' current definitions in one transaction of two statements (a scheduler's
+    /// first scan of a large folder). A DAG id must appear once.
+    public func upsert(_ dags: [(dag: DAG, source: String?)]) async throws {
+        guard !dags.isEmpty else { return }
+        let definitions = dags.map { $0.dag.serializedJSON() }
+        let ids = PGArray.literal(dags.map(\.dag.dagId))
+        let json = PGArray.literal(definitions)
         try await pool.transaction { connection in
             try await connection.query(
                 """
                 INSERT INTO dag_versions (dag_id, content_hash, definition, source)
-                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2::jsonb, $3)
+                SELECT v.dag_id, encode(sha256(convert_to(v.json, 'UTF8')), 'hex'), v.json::jsonb, v.source
+                FROM unnest($1::text[], $2::text[], $3::text[]) AS v(dag_id, json, source)
                 ON CONFLICT DO NOTHING
-                """, [dag.dagId, json, source], context: "store DAG version \(dag.dagId)")
+                """, [ids, json, PGArray.literal(dags.map(\.source))],
+                context: dags.count == 1 ? "store DAG version \(dags[0].dag.dagId)" : "store \(dags.count) DAG versions"
+            )
             try await connection.query(
                 """
                 INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count, search_text,
                                   max_active_tasks, task_limits, has_schedule)
-                VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'), true, $4, $5::text[], $6,
-                        lower($1 || ' ' || $4 || ' ' || array_to_string($5::text[], ' ')), $7, $8::jsonb, $9)
+                SELECT d.dag_id, d.fileloc, encode(sha256(convert_to(d.json, 'UTF8')), 'hex'), true, d.description,
+                       ARRAY(SELECT jsonb_array_elements_text(d.tags::jsonb)), d.task_count,
+                       lower(d.dag_id || ' ' || d.description || ' '
+                             || array_to_string(ARRAY(SELECT jsonb_array_elements_text(d.tags::jsonb)), ' ')),
+                       d.max_active_tasks, d.task_limits::jsonb, d.has_schedule
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],
+                            $8::text[], $9::boolean[])
+                     AS d(dag_id, fileloc, json, description, tags, task_count, max_active_tasks, task_limits,
+                          has_schedule)
                 ON CONFLICT (dag_id) DO UPDATE SET
                     fileloc = EXCLUDED.fileloc, current_hash = EXCLUDED.current_hash, is_active = true,
                     description = EXCLUDED.description, tags = EXCLUDED.tags, task_count = EXCLUDED.task_count,
@@ -32,11 +51,20 @@ public struct DagStore: Sendable {
                     updated_at = clock_timestamp()
                 """,
                 [
-                    dag.dagId, dag.fileloc, json, dag.description, PGArray.literal(dag.tags), String(dag.tasks.count),
-                    String(dag.maxActiveTasks), Self.taskLimitsJSON(dag), dag.schedule == .manual ? "false" : "true",
+                    ids, PGArray.literal(dags.map(\.dag.fileloc)), json,
+                    PGArray.literal(dags.map(\.dag.description)),
+                    PGArray.literal(dags.map { Self.tagsJSON($0.dag.tags) }),
+                    PGArray.literal(dags.map { Int64($0.dag.tasks.count) }),
+                    PGArray.literal(dags.map { Int64($0.dag.maxActiveTasks) }),
+                    PGArray.literal(dags.map { Self.taskLimitsJSON($0.dag) }),
+                    PGArray.literal(dags.map { $0.dag.schedule == .manual ? "false" : "true" }),
                 ],
-                context: "store DAG \(dag.dagId)")
+                context: dags.count == 1 ? "store DAG \(dags[0].dag.dagId)" : "store \(dags.count) DAGs")
         }
+    }
+
+    private static func tagsJSON(_ tags: [String]) -> String {
+        String(decoding: JSONValue.array(tags.map(JSONValue.string)).encoded(), as: UTF8.self)
     }
 
     /// Each limited task's `max_active_tis_per_dag`, as the JSON object dispatch reads (task id → limit).

@@ -21,6 +21,8 @@ public final class DagSynchronizer: Sendable {
     private let parseCache = DagFolder.ParseCache()
     /// Import errors already logged, so a broken file is logged once per change, not every scan.
     private let reported = LockedBox<[String: String]>([:])
+    /// DAGs stored per transaction.
+    static let writeChunk = 200
     /// When every write of a scan last succeeded (nil: never, or the last scan failed part-way).
     private let lastFullWrite = LockedBox<ContinuousClock.Instant?>(nil)
 
@@ -43,15 +45,25 @@ public final class DagSynchronizer: Sendable {
         }
         lastFullWrite.mutate { $0 = nil }
         var changed = false
+        let known = written.value
+        var toWrite: [(dag: DAG, fingerprint: Int)] = []
         for dag in contents.dags {
             let fingerprint = contents.fingerprints[dag.dagId] ?? dag.serializedJSON().hashValue
-            guard written.value[dag.dagId] != fingerprint else { continue }
+            if known[dag.dagId] != fingerprint { toWrite.append((dag, fingerprint)) }
+        }
+        // In chunks, each one transaction: a first scan of ten thousand files is fifty, not ten thousand.
+        for start in stride(from: 0, to: toWrite.count, by: Self.writeChunk) {
+            let chunk = toWrite[start..<min(start + Self.writeChunk, toWrite.count)]
             // An unchanged file whose DAG was not written yet (an earlier write failed) is read again.
-            let source = contents.sources[dag.dagId] ?? folder.text(of: dag.fileloc)
-            try await store.upsert(dag, source: source)
-            written.mutate { $0[dag.dagId] = fingerprint }
+            try await store.upsert(
+                chunk.map { ($0.dag, contents.sources[$0.dag.dagId] ?? folder.text(of: $0.dag.fileloc)) })
+            written.mutate { written in
+                for (dag, fingerprint) in chunk { written[dag.dagId] = fingerprint }
+            }
             changed = true
-            logger.info("DAG stored", metadata: ["dag.id": "\(dag.dagId)", "dag.file": "\(dag.fileloc)"])
+            for (dag, _) in chunk {
+                logger.info("DAG stored", metadata: ["dag.id": "\(dag.dagId)", "dag.file": "\(dag.fileloc)"])
+            }
         }
         let removed = try await store.deactivate(
             allExcept: contents.dags.map(\.dagId), keepingFiles: Array(contents.errors.keys))
