@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TideCore
 import TideTestSupport
 
 /// The `tide` binary as a user meets it: bad input gives one clear line and a hint, exit 1,
@@ -98,5 +99,17 @@ struct CLITests {
         #expect(shown.output.contains("redis://:***@cache:6379/1"))
         #expect(shown.output.contains("/srv/dags"))
         #expect(!shown.output.contains("pw123"))
+    }
+
+    /// `config show` has a line for every worker key `config keys` lists, with the value in effect.
+    @Test func configShowListsEveryWorkerKey() async throws {
+        let shown = try await tide(
+            ["config", "show", "--config", "/dev/null"], ["TIDE_WORKER_TASK_NICENESS": "15"])
+        #expect(shown.status == 0)
+        let shownKeys = Set(shown.output.split(separator: "\n").compactMap { $0.split(separator: " ").first })
+        for key in ConfigurationKey.all.map(\.fileKey) where key.hasPrefix("worker.") {
+            #expect(shownKeys.contains(Substring(key)), "config show lacks \(key)")
+        }
+        #expect(shown.output.range(of: "worker.task_niceness +15\n", options: .regularExpression) != nil)
     }
 }
