@@ -208,8 +208,8 @@ let package = Package(
         .testTarget(
             name: "TideIntegrationTests",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideTestSupport", "TideKube", "TideHTTP",
-                "TideScaling", "tide", "tide-kubesim", .product(name: "Logging", package: "swift-log"),
+                "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideService", "TideTestSupport", "TideKube",
+                "TideHTTP", "TideScaling", "tide", "tide-kubesim", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

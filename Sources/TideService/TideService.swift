@@ -110,12 +110,15 @@ public struct TideService: Sendable {
         return run
     }
 
-    /// Pauses or unpauses a DAG.
+    /// Pauses or unpauses a DAG. Unpausing wakes the scheduler, so that runs queued while the DAG
+    /// was paused start at once rather than at its next full pass.
     public func setPaused(_ dagId: String, _ paused: Bool) async throws -> DagRecord {
-        try await ServiceError.translating {
+        let record = try await ServiceError.translating {
             try await dags.setPaused(dagId, paused)
             return try await dags.record(dagId)
         }
+        if !paused { await nudger.send(TaskEvent(kind: .runCreated, runId: 0)) }
+        return record
     }
 
     /// Marks a run `success`, `failed` or `queued` (see ``RunStore/mark(_:as:)``).

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TideCore
 import TidePostgres
+import TideService
 import TideTestSupport
 
 @testable import TideScheduler
@@ -116,6 +117,39 @@ struct SchedulingTests {
             let cli = try await cluster.cli(["dags", "pause", "nope"])
             #expect(cli.status == 1)
             #expect(cli.output.hasPrefix("error: no DAG 'nope'"))
+        }
+    }
+
+    /// The scheduler's fallback pass is 10 minutes away here: only the wake-up that unpausing
+    /// sends can start the runs queued while the DAG was paused.
+    @Test func unpausingStartsTheRunsQueuedWhileTheDAGWasPaused() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG("held.yaml", "dag_id: held\ntasks:\n  - task_id: a\n    bash: 'true'\n")
+            try cluster.startScheduler(["TIDE_SCHEDULER_POLL_INTERVAL": "600s"])
+            try cluster.startWorker()
+            try await cluster.waitForDAG("held")
+            #expect(try await cluster.cli(["dags", "pause", "held"]).status == 0)
+            let queued = try await cluster.trigger("held")
+            // Its wake-up was taken (and the run left queued) once a later, unpaused DAG's run is done.
+            try cluster.writeDAG("free.yaml", "dag_id: free\ntasks:\n  - task_id: a\n    bash: 'true'\n")
+            try await cluster.waitForDAG("free")
+            _ = try await cluster.runToEnd("free")
+            #expect(try await cluster.runs.get(queued.id).state == .queued)
+
+            let unpaused = try await cluster.cli(["dags", "unpause", "held"])
+            #expect(unpaused.status == 0)
+            #expect(try await cluster.waitForRun(queued.id, timeout: 30).state == .success)
+
+            // The API's PATCH is_paused goes through the same service call.
+            let service = TideService(
+                pool: cluster.schema.pool, redis: try TestServices.redisEndpoint(), keys: cluster.prefix.keys,
+                limits: .init(parallelism: 32, nodePoolMaxPods: [:]), stopGraceSeconds: 5)
+            _ = try await service.setPaused("held", true)
+            let later = try await cluster.trigger("held")
+            _ = try await cluster.runToEnd("free")
+            #expect(try await cluster.runs.get(later.id).state == .queued)
+            #expect(try await service.setPaused("held", false).isPaused == false)
+            #expect(try await cluster.waitForRun(later.id, timeout: 30).state == .success)
         }
     }
 

@@ -107,9 +107,12 @@ extension DagsCommand {
 /// Pauses or unpauses a DAG and says so.
 private func setPaused(_ dagId: String, _ paused: Bool, global: GlobalOptions) async throws {
     try await reportingErrors {
-        let pool = try CommandContext(try global.configuration()).pool(maxConnections: 1, application: "tide-cli")
+        let context = try CommandContext(try global.configuration())
+        let pool = context.pool(maxConnections: 1, application: "tide-cli")
         try await DagStore(pool: pool).setPaused(dagId, paused)
         await pool.close()
+        // Runs queued while the DAG was paused start now, not at the scheduler's next full pass.
+        if !paused { await SchedulerWakeUp.send(TaskEvent(kind: .runCreated, runId: 0), context: context) }
         print("\(paused ? "paused" : "unpaused") DAG '\(dagId)'")
     }
 }
