@@ -70,6 +70,8 @@ enum TaskTemplates {
             dataIntervalEnd: claimed.dataIntervalEnd.map(Date.init(timeIntervalSince1970:)),
             previousLogicalDate: timetable?.previousFireTime(before: logicalDate),
             nextLogicalDate: timetable?.nextFireTime(after: logicalDate),
-            params: dag.params.merging(conf) { _, run in run }, conf: conf)
+            params: dag.params.merging(conf) { _, run in run }, conf: conf,
+            timeZone: dag.templateTimeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(secondsFromGMT: 0)
+                ?? .current)
     }
 }

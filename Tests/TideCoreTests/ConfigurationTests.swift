@@ -57,6 +57,22 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func theDefaultWeightRuleIsReadAndChecked() throws {
+        #expect(
+            try ConfigurationLoader.load(fileText: nil, environment: [:]).scheduler.defaultWeightRule == .downstream)
+        let fromFile = try ConfigurationLoader.load(fileText: "default_weight_rule: absolute\n", environment: [:])
+        #expect(fromFile.scheduler.defaultWeightRule == .absolute)
+        let fromEnvironment = try ConfigurationLoader.load(
+            fileText: "default_weight_rule: absolute\n", environment: ["TIDE_DEFAULT_WEIGHT_RULE": "upstream"])
+        #expect(fromEnvironment.scheduler.defaultWeightRule == .upstream)
+        #expect {
+            try ConfigurationLoader.load(fileText: "default_weight_rule: absolut\n", environment: [:])
+        } throws: { error in
+            "\(error)"
+                == "tide.yaml: default_weight_rule: expected one of downstream, upstream, absolute, got 'absolut'"
+        }
+    }
+
     @Test func unknownKeysAreRejectedWithASuggestion() {
         #expect {
             try ConfigurationLoader.load(

@@ -277,6 +277,8 @@ struct DAGParserTests {
         ),
         ("schedule: {every: soon}\nstart_date: 2026-01-01", "invalid duration 'soon' for schedule.every"),
         ("timezone: Mars/Olympus", "unknown timezone 'Mars/Olympus'"),
+        ("template_timezone: KST", "unknown template_timezone 'KST'"),
+        ("template_timezone: [Asia/Seoul]", "expected a string for template_timezone, got a list"),
         ("start_date: 2026-02-30", "invalid start_date '2026-02-30'"),
         ("max_active_runs: 0", "max_active_runs must be at least 1, got 0"),
         ("catchup: sometimes", "expected true or false for catchup, got 'sometimes'"),

@@ -125,6 +125,21 @@ struct WeightRuleTests {
         #expect(dag(.absolute).effectivePriorities() == ["a": 1, "b": 2, "c": 3, "d": 4])
     }
 
+    /// A task that names no rule takes the installation's default; a parsed DAG keeps "none named"
+    /// (nil) so that the default in effect when a run starts applies.
+    @Test func tasksWithoutARuleTakeTheDefaultRule() throws {
+        var mixed = dag(.downstream)
+        mixed.tasks[1].weightRule = nil
+        mixed.tasks[2].weightRule = nil
+        #expect(mixed.effectivePriorities() == ["a": 10, "b": 6, "c": 7, "d": 4])
+        #expect(mixed.effectivePriorities(defaultRule: .absolute) == ["a": 10, "b": 2, "c": 3, "d": 4])
+        #expect(mixed.effectivePriorities(defaultRule: .upstream) == ["a": 10, "b": 3, "c": 4, "d": 4])
+        let parsed = try DAGParser.parse(yaml: "dag_id: d\ntasks:\n  - task_id: a\n    bash: echo\n", file: "d.yaml")
+        #expect(parsed.task("a")?.weightRule == nil)
+        let stored = try DAG.deserialize(parsed.serializedJSON())
+        #expect(stored.task("a")?.weightRule == nil)
+    }
+
     @Test func poolAndLimitSettingsAreReadAndChecked() throws {
         let parsed = try DAGParser.parse(
             yaml: """

@@ -41,6 +41,31 @@ struct TemplateTests {
         #expect(try TemplateRenderer.render(template, context: context) == expected)
     }
 
+    /// `template_timezone`: the same instant as the zone's wall clock and offset; a date that is
+    /// already the next day there renders as that day.
+    @Test(arguments: [
+        ("{{ ds }}", "2026-02-01"), ("{{ ds_nodash }}", "20260201"), ("{{ ts }}", "2026-02-01T05:00:00+09:00"),
+        ("{{ ts_nodash }}", "20260201T050000"), ("{{ ts_nodash_with_tz }}", "20260201T050000+0900"),
+        ("{{ logical_date }}", "2026-02-01T05:00:00+09:00"),
+        ("{{ dag_run.logical_date }}", "2026-02-01T05:00:00+09:00"),
+        ("{{ data_interval_end }}", "2026-02-02T05:00:00+09:00"), ("{{ prev_ds }}", "2026-01-31"),
+        ("{{ next_ds_nodash }}", "20260202"), ("{{ ds|ds_add:-1 }}", "2026-01-31"),
+    ])
+    func datesRenderInTheTemplateTimeZone(template: String, expected: String) throws {
+        var seoul = context
+        seoul.timeZone = try #require(TimeZone(identifier: "Asia/Seoul"))
+        seoul.logicalDate = date("2026-01-31T20:00:00Z")
+        seoul.dataIntervalStart = date("2026-01-31T20:00:00Z")
+        seoul.dataIntervalEnd = date("2026-02-01T20:00:00Z")
+        seoul.previousLogicalDate = date("2026-01-30T20:00:00Z")
+        seoul.nextLogicalDate = date("2026-02-01T20:00:00Z")
+        #expect(try TemplateRenderer.render(template, context: seoul) == expected)
+    }
+
+    @Test func utcIsTheDefaultZoneWithItsOffsetSpelledOut() throws {
+        #expect(try TemplateRenderer.render("{{ ts_nodash_with_tz }}", context: context) == "20260131T000000+0000")
+    }
+
     @Test func leapDaysAreDays() throws {
         var leap = context
         leap.logicalDate = date("2028-02-28T00:00:00Z")

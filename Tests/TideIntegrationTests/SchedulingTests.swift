@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TideCore
 import TidePostgres
+import TideRedis
 import TideService
 import TideTestSupport
 
@@ -251,6 +252,29 @@ struct SchedulingTests {
                 try await cluster.tasks.logs(runId: run.id, taskId: "slow").first
             }
             #expect(log.content.contains("[tide] stopped: the task instance was no longer running"))
+        }
+    }
+
+    /// The worker renders a DAG's dates in its `template_timezone`; the run itself stays in UTC.
+    @Test func templatesRenderInTheDAGsTemplateTimeZone() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "seoul.yaml",
+                """
+                dag_id: seoul
+                template_timezone: Asia/Seoul
+                tasks:
+                  - task_id: report
+                    bash: echo "{{ ds }} {{ ts }} {{ ts_nodash_with_tz }}"
+                """)
+            try await cluster.start(loading: "seoul")
+            // 2026-01-31T20:00:00Z is 05:00 on 1 February in Seoul.
+            let run = try await cluster.runs.trigger(dagId: "seoul", runId: "evening", logicalDate: 1_769_889_600)
+            try await EventChannel(keys: cluster.prefix.keys).publish(
+                TaskEvent(kind: .runCreated, runId: run.id), on: cluster.redis)
+            #expect(try await cluster.waitForRun(run.id).state == .success)
+            let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "report").first?.content)
+            #expect(log == "2026-02-01 2026-02-01T05:00:00+09:00 20260201T050000+0900\n")
         }
     }
 

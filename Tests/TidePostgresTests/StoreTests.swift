@@ -59,6 +59,31 @@ struct StoreTests {
         await fixture.schema.drop()
     }
 
+    /// `default_weight_rule` applies to tasks that name no rule, never to those that do.
+    @Test func aRunStartsWithPrioritiesUnderTheConfiguredDefaultWeightRule() async throws {
+        let dag = DAG(
+            dagId: "weights",
+            tasks: [
+                TaskSpec(taskId: "a", priorityWeight: 1, kind: .empty),
+                TaskSpec(taskId: "b", upstream: ["a"], priorityWeight: 2, kind: .empty),
+                TaskSpec(taskId: "c", upstream: ["b"], priorityWeight: 4, kind: .empty),
+                TaskSpec(taskId: "own", priorityWeight: 8, kind: .empty, weightRule: .upstream),
+            ])
+        let schema = try await IsolatedSchema.create()
+        try await DagStore(pool: schema.pool).upsert(dag)
+        var weights: [WeightRule: [String: Int]] = [:]
+        for rule in [WeightRule.downstream, .absolute] {
+            let runs = RunStore(pool: schema.pool, defaultWeightRule: rule)
+            let run = try await runs.trigger(dagId: "weights", runId: "under_\(rule)")
+            #expect(try await runs.start(run, dag: dag))
+            let instances = try await TaskInstanceStore(pool: schema.pool).forRun(run.id)
+            weights[rule] = Dictionary(uniqueKeysWithValues: instances.map { ($0.taskId, $0.priorityWeight) })
+        }
+        #expect(weights[.downstream] == ["a": 7, "b": 6, "c": 4, "own": 8])
+        #expect(weights[.absolute] == ["a": 1, "b": 2, "c": 4, "own": 8])
+        await schema.drop()
+    }
+
     @Test func onlyOneOfTwoConcurrentClaimsWins() async throws {
         let fixture = try await Fixture.make(twoTasks)
         let queued = try await fixture.tasks.queue([try #require(fixture.ids["a"])])

@@ -80,7 +80,7 @@ enum AirflowJSON {
         return .object(object)
     }
 
-    static func task(_ task: TaskSpec, downstream: [String: [String]]) -> JSONValue {
+    static func task(_ task: TaskSpec, downstream: [String: [String]], defaultWeightRule: WeightRule) -> JSONValue {
         .object([
             "task_id": .string(task.taskId), "task_display_name": .string(task.taskId), "owner": .null,
             "start_date": .null, "end_date": .null, "trigger_rule": .string(task.triggerRule.rawValue),
@@ -90,7 +90,8 @@ enum AirflowJSON {
             "execution_timeout": task.executionTimeoutSeconds.map(timeDelta) ?? .null,
             "retry_delay": timeDelta(task.retryDelaySeconds),
             "retry_exponential_backoff": .number(task.retryExponentialBackoff ? 2 : 0),
-            "priority_weight": .number(Double(task.priorityWeight)), "weight_rule": .string(task.weightRule.rawValue),
+            "priority_weight": .number(Double(task.priorityWeight)),
+            "weight_rule": .string((task.weightRule ?? defaultWeightRule).rawValue),
             "ui_color": .string("#fff"), "ui_fgcolor": .string("#000"), "template_fields": .array([]),
             "downstream_task_ids": .array((downstream[task.taskId] ?? []).sorted().map { .string($0) }),
             "doc_md": .null, "operator_name": .string(operatorName(task.kind)), "params": .object([:]),

@@ -46,7 +46,11 @@ struct DagRoutes: Sendable {
             let downstream = dag.downstream
             return JSONResponse.make(
                 .object([
-                    "tasks": .array(tasks.map { AirflowJSON.task($0, downstream: downstream) }),
+                    "tasks": .array(
+                        tasks.map {
+                            AirflowJSON.task(
+                                $0, downstream: downstream, defaultWeightRule: environment.defaultWeightRule)
+                        }),
                     "total_entries": .number(Double(tasks.count)),
                 ]), for: request)
         }
@@ -57,7 +61,9 @@ struct DagRoutes: Sendable {
             guard let task = dag.task(taskId) else {
                 throw APIError.notFound("Task with id '\(taskId)' not found in DAG '\(dag.dagId)'")
             }
-            return JSONResponse.make(AirflowJSON.task(task, downstream: dag.downstream), for: request)
+            return JSONResponse.make(
+                AirflowJSON.task(task, downstream: dag.downstream, defaultWeightRule: environment.defaultWeightRule),
+                for: request)
         }
     }
 

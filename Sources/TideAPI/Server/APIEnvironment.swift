@@ -8,12 +8,15 @@ struct APIEnvironment: Sendable {
     let settings: APISettings
     /// The time zone of DAGs that name none.
     let defaultTimeZone: String
+    /// The weight rule of tasks that name none.
+    let defaultWeightRule: WeightRule
     let nextRuns: NextRuns
 
-    init(service: TideService, settings: APISettings, defaultTimeZone: String) {
+    init(service: TideService, settings: APISettings, defaultTimeZone: String, defaultWeightRule: WeightRule) {
         self.service = service
         self.settings = settings
         self.defaultTimeZone = defaultTimeZone
+        self.defaultWeightRule = defaultWeightRule
         nextRuns = NextRuns(defaultTimeZone: defaultTimeZone)
     }
 

@@ -127,7 +127,8 @@ public final class APIServer: Service, Sendable {
         ).register(on: router)
         OpenAPIRoutes().register(on: router)
         let environment = APIEnvironment(
-            service: rest.service, settings: rest.settings, defaultTimeZone: rest.configuration.defaultTimeZone)
+            service: rest.service, settings: rest.settings, defaultTimeZone: rest.configuration.defaultTimeZone,
+            defaultWeightRule: rest.configuration.scheduler.defaultWeightRule)
         let api = router.group("api/v2")
         DagRoutes(environment: environment).register(on: api)
         DagRunRoutes(environment: environment).register(on: api)

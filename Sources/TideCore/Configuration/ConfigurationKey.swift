@@ -56,6 +56,16 @@ public struct ConfigurationKey: Sendable {
             config.defaultTimeZone = value
             return nil
         },
+        ConfigurationKey(
+            fileKey: "default_weight_rule", environmentVariable: "TIDE_DEFAULT_WEIGHT_RULE",
+            summary: "weight rule of tasks without 'weight_rule': downstream|upstream|absolute (default downstream)"
+        ) { config, value in
+            guard let rule = WeightRule(rawValue: value) else {
+                return "one of \(WeightRule.allCases.map(\.rawValue).joined(separator: ", "))"
+            }
+            config.scheduler.defaultWeightRule = rule
+            return nil
+        },
         flag(
             "scheduler.catchup_by_default", "TIDE_SCHEDULER_CATCHUP_BY_DEFAULT",
             "create missed runs for DAGs without 'catchup' (default false)"

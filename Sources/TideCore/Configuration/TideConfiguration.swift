@@ -90,6 +90,9 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var workerTimeoutSeconds = 30.0
     /// Whether DAGs that do not say `catchup` create the runs of missed intervals. Default false.
     public var catchupByDefault = false
+    /// The weight rule of tasks that name none (`default_weight_rule` in tide.yaml, as Airflow's
+    /// `[core] default_task_weight_rule`). Default `downstream`.
+    public var defaultWeightRule = WeightRule.downstream
     /// Most task instances queued or running in the whole installation. Default 32.
     public var parallelism = 32
 

@@ -17,6 +17,9 @@ public struct DAG: Sendable, Hashable, Codable {
     public var schedule: Schedule
     /// IANA time zone the schedule and naive dates are read in; nil means the configured default.
     public var timeZone: String?
+    /// IANA time zone `{{ ds }}`, `{{ ts }}` and the other dates of the template context are
+    /// rendered in; nil renders them in UTC, as Airflow does.
+    public var templateTimeZone: String?
     /// First data interval starts at or after this (as written; read in the DAG's time zone).
     public var startDate: String?
     /// No run has a logical date after this.
@@ -35,7 +38,8 @@ public struct DAG: Sendable, Hashable, Codable {
     public init(
         dagId: String, description: String = "", tags: [String] = [], params: [String: JSONValue] = [:],
         tasks: [TaskSpec], fileloc: String = "", schedule: Schedule = .manual, timeZone: String? = nil,
-        startDate: String? = nil, endDate: String? = nil, catchup: Bool? = nil, maxActiveRuns: Int = 16,
+        templateTimeZone: String? = nil, startDate: String? = nil, endDate: String? = nil, catchup: Bool? = nil,
+        maxActiveRuns: Int = 16,
         maxActiveTasks: Int = 16,
         dagrunTimeoutSeconds: Double? = nil, callbacks: Callbacks = Callbacks()
     ) {
@@ -47,6 +51,7 @@ public struct DAG: Sendable, Hashable, Codable {
         self.fileloc = fileloc
         self.schedule = schedule
         self.timeZone = timeZone
+        self.templateTimeZone = templateTimeZone
         self.startDate = startDate
         self.endDate = endDate
         self.catchup = catchup
@@ -58,6 +63,7 @@ public struct DAG: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case dagId = "dag_id", description, tags, params, tasks, fileloc, schedule, timeZone = "timezone"
+        case templateTimeZone = "template_timezone"
         case startDate = "start_date", endDate = "end_date", catchup, maxActiveRuns = "max_active_runs"
         case dagrunTimeoutSeconds = "dagrun_timeout_seconds", maxActiveTasks = "max_active_tasks", callbacks
     }
@@ -73,6 +79,7 @@ public struct DAG: Sendable, Hashable, Codable {
         fileloc = try container.decode(String.self, forKey: .fileloc)
         schedule = try container.decodeIfPresent(Schedule.self, forKey: .schedule) ?? .manual
         timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
+        templateTimeZone = try container.decodeIfPresent(String.self, forKey: .templateTimeZone)
         startDate = try container.decodeIfPresent(String.self, forKey: .startDate)
         endDate = try container.decodeIfPresent(String.self, forKey: .endDate)
         catchup = try container.decodeIfPresent(Bool.self, forKey: .catchup)

@@ -6,6 +6,7 @@ extension DAGFileReader {
     struct Timing {
         var schedule = Schedule.manual
         var timeZone: String?
+        var templateTimeZone: String?
         var startDate: String?
         var endDate: String?
         var catchup: Bool?
@@ -54,6 +55,15 @@ extension DAGFileReader {
                 report(
                     node, "unknown timezone '\(name)'",
                     hint: "use an IANA name such as Europe/Berlin or America/New_York")
+            }
+        }
+        if let node = fields["template_timezone"], let name = string(node, what: "template_timezone") {
+            if TimeZone(identifier: name) != nil {
+                timing.templateTimeZone = name
+            } else {
+                report(
+                    node, "unknown template_timezone '\(name)'",
+                    hint: "use an IANA name such as Asia/Seoul or Europe/Berlin")
             }
         }
         for key in ["start_date", "end_date"] {

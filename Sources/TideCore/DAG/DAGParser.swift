@@ -7,7 +7,8 @@ import Yams
 /// user fixes a file in one pass. A file with any problem yields no DAG.
 public enum DAGParser {
     static let dagKeys = [
-        "dag_id", "description", "tags", "schedule", "start_date", "end_date", "timezone", "catchup",
+        "dag_id", "description", "tags", "schedule", "start_date", "end_date", "timezone", "template_timezone",
+        "catchup",
         "max_active_runs", "max_active_tasks", "dagrun_timeout", "on_success_callback", "on_failure_callback",
         "default_args", "params", "tasks",
     ]
@@ -181,7 +182,8 @@ struct DAGFileReader {
         checkGraph(tasks, taskNodes: taskNodesById, upstreamNodes: upstreamNodes)
         return DAG(
             dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file,
-            schedule: timing.schedule, timeZone: timing.timeZone, startDate: timing.startDate, endDate: timing.endDate,
+            schedule: timing.schedule, timeZone: timing.timeZone, templateTimeZone: timing.templateTimeZone,
+            startDate: timing.startDate, endDate: timing.endDate,
             catchup: timing.catchup, maxActiveRuns: timing.maxActiveRuns, maxActiveTasks: timing.maxActiveTasks,
             dagrunTimeoutSeconds: timing.dagrunTimeout,
             callbacks: Callbacks(
@@ -234,7 +236,7 @@ struct DAGFileReader {
             kind: kind ?? .empty, triggerRule: merged.triggerRule ?? .allSuccess,
             dependsOnPast: merged.dependsOnPast ?? false,
             retryExponentialBackoff: merged.retryExponentialBackoff ?? false,
-            maxRetryDelaySeconds: merged.maxRetryDelaySeconds, weightRule: merged.weightRule ?? .downstream,
+            maxRetryDelaySeconds: merged.maxRetryDelaySeconds, weightRule: merged.weightRule,
             pool: merged.pool ?? "default_pool", poolSlots: merged.poolSlots ?? 1,
             maxActiveTisPerDag: merged.maxActiveTisPerDag, callbacks: merged.callbacks ?? Callbacks(),
             executor: executor(merged, kind: kind, taskId: taskId, fields: fields))

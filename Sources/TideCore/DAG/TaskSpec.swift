@@ -26,8 +26,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var retryExponentialBackoff: Bool
     /// Upper bound, in seconds, of a retry delay with back-off.
     public var maxRetryDelaySeconds: Double?
-    /// How `priority_weight` becomes the effective priority.
-    public var weightRule: WeightRule
+    /// How `priority_weight` becomes the effective priority; nil: the installation's
+    /// `default_weight_rule` (itself `downstream` unless configured), applied when a run starts.
+    public var weightRule: WeightRule?
     /// The pool whose slots the task takes while queued or running.
     public var pool: String
     /// Slots of the pool one instance takes.
@@ -47,7 +48,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         executionTimeoutSeconds: Double? = nil, env: [String: String] = [:], queue: String = "default",
         priorityWeight: Int = 1, kind: TaskKind, triggerRule: TriggerRule = .allSuccess, dependsOnPast: Bool = false,
         retryExponentialBackoff: Bool = false, maxRetryDelaySeconds: Double? = nil,
-        weightRule: WeightRule = .downstream,
+        weightRule: WeightRule? = nil,
         pool: String = "default_pool", poolSlots: Int = 1, maxActiveTisPerDag: Int? = nil,
         callbacks: Callbacks = Callbacks(), executor: TaskExecutor? = nil
     ) {
@@ -88,7 +89,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         dependsOnPast = try container.decodeIfPresent(Bool.self, forKey: .dependsOnPast) ?? false
         retryExponentialBackoff = try container.decodeIfPresent(Bool.self, forKey: .retryExponentialBackoff) ?? false
         maxRetryDelaySeconds = try container.decodeIfPresent(Double.self, forKey: .maxRetryDelaySeconds)
-        weightRule = try container.decodeIfPresent(WeightRule.self, forKey: .weightRule) ?? .downstream
+        weightRule = try container.decodeIfPresent(WeightRule.self, forKey: .weightRule)
         pool = try container.decodeIfPresent(String.self, forKey: .pool) ?? "default_pool"
         poolSlots = try container.decodeIfPresent(Int.self, forKey: .poolSlots) ?? 1
         maxActiveTisPerDag = try container.decodeIfPresent(Int.self, forKey: .maxActiveTisPerDag)

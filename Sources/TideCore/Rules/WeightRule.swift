@@ -11,22 +11,24 @@ public enum WeightRule: String, Sendable, Hashable, Codable, CaseIterable {
 
 extension DAG {
     /// Each task's effective priority under its weight rule.
-    public func effectivePriorities() -> [String: Int] {
-        CompiledDAG(self).effectivePriorities()
+    /// - Parameter defaultRule: the rule of tasks that name none (`default_weight_rule`).
+    public func effectivePriorities(defaultRule: WeightRule = .downstream) -> [String: Int] {
+        CompiledDAG(self).effectivePriorities(defaultRule: defaultRule)
     }
 }
 
 extension CompiledDAG {
     /// Each task's effective priority under its weight rule: its own weight plus those of the
     /// tasks its rule relates it to, each counted once.
-    public func effectivePriorities() -> [String: Int] {
+    /// - Parameter defaultRule: the rule of tasks that name none (`default_weight_rule`).
+    public func effectivePriorities(defaultRule: WeightRule = .downstream) -> [String: Int] {
         var result: [String: Int] = [:]
         result.reserveCapacity(taskCount)
         var seen = [Bool](repeating: false, count: taskCount)
         for position in 0..<taskCount {
             let task = self[position]
             let edges: [[Int]]
-            switch task.weightRule {
+            switch task.weightRule ?? defaultRule {
             case .downstream: edges = downstream
             case .upstream: edges = upstream
             case .absolute:

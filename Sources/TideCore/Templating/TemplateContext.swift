@@ -3,8 +3,10 @@ import Foundation
 /// The values a task's templates can use, with Airflow's names.
 ///
 /// Dates are UTC, as in Airflow's context: `ds` is `2026-01-31`, `ts` is
-/// `2026-01-31T00:00:00+00:00`. For a manual run the data interval is `[logical_date, logical_date]`,
-/// and `prev_ds`/`next_ds` are `None` unless the DAG has a schedule.
+/// `2026-01-31T00:00:00+00:00`, unless the DAG sets `template_timezone` (`timeZone`): then they
+/// are that zone's wall-clock dates and times with its offset (`2026-01-31T09:00:00+09:00` in
+/// Asia/Seoul). For a manual run the data interval is `[logical_date, logical_date]`, and
+/// `prev_ds`/`next_ds` are `None` unless the DAG has a schedule.
 public struct TemplateContext: Sendable {
     public var dagId: String
     public var taskId: String
@@ -20,11 +22,14 @@ public struct TemplateContext: Sendable {
     /// DAG params with the run's conf merged over them.
     public var params: [String: JSONValue]
     public var conf: [String: JSONValue]
+    /// The zone dates and times are rendered in (the DAG's `template_timezone`; default UTC).
+    public var timeZone: TimeZone
 
     public init(
         dagId: String, taskId: String, runId: String, runType: String, tryNumber: Int, logicalDate: Date,
         dataIntervalStart: Date? = nil, dataIntervalEnd: Date? = nil, previousLogicalDate: Date? = nil,
-        nextLogicalDate: Date? = nil, params: [String: JSONValue] = [:], conf: [String: JSONValue] = [:]
+        nextLogicalDate: Date? = nil, params: [String: JSONValue] = [:], conf: [String: JSONValue] = [:],
+        timeZone: TimeZone = TimeZone(secondsFromGMT: 0) ?? .current
     ) {
         self.dagId = dagId
         self.taskId = taskId
@@ -38,6 +43,7 @@ public struct TemplateContext: Sendable {
         self.nextLogicalDate = nextLogicalDate
         self.params = params
         self.conf = conf
+        self.timeZone = timeZone
     }
 
     /// The names templates may use at the top level.
@@ -50,35 +56,48 @@ public struct TemplateContext: Sendable {
     /// The context as Stencil values.
     var values: [String: Any] {
         let none = "None"
+        let ds = format("yyyy-MM-dd")
+        let dsNoDash = format("yyyyMMdd")
+        let ts = format("yyyy-MM-dd'T'HH:mm:ssxxx")
         let ti: [String: Any] = ["try_number": tryNumber, "task_id": taskId, "dag_id": dagId, "run_id": runId]
         let dagRun: [String: Any] = [
             "conf": JSONValue.object(conf).templateValue, "run_id": runId, "run_type": runType,
-            "logical_date": Self.ts(logicalDate),
+            "logical_date": ts(logicalDate),
         ]
         return [
-            "ds": Self.ds(logicalDate), "ds_nodash": Self.ds(logicalDate).replacingOccurrences(of: "-", with: ""),
-            "ts": Self.ts(logicalDate), "ts_nodash": Self.tsNoDash(logicalDate),
-            "ts_nodash_with_tz": Self.tsNoDash(logicalDate) + "+0000", "logical_date": Self.ts(logicalDate),
-            "data_interval_start": Self.ts(dataIntervalStart), "data_interval_end": Self.ts(dataIntervalEnd),
-            "prev_ds": previousLogicalDate.map(Self.ds) ?? none, "next_ds": nextLogicalDate.map(Self.ds) ?? none,
-            "prev_ds_nodash": previousLogicalDate.map { Self.ds($0).replacingOccurrences(of: "-", with: "") } ?? none,
-            "next_ds_nodash": nextLogicalDate.map { Self.ds($0).replacingOccurrences(of: "-", with: "") } ?? none,
+            "ds": ds(logicalDate), "ds_nodash": dsNoDash(logicalDate), "ts": ts(logicalDate),
+            "ts_nodash": format("yyyyMMdd'T'HHmmss")(logicalDate),
+            "ts_nodash_with_tz": format("yyyyMMdd'T'HHmmssxx")(logicalDate), "logical_date": ts(logicalDate),
+            "data_interval_start": ts(dataIntervalStart), "data_interval_end": ts(dataIntervalEnd),
+            "prev_ds": previousLogicalDate.map(ds) ?? none, "next_ds": nextLogicalDate.map(ds) ?? none,
+            "prev_ds_nodash": previousLogicalDate.map(dsNoDash) ?? none,
+            "next_ds_nodash": nextLogicalDate.map(dsNoDash) ?? none,
             "run_id": runId, "dag": ["dag_id": dagId], "task": ["task_id": taskId], "ti": ti,
             "params": JSONValue.object(params).templateValue, "dag_run": dagRun,
             "conf": JSONValue.object(conf).templateValue,
         ]
     }
 
+    /// A formatter of dates in the context's zone (`xxx` is the offset as `+09:00`, `xx` as `+0900`).
+    private func format(_ pattern: String) -> (Date) -> String {
+        let formatter = Self.formatter(pattern, in: timeZone)
+        return { formatter.string(from: $0) }
+    }
+
+    // Calendar dates and UTC times, for callbacks and the date filters (zone-independent).
     static func ds(_ date: Date) -> String { format(date, "yyyy-MM-dd") }
-    static func ts(_ date: Date) -> String { format(date, "yyyy-MM-dd'T'HH:mm:ss") + "+00:00" }
-    static func tsNoDash(_ date: Date) -> String { format(date, "yyyyMMdd'T'HHmmss") }
+    static func ts(_ date: Date) -> String { format(date, "yyyy-MM-dd'T'HH:mm:ssxxx") }
 
     static func format(_ date: Date, _ pattern: String) -> String {
+        formatter(pattern, in: TimeZone(secondsFromGMT: 0) ?? .current).string(from: date)
+    }
+
+    private static func formatter(_ pattern: String, in zone: TimeZone) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.timeZone = zone
         formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        return formatter
     }
 }
 

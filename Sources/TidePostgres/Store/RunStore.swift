@@ -4,8 +4,13 @@ import TideCore
 /// DAG runs: triggering, starting (creating task instances) and finishing.
 public struct RunStore: Sendable {
     let pool: PGPool
+    /// The weight rule of tasks that name none, for the priorities of the runs this store starts.
+    let defaultWeightRule: WeightRule
 
-    public init(pool: PGPool) { self.pool = pool }
+    public init(pool: PGPool, defaultWeightRule: WeightRule = .downstream) {
+        self.pool = pool
+        self.defaultWeightRule = defaultWeightRule
+    }
 
     /// Creates a queued run of the DAG's current version.
     /// - Parameters:
@@ -178,7 +183,7 @@ public struct RunStore: Sendable {
                       AND (SELECT count(*) FROM dag_runs WHERE dag_id = $2 AND state = 'running') < $3
                     RETURNING id
                     """, [String(run.id), run.dagId, String(dag.dag.maxActiveRuns)], context: "start run \(run.id)"))
-            statements.append(Self.createTaskInstances(run: run, dag: dag))
+            statements.append(Self.createTaskInstances(run: run, dag: dag, defaultWeightRule: defaultWeightRule))
         }
         statements.append(Statement("COMMIT"))
         return try await pool.withConnection { connection in
@@ -194,9 +199,11 @@ public struct RunStore: Sendable {
 
     /// Creates a started run's task instances (none when the run is not running: at its limit,
     /// or started by another scheduler, which created them).
-    private static func createTaskInstances(run: RunRecord, dag compiled: CompiledDAG) -> PGConnection.Statement {
+    private static func createTaskInstances(run: RunRecord, dag compiled: CompiledDAG, defaultWeightRule: WeightRule)
+        -> PGConnection.Statement
+    {
         let dag = compiled.dag
-        let priorities = compiled.effectivePriorities()
+        let priorities = compiled.effectivePriorities(defaultRule: defaultWeightRule)
         return PGConnection.Statement(
             """
             INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue,

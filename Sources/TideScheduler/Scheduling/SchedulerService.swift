@@ -87,7 +87,7 @@ public final class SchedulerService: Service, Sendable {
         self.settings = settings
         self.dependencies = dependencies
         self.logger = logger
-        runs = RunStore(pool: dependencies.pool)
+        runs = RunStore(pool: dependencies.pool, defaultWeightRule: settings.defaultWeightRule)
         tasks = TaskInstanceStore(pool: dependencies.pool)
         dags = DagStore(pool: dependencies.pool)
         definitions = DagVersionCache(store: dags)
