@@ -19,6 +19,7 @@ struct PodRequirements: Sendable, Hashable {
     var tolerations: [JSONValue] = []
     var cpuMillicores: Int64 = 0
     var memoryBytes: Double = 0
+    var spreadConstraints: [SpreadConstraint] = []
 
     /// Reads the scheduling-relevant parts of a Pod manifest.
     init(pod: JSONValue) {
@@ -38,11 +39,17 @@ struct PodRequirements: Sendable, Hashable {
                 return []
             }
         }
+        if case .array(let items)? = spec["topologySpreadConstraints"] {
+            spreadConstraints = items.compactMap(SpreadConstraint.init)
+        }
         if case .array(let containers)? = spec["containers"] {
             for container in containers {
-                guard case .object(let fields) = container, case .object(let resources)? = fields["resources"],
-                    case .object(let requests)? = resources["requests"]
+                guard case .object(let fields) = container, case .object(let resources)? = fields["resources"]
                 else { continue }
+                // A limit without a request is the request, as the API server defaults it.
+                var requests: [String: JSONValue] = [:]
+                if case .object(let limits)? = resources["limits"] { requests = limits }
+                if case .object(let own)? = resources["requests"] { requests.merge(own) { _, request in request } }
                 if case .string(let cpu)? = requests["cpu"] { cpuMillicores += Quantity.millicores(cpu) ?? 0 }
                 if case .string(let memory)? = requests["memory"] { memoryBytes += Quantity.value(memory) ?? 0 }
             }
@@ -58,6 +65,7 @@ enum Misfit: Hashable, Sendable {
     case insufficientCPU
     case insufficientMemory
     case tooManyPods
+    case topologySpread
 
     var reason: String {
         switch self {
@@ -66,6 +74,7 @@ enum Misfit: Hashable, Sendable {
         case .insufficientCPU: "Insufficient cpu"
         case .insufficientMemory: "Insufficient memory"
         case .tooManyPods: "Too many pods"
+        case .topologySpread: "node(s) didn't match pod topology spread constraints"
         }
     }
 }
@@ -76,12 +85,7 @@ enum Placement {
     static func misfit(_ pod: PodRequirements, on node: SimNode, used: (cpu: Int64, memory: Double, pods: Int))
         -> Misfit?
     {
-        for (key, value) in pod.nodeSelector where node.labels[key] != value { return .nodeSelector }
-        if !pod.affinityTerms.isEmpty,
-            !pod.affinityTerms.contains(where: { term in term.allSatisfy { matches($0, node.labels) } })
-        {
-            return .nodeAffinity
-        }
+        if let placement = placementMisfit(pod, on: node) { return placement }
         for taint in node.taints where taint.effect != "PreferNoSchedule" {
             if !pod.tolerations.contains(where: { tolerates($0, taint) }) {
                 return .untoleratedTaint("\(taint.key): \(taint.value ?? "")")
@@ -90,6 +94,17 @@ enum Placement {
         if used.pods + 1 > node.maxPods { return .tooManyPods }
         if used.cpu + pod.cpuMillicores > node.cpuMillicores { return .insufficientCPU }
         if used.memory + pod.memoryBytes > node.memoryBytes { return .insufficientMemory }
+        return nil
+    }
+
+    /// Whether the node's labels break the pod's node selector or required node affinity.
+    static func placementMisfit(_ pod: PodRequirements, on node: SimNode) -> Misfit? {
+        for (key, value) in pod.nodeSelector where node.labels[key] != value { return .nodeSelector }
+        if !pod.affinityTerms.isEmpty,
+            !pod.affinityTerms.contains(where: { term in term.allSatisfy { matches($0, node.labels) } })
+        {
+            return .nodeAffinity
+        }
         return nil
     }
 

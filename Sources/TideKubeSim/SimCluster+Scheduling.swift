@@ -37,15 +37,27 @@ extension SimCluster {
         for key in pods.keys.sorted() {
             guard let pod = pods[key], pod.nodeName == nil, !pod.isFinished else { continue }
             var reasons: [String: Int] = [:]
-            var chosen: String?
+            let spread = spreadDomains(for: pod, nodes: orderedNodes.map(\.node))
+            var fitting: [SimNode] = []
             for record in orderedNodes {
                 if let misfit = Placement.misfit(pod.requirements, on: record.node, used: usage(of: record.node.name)) {
                     reasons[misfit.reason, default: 0] += 1
+                } else if !TopologySpreadPlacement.allows(record.node, constraints: spread) {
+                    reasons[Misfit.topologySpread.reason, default: 0] += 1
                 } else {
-                    chosen = record.node.name
-                    break
+                    fitting.append(record.node)
+                    // Without spread constraints the first node that fits is as good as any.
+                    if spread.isEmpty { break }
                 }
             }
+            // The least crowded domain first (a stable sort keeps name order among equals).
+            let chosen = fitting.enumerated().min { a, b in
+                let crowding = (
+                    TopologySpreadPlacement.crowding(of: a.element, constraints: spread),
+                    TopologySpreadPlacement.crowding(of: b.element, constraints: spread)
+                )
+                return crowding.0 != crowding.1 ? crowding.0 < crowding.1 : a.offset < b.offset
+            }?.element.name
             if let chosen {
                 bind(key, to: chosen, now: now)
                 continue
@@ -62,6 +74,22 @@ extension SimCluster {
             publish("MODIFIED", updated)
             recordEvent(
                 updated, type: "Warning", reason: "FailedScheduling", message: message, component: "default-scheduler")
+        }
+    }
+
+    /// Each of the pod's spread constraints with the pods it counts per topology domain.
+    func spreadDomains(for pod: SimPod, nodes: [SimNode]) -> [(SpreadConstraint, TopologySpreadPlacement.Domains)] {
+        guard !pod.requirements.spreadConstraints.isEmpty else { return [] }
+        let eligible = nodes.filter { Placement.placementMisfit(pod.requirements, on: $0) == nil }
+        let placed = pods.values.compactMap { other in
+            other.nodeName.flatMap { node in other.isFinished ? nil : (other.labels, other.namespace, node) }
+        }
+        return pod.requirements.spreadConstraints.map { constraint in
+            (
+                constraint,
+                TopologySpreadPlacement.domains(
+                    constraint, namespace: pod.namespace, eligible: eligible, placed: placed)
+            )
         }
     }
 

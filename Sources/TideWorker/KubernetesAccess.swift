@@ -18,6 +18,8 @@ public struct KubernetesAccess: Sendable {
     public var orphanSweepIntervalSeconds: Double
     /// Whether to read the Secrets pods take values from, to mask those values in task logs.
     public var masksSecretValues: Bool
+    /// `kubernetes.pod_defaults`: under every pod's own settings.
+    public var podDefaults = PodDefaults()
 
     public init(
         client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String, workerSecret: String?,

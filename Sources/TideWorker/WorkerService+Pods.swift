@@ -27,6 +27,7 @@ extension WorkerService {
             nodePools: Dictionary(kubernetes.nodePools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
             defaultNamespace: kubernetes.namespace, logMaxBytes: settings.logMaxBytes, logger: log)
         runner.masksSecretValues = kubernetes.masksSecretValues
+        runner.podDefaults = kubernetes.podDefaults
         let podIdentity = PodIdentity(
             dagId: claimed.dagId, taskId: claimed.taskId, runId: claimed.runName, tryNumber: message.tryNumber,
             taskInstanceId: message.taskInstanceId)

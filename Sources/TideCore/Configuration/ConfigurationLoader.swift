@@ -72,6 +72,7 @@ public enum ConfigurationLoader {
     /// Keys whose values are structures rather than text, and the variable that carries each as JSON.
     static let structuredKeys = [
         ("node_pools", "TIDE_NODE_POOLS"), ("scaling.queues", "TIDE_SCALING_QUEUES"), ("api.users", "TIDE_API_USERS"),
+        ("kubernetes.pod_defaults", "TIDE_KUBERNETES_POD_DEFAULTS"),
     ]
 
     static func applyStructured(_ key: String, _ value: JSONValue, source: String, to config: inout TideConfiguration)
@@ -80,6 +81,8 @@ public enum ConfigurationLoader {
         switch key {
         case "node_pools": config.nodePools = try NodePoolConfiguration.parse(value, source: source)
         case "api.users": config.api.users = try APIUser.parseList(value, source: source)
+        case "kubernetes.pod_defaults":
+            config.kubernetes.podDefaults = try PodDefaultsConfiguration.parse(value, source: source)
         default: config.scaling.queues = try QueueScalingConfiguration.parse(value, source: source)
         }
     }

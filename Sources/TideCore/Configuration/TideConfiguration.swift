@@ -74,6 +74,9 @@ public struct KubernetesSettings: Sendable, Hashable {
     public var orphanSweepIntervalSeconds = 60.0
     /// Read the Secrets pods take values from (`get` on secrets) to mask them in task logs. Default true.
     public var maskSecretValues = true
+    /// Settings every pod task and `executor: kubernetes` pod starts from (`kubernetes.pod_defaults`,
+    /// or `TIDE_KUBERNETES_POD_DEFAULTS` as JSON). Default none.
+    public var podDefaults = PodDefaults()
 
     public init() {}
 }

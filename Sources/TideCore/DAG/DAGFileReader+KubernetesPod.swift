@@ -6,21 +6,38 @@ extension DAGFileReader {
         "affinity", "tolerations", "labels", "annotations", "namespace", "service_account_name", "image_pull_policy",
         "image_pull_secrets", "volumes", "volume_mounts", "init_containers", "priority_class_name", "host_network",
         "startup_timeout", "on_finish", "get_logs", "log_events_on_failure", "skip_on_exit_code", "pod_template",
+        "topology_spread_constraints", "security_context", "container_security_context",
     ]
 
-    /// Reads a `kubernetes_pod` mapping and checks what Kubernetes would reject.
-    mutating func readKubernetesPod(_ node: Node, taskId: String) -> KubernetesPodTask? {
+    /// Reads a task's `kubernetes_pod` over the DAG's `default_args.kubernetes_pod` (a key the
+    /// task gives replaces the default's whole value, as an operator argument replaces a default
+    /// arg in Airflow) and checks what Kubernetes would reject.
+    mutating func readKubernetesPod(_ node: Node, taskId: String, inherited: InheritedPod?) -> KubernetesPodTask? {
         let place = "kubernetes_pod of task '\(taskId)'"
+        guard var (pod, keys) = readPodFields(node, place: place) else { return nil }
+        if let inherited { pod = inherited.pod.laidUnder(pod, ownKeys: keys, inheritedKeys: inherited.keys) }
+        keys.formUnion(inherited?.keys ?? [])
+        guard keys.contains("image"), !pod.image.isEmpty else {
+            if !keys.contains("image") {
+                report(node, "\(place) needs an 'image'", hint: "here or in default_args.kubernetes_pod")
+            }
+            return nil
+        }
+        return pod
+    }
+
+    /// The fields of a `kubernetes_pod` mapping (`image` may be missing: default args need none),
+    /// with the keys it gives.
+    mutating func readPodFields(_ node: Node, place: String) -> (KubernetesPodTask, Set<String>)? {
         guard let pairs = mapping(node, what: place) else { return nil }
         checkKeys(pairs, allowed: Self.podKeys, place: place)
         let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-        guard let imageNode = fields["image"] else {
-            report(node, "\(place) needs an 'image'")
-            return nil
+        var pod = KubernetesPodTask(image: "")
+        if let imageNode = fields["image"] {
+            guard let image = string(imageNode, what: "image in \(place)"), !image.isEmpty else { return nil }
+            pod.image = image
+            checkTemplate(image, node: imageNode, what: "image in \(place)")
         }
-        guard let image = string(imageNode, what: "image in \(place)"), !image.isEmpty else { return nil }
-        var pod = KubernetesPodTask(image: image)
-        checkTemplate(image, node: imageNode, what: "image in \(place)")
         if let value = fields["cmds"], let list = stringList(value, what: "cmds in \(place)") {
             pod.cmds = list
             list.forEach { checkTemplate($0, node: value, what: "cmds in \(place)") }
@@ -51,6 +68,25 @@ extension DAGFileReader {
                 continue
             }
             pod[keyPath: path] = items
+        }
+        if let value = fields["topology_spread_constraints"] {
+            if case .array(let items) = jsonValue(value) {
+                for problem in items.compactMap(TopologySpread.problem) { report(value, "\(problem) in \(place)") }
+                pod.topologySpreadConstraints = items
+            } else {
+                report(value, "topology_spread_constraints in \(place) must be a list")
+            }
+        }
+        for (key, path) in [
+            ("security_context", \KubernetesPodTask.securityContext),
+            ("container_security_context", \.containerSecurityContext),
+        ] {
+            guard let value = fields[key] else { continue }
+            guard case .object = jsonValue(value) else {
+                report(value, "\(key) in \(place) must be a mapping (Kubernetes' securityContext fields)")
+                continue
+            }
+            pod[keyPath: path] = jsonValue(value)
         }
         if let value = fields["namespace"], let name = string(value, what: "namespace in \(place)") {
             if KubeNaming.isDNSLabel(name) {
@@ -108,7 +144,7 @@ extension DAGFileReader {
                 report(value, "skip_on_exit_code in \(place) must be an exit code or a list of them")
             }
         }
-        return pod
+        return (pod, Set(fields.keys))
     }
 
     private mutating func readResources(_ node: Node, place: String) -> [String: [String: String]] {

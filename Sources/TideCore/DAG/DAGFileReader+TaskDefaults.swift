@@ -3,9 +3,10 @@ import Yams
 extension DAGFileReader {
     mutating func readDefaultArgs(_ node: Node) -> TaskDefaults {
         guard !node.isNull, let pairs = mapping(node, what: "default_args") else { return TaskDefaults() }
-        checkKeys(pairs, allowed: DAGParser.defaultArgKeys, place: "default_args")
+        checkKeys(pairs, allowed: DAGParser.defaultArgKeys + ["kubernetes_pod"], place: "default_args")
         let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-        let defaults = readTaskDefaults(fields, place: "default_args")
+        var defaults = readTaskDefaults(fields, place: "default_args")
+        if let pod = fields["kubernetes_pod"] { defaults.kubernetesPod = readInheritedPod(pod) }
         if defaults.executorKind != .kubernetes {
             for key in ["node_pool", "pod_template"] {
                 guard let option = fields[key] else { continue }
@@ -138,6 +139,8 @@ struct TaskDefaults {
     var executorKind: TaskExecutor.Kind?
     var executorNodePool: String?
     var executorPodTemplate: JSONValue?
+    /// `default_args.kubernetes_pod`, under each `kubernetes_pod` task's own fields.
+    var kubernetesPod: InheritedPod?
     /// Which callback keys were given, so a task's own setting replaces the default per key.
     var callbacksSet: Set<String> = []
 
@@ -163,6 +166,7 @@ struct TaskDefaults {
         merged.executorNodePool = own.executorNodePool ?? executorNodePool
         merged.executorPodTemplate = own.executorPodTemplate ?? executorPodTemplate
         merged.secretEnv = secretEnv.merging(own.secretEnv) { _, task in task }
+        merged.kubernetesPod = kubernetesPod
         return merged
     }
 }

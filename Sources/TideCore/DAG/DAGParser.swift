@@ -228,7 +228,7 @@ struct DAGFileReader {
             }
         }
 
-        let kind = readKind(fields, node: node, taskId: taskId)
+        let kind = readKind(fields, node: node, taskId: taskId, inheritedPod: merged.kubernetesPod)
         let task = TaskSpec(
             taskId: taskId, upstream: upstream, retries: merged.retries ?? 0,
             retryDelaySeconds: merged.retryDelaySeconds ?? 300, executionTimeoutSeconds: merged.executionTimeoutSeconds,
@@ -254,7 +254,9 @@ struct DAGFileReader {
         return kind == nil ? nil : (withSecrets, upstreamNodes)
     }
 
-    mutating func readKind(_ fields: [String: Node], node: Node, taskId: String) -> TaskKind? {
+    mutating func readKind(_ fields: [String: Node], node: Node, taskId: String, inheritedPod: InheritedPod? = nil)
+        -> TaskKind?
+    {
         let present = DAGParser.kindKeys.filter { fields[$0] != nil }
         guard present.count == 1, let key = present.first, let value = fields[key] else {
             let message =
@@ -284,7 +286,7 @@ struct DAGFileReader {
             for argument in argv { checkTemplate(argument, node: value, what: "command of task '\(taskId)'") }
             return .command(argv)
         case "kubernetes_pod":
-            return readKubernetesPod(value, taskId: taskId).map(TaskKind.kubernetesPod)
+            return readKubernetesPod(value, taskId: taskId, inherited: inheritedPod).map(TaskKind.kubernetesPod)
         default:
             guard value.bool == true else {
                 report(value, "'empty' of task '\(taskId)' must be true")

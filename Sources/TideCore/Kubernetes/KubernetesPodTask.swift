@@ -57,6 +57,14 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
     public var volumeMounts: [JSONValue] = []
     public var initContainers: [JSONValue] = []
     public var priorityClassName: String?
+    /// `topologySpreadConstraints` of the pod; one without a `labelSelector` spreads the pods of
+    /// this task (their `tide.io/dag-id` and `tide.io/task-id` labels). Optional so that
+    /// definitions stored before the field existed still decode.
+    public var topologySpreadConstraints: [JSONValue]?
+    /// The pod's `securityContext`.
+    public var securityContext: JSONValue?
+    /// The task container's `securityContext`.
+    public var containerSecurityContext: JSONValue?
     public var hostNetwork = false
     /// Seconds a pod may stay Pending (scheduling, scale-up from zero, image pull). Default 10 minutes.
     public var startupTimeoutSeconds: Double = 600
@@ -78,6 +86,7 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
         case initContainers = "init_containers", priorityClassName = "priority_class_name", hostNetwork = "host_network"
         case startupTimeoutSeconds = "startup_timeout_seconds", onFinish = "on_finish", getLogs = "get_logs"
         case logEventsOnFailure = "log_events_on_failure", skipOnExitCode = "skip_on_exit_code"
-        case podTemplate = "pod_template"
+        case podTemplate = "pod_template", topologySpreadConstraints = "topology_spread_constraints"
+        case securityContext = "security_context", containerSecurityContext = "container_security_context"
     }
 }

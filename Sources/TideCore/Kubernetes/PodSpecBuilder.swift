@@ -31,18 +31,20 @@ public enum PodSpecBuilder {
 
     /// - Parameters:
     ///   - suffix: the random part of the pod name (lowercase alphanumeric).
+    ///   - defaults: `kubernetes.pod_defaults`, under the pool's and the task's own settings.
     /// - Throws: ``PodSpecError`` for a node pool that is not configured.
     public static func build(
-        _ task: KubernetesPodTask, identity: PodIdentity, nodePools: [String: NodePool], defaultNamespace: String,
-        suffix: String
+        _ own: KubernetesPodTask, identity: PodIdentity, nodePools: [String: NodePool], defaultNamespace: String,
+        suffix: String, defaults: PodDefaults = PodDefaults()
     ) throws(PodSpecError) -> JSONValue {
         var pool: NodePool?
-        if let name = task.nodePool {
+        if let name = own.nodePool {
             guard let found = nodePools[name] else {
                 throw PodSpecError(message: "unknown node pool '\(name)'", known: nodePools.keys.sorted())
             }
             pool = found
         }
+        let task = defaults.applied(to: own, poolResources: pool?.defaultResources ?? [:])
         var container: [String: JSONValue] = ["name": .string(containerName), "image": .string(task.image)]
         if !task.cmds.isEmpty { container["command"] = .array(task.cmds.map(JSONValue.string)) }
         if !task.arguments.isEmpty { container["args"] = .array(task.arguments.map(JSONValue.string)) }
@@ -64,10 +66,10 @@ public enum PodSpecBuilder {
             return nil
         }
         if !envFrom.isEmpty { container["envFrom"] = .array(envFrom) }
-        let resources = mergedResources(pool?.defaultResources ?? [:], task.resources)
-        if !resources.isEmpty {
-            container["resources"] = .object(resources.mapValues { .object($0.mapValues(JSONValue.string)) })
+        if !task.resources.isEmpty {
+            container["resources"] = .object(task.resources.mapValues { .object($0.mapValues(JSONValue.string)) })
         }
+        if let context = task.containerSecurityContext { container["securityContext"] = context }
         if !task.volumeMounts.isEmpty { container["volumeMounts"] = .array(task.volumeMounts) }
         if let policy = task.imagePullPolicy { container["imagePullPolicy"] = .string(policy) }
 
@@ -84,6 +86,10 @@ public enum PodSpecBuilder {
         }
         if let priority = task.priorityClassName { spec["priorityClassName"] = .string(priority) }
         if task.hostNetwork { spec["hostNetwork"] = .bool(true) }
+        if let context = task.securityContext { spec["securityContext"] = context }
+        if let constraints = task.topologySpreadConstraints, !constraints.isEmpty {
+            spec["topologySpreadConstraints"] = .array(constraints.map { spreading($0, identity: identity) })
+        }
 
         let annotations = task.annotations.merging([
             "tide.io/dag-id": identity.dagId, "tide.io/task-id": identity.taskId, "tide.io/run-id": identity.runId,
@@ -108,6 +114,18 @@ public enum PodSpecBuilder {
         var merged = defaults
         for (kind, values) in own { merged[kind, default: [:]].merge(values) { _, task in task } }
         return merged.filter { !$0.value.isEmpty }
+    }
+
+    /// A spread constraint without a `labelSelector` counts the pods of this task (all its runs
+    /// and tries), so that they spread; one with a selector is left as written.
+    static func spreading(_ constraint: JSONValue, identity: PodIdentity) -> JSONValue {
+        guard case .object(var fields) = constraint, fields["labelSelector"] == nil else { return constraint }
+        let labels = identity.labels
+        let own = ["tide.io/dag-id", "tide.io/task-id"].compactMap { key in labels[key].map { (key, $0) } }
+        fields["labelSelector"] = .object([
+            "matchLabels": .object(Dictionary(uniqueKeysWithValues: own.map { ($0.0, JSONValue.string($0.1)) }))
+        ])
+        return .object(fields)
     }
 
     static func toleration(_ taint: NodePool.Taint) -> JSONValue {

@@ -19,9 +19,10 @@ public struct PodRequests: Sendable, Hashable, Codable {
 }
 
 extension TaskSpec {
-    /// What the task's pod requests: its own resources over its node pool's defaults, with a
-    /// limit standing in for a missing request as Kubernetes does. Nil for a task that runs no pod.
-    public func podRequests(pool: NodePool?) -> PodRequests? {
+    /// What the task's pod requests: its own resources over its node pool's defaults over the
+    /// site's `pod_defaults`, with a limit standing in for a missing request as Kubernetes does.
+    /// Nil for a task that runs no pod.
+    public func podRequests(pool: NodePool?, defaults: PodDefaults = PodDefaults()) -> PodRequests? {
         let own: [String: [String: String]]
         if case .kubernetesPod(let pod) = kind {
             own = pod.resources
@@ -30,7 +31,8 @@ extension TaskSpec {
         } else {
             return nil
         }
-        let merged = PodSpecBuilder.mergedResources(pool?.defaultResources ?? [:], own)
+        let merged = PodSpecBuilder.mergedResources(
+            PodSpecBuilder.mergedResources(defaults.resources, pool?.defaultResources ?? [:]), own)
         let requests = (merged["limits"] ?? [:]).merging(merged["requests"] ?? [:]) { _, request in request }
         return PodRequests(
             cpuMillicores: requests["cpu"].flatMap(Quantity.millicores) ?? 0,

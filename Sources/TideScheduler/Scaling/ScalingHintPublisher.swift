@@ -94,7 +94,8 @@ public final class ScalingHintPublisher: Service, Sendable {
         let queues = demand.queues(snapshot: snapshot, heldBack: dependencies.heldBack(), previous: previous)
         let pools = await demand.nodePools(snapshot: snapshot) { tasks, pool in
             guard let dag = try? await self.definitions.dag(dagId: tasks.dagId, hash: tasks.dagHash) else { return nil }
-            return dag.tasks.first { $0.taskId == tasks.taskId }?.podRequests(pool: pool)
+            return dag.tasks.first { $0.taskId == tasks.taskId }?.podRequests(
+                pool: pool, defaults: self.configuration.kubernetes.podDefaults)
         }
         let report = ScalingPlanner.plan(
             queues: queues, nodePools: pools, policy: demand.policy, previous: previous,

@@ -39,6 +39,8 @@ struct PodRunner: Sendable {
     var progressSeconds = 2.0
     /// Whether to read the Secrets a pod's environment comes from, to mask their values in its log.
     var masksSecretValues = true
+    /// `kubernetes.pod_defaults`, under the pool's and the task's own settings.
+    var podDefaults = PodDefaults()
 
     /// Events that drive a try, merged from the watch, the log stream, timers and the worker.
     enum Event: Sendable {
@@ -99,7 +101,7 @@ struct PodRunner: Sendable {
                 do {
                     manifest = try PodSpecBuilder.build(
                         task, identity: identity, nodePools: nodePools, defaultNamespace: defaultNamespace,
-                        suffix: Self.randomSuffix())
+                        suffix: Self.randomSuffix(), defaults: podDefaults)
                 } catch {
                     return finish(.failed, notice: "cannot build the pod: \(error)")
                 }

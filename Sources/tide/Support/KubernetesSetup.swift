@@ -34,7 +34,7 @@ enum KubernetesSetup {
             return nil
         }
         if let namespace = settings.namespace { connection.namespace = namespace }
-        return KubernetesAccess(
+        var access = KubernetesAccess(
             client: KubeClient(connection: connection), namespace: connection.namespace,
             nodePools: configuration.nodePools, workerImage: settings.workerImage, workerSecret: settings.workerSecret,
             workerEnvironment: [
@@ -44,5 +44,7 @@ enum KubernetesSetup {
                 "TIDE_LOG_LEVEL": configuration.logLevel,
             ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds,
             masksSecretValues: settings.maskSecretValues)
+        access.podDefaults = settings.podDefaults
+        return access
     }
 }
