@@ -130,6 +130,18 @@ struct KubernetesPodTaskTests {
             "      image: x\n      resources: {wants: {cpu: 1}}\n",
             "unknown key 'wants' in resources in kubernetes_pod of task 't'"
         ),
+        (
+            "      image: x\n      topology_spread_constraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname}]\n",
+            "a topology spread constraint needs whenUnsatisfiable: DoNotSchedule or ScheduleAnyway in kubernetes_pod of task 't'"
+        ),
+        (
+            "      image: x\n      topology_spread_constraints: [{maxSkew: 1, topologykey: zone, whenUnsatisfiable: DoNotSchedule}]\n",
+            "unknown field 'topologykey' in a topology spread constraint (did you mean 'topologyKey'?) in kubernetes_pod of task 't'"
+        ),
+        (
+            "      image: x\n      security_context: [runAsUser]\n",
+            "security_context in kubernetes_pod of task 't' must be a mapping (Kubernetes' securityContext fields)"
+        ),
     ])
     func badFieldsAreNamedWithTheirLine(yaml: String, message: String) {
         do {
@@ -140,6 +152,91 @@ struct KubernetesPodTaskTests {
             #expect(error.issues.first?.line != nil)
         } catch {
             Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func spreadAndSecurityContextsAreRead() throws {
+        let pod = try podTask(
+            """
+                  image: x
+                  topology_spread_constraints:
+                    - {maxSkew: 2, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+                  security_context: {runAsUser: 1000, fsGroup: 2000}
+                  container_security_context: {allowPrivilegeEscalation: false}
+
+            """)
+        #expect(pod.topologySpreadConstraints?.first?["maxSkew"] == .number(2))
+        #expect(pod.securityContext == .object(["runAsUser": .number(1000), "fsGroup": .number(2000)]))
+        #expect(pod.containerSecurityContext == .object(["allowPrivilegeEscalation": .bool(false)]))
+    }
+
+    /// `default_args.kubernetes_pod` is under each pod task's own `kubernetes_pod`: a key the task
+    /// gives replaces the default's whole value (as an operator argument replaces a default arg).
+    @Test func defaultArgsCarryPodFieldsThatEachTaskCanReplace() throws {
+        let dag = try DAGParser.parse(
+            yaml: """
+                dag_id: d
+                default_args:
+                  retries: 1
+                  kubernetes_pod:
+                    image: ghcr.io/acme/etl:2
+                    labels: {team: data}
+                    resources: {requests: {cpu: 500m, memory: 1Gi}}
+                    startup_timeout: 20m
+                    on_finish: keep_pod
+                tasks:
+                  - task_id: plain
+                    kubernetes_pod: {cmds: [extract]}
+                  - task_id: own
+                    kubernetes_pod:
+                      image: busybox
+                      labels: {team: ml}
+                      resources: {requests: {cpu: "2"}}
+                  - task_id: local
+                    bash: echo not a pod
+                """, file: "d.yaml", nodePools: [])
+        guard case .kubernetesPod(let plain)? = dag.task("plain")?.kind,
+            case .kubernetesPod(let own)? = dag.task("own")?.kind
+        else {
+            Issue.record("expected two pod tasks")
+            return
+        }
+        #expect(plain.image == "ghcr.io/acme/etl:2")
+        #expect(plain.cmds == ["extract"])
+        #expect(plain.labels == ["team": "data"])
+        #expect(plain.resources == ["requests": ["cpu": "500m", "memory": "1Gi"]])
+        #expect(plain.startupTimeoutSeconds == 1200)
+        #expect(plain.onFinish == .keepPod)
+        #expect(own.image == "busybox")
+        #expect(own.labels == ["team": "ml"])
+        #expect(own.resources == ["requests": ["cpu": "2"]])
+        #expect(own.onFinish == .keepPod)
+        #expect(dag.task("local")?.kind == .bash("echo not a pod"))
+        #expect(dag.task("plain")?.retries == 1)
+    }
+
+    @Test func aDefaultArgsPodMistakeIsReportedOnceAndAPodWithNoImageAnywhereIsNamed() {
+        do {
+            _ = try DAGParser.parse(
+                yaml: """
+                    dag_id: d
+                    default_args:
+                      kubernetes_pod: {labels: {team: '-x-'}}
+                    tasks:
+                      - task_id: a
+                        kubernetes_pod: {cmds: [one]}
+                      - task_id: b
+                        kubernetes_pod: {cmds: [two]}
+                    """, file: "d.yaml", nodePools: [])
+            Issue.record("expected errors")
+        } catch {
+            #expect(
+                error.issues.map(\.message) == [
+                    "invalid label value '-x-' for 'team' in labels in kubernetes_pod in default_args",
+                    "kubernetes_pod of task 'a' needs an 'image'", "kubernetes_pod of task 'b' needs an 'image'",
+                ])
+            #expect(error.issues.first?.line == 3)
+            #expect(error.issues.last?.hint == "here or in default_args.kubernetes_pod")
         }
     }
 

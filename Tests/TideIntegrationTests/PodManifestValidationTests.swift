@@ -53,13 +53,38 @@ struct PodManifestValidationTests {
                     podTemplate: try JSONValue.parse(#"{"spec":{"serviceAccountName":"tide-runner"}}"#))),
             taskInstanceId: 9, tryNumber: 1, image: "ghcr.io/acme/tide:1.0", secret: "tide-worker",
             environment: ["TIDE_DATABASE_SCHEMA": "public"])
+        // kubernetes.pod_defaults under a task of its own settings, and under an executor pod.
+        let defaults = try ConfigurationLoader.load(
+            fileText: """
+                kubernetes:
+                  pod_defaults:
+                    resources: {requests: {cpu: 250m, memory: 256Mi}, limits: {memory: 1Gi}}
+                    labels: {team: data}
+                    annotations: {example.com/cost-center: "42"}
+                    node_selector: {kubernetes.io/arch: amd64}
+                    tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]
+                    topology_spread_constraints:
+                      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule}
+                    service_account_name: tide-tasks
+                    image_pull_secrets: [registry]
+                    security_context: {runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000}
+                    container_security_context: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+                """, environment: [:]
+        ).kubernetes.podDefaults
+        var defaulted = full
+        defaulted.containerSecurityContext = .object(["readOnlyRootFilesystem": .bool(true)])
         let folder = NSTemporaryDirectory() + "tide-manifests-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var files: [String] = []
-        for (name, task) in [("minimal", minimal), ("full", full), ("templated", templated), ("executor", executor)] {
+        for (name, task, siteDefaults) in [
+            ("minimal", minimal, PodDefaults()), ("full", full, PodDefaults()), ("templated", templated, PodDefaults()),
+            ("executor", executor, PodDefaults()), ("defaulted", defaulted, defaults),
+            ("executor-defaulted", executor, defaults),
+        ] {
             let manifest = try PodSpecBuilder.build(
-                task, identity: identity, nodePools: ["pool-1": pool], defaultNamespace: "tide", suffix: "abc123")
+                task, identity: identity, nodePools: ["pool-1": pool], defaultNamespace: "tide", suffix: "abc123",
+                defaults: siteDefaults)
             let path = "\(folder)/\(name).json"
             try manifest.jsonText.write(toFile: path, atomically: true, encoding: .utf8)
             files.append(path)

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import TideCore
+import TideHTTP
+import TideKube
+import TidePostgres
+import TideTestSupport
+
+/// `kubernetes.pod_defaults` from tide.yaml, applied by a real worker: a site-wide spread
+/// constraint (no selector: each task's own pods) places six runs of one pod task two to a node
+/// on a three-node pool, where without it they would all land on the first node.
+@Suite("Site-wide pod defaults on the simulator", .serialized)
+struct PodDefaultsSpreadTests {
+    static let threeNodes = """
+        node_pools:
+          - {name: spread, cpu: "8", memory: 32Gi, min_nodes: 3, max_nodes: 3}
+        """
+
+    @Test func sixPodsOfASpreadTaskLandTwoOnEachOfThreeNodes() async throws {
+        let sim = try await KubeSim.start(configuration: Self.threeNodes)
+        defer { Task { await sim.stop() } }
+        try await withCluster { cluster in
+            let config = sim.folder + "/tide-spread.yaml"
+            try """
+            kubernetes:
+              kubeconfig: \(sim.kubeconfigPath)
+              pod_defaults:
+                labels: {team: data}
+                topology_spread_constraints:
+                  - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            try cluster.writeDAG(
+                "spread.yaml",
+                """
+                dag_id: spread
+                max_active_runs: 6
+                tasks:
+                  - task_id: crunch
+                    kubernetes_pod: {image: busybox, cmds: [sleep, "4"], on_finish: keep_pod}
+                """)
+            try cluster.startScheduler(["TIDE_CONFIG": config])
+            try cluster.startWorker(concurrency: 8, ["TIDE_CONFIG": config])
+            try await cluster.waitForDAG("spread")
+            var runs: [RunRecord] = []
+            for _ in 0..<6 { runs.append(try await cluster.trigger("spread")) }
+            var perNode: [String: Int] = [:]
+            for run in runs {
+                #expect(try await cluster.waitForRun(run.id).state == .success)
+                let entry = try #require(try await cluster.tasks.timeline(runId: run.id).first)
+                perNode[entry.nodeName ?? "unknown", default: 0] += 1
+            }
+            #expect(perNode.count == 3 && perNode.values.allSatisfy { $0 == 2 }, "\(perNode)")
+            // The defaults are on the pods themselves: the label, and the constraint with the
+            // task's own selector filled in.
+            let (namespace, name) = try await cluster.podOf(runs[0].id, "crunch")
+            let connection = try KubeConnection.kubeconfig(
+                try String(contentsOfFile: sim.kubeconfigPath, encoding: .utf8), folder: sim.folder)
+            let client = CurlHTTPClient(name: "test")
+            defer { client.close() }
+            let response = try await client.request(
+                "GET", connection.server + "/api/v1/namespaces/\(namespace)/pods/\(name)", timeoutSeconds: 10)
+            let pod = try JSONValue.parse(String(decoding: response.body, as: UTF8.self))
+            #expect(pod[path: "metadata", "labels", "team"] == .string("data"))
+            #expect(
+                pod[path: "spec", "topologySpreadConstraints"]?.array?.first?["labelSelector"]
+                    == .object([
+                        "matchLabels": .object([
+                            "tide.io/dag-id": .string("spread"), "tide.io/task-id": .string("crunch"),
+                        ])
+                    ]))
+        }
+    }
+}
