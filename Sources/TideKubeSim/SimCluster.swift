@@ -152,6 +152,11 @@ actor SimCluster {
         let key = "\(namespace)/\(name)"
         guard var pod = pods.removeValue(forKey: key) else { throw .notFound("pods", name) }
         pod.resourceVersion = nextResourceVersion()
+        if pod.hasStarted, !pod.isFinished {
+            recordEvent(
+                pod, type: "Normal", reason: "Killing", message: "Stopping container \(pod.containerName)",
+                component: "kubelet")
+        }
         if let group = pod.processGroup { kubelet.stop(processGroup: group) }
         publish("DELETED", pod)
         finishLogFollowers(key)

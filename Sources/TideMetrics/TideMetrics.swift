@@ -22,6 +22,7 @@ public final class TideMetrics: Sendable {
         "tide_workers": "Live workers popping the queue.",
         "tide_desired_workers": "Workers the queue's scaling hint asks for (HPA rules: tolerance, scale-down window).",
         "tide_node_pool_pods": "Pod tasks bound for the node pool: pending or running.",
+        "tide_node_pods": "Pod tasks running on the Kubernetes node.",
         "tide_node_pool_cpu_request_cores": "Summed cpu requests of the node pool's pod tasks.",
         "tide_node_pool_memory_request_bytes": "Summed memory requests of the node pool's pod tasks.",
         "tide_node_pool_desired_nodes": "Nodes the node pool needs for its pod tasks, given its node shape.",
@@ -68,6 +69,7 @@ public final class TideMetrics: Sendable {
             set("tide_node_pool_memory_request_bytes", [("pool", pool)], hint.memoryRequestBytes)
             if let nodes = hint.desiredNodes { set("tide_node_pool_desired_nodes", [("pool", pool)], Double(nodes)) }
         }
+        for (node, count) in report.podsPerNode ?? [:] { set("tide_node_pods", [("node", node)], Double(count)) }
         set("tide_scaling_report_timestamp_seconds", [], report.generatedAt)
         gauges.mutate { gauges in
             for (key, gauge) in gauges where values[key] == nil {

@@ -11,6 +11,8 @@ public struct ScalingReport: Sendable, Hashable, Codable {
     public var nodePools: [String: NodePoolHint]
     /// Per queue: recommendations inside the scale-down window.
     public var history: [String: [ReplicaRecommender.Sample]]
+    /// Pod tasks running per Kubernetes node (nil in reports of schedulers before it was added).
+    public var podsPerNode: [String: Int]?
 
     public init(
         generatedAt: Double, intervalSeconds: Double, queues: [String: QueueHint] = [:],

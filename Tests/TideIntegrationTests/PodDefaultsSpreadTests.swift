@@ -36,13 +36,23 @@ struct PodDefaultsSpreadTests {
                 max_active_runs: 6
                 tasks:
                   - task_id: crunch
-                    kubernetes_pod: {image: busybox, cmds: [sleep, "4"], on_finish: keep_pod}
+                    kubernetes_pod: {image: busybox, cmds: [sleep, "6"], on_finish: keep_pod}
                 """)
-            try cluster.startScheduler(["TIDE_CONFIG": config])
+            let scheduler = try cluster.startProcess(
+                ["scheduler", "--metrics-port", "0"], ["TIDE_CONFIG": config, "TIDE_SCALING_INTERVAL": "300ms"])
+            let metricsURL = try await ScalingSupport.listeningURL(of: scheduler, logs: cluster.logs)
             try cluster.startWorker(concurrency: 8, ["TIDE_CONFIG": config])
             try await cluster.waitForDAG("spread")
             var runs: [RunRecord] = []
             for _ in 0..<6 { runs.append(try await cluster.trigger("spread")) }
+            // While they run, the scheduler's /metrics has a gauge of running pod tasks per node.
+            let gauges = try await Eventually.value("two pods per node in /metrics", describe: cluster.logs) {
+                let samples = try ScalingSupport.parseExposition(
+                    try await ScalingSupport.get(metricsURL + "/metrics").body)
+                let perNode = samples.filter { $0.name == "tide_node_pods" }
+                return perNode.count == 3 && perNode.allSatisfy { $0.value == 2 } ? perNode : nil
+            }
+            #expect(gauges.allSatisfy { $0.labels["node"]?.hasPrefix("gke-tide-sim-spread-") == true })
             var perNode: [String: Int] = [:]
             for run in runs {
                 #expect(try await cluster.waitForRun(run.id).state == .success)

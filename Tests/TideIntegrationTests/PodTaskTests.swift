@@ -43,6 +43,25 @@ struct PodTaskTests {
             let events = try await sim.client.podEvents(namespace: namespace, name: pod)
             #expect(events.contains { $0.contains("TriggeredScaleUp") && $0.contains("pool-1 0->1") })
             #expect(events.contains { $0.contains("Scheduled") && $0.contains("gke-tide-sim-pool-1-") })
+            // A successful pod's whole history ends its log: each step with its time, the scale-up it
+            // waited for, then the events a real scheduler and kubelet record, in order.
+            let history = try #require(
+                log.range(of: "[tide] history of pod \(namespace)/\(pod)").map { log[$0.lowerBound...] })
+            let expectedHistory = [
+                #"\+0\.0 s  created"#,
+                #"\+\d+\.\d s  scheduled on gke-tide-sim-pool-1-\w+ after \d+\.\d s Pending, waiting for a node-pool scale-up \(\[\{pool-1 0->1 \(max: 2\)\}\]\)"#,
+                #"\+\d+\.\d s  container started \(image pull and container start: \d+\.\d s\)"#,
+                #"\+\d+\.\d s  ended: Succeeded, exit code 0 \(Completed\), ran \d+\.\d s"#,
+                "events of pod", "Normal TriggeredScaleUp: ", "Normal Scheduled: ", "Normal Pulling: ",
+                "Normal Pulled: ",
+                "Normal Created: ", "Normal Started: ",
+            ]
+            var rest = Substring(history)
+            for step in expectedHistory {
+                let found = rest.range(of: step, options: .regularExpression)
+                #expect(found != nil, "'\(step)' missing (or out of order) in:\n\(history)")
+                if let found { rest = rest[found.upperBound...] }
+            }
             // The timeline (the API's Gantt data) has the pod's steps as the worker saw them, in order.
             let entry = try #require(try await cluster.tasks.timeline(runId: run.id).first { $0.taskId == "fit" })
             let steps = [
@@ -334,6 +353,9 @@ struct PodTaskTests {
             try await Eventually.that("both pods to be deleted") {
                 try await sim.client.pods(namespace: "default").pods.isEmpty
             }
+            let (namespace, slowPod) = try await cluster.podOf(run.id, "too_slow")
+            let events = try await sim.client.podEvents(namespace: namespace, name: slowPod)
+            #expect(events.last == "Normal Killing: Stopping container base", "\(events)")
         }
     }
 

@@ -26,6 +26,8 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
     /// The pod (`namespace/name`) of a pod try.
     public var externalId: String?
     public var nodePool: String?
+    /// The Kubernetes node the current try's pod was scheduled on.
+    public var nodeName: String?
     /// An operator's note on the task instance.
     public var note: String?
 
@@ -34,7 +36,7 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         case maxTries = "max_tries", queue, priorityWeight = "priority_weight", queuedAt = "queued_at"
         case startedAt = "started_at", endedAt = "ended_at", nextRetryAt = "next_retry_at", workerId = "worker_id"
         case hostname, pid, exitCode = "exit_code", pool, poolSlots = "pool_slots", scheduledAt = "scheduled_at"
-        case externalId = "external_id", nodePool = "node_pool", note
+        case externalId = "external_id", nodePool = "node_pool", nodeName = "node_name", note
     }
 
     static let columns = """
@@ -42,7 +44,7 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         extract(epoch FROM ti.queued_at) AS queued_at, extract(epoch FROM ti.started_at) AS started_at,
         extract(epoch FROM ti.ended_at) AS ended_at, extract(epoch FROM ti.next_retry_at) AS next_retry_at,
         ti.worker_id, ti.hostname, ti.pid, ti.exit_code, ti.pool, ti.pool_slots,
-        extract(epoch FROM ti.scheduled_at) AS scheduled_at, ti.external_id, ti.node_pool, ti.note
+        extract(epoch FROM ti.scheduled_at) AS scheduled_at, ti.external_id, ti.node_pool, ti.node_name, ti.note
         """
 
     init(row: PGRow) throws {
@@ -72,6 +74,7 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         self.scheduledAt = row.double("scheduled_at")
         self.externalId = row["external_id"]
         self.nodePool = row["node_pool"]
+        self.nodeName = row["node_name"]
         self.note = row["note"]
     }
 }

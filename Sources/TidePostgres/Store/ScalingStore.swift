@@ -49,6 +49,8 @@ public struct ScalingStore: Sendable {
         public var queueToStart: [Double] = []
         /// The latest start read (the next watermark), as microseconds since 1970.
         public var latestStart: Int64?
+        /// Pod tries running per Kubernetes node.
+        public var podsPerNode: [String: Int] = [:]
 
         public init() {}
     }
@@ -91,6 +93,11 @@ public struct ScalingStore: Sendable {
                     ?? .init(
                         "SELECT (extract(epoch FROM coalesce(max(started_at), clock_timestamp())) * 1000000)::bigint AS started FROM task_instances",
                         context: "read the latest start"),
+                .init(
+                    """
+                    SELECT node_name, count(*) AS n FROM task_instances
+                    WHERE state = 'running' AND node_name IS NOT NULL GROUP BY node_name
+                    """, context: "count running pod tries per node"),
             ])
         }
         var snapshot = Snapshot()
@@ -116,6 +123,10 @@ public struct ScalingStore: Sendable {
         }
         snapshot.queueToStart = results[3].rows.compactMap { $0.double("latency") }
         snapshot.latestStart = results[3].rows.last?.int64("started") ?? startedAfter
+        for row in results[4].rows {
+            guard let node = row["node_name"], let count = row.int("n") else { continue }
+            snapshot.podsPerNode[node] = count
+        }
         return snapshot
     }
 }

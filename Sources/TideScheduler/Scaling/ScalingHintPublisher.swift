@@ -97,9 +97,10 @@ public final class ScalingHintPublisher: Service, Sendable {
             return dag.tasks.first { $0.taskId == tasks.taskId }?.podRequests(
                 pool: pool, defaults: self.configuration.kubernetes.podDefaults)
         }
-        let report = ScalingPlanner.plan(
+        var report = ScalingPlanner.plan(
             queues: queues, nodePools: pools, policy: demand.policy, previous: previous,
             now: Date().timeIntervalSince1970, intervalSeconds: configuration.scaling.intervalSeconds)
+        report.podsPerNode = snapshot.podsPerNode
         try await store.publish(report, on: redis)
         latestReport.mutate { $0 = report }
         dependencies.metrics?.record(report)

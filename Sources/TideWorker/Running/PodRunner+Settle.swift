@@ -13,7 +13,7 @@ extension PodRunner {
     /// stopped is deleted at once, so its work ends even if the worker dies next.
     func settle(
         _ outcome: FollowOutcome, pod name: String, namespace: String, task: KubernetesPodTask,
-        log: LockedBox<LogBuffer>, logger: Logger
+        log: LockedBox<LogBuffer>, milestones: PodMilestones, logger: Logger
     ) async -> Result {
         let place = "\(namespace)/\(name)"
         func note(_ line: String) { log.mutate { $0.appendNotice(line) } }
@@ -41,8 +41,10 @@ extension PodRunner {
             } else {
                 ending = .failed
                 note("pod \(place) failed: \(detail)")
-                if task.logEventsOnFailure { await appendEvents(of: name, namespace: namespace, to: log) }
             }
+            await appendHistory(
+                of: name, namespace: namespace, milestones: milestones, ending: "\(pod.phase), \(detail)",
+                events: ending != .failed || task.logEventsOnFailure, to: log)
             let delete =
                 switch task.onFinish {
                 case .deletePod: true
@@ -100,6 +102,32 @@ extension PodRunner {
             note("cannot \(delete ? "delete" : "mark") pod \(place): \(error)")
         }
         return Result(ending: ending, exitCode: exitCode, log: log.value)
+    }
+
+    /// The pod's steps with their times (as this worker watched them), then its events: what a
+    /// user needs to see where the time went (scheduling, a node-pool scale-up, the image pull).
+    private func appendHistory(
+        of name: String, namespace: String, milestones: PodMilestones, ending: String, events withEvents: Bool,
+        to log: LockedBox<LogBuffer>
+    ) async {
+        let events: [String]
+        do {
+            events = try await client.podEvents(namespace: namespace, name: name)
+        } catch {
+            log.mutate { $0.appendNotice("cannot read the pod's events: \(error)") }
+            events = []
+        }
+        let scaleUpPrefix = "Normal TriggeredScaleUp: "
+        let scaleUp = events.first { $0.hasPrefix(scaleUpPrefix) }.map {
+            String($0.dropFirst(scaleUpPrefix.count)).replacingOccurrences(of: "pod triggered scale-up: ", with: "")
+        }
+        log.mutate { buffer in
+            buffer.appendNotice("history of pod \(namespace)/\(name) (UTC, seconds since it was created):")
+            for line in milestones.lines(ending: ending, scaleUp: scaleUp) { buffer.appendNotice("  \(line)") }
+            guard withEvents, !events.isEmpty else { return }
+            buffer.appendNotice("events of pod \(namespace)/\(name):")
+            for line in events { buffer.appendNotice("  \(line)") }
+        }
     }
 
     private func appendEvents(of name: String, namespace: String, to log: LockedBox<LogBuffer>) async {

@@ -119,11 +119,18 @@ struct PodRunner: Sendable {
         var podLogger = logger
         podLogger[metadataKey: "pod.name"] = "\(namespace)/\(pod.name)"
         let startedAt = attached ? (pod.createdAt ?? Date()) : Date()
+        let milestones = LockedBox(PodMilestones(created: startedAt, createdHere: !attached))
         let outcome = await follow(
             pod, namespace: namespace, task: task, startedAt: startedAt,
             executionTimeoutSeconds: executionTimeoutSeconds,
-            controls: controls, log: log, logger: podLogger, onProgress: onProgress, onStatus: onStatus)
-        return await settle(outcome, pod: pod.name, namespace: namespace, task: task, log: log, logger: podLogger)
+            controls: controls, log: log, logger: podLogger, onProgress: onProgress
+        ) { status in
+            milestones.mutate { $0.observe(status, at: Date()) }
+            await onStatus(status)
+        }
+        return await settle(
+            outcome, pod: pod.name, namespace: namespace, task: task, log: log, milestones: milestones.value,
+            logger: podLogger)
     }
 
     /// Creates the pod. A create retried after its answer was lost meets 409 AlreadyExists: if

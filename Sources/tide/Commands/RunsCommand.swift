@@ -124,11 +124,11 @@ struct RunPrinter {
 /// The task-instance table shared by `runs show` and `tasks list`.
 enum TaskTable {
     static func render(_ tasks: [TaskInstanceRecord]) -> String {
-        var table = TextTable(["task_id", "state", "try", "queue", "worker", "duration", "exit"])
+        var table = TextTable(["task_id", "state", "try", "queue", "worker", "node", "duration", "exit"])
         for task in tasks {
             table.add([
                 task.taskId, task.state.rawValue, "\(task.tryNumber)/\(task.maxTries)", task.queue,
-                task.workerId ?? "-",
+                task.workerId ?? "-", task.nodeName ?? "-",
                 Formatting.duration(from: task.startedAt, to: task.endedAt), task.exitCode.map(String.init) ?? "-",
             ])
         }
