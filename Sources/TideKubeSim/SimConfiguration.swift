@@ -59,10 +59,13 @@ public struct SimConfiguration: Sendable, Hashable, Decodable {
     public var scaleUpDelaySeconds: Double?
     /// Seconds a node stays empty before the autoscaler removes it. Default 10.
     public var scaleDownIdleSeconds: Double?
+    /// What the caller may not do, as `VERB RESOURCE` (`delete pods`, `get pods/log`): the answer
+    /// of `SelfSubjectAccessReview`s (the simulator does not enforce it on the calls themselves).
+    public var deniedAccess: [String]?
 
     enum CodingKeys: String, CodingKey {
         case nodePools = "node_pools", scaleUpDelaySeconds = "scale_up_delay_seconds"
-        case scaleDownIdleSeconds = "scale_down_idle_seconds"
+        case scaleDownIdleSeconds = "scale_down_idle_seconds", deniedAccess = "denied_access"
     }
 
     public init(nodePools: [Pool], scaleUpDelaySeconds: Double = 2, scaleDownIdleSeconds: Double = 10) {

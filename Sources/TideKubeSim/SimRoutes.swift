@@ -91,6 +91,28 @@ struct SimRoutes: Sendable {
                     namespace: parameter(context, "namespace"), name: parameter(context, "name"))
             }
         }
+        // `kubectl auth can-i`: allowed unless the configuration's `denied_access` lists it.
+        router.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") { request, _ in
+            await respond(status: .created) { () async throws in
+                let review = try await jsonBody(request, upTo: 1 << 16)
+                let attributes = review[path: "spec", "resourceAttributes"]
+                guard let verb = attributes?["verb"]?.string, let resource = attributes?["resource"]?.string else {
+                    throw SimAPIError.badRequest("spec.resourceAttributes needs verb and resource")
+                }
+                let subresource = attributes?["subresource"]?.string.map { "/\($0)" } ?? ""
+                let asked = "\(verb) \(resource)\(subresource)"
+                let denied = (cluster.configuration.deniedAccess ?? []).contains(asked)
+                var answer = review.object ?? [:]
+                answer["status"] = .object(
+                    denied
+                        ? [
+                            "allowed": .bool(false), "denied": .bool(true),
+                            "reason": .string("denied by the simulator's denied_access"),
+                        ]
+                        : ["allowed": .bool(true), "reason": .string("allowed by the simulator")])
+                return .object(answer)
+            }
+        }
         // Not Kubernetes: lets tests make a watch's resource version expire (410 Gone).
         router.post("/tide-sim/compact-history") { _, _ in
             await cluster.compactHistory()

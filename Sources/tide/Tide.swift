@@ -15,6 +15,6 @@ struct Tide: AsyncParsableCommand {
             DBCommand.self, SchedulerCommand.self, WorkerCommand.self, StandaloneCommand.self, DagsCommand.self,
             RunsCommand.self, TasksCommand.self, PoolsCommand.self, ScaleCommand.self, APICommand.self,
             HealthcheckCommand.self, UsersCommand.self, APITokensCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, DoctorCommand.self,
         ])
 }

@@ -1,0 +1,191 @@
+import Foundation
+import TideCore
+import TideKube
+import TidePostgres
+import TideRedis
+import TideWorker
+
+/// The checks of `tide doctor` that talk to something: PostgreSQL (and the clock against it),
+/// Redis, the Kubernetes API (and the rights pod tasks need), and what is stored (DAGs, import
+/// errors, live workers and pools) for ``CapacityReview``.
+struct DoctorProbes {
+    let context: CommandContext
+    var configuration: TideConfiguration { context.configuration }
+
+    /// Clock skew against PostgreSQL above this is a warning, above ``clockErrorSeconds`` an error.
+    static let clockWarningSeconds = 2.0
+    static let clockErrorSeconds = 30.0
+
+    /// The rights a worker's pod tasks need in their namespace (`get secrets` only to mask values).
+    static func neededRights(maskSecretValues: Bool) -> [(verb: String, resource: String)] {
+        var rights = [
+            ("create", "pods"), ("get", "pods"), ("list", "pods"), ("watch", "pods"), ("delete", "pods"),
+            ("patch", "pods"), ("get", "pods/log"), ("list", "events"),
+        ]
+        if maskSecretValues { rights.append(("get", "secrets")) }
+        return rights
+    }
+
+    func all() async -> [DoctorFinding] {
+        var found: [DoctorFinding] = []
+        let pool = context.pool(maxConnections: 2, application: "tide-doctor")
+        let database = await postgres(pool)
+        found += database
+        found += await redis()
+        found += await kubernetes()
+        if !database.contains(where: { $0.severity == .error }) {
+            do {
+                found += try await stored(pool)
+            } catch {
+                found.append(DoctorFinding(.error, "postgresql", "cannot read what is stored: \(error)"))
+            }
+        }
+        await pool.close()
+        return found
+    }
+
+    private func postgres(_ pool: PGPool) async -> [DoctorFinding] {
+        let place = SecretRedaction.redactingPassword(in: configuration.databaseURL)
+        do {
+            let before = Date().timeIntervalSince1970
+            let row = try await pool.query("SELECT extract(epoch FROM clock_timestamp()) AS now").rows.first
+            let after = Date().timeIntervalSince1970
+            var found = [DoctorFinding(.ok, "postgresql", "\(place) answers (schema \(configuration.databaseSchema))")]
+            let applied = try await pool.withConnection { try await Migrator().appliedVersions($0) }
+            let known = Migration.all.map(\.version)
+            if let missing = Set(known).subtracting(applied).min() {
+                found.append(
+                    DoctorFinding(
+                        .error, "postgresql", "the schema is not up to date: migration \(missing) is not applied",
+                        fix: "tide db migrate"))
+            }
+            if let server = row?.double("now") {
+                let skew = server - (before + after) / 2
+                let text = String(format: "%.2f s", skew)
+                if abs(skew) > Self.clockErrorSeconds {
+                    found.append(
+                        DoctorFinding(
+                            .error, "clock", "this machine's clock is \(text) off PostgreSQL's",
+                            fix: "run NTP (chrony, systemd-timesyncd) here and on the database host"))
+                } else if abs(skew) > Self.clockWarningSeconds {
+                    found.append(
+                        DoctorFinding(
+                            .warning, "clock", "this machine's clock is \(text) off PostgreSQL's",
+                            fix: "run NTP (chrony, systemd-timesyncd) here and on the database host"))
+                } else {
+                    found.append(DoctorFinding(.ok, "clock", "within \(text) of PostgreSQL's"))
+                }
+            }
+            return found
+        } catch {
+            return [
+                DoctorFinding(
+                    .error, "postgresql", "cannot reach \(place): \(error)",
+                    fix: "check database_url (TIDE_DATABASE_URL) and that PostgreSQL runs and accepts this host")
+            ]
+        }
+    }
+
+    private func redis() async -> [DoctorFinding] {
+        let place = SecretRedaction.redactingPassword(in: configuration.redisURL)
+        do {
+            let connection = try await RedisConnection.connect(context.redis, name: "doctor", socketTimeoutSeconds: 5)
+            defer { connection.close() }
+            let info = try await connection.command(["INFO", "server"]).string ?? ""
+            let version =
+                info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_version:") }
+                .map { String($0.dropFirst("redis_version:".count)) } ?? "unknown"
+            return [DoctorFinding(.ok, "redis", "\(place) answers (Redis \(version))")]
+        } catch {
+            return [
+                DoctorFinding(
+                    .error, "redis", "cannot reach \(place): \(error)",
+                    fix: "check redis_url (TIDE_REDIS_URL), its password, and that Redis runs")
+            ]
+        }
+    }
+
+    private func kubernetes() async -> [DoctorFinding] {
+        let access: KubernetesAccess?
+        do {
+            access = try KubernetesSetup.access(configuration, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            return [
+                DoctorFinding(
+                    .error, "kubernetes", "cannot set up the Kubernetes connection: \(error)",
+                    fix: "check kubernetes.kubeconfig / kubernetes.context / kubernetes.in_cluster")
+            ]
+        }
+        guard let access else {
+            return [DoctorFinding(.ok, "kubernetes", "no Kubernetes connection configured: pod tasks cannot run here")]
+        }
+        defer { access.client.close() }
+        let namespace = access.namespace
+        do {
+            let version = try await access.client.serverVersion()
+            var found = [
+                DoctorFinding(.ok, "kubernetes", "the API server answers (\(version)), namespace \(namespace)")
+            ]
+            var denied: [String] = []
+            for (verb, resource) in Self.neededRights(maskSecretValues: configuration.kubernetes.maskSecretValues) {
+                if try await !access.client.canI(verb, resource, namespace: namespace) {
+                    denied.append("\(verb) \(resource)")
+                }
+            }
+            if denied.isEmpty {
+                found.append(
+                    DoctorFinding(.ok, "rbac", "may create, watch, read the logs of and delete pods in \(namespace)"))
+            } else {
+                found.append(
+                    DoctorFinding(
+                        .error, "rbac", "may not \(denied.joined(separator: ", ")) in namespace \(namespace)",
+                        fix:
+                            "grant them with a Role and RoleBinding for the worker's service account (as the Helm chart's pod-tasks Role does)"
+                    ))
+            }
+            return found
+        } catch {
+            return [
+                DoctorFinding(
+                    .error, "kubernetes", "cannot reach the API server: \(error)",
+                    fix: "check the kubeconfig's server and credentials, or the pod's service account")
+            ]
+        }
+    }
+
+    /// Import errors, and the capacity settings against the live workers, the pools and the DAGs.
+    private func stored(_ pool: PGPool) async throws -> [DoctorFinding] {
+        let dags = DagStore(pool: pool)
+        var found: [DoctorFinding] = []
+        let errors = try await dags.importErrors()
+        if errors.isEmpty {
+            found.append(DoctorFinding(.ok, "dags", "no DAG import errors"))
+        } else {
+            for error in errors.prefix(5) {
+                let firstLine = error.message.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+                found.append(
+                    DoctorFinding(
+                        .error, "dags", "\(error.fileloc) does not load: \(firstLine)",
+                        fix: "tide dags validate \(error.fileloc)"))
+            }
+            if errors.count > 5 {
+                found.append(
+                    DoctorFinding(.error, "dags", "\(errors.count - 5) more files do not load", fix: "tide dags errors")
+                )
+            }
+        }
+        let timeout = configuration.scheduler.workerTimeoutSeconds
+        let workers = try await WorkerStore(pool: pool).list().filter { $0.isLive(timeoutSeconds: timeout) }.map {
+            CapacityReview.Worker(queues: $0.queues, slots: $0.slots)
+        }
+        let pools = Dictionary(
+            try await PoolStore(pool: pool).list().map { ($0.name, $0.slots) }, uniquingKeysWith: { first, _ in first })
+        var tasks: [CapacityReview.TaskUse] = []
+        for record in try await dags.list() where !record.isPaused {
+            let dag = try await dags.definition(dagId: record.dagId, hash: record.contentHash)
+            tasks += dag.tasks.map { CapacityReview.TaskUse(dagId: dag.dagId, task: $0) }
+        }
+        found += CapacityReview.findings(configuration: configuration, workers: workers, pools: pools, tasks: tasks)
+        return found
+    }
+}
