@@ -61,20 +61,15 @@ struct DoctorProbes {
             }
             if let server = row?.double("now") {
                 let skew = server - (before + after) / 2
-                let text = String(format: "%.2f s", skew)
-                if abs(skew) > Self.clockErrorSeconds {
-                    found.append(
-                        DoctorFinding(
-                            .error, "clock", "this machine's clock is \(text) off PostgreSQL's",
+                let text = String(format: "%+.2f s", skew)
+                let severity: DoctorFinding.Severity =
+                    abs(skew) > Self.clockErrorSeconds ? .error : abs(skew) > Self.clockWarningSeconds ? .warning : .ok
+                found.append(
+                    severity == .ok
+                        ? DoctorFinding(.ok, "clock", String(format: "within %.2f s of PostgreSQL's", abs(skew)))
+                        : DoctorFinding(
+                            severity, "clock", "this machine's clock is \(text) off PostgreSQL's",
                             fix: "run NTP (chrony, systemd-timesyncd) here and on the database host"))
-                } else if abs(skew) > Self.clockWarningSeconds {
-                    found.append(
-                        DoctorFinding(
-                            .warning, "clock", "this machine's clock is \(text) off PostgreSQL's",
-                            fix: "run NTP (chrony, systemd-timesyncd) here and on the database host"))
-                } else {
-                    found.append(DoctorFinding(.ok, "clock", "within \(text) of PostgreSQL's"))
-                }
             }
             return found
         } catch {
