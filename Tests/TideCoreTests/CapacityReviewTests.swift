@@ -40,8 +40,11 @@ struct CapacityReviewTests {
         #expect(found.severity == .warning)
         #expect(
             found.message
-                == "scheduler.parallelism is 32 but the 2 live workers have 16 slots: at most 16 tasks run at once")
-        #expect(found.fix?.contains("lower scheduler.parallelism to 16") == true)
+                == "scheduler.parallelism is 32 but the live workers (2 now) have 16 slots: at most 16 tasks run at once until more start"
+        )
+        #expect(
+            found.fix?.contains(
+                "lower scheduler.parallelism (to 16, or to the workers' autoscaling maximum × concurrency)") == true)
     }
 
     @Test func slotsAboveParallelismStayIdle() {

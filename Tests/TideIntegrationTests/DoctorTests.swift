@@ -57,7 +57,8 @@ struct DoctorTests {
             #expect(capacity.status == 1)
             #expect(
                 line(capacity.output, "WARNING  capacity")?.hasSuffix(
-                    "scheduler.parallelism is 32 but the 1 live workers have 4 slots: at most 4 tasks run at once")
+                    "scheduler.parallelism is 32 but the live workers (1 now) have 4 slots: at most 4 tasks run at once until more start"
+                )
                     == true,
                 "\(capacity.output)")
             #expect(

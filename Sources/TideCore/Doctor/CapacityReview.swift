@@ -55,9 +55,9 @@ public enum CapacityReview {
             return [
                 DoctorFinding(
                     .warning, "capacity",
-                    "scheduler.parallelism is \(parallelism) but the \(workers.count) live workers have \(slots) slots: at most \(slots) tasks run at once",
+                    "scheduler.parallelism is \(parallelism) but the live workers (\(workers.count) now) have \(slots) slots: at most \(slots) tasks run at once until more start",
                     fix:
-                        "run more workers or raise worker.concurrency (workers × concurrency ≥ \(parallelism)), or lower scheduler.parallelism to \(slots)"
+                        "run more workers or raise worker.concurrency (workers × concurrency ≥ \(parallelism)), or lower scheduler.parallelism (to \(slots), or to the workers' autoscaling maximum × concurrency)"
                 )
             ]
         }
@@ -65,7 +65,7 @@ public enum CapacityReview {
             return [
                 DoctorFinding(
                     .warning, "capacity",
-                    "the \(workers.count) live workers have \(slots) slots but scheduler.parallelism is \(parallelism): \(slots - parallelism) slots stay idle",
+                    "the live workers (\(workers.count) now) have \(slots) slots but scheduler.parallelism is \(parallelism): \(slots - parallelism) slots stay idle",
                     fix: "raise scheduler.parallelism to \(slots), or run fewer workers")
             ]
         }
