@@ -20,6 +20,8 @@ public struct KubernetesAccess: Sendable {
     public var masksSecretValues: Bool
     /// `kubernetes.pod_defaults`: under every pod's own settings.
     public var podDefaults = PodDefaults()
+    /// The other clusters tasks may choose; nil: only this connection.
+    public var clusters: KubernetesClusters?
 
     public init(
         client: KubeClient, namespace: String, nodePools: [NodePool], workerImage: String, workerSecret: String?,

@@ -22,10 +22,20 @@ extension WorkerService {
             )
             return (.failed, nil, buffer)
         }
+        let pod = podOf(kubernetes)
+        let cluster: KubernetesClusters.Opened?
+        do {
+            cluster = try kubernetes.clusters?.cluster(for: pod)
+        } catch {
+            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
+            buffer.appendNotice("failed to start: \(error)")
+            return (.failed, nil, buffer)
+        }
         var runner = PodRunner(
-            client: kubernetes.client,
+            client: cluster?.client ?? kubernetes.client,
             nodePools: Dictionary(kubernetes.nodePools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-            defaultNamespace: kubernetes.namespace, logMaxBytes: settings.logMaxBytes, logger: log)
+            defaultNamespace: cluster?.namespace ?? kubernetes.namespace, logMaxBytes: settings.logMaxBytes,
+            logger: log)
         runner.masksSecretValues = kubernetes.masksSecretValues
         runner.podDefaults = kubernetes.podDefaults
         let podIdentity = PodIdentity(
@@ -35,7 +45,7 @@ extension WorkerService {
         let workerId = self.identity.id
         let lastProgress = LockedBox<TaskInstanceStore.PodProgress?>(nil)
         let result = await runner.run(
-            podOf(kubernetes), identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
+            pod, identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
             controls: running.podControls(token)
         ) { externalId in
             (try? await store.recordPod(

@@ -187,3 +187,66 @@ struct PodDefaultsTests {
         }
     }
 }
+
+@Suite("Named Kubernetes connections in configuration")
+struct KubernetesConnectionConfigurationTests {
+    @Test func connectionsAreReadWithTheirSettings() throws {
+        let config = try ConfigurationLoader.load(
+            fileText: """
+                kubernetes:
+                  connections:
+                    analytics: {kubeconfig: /etc/tide/analytics.kubeconfig, context: prod, namespace: jobs}
+                    local: {in_cluster: true}
+                """, environment: [:])
+        #expect(
+            config.kubernetes.connections == [
+                "analytics": KubernetesConnectionSettings(
+                    kubeconfig: "/etc/tide/analytics.kubeconfig", context: "prod", namespace: "jobs"),
+                "local": KubernetesConnectionSettings(inCluster: true),
+            ])
+    }
+
+    @Test(arguments: [
+        (
+            "kubernetes:\n  connections: {a: {kubeconfig: /k, namspace: x}}\n",
+            "tide.yaml: kubernetes.connections.a: unknown key 'namspace' (did you mean 'namespace'?)"
+        ),
+        (
+            "kubernetes:\n  connections: {a: {context: prod}}\n",
+            "tide.yaml: kubernetes.connections.a: give either kubeconfig or in_cluster: true"
+        ),
+        (
+            "kubernetes:\n  connections: {a: {kubeconfig: /k, in_cluster: true}}\n",
+            "tide.yaml: kubernetes.connections.a: give either kubeconfig or in_cluster: true"
+        ),
+        (
+            "kubernetes:\n  connections: {a: {kubeconfig: /k, namespace: Jobs}}\n",
+            "tide.yaml: kubernetes.connections.a.namespace: invalid namespace 'Jobs'"
+        ),
+        (
+            "kubernetes:\n  connections: [a]\n",
+            "tide.yaml: kubernetes.connections: expected a mapping of connection names to settings"
+        ),
+    ])
+    func badConnectionsAreNamed(yaml: String, message: String) {
+        #expect {
+            try ConfigurationLoader.load(fileText: yaml, environment: [:])
+        } throws: { error in
+            "\(error)" == message
+        }
+    }
+
+    @Test func aTaskChoosesAConnectionAContextOrTheInClusterAccount() throws {
+        let pod = try podTask("      image: x\n      kubernetes_conn_id: analytics\n      cluster_context: staging\n")
+        #expect(pod.kubernetesConnId == "analytics" && pod.clusterContext == "staging" && pod.inCluster == nil)
+        do {
+            _ = try podTask("      image: x\n      kubernetes_conn_id: analytics\n      in_cluster: true\n")
+            Issue.record("expected an error")
+        } catch let error as DAGFileError {
+            #expect(
+                error.issues.map(\.message) == [
+                    "kubernetes_conn_id and in_cluster: true in kubernetes_pod of task 't' contradict each other"
+                ])
+        }
+    }
+}

@@ -73,6 +73,7 @@ public enum ConfigurationLoader {
     static let structuredKeys = [
         ("node_pools", "TIDE_NODE_POOLS"), ("scaling.queues", "TIDE_SCALING_QUEUES"), ("api.users", "TIDE_API_USERS"),
         ("kubernetes.pod_defaults", "TIDE_KUBERNETES_POD_DEFAULTS"),
+        ("kubernetes.connections", "TIDE_KUBERNETES_CONNECTIONS"),
     ]
 
     static func applyStructured(_ key: String, _ value: JSONValue, source: String, to config: inout TideConfiguration)
@@ -81,6 +82,8 @@ public enum ConfigurationLoader {
         switch key {
         case "node_pools": config.nodePools = try NodePoolConfiguration.parse(value, source: source)
         case "api.users": config.api.users = try APIUser.parseList(value, source: source)
+        case "kubernetes.connections":
+            config.kubernetes.connections = try KubernetesConnectionConfiguration.parse(value, source: source)
         case "kubernetes.pod_defaults":
             config.kubernetes.podDefaults = try PodDefaultsConfiguration.parse(value, source: source)
         default: config.scaling.queues = try QueueScalingConfiguration.parse(value, source: source)

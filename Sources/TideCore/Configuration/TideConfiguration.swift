@@ -77,6 +77,9 @@ public struct KubernetesSettings: Sendable, Hashable {
     /// Settings every pod task and `executor: kubernetes` pod starts from (`kubernetes.pod_defaults`,
     /// or `TIDE_KUBERNETES_POD_DEFAULTS` as JSON). Default none.
     public var podDefaults = PodDefaults()
+    /// Named connections pod tasks choose with `kubernetes_conn_id` (`kubernetes.connections`, or
+    /// `TIDE_KUBERNETES_CONNECTIONS` as JSON). Default none.
+    public var connections: [String: KubernetesConnectionSettings] = [:]
 
     public init() {}
 }

@@ -6,7 +6,8 @@ extension DAGFileReader {
         "affinity", "tolerations", "labels", "annotations", "namespace", "service_account_name", "image_pull_policy",
         "image_pull_secrets", "volumes", "volume_mounts", "init_containers", "priority_class_name", "host_network",
         "startup_timeout", "on_finish", "get_logs", "log_events_on_failure", "skip_on_exit_code", "pod_template",
-        "topology_spread_constraints", "security_context", "container_security_context",
+        "topology_spread_constraints", "security_context", "container_security_context", "kubernetes_conn_id",
+        "cluster_context", "in_cluster",
     ]
 
     /// Reads a task's `kubernetes_pod` over the DAG's `default_args.kubernetes_pod` (a key the
@@ -112,6 +113,18 @@ extension DAGFileReader {
             let names = stringList(value, what: "image_pull_secrets in \(place)")
         {
             pod.imagePullSecrets = names
+        }
+        if let value = fields["kubernetes_conn_id"] {
+            pod.kubernetesConnId = string(value, what: "kubernetes_conn_id in \(place)")
+        }
+        if let value = fields["cluster_context"] {
+            pod.clusterContext = string(value, what: "cluster_context in \(place)")
+        }
+        if let value = fields["in_cluster"] {
+            pod.inCluster = boolean(value, what: "in_cluster in \(place)")
+            if pod.inCluster == true, let conn = fields["kubernetes_conn_id"] {
+                report(conn, "kubernetes_conn_id and in_cluster: true in \(place) contradict each other")
+            }
         }
         if let value = fields["priority_class_name"] {
             pod.priorityClassName = string(value, what: "priority_class_name in \(place)")

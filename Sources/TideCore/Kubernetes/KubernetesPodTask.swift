@@ -65,6 +65,12 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
     public var securityContext: JSONValue?
     /// The task container's `securityContext`.
     public var containerSecurityContext: JSONValue?
+    /// The named connection (`kubernetes.connections`) whose cluster runs the pod; nil: the worker's.
+    public var kubernetesConnId: String?
+    /// A kubeconfig context other than the connection's own (KubernetesPodOperator's `cluster_context`).
+    public var clusterContext: String?
+    /// Run the pod through the worker pod's own service account, whatever the worker's default.
+    public var inCluster: Bool?
     public var hostNetwork = false
     /// Seconds a pod may stay Pending (scheduling, scale-up from zero, image pull). Default 10 minutes.
     public var startupTimeoutSeconds: Double = 600
@@ -88,5 +94,6 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
         case logEventsOnFailure = "log_events_on_failure", skipOnExitCode = "skip_on_exit_code"
         case podTemplate = "pod_template", topologySpreadConstraints = "topology_spread_constraints"
         case securityContext = "security_context", containerSecurityContext = "container_security_context"
+        case kubernetesConnId = "kubernetes_conn_id", clusterContext = "cluster_context", inCluster = "in_cluster"
     }
 }

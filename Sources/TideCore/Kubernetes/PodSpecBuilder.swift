@@ -215,6 +215,12 @@ public enum PodSpecBuilder {
 public struct PodSpecError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var known: [String] = []
+
+    public init(message: String, known: [String] = []) {
+        self.message = message
+        self.known = known
+    }
+
     public var description: String {
         known.isEmpty ? message : "\(message) (configured: \(known.joined(separator: ", ")))"
     }

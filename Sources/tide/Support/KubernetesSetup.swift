@@ -45,6 +45,9 @@ enum KubernetesSetup {
             ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds,
             masksSecretValues: settings.maskSecretValues)
         access.podDefaults = settings.podDefaults
+        access.clusters = KubernetesClusters(
+            named: settings.connections, defaultKubeconfig: settings.kubeconfig, environment: environment,
+            serviceAccountFolder: settings.serviceAccountFolder)
         return access
     }
 }
