@@ -139,6 +139,10 @@ struct KubernetesPodTaskTests {
             "unknown field 'topologykey' in a topology spread constraint (did you mean 'topologyKey'?) in kubernetes_pod of task 't'"
         ),
         (
+            "      image: x\n      ports: [{name: http}]\n",
+            "each of ports in kubernetes_pod of task 't' needs containerPort, a port number from 1 to 65535"
+        ),
+        (
             "      image: x\n      security_context: [runAsUser]\n",
             "security_context in kubernetes_pod of task 't' must be a mapping (Kubernetes' securityContext fields)"
         ),
@@ -168,6 +172,12 @@ struct KubernetesPodTaskTests {
         #expect(pod.topologySpreadConstraints?.first?["maxSkew"] == .number(2))
         #expect(pod.securityContext == .object(["runAsUser": .number(1000), "fsGroup": .number(2000)]))
         #expect(pod.containerSecurityContext == .object(["allowPrivilegeEscalation": .bool(false)]))
+        let withPorts = try podTask("      image: x\n      ports: [{containerPort: 8080, name: metrics}]\n")
+        let manifest = try PodSpecBuilder.build(
+            withPorts, identity: identity, nodePools: [:], defaultNamespace: "tide", suffix: "abc")
+        #expect(
+            at(manifest, "spec", "containers", 0, "ports")
+                == .array([.object(["containerPort": .number(8080), "name": .string("metrics")])]))
     }
 
     /// `default_args.kubernetes_pod` is under each pod task's own `kubernetes_pod`: a key the task

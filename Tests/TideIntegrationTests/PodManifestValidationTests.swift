@@ -40,6 +40,7 @@ struct PodManifestValidationTests {
         full.tolerations = [try JSONValue.parse(#"{"key":"spot","operator":"Exists","effect":"NoSchedule"}"#)]
         full.priorityClassName = "batch"
         full.hostNetwork = true
+        full.ports = [try JSONValue.parse(#"{"containerPort":8080,"name":"metrics","protocol":"TCP"}"#)]
         var templated = KubernetesPodTask(image: "busybox")
         templated.podTemplate = try JSONValue.parse(
             #"{"spec":{"securityContext":{"runAsUser":1000},"containers":[{"name":"base","image":"x","workingDir":"/work"}]}}"#

@@ -7,7 +7,7 @@ extension DAGFileReader {
         "image_pull_secrets", "volumes", "volume_mounts", "init_containers", "priority_class_name", "host_network",
         "startup_timeout", "on_finish", "get_logs", "log_events_on_failure", "skip_on_exit_code", "pod_template",
         "topology_spread_constraints", "security_context", "container_security_context", "kubernetes_conn_id",
-        "cluster_context", "in_cluster",
+        "cluster_context", "in_cluster", "ports",
     ]
 
     /// Reads a task's `kubernetes_pod` over the DAG's `default_args.kubernetes_pod` (a key the
@@ -113,6 +113,21 @@ extension DAGFileReader {
             let names = stringList(value, what: "image_pull_secrets in \(place)")
         {
             pod.imagePullSecrets = names
+        }
+        if let value = fields["ports"] {
+            if case .array(let items) = jsonValue(value) {
+                for item in items {
+                    guard case .object(let port) = item, case .number(let number)? = port["containerPort"],
+                        number.rounded() == number, (1...65535).contains(number)
+                    else {
+                        report(value, "each of ports in \(place) needs containerPort, a port number from 1 to 65535")
+                        break
+                    }
+                }
+                pod.ports = items
+            } else {
+                report(value, "ports in \(place) must be a list of {containerPort, name, protocol}")
+            }
         }
         if let value = fields["kubernetes_conn_id"] {
             pod.kubernetesConnId = string(value, what: "kubernetes_conn_id in \(place)")

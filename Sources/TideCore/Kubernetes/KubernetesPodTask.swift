@@ -71,6 +71,8 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
     public var clusterContext: String?
     /// Run the pod through the worker pod's own service account, whatever the worker's default.
     public var inCluster: Bool?
+    /// The container's `ports` (Kubernetes' ContainerPort objects: `containerPort`, `name`, `protocol`, …).
+    public var ports: [JSONValue]?
     public var hostNetwork = false
     /// Seconds a pod may stay Pending (scheduling, scale-up from zero, image pull). Default 10 minutes.
     public var startupTimeoutSeconds: Double = 600
@@ -95,5 +97,6 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
         case podTemplate = "pod_template", topologySpreadConstraints = "topology_spread_constraints"
         case securityContext = "security_context", containerSecurityContext = "container_security_context"
         case kubernetesConnId = "kubernetes_conn_id", clusterContext = "cluster_context", inCluster = "in_cluster"
+        case ports
     }
 }

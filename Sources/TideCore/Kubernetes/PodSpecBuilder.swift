@@ -70,6 +70,7 @@ public enum PodSpecBuilder {
             container["resources"] = .object(task.resources.mapValues { .object($0.mapValues(JSONValue.string)) })
         }
         if let context = task.containerSecurityContext { container["securityContext"] = context }
+        if let ports = task.ports, !ports.isEmpty { container["ports"] = .array(ports) }
         if !task.volumeMounts.isEmpty { container["volumeMounts"] = .array(task.volumeMounts) }
         if let policy = task.imagePullPolicy { container["imagePullPolicy"] = .string(policy) }
 
