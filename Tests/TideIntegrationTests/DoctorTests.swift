@@ -100,9 +100,21 @@ struct DoctorTests {
         defer { Task { await sim.stop() } }
         try await withCluster { cluster in
             let config = sim.folder + "/doctor.yaml"
-            try "kubernetes:\n  kubeconfig: \(sim.kubeconfigPath)\n".write(
-                toFile: config, atomically: true, encoding: .utf8)
+            try """
+            kubernetes:
+              kubeconfig: \(sim.kubeconfigPath)
+              connections:
+                same: {kubeconfig: \(sim.kubeconfigPath), namespace: jobs}
+                gone: {kubeconfig: \(sim.folder)/no-such-kubeconfig}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
             let result = try await doctor(cluster, ["TIDE_CONFIG": config])
+            // Every named connection is checked too: reached (with its namespace's rights), or not.
+            #expect(
+                result.output.contains("connection 'same': may not delete pods, get pods/log in namespace jobs"),
+                "\(result.output)")
+            #expect(
+                result.output.contains(
+                    "cannot use connection 'gone': cannot read the kubeconfig \(sim.folder)/no-such-kubeconfig"))
             #expect(result.status == 1)
             #expect(
                 line(result.output, "ERROR    rbac")?.hasSuffix(

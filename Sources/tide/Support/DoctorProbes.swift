@@ -114,26 +114,45 @@ struct DoctorProbes {
         guard let access else {
             return [DoctorFinding(.ok, "kubernetes", "no Kubernetes connection configured: pod tasks cannot run here")]
         }
-        defer { access.client.close() }
-        let namespace = access.namespace
+        var found = await cluster(access.client, namespace: access.namespace, name: "the worker's connection")
+        access.client.close()
+        for name in configuration.kubernetes.connections.keys.sorted() {
+            var asking = KubernetesPodTask(image: "")
+            asking.kubernetesConnId = name
+            do {
+                guard let opened = try access.clusters?.cluster(for: asking) else { continue }
+                found += await cluster(opened.client, namespace: opened.namespace, name: "connection '\(name)'")
+            } catch {
+                found.append(
+                    DoctorFinding(
+                        .error, "kubernetes", "\(error)", fix: "check kubernetes.connections.\(name)"))
+            }
+        }
+        access.clusters?.close()
+        return found
+    }
+
+    /// Whether one cluster answers, and whether this identity has the rights pod tasks need there.
+    private func cluster(_ client: KubeClient, namespace: String, name: String) async -> [DoctorFinding] {
         do {
-            let version = try await access.client.serverVersion()
+            let version = try await client.serverVersion()
             var found = [
-                DoctorFinding(.ok, "kubernetes", "the API server answers (\(version)), namespace \(namespace)")
+                DoctorFinding(.ok, "kubernetes", "\(name): the API server answers (\(version)), namespace \(namespace)")
             ]
             var denied: [String] = []
             for (verb, resource) in Self.neededRights(maskSecretValues: configuration.kubernetes.maskSecretValues) {
-                if try await !access.client.canI(verb, resource, namespace: namespace) {
+                if try await !client.canI(verb, resource, namespace: namespace) {
                     denied.append("\(verb) \(resource)")
                 }
             }
             if denied.isEmpty {
                 found.append(
-                    DoctorFinding(.ok, "rbac", "may create, watch, read the logs of and delete pods in \(namespace)"))
+                    DoctorFinding(
+                        .ok, "rbac", "\(name): may create, watch, read the logs of and delete pods in \(namespace)"))
             } else {
                 found.append(
                     DoctorFinding(
-                        .error, "rbac", "may not \(denied.joined(separator: ", ")) in namespace \(namespace)",
+                        .error, "rbac", "\(name): may not \(denied.joined(separator: ", ")) in namespace \(namespace)",
                         fix:
                             "grant them with a Role and RoleBinding for the worker's service account (as the Helm chart's pod-tasks Role does)"
                     ))
@@ -142,7 +161,7 @@ struct DoctorProbes {
         } catch {
             return [
                 DoctorFinding(
-                    .error, "kubernetes", "cannot reach the API server: \(error)",
+                    .error, "kubernetes", "\(name): cannot reach the API server: \(error)",
                     fix: "check the kubeconfig's server and credentials, or the pod's service account")
             ]
         }
