@@ -154,6 +154,10 @@ extension SimCluster {
             pod.container = .waiting(reason: "CreateContainerConfigError", message: problem.message)
             recordEvent(
                 pod, type: "Warning", reason: "Failed", message: "Error: \(problem.message)", component: "kubelet")
+        case .success(let environment) where !pod.isInitialized:
+            guard pod.initStatuses.isEmpty else { return }
+            pod.container = .waiting(reason: "PodInitializing", message: nil)
+            kubelet.runInitContainers(podKey: key, spec: pod.spec, environment: environment, cluster: self)
         case .success(let environment):
             recordEvent(
                 pod, type: "Normal", reason: "Created", message: "Created container \(pod.containerName)",

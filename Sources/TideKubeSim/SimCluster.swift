@@ -280,6 +280,45 @@ actor SimCluster {
         pods[key] = pod
     }
 
+    /// An init container's process started.
+    func initContainerStarted(_ key: String, name: String) {
+        guard var pod = pods[key] else { return }
+        pod.initStatuses.append((name, .running(startedAt: Date())))
+        recordEvent(pod, type: "Normal", reason: "Created", message: "Created container \(name)", component: "kubelet")
+        recordEvent(pod, type: "Normal", reason: "Started", message: "Started container \(name)", component: "kubelet")
+        pod.resourceVersion = nextResourceVersion()
+        pods[key] = pod
+        publish("MODIFIED", pod)
+    }
+
+    /// An init container ended. A failure fails the pod (restartPolicy Never); after the last
+    /// success the main container starts.
+    /// - Returns: whether the next init container should run.
+    func initContainerExited(_ key: String, name: String, exitCode: Int32, reason: String) -> Bool {
+        guard var pod = pods[key], let index = pod.initStatuses.lastIndex(where: { $0.name == name }),
+            case .running(let startedAt) = pod.initStatuses[index].state
+        else { return false }
+        let now = Date()
+        pod.initStatuses[index].state = .terminated(
+            exitCode: exitCode, reason: reason, startedAt: startedAt, finishedAt: now)
+        pod.processGroup = nil
+        pod.resourceVersion = nextResourceVersion()
+        pods[key] = pod
+        if exitCode != 0 {
+            publish("MODIFIED", pod)
+            finishLogFollowers(key)
+            if let nodeName = pod.nodeName { markEmptyIfIdle(nodeName, now: now) }
+            logger.info("init container failed", metadata: ["pod": "\(key)", "container": "\(name)"])
+            return false
+        }
+        if pod.isInitialized {
+            startContainer(key, now: now)
+            return false
+        }
+        publish("MODIFIED", pod)
+        return true
+    }
+
     func containerExited(_ key: String, exitCode: Int32, reason: String) {
         guard var pod = pods[key], case .running(let startedAt) = pod.container else { return }
         let now = Date()

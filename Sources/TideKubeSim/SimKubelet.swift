@@ -5,7 +5,8 @@ import SystemPackage
 import TideCore
 
 /// The simulated kubelet: runs a container's `command` + `args` as a local process (the image is
-/// ignored), so that logs and exit codes are real.
+/// ignored), so that logs and exit codes are real. Init containers run first, one after the
+/// other; the first that fails fails the pod and the main container never starts.
 struct SimKubelet: Sendable {
     let logger: Logger
     /// Folders searched for a container's command, before this process's own `PATH`.
@@ -18,14 +19,93 @@ struct SimKubelet: Sendable {
         (image.split(separator: "/").last ?? "").hasPrefix("fail-pull")
     }
 
+    /// How a container's process ended.
+    struct Exit: Sendable {
+        var code: Int32
+        var reason: String
+    }
+
     /// Starts the pod's first container; output and exit are reported to `cluster`.
     /// - Parameter environment: the container's variables, references to Secrets resolved.
     func start(podKey: String, spec: [String: JSONValue], environment variables: [String: String], cluster: SimCluster)
     {
         guard let container = spec["containers"]?.array?.first?.object else { return }
+        let environment = self.environment(podKey: podKey, variables: variables)
+        Task {
+            guard
+                let exit = await run(
+                    container, environment: environment, podKey: podKey, cluster: cluster, isMain: true)
+            else {
+                // No command: the image's entrypoint is not simulated; the container exits at once.
+                await cluster.appendLog(
+                    podKey, Array("(tide-kubesim: no command given; image entrypoints are not simulated)\n".utf8))
+                await cluster.containerExited(podKey, exitCode: 0, reason: "Completed")
+                return
+            }
+            await cluster.containerExited(podKey, exitCode: exit.code, reason: exit.reason)
+        }
+    }
+
+    /// Runs the pod's init containers in order, reporting each end to `cluster`, which starts the
+    /// main container after the last one succeeded.
+    func runInitContainers(
+        podKey: String, spec: [String: JSONValue], environment variables: [String: String], cluster: SimCluster
+    ) {
+        let containers = (spec["initContainers"]?.array ?? []).compactMap(\.object)
+        let environment = self.environment(podKey: podKey, variables: variables)
+        Task {
+            for container in containers {
+                let name = container["name"]?.string ?? "init"
+                await cluster.initContainerStarted(podKey, name: name)
+                let exit =
+                    await run(container, environment: environment, podKey: podKey, cluster: cluster, isMain: false)
+                    ?? Exit(code: 0, reason: "Completed")
+                guard await cluster.initContainerExited(podKey, name: name, exitCode: exit.code, reason: exit.reason)
+                else { return }
+            }
+        }
+    }
+
+    /// Runs one container's process to its end; nil when it has no command.
+    private func run(
+        _ container: [String: JSONValue], environment: [Environment.Key: String], podKey: String, cluster: SimCluster,
+        isMain: Bool
+    ) async -> Exit? {
         let argv =
             (container["command"]?.array ?? []).compactMap(\.string)
             + (container["args"]?.array ?? []).compactMap(\.string)
+        guard let program = argv.first else { return nil }
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        do {
+            let outcome = try await Subprocess.run(
+                program.contains("/") ? .path(FilePath(program)) : .name(program),
+                arguments: Arguments(Array(argv.dropFirst())), environment: .custom(environment),
+                platformOptions: options, input: .none, output: .sequence, error: .combinedWithOutput
+            ) { execution in
+                await cluster.containerStarted(podKey, processGroup: execution.processIdentifier.value)
+                for try await chunk in execution.standardOutput {
+                    // An init container's output is its own log, not the main container's.
+                    guard isMain else { continue }
+                    let bytes = chunk.withUnsafeBytes { Array($0) }
+                    await cluster.appendLog(podKey, bytes)
+                }
+            }
+            switch outcome.terminationStatus {
+            case .exited(let code):
+                return Exit(code: code, reason: code == 0 ? "Completed" : "Error")
+            case .signaled(let signal):
+                // A signal-killed container reports 128 + signal, like a container runtime.
+                return Exit(code: 128 + signal, reason: signal == SIGKILL ? "OOMKilled" : "Error")
+            }
+        } catch {
+            logger.warning("container failed to start", metadata: ["pod": "\(podKey)", "error": "\(error)"])
+            if isMain { await cluster.appendLog(podKey, Array("failed to start container: \(error)\n".utf8)) }
+            return Exit(code: 128, reason: "StartError")
+        }
+    }
+
+    private func environment(podKey: String, variables: [String: String]) -> [Environment.Key: String] {
         var environment: [Environment.Key: String] = [:]
         for key in ["PATH", "HOME", "LANG", "TMPDIR"] {
             if let value = ProcessInfo.processInfo.environment[key], let name = Environment.Key(rawValue: key) {
@@ -40,43 +120,7 @@ struct SimKubelet: Sendable {
         }
         let podName = podKey.split(separator: "/").last.map(String.init) ?? podKey
         if let key = Environment.Key(rawValue: "HOSTNAME") { environment[key] = podName }
-        let logger = logger
-        Task {
-            guard let program = argv.first else {
-                // No command: the image's entrypoint is not simulated; the container exits at once.
-                await cluster.appendLog(
-                    podKey, Array("(tide-kubesim: no command given; image entrypoints are not simulated)\n".utf8))
-                await cluster.containerExited(podKey, exitCode: 0, reason: "Completed")
-                return
-            }
-            var options = PlatformOptions()
-            options.processGroupID = 0
-            do {
-                let outcome = try await Subprocess.run(
-                    program.contains("/") ? .path(FilePath(program)) : .name(program),
-                    arguments: Arguments(Array(argv.dropFirst())), environment: .custom(environment),
-                    platformOptions: options, input: .none, output: .sequence, error: .combinedWithOutput
-                ) { execution in
-                    await cluster.containerStarted(podKey, processGroup: execution.processIdentifier.value)
-                    for try await chunk in execution.standardOutput {
-                        let bytes = chunk.withUnsafeBytes { Array($0) }
-                        await cluster.appendLog(podKey, bytes)
-                    }
-                }
-                switch outcome.terminationStatus {
-                case .exited(let code):
-                    await cluster.containerExited(podKey, exitCode: code, reason: code == 0 ? "Completed" : "Error")
-                case .signaled(let signal):
-                    // A signal-killed container reports 128 + signal, like a container runtime.
-                    let reason = signal == SIGKILL ? "OOMKilled" : "Error"
-                    await cluster.containerExited(podKey, exitCode: 128 + signal, reason: reason)
-                }
-            } catch {
-                logger.warning("container failed to start", metadata: ["pod": "\(podKey)", "error": "\(error)"])
-                await cluster.appendLog(podKey, Array("failed to start container: \(error)\n".utf8))
-                await cluster.containerExited(podKey, exitCode: 128, reason: "StartError")
-            }
-        }
+        return environment
     }
 
     /// Stops a deleted pod's process group: SIGTERM, then SIGKILL after the grace period.

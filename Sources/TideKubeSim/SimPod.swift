@@ -22,6 +22,8 @@ struct SimPod: Sendable {
     var nodeName: String?
     var startTime: Date?
     var container: ContainerState = .waiting(reason: "ContainerCreating", message: nil)
+    /// The init containers that have started, in order.
+    var initStatuses: [(name: String, state: ContainerState)] = []
     /// Why the scheduler cannot place it, while that is so.
     var unschedulableMessage: String?
     var log: [UInt8] = []
@@ -37,8 +39,29 @@ struct SimPod: Sendable {
         spec["containers"]?.array?.first?["name"]?.string ?? "base"
     }
 
+    /// The init container that failed, if one did: the pod failed with it.
+    var failedInit: (name: String, exitCode: Int32, reason: String)? {
+        for status in initStatuses {
+            if case .terminated(let code, let reason, _, _) = status.state, code != 0 {
+                return (status.name, code, reason)
+            }
+        }
+        return nil
+    }
+
+    /// Whether every init container has succeeded (true without any).
+    var isInitialized: Bool {
+        let count = spec["initContainers"]?.array?.count ?? 0
+        let succeeded = initStatuses.filter {
+            if case .terminated(0, _, _, _) = $0.state { return true }
+            return false
+        }
+        return succeeded.count == count
+    }
+
     var phase: String {
-        switch container {
+        if failedInit != nil { return "Failed" }
+        return switch container {
         case .terminated(let code, _, _, _): code == 0 ? "Succeeded" : "Failed"
         case .running: "Running"
         case .waiting: "Pending"
@@ -47,7 +70,7 @@ struct SimPod: Sendable {
 
     var isFinished: Bool {
         if case .terminated = container { return true }
-        return false
+        return failedInit != nil
     }
 
     var hasStarted: Bool {
@@ -83,6 +106,10 @@ struct SimPod: Sendable {
             status["hostIP"] = "127.0.0.1"
             status["podIP"] = "127.0.0.1"
             status["containerStatuses"] = .array([containerStatus()])
+            if !initStatuses.isEmpty {
+                status["initContainerStatuses"] = .array(
+                    initStatuses.map { Self.status(name: $0.name, image: "", state: $0.state, uid: uid) })
+            }
         }
         return .object([
             "apiVersion": "v1", "kind": "Pod", "metadata": .object(meta), "spec": .object(fullSpec),
@@ -91,11 +118,16 @@ struct SimPod: Sendable {
     }
 
     private func containerStatus() -> JSONValue {
-        let image = spec["containers"]?.array?.first?["image"]?.string ?? ""
+        Self.status(
+            name: containerName, image: spec["containers"]?.array?.first?["image"]?.string ?? "", state: container,
+            uid: uid)
+    }
+
+    private static func status(name: String, image: String, state: ContainerState, uid: String) -> JSONValue {
         var fields: [String: JSONValue] = [
-            "name": .string(containerName), "image": .string(image), "imageID": "", "restartCount": .number(0),
+            "name": .string(name), "image": .string(image), "imageID": "", "restartCount": .number(0),
         ]
-        switch container {
+        switch state {
         case .waiting(let reason, let message):
             var waiting: [String: JSONValue] = ["reason": .string(reason)]
             if let message { waiting["message"] = .string(message) }

@@ -43,9 +43,10 @@ public struct PodStatus: Sendable, Hashable {
         nodeName = object[path: "spec", "nodeName"]?.string
         let status = object["status"]
         phase = status?["phase"]?.string ?? "Pending"
-        failureReason = status?["reason"]?.string.map { reason in
-            status?["message"]?.string.map { "\(reason): \($0)" } ?? reason
-        }
+        failureReason =
+            status?["reason"]?.string.map { reason in
+                status?["message"]?.string.map { "\(reason): \($0)" } ?? reason
+            } ?? Self.failedInitContainer(status?["initContainerStatuses"]?.array ?? [])
         unschedulableMessage =
             status?["conditions"]?.array?.first { condition in
                 condition["type"]?.string == "PodScheduled" && condition["status"]?.string == "False"
@@ -53,6 +54,19 @@ public struct PodStatus: Sendable, Hashable {
         let statuses = status?["containerStatuses"]?.array ?? []
         let main = statuses.first { $0["name"]?.string == containerName } ?? statuses.first
         container = main.flatMap { Self.containerState($0["state"]) }
+    }
+
+    /// `init container 'fetch' failed: exit code 3 (Error)` for the first init container that
+    /// ended with a non-zero code (with `restartPolicy: Never` it fails the pod).
+    private static func failedInitContainer(_ statuses: [JSONValue]) -> String? {
+        for status in statuses {
+            guard case .terminated(let code, let reason, _)? = containerState(status["state"]), code != 0 else {
+                continue
+            }
+            let name = status["name"]?.string ?? "?"
+            return "init container '\(name)' failed: exit code \(code)\(reason.map { " (\($0))" } ?? "")"
+        }
+        return nil
     }
 
     private static func containerState(_ state: JSONValue?) -> ContainerState? {

@@ -31,7 +31,10 @@ extension PodRunner {
                 reason = why
             }
             let why = reason ?? pod.failureReason
-            let detail = "exit code \(exitCode.map(String.init) ?? "unknown")\(why.map { " (\($0))" } ?? "")"
+            // A pod whose container never ran (an init container failed) has only the reason.
+            let detail =
+                exitCode == nil && why != nil
+                ? why ?? "" : "exit code \(exitCode.map(String.init) ?? "unknown")\(why.map { " (\($0))" } ?? "")"
             if pod.phase == "Succeeded" {
                 ending = .succeeded
                 note("pod \(place) succeeded")
