@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TideCore
 import TideTestSupport
 
 @testable import TidePostgres
@@ -159,18 +160,23 @@ struct PGConnectionTests {
     @Test func aCancelledWaiterStopsWaitingAndThePoolStillServes() async throws {
         let schema = try await IsolatedSchema.create()
         let pool = PGPool(.init(url: schema.url, schema: schema.name, maxConnections: 1))
-        let holder = Task { try await pool.query("SELECT pg_sleep(1)") }
-        try await Eventually.that("the only connection to be lent out") {
-            try await schema.pool.query(
-                "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%' AND state = 'active'"
-            ).rows.count == 1
+        // The only connection is held until the test lets it go (not for a time a loaded machine may outlast).
+        let lent = LockedBox(false)
+        let (release, releaser) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                lent.mutate { $0 = true }
+                for await _ in release { break }
+            }
         }
+        try await Eventually.that("the only connection to be lent out") { lent.value }
         let waiter = Task { try await pool.query("SELECT 1") }
         try await Eventually.that("the second loan to wait") { await pool.waitingLoans == 1 }
         waiter.cancel()
         let outcome = await waiter.result
         #expect(throws: CancellationError.self) { try outcome.get() }
-        _ = try await holder.value
+        releaser.yield()
+        try await holder.value
         #expect(try await pool.query("SELECT 2 AS two").rows.first?["two"] == "2")
         await pool.close()
         await schema.drop()
