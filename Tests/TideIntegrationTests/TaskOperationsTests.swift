@@ -57,11 +57,12 @@ struct TaskOperationsTests {
                 """)
             try await cluster.start(loading: "long")
             let run = try await cluster.trigger("long")
-            try await Eventually.that("the first try to start") { FileManager.default.fileExists(atPath: pidFile) }
-            let pid = try #require(
-                Int32(
-                    try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-                ))
+            // The shell creates the file before it writes the pid into it: wait for the pid itself.
+            let pid = try await Eventually.value("the first try to start") {
+                (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
+                    Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            }
             let cleared = try await cluster.cli(["tasks", "clear", String(run.id), "long"])
             #expect(cleared.status == 0)
             try await Eventually.that("the first try's process to be stopped", describe: cluster.logs) {
