@@ -50,7 +50,7 @@ extension SimCluster {
                     if spread.isEmpty { break }
                 }
             }
-            // The least crowded domain first (a stable sort keeps name order among equals).
+            // The least crowded domains first; among equals, the first by name.
             let chosen = fitting.enumerated().min { a, b in
                 let crowding = (
                     TopologySpreadPlacement.crowding(of: a.element, constraints: spread),

@@ -69,12 +69,7 @@ public final class KubernetesClusters: Sendable {
                 guard let path = settings.kubeconfig else {
                     throw PodSpecError(message: "cluster_context needs a kubeconfig, and this worker has none")
                 }
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw PodSpecError(message: "cannot read the kubeconfig \(path)")
-                }
-                connection = try KubeConnection.kubeconfig(
-                    String(decoding: data, as: UTF8.self), folder: (path as NSString).deletingLastPathComponent,
-                    context: settings.context)
+                connection = try KubeConnection.kubeconfigFile(path, context: settings.context)
             }
         } catch {
             throw PodSpecError(message: "cannot use \(place): \(error)")

@@ -104,6 +104,19 @@ final class KubeSim: Sendable {
         ]
     }
 
+    /// Runs `body` with a simulator of `configuration`, stopped when it returns or throws.
+    static func with<T>(configuration: String, _ body: (KubeSim) async throws -> T) async throws -> T {
+        let sim = try await start(configuration: configuration)
+        do {
+            let result = try await body(sim)
+            await sim.stop()
+            return result
+        } catch {
+            await sim.stop()
+            throw error
+        }
+    }
+
     func stop() async {
         client.close()
         await process.stop()

@@ -38,10 +38,7 @@ public enum KubernetesConnectionConfiguration {
             guard case .object(let fields) = item else {
                 throw ConfigurationError(message: "\(place): expected a mapping")
             }
-            for key in fields.keys.sorted() where !keys.contains(key) {
-                let hint = Suggestion.hint(for: key, among: keys).map { " (\($0))" } ?? ""
-                throw ConfigurationError(message: "\(place): unknown key '\(key)'\(hint)")
-            }
+            try ConfigurationFields.rejectUnknown(fields.keys, allowed: keys, at: place)
             var settings = KubernetesConnectionSettings()
             for (key, path) in [
                 ("kubeconfig", \KubernetesConnectionSettings.kubeconfig), ("context", \.context),

@@ -18,10 +18,7 @@ public enum NodePoolConfiguration {
             guard case .object(let fields) = item else {
                 throw ConfigurationError(message: "\(place): expected a mapping")
             }
-            for key in fields.keys where !keys.contains(key) {
-                let hint = Suggestion.hint(for: key, among: keys).map { " (\($0))" } ?? ""
-                throw ConfigurationError(message: "\(place): unknown key '\(key)'\(hint)")
-            }
+            try ConfigurationFields.rejectUnknown(fields.keys, allowed: keys, at: place)
             guard case .string(let name)? = fields["name"], KubeNaming.isValidLabelValue(name), !name.isEmpty else {
                 throw ConfigurationError(message: "\(place): expected a 'name' (letters, digits, '-', '_', '.')")
             }
@@ -52,20 +49,8 @@ public enum NodePoolConfiguration {
                     pool.taints.append(parsed)
                 }
             }
-            if case .object(let resources)? = fields["default_resources"] {
-                for (kind, values) in resources {
-                    guard kind == "requests" || kind == "limits", case .object(let quantities) = values else {
-                        throw ConfigurationError(
-                            message: "\(place).default_resources: expected requests and limits mappings")
-                    }
-                    for (resource, quantity) in quantities {
-                        guard let text = quantityText(quantity), KubeNaming.isValidQuantity(text) else {
-                            throw ConfigurationError(
-                                message: "\(place).default_resources.\(kind).\(resource): invalid quantity")
-                        }
-                        pool.defaultResources[kind, default: [:]][resource] = text
-                    }
-                }
+            if let resources = fields["default_resources"] {
+                pool.defaultResources = try ConfigurationFields.resources(resources, at: "\(place).default_resources")
             }
             pool.maxPods = try wholeNumber(fields["max_pods"], atLeast: 1, at: "\(place).max_pods")
             pool.minNodes = try wholeNumber(fields["min_nodes"], atLeast: 0, at: "\(place).min_nodes") ?? 0

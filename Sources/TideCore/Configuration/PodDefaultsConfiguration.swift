@@ -13,12 +13,11 @@ public enum PodDefaultsConfiguration {
             throw ConfigurationError(
                 message: "\(source): expected a mapping of pod settings (\(keys.joined(separator: ", ")))")
         }
-        for key in fields.keys.sorted() where !keys.contains(key) {
-            let hint = Suggestion.hint(for: key, among: keys).map { " (\($0))" } ?? ""
-            throw ConfigurationError(message: "\(source): unknown key '\(key)'\(hint)")
-        }
+        try ConfigurationFields.rejectUnknown(fields.keys, allowed: keys, at: source)
         var defaults = PodDefaults()
-        if let value = fields["resources"] { defaults.resources = try resources(value, place: "\(source).resources") }
+        if let value = fields["resources"] {
+            defaults.resources = try ConfigurationFields.resources(value, at: "\(source).resources")
+        }
         defaults.labels = try labels(fields["labels"], place: "\(source).labels", checkValues: true)
         defaults.annotations = try labels(fields["annotations"], place: "\(source).annotations", checkValues: false)
         defaults.nodeSelector = try labels(fields["node_selector"], place: "\(source).node_selector", checkValues: true)
@@ -60,37 +59,6 @@ public enum PodDefaultsConfiguration {
             defaults[keyPath: path] = value
         }
         return defaults
-    }
-
-    private static func resources(_ value: JSONValue, place: String) throws(ConfigurationError) -> [String: [String:
-        String]]
-    {
-        guard case .object(let kinds) = value else {
-            throw ConfigurationError(message: "\(place): expected requests and limits mappings")
-        }
-        var result: [String: [String: String]] = [:]
-        for (kind, quantities) in kinds {
-            guard kind == "requests" || kind == "limits", case .object(let values) = quantities else {
-                throw ConfigurationError(message: "\(place): expected requests and limits mappings, got '\(kind)'")
-            }
-            for (resource, quantity) in values {
-                let text: String
-                switch quantity {
-                case .string(let value): text = value
-                case .number(let value) where value.rounded() == value: text = String(Int(value))
-                case .number(let value): text = String(value)
-                default: text = quantity.jsonText
-                }
-                guard KubeNaming.isValidQuantity(text) else {
-                    throw ConfigurationError(
-                        message:
-                            "\(place).\(kind).\(resource): invalid quantity '\(text)' (e.g. 500m or 2 for cpu, 512Mi for memory)"
-                    )
-                }
-                result[kind, default: [:]][resource] = text
-            }
-        }
-        return result
     }
 
     private static func labels(_ value: JSONValue?, place: String, checkValues: Bool) throws(ConfigurationError)

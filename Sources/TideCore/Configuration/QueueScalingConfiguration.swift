@@ -18,10 +18,7 @@ public enum QueueScalingConfiguration {
             guard case .object(let fields) = settings else {
                 throw ConfigurationError(message: "\(place): expected a mapping of \(keys.joined(separator: ", "))")
             }
-            for key in fields.keys where !keys.contains(key) {
-                let hint = Suggestion.hint(for: key, among: keys).map { " (\($0))" } ?? ""
-                throw ConfigurationError(message: "\(place): unknown key '\(key)'\(hint)")
-            }
+            try ConfigurationFields.rejectUnknown(fields.keys, allowed: keys, at: place)
             var parsed = ScalingSettings.QueueScaling()
             parsed.minWorkers = try NodePoolConfiguration.wholeNumber(
                 fields["min_workers"], atLeast: 0, at: "\(place).min_workers")

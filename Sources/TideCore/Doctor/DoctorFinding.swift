@@ -1,12 +1,8 @@
 /// One result of `tide doctor`: what was checked, what was found, and what to change.
 public struct DoctorFinding: Sendable, Hashable {
     /// How bad a finding is; `tide doctor` exits 1 when any is an error.
-    public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
+    public enum Severity: String, Sendable, Hashable {
         case ok, warning, error
-
-        public static func < (lhs: Severity, rhs: Severity) -> Bool {
-            allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
-        }
     }
 
     public var severity: Severity

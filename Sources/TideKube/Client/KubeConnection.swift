@@ -49,6 +49,23 @@ public struct KubeConnection: Sendable, Hashable {
         return connection
     }
 
+    /// The connection of a kubeconfig file's current context (or `context`); relative paths in it
+    /// are resolved against its folder.
+    /// - Throws: ``KubeConfigError``: the file cannot be read, or what is wrong inside it (with its path).
+    public static func kubeconfigFile(_ path: String, context: String? = nil) throws(KubeConfigError) -> KubeConnection
+    {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KubeConfigError(message: "cannot read the kubeconfig \(path)")
+        }
+        do {
+            return try kubeconfig(
+                String(decoding: data, as: UTF8.self), folder: (path as NSString).deletingLastPathComponent,
+                context: context)
+        } catch {
+            throw KubeConfigError(message: "\(path): \(error.message)")
+        }
+    }
+
     /// The connection of a kubeconfig's current context (or `context`).
     /// - Parameters:
     ///   - text: the kubeconfig YAML.

@@ -32,9 +32,12 @@ extension PodRunner {
             }
             let why = reason ?? pod.failureReason
             // A pod whose container never ran (an init container failed) has only the reason.
-            let detail =
-                exitCode == nil && why != nil
-                ? why ?? "" : "exit code \(exitCode.map(String.init) ?? "unknown")\(why.map { " (\($0))" } ?? "")"
+            let detail: String
+            if exitCode == nil, let why {
+                detail = why
+            } else {
+                detail = "exit code \(exitCode.map(String.init) ?? "unknown")\(why.map { " (\($0))" } ?? "")"
+            }
             if pod.phase == "Succeeded" {
                 ending = .succeeded
                 note("pod \(place) succeeded")
@@ -113,13 +116,7 @@ extension PodRunner {
         of name: String, namespace: String, milestones: PodMilestones, ending: String, events withEvents: Bool,
         to log: LockedBox<LogBuffer>
     ) async {
-        let events: [String]
-        do {
-            events = try await client.podEvents(namespace: namespace, name: name)
-        } catch {
-            log.mutate { $0.appendNotice("cannot read the pod's events: \(error)") }
-            events = []
-        }
+        let events = await events(of: name, namespace: namespace, log: log)
         let scaleUpPrefix = "Normal TriggeredScaleUp: "
         let scaleUp = events.first { $0.hasPrefix(scaleUpPrefix) }.map {
             String($0.dropFirst(scaleUpPrefix.count)).replacingOccurrences(of: "pod triggered scale-up: ", with: "")
@@ -127,22 +124,29 @@ extension PodRunner {
         log.mutate { buffer in
             buffer.appendNotice("history of pod \(namespace)/\(name) (UTC, seconds since it was created):")
             for line in milestones.lines(ending: ending, scaleUp: scaleUp) { buffer.appendNotice("  \(line)") }
-            guard withEvents, !events.isEmpty else { return }
+        }
+        if withEvents { append(events, of: name, namespace: namespace, to: log) }
+    }
+
+    /// The pod's events, oldest first; none (and a line in the log saying why) when they cannot be read.
+    private func events(of name: String, namespace: String, log: LockedBox<LogBuffer>) async -> [String] {
+        do {
+            return try await client.podEvents(namespace: namespace, name: name)
+        } catch {
+            log.mutate { $0.appendNotice("cannot read the pod's events: \(error)") }
+            return []
+        }
+    }
+
+    private func append(_ events: [String], of name: String, namespace: String, to log: LockedBox<LogBuffer>) {
+        guard !events.isEmpty else { return }
+        log.mutate { buffer in
             buffer.appendNotice("events of pod \(namespace)/\(name):")
             for line in events { buffer.appendNotice("  \(line)") }
         }
     }
 
     private func appendEvents(of name: String, namespace: String, to log: LockedBox<LogBuffer>) async {
-        do {
-            let events = try await client.podEvents(namespace: namespace, name: name)
-            guard !events.isEmpty else { return }
-            log.mutate { buffer in
-                buffer.appendNotice("events of pod \(namespace)/\(name):")
-                for line in events { buffer.appendNotice("  \(line)") }
-            }
-        } catch {
-            log.mutate { $0.appendNotice("cannot read the pod's events: \(error)") }
-        }
+        append(await events(of: name, namespace: namespace, log: log), of: name, namespace: namespace, to: log)
     }
 }

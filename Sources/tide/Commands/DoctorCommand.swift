@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TideCore
 
 struct DoctorCommand: AsyncParsableCommand {
@@ -32,7 +33,10 @@ struct DoctorCommand: AsyncParsableCommand {
                 case .warning: "WARNING"
                 case .error: "ERROR"
                 }
-            table.add([mark, finding.check, finding.message])
+            // One line per finding: a driver's message (libpq's) may hold line breaks and tabs.
+            let message = finding.message.split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            table.add([mark, finding.check, message])
             if let fix = finding.fix, finding.severity != .ok { table.add(["", "", "→ \(fix)"]) }
         }
         let errors = findings.filter { $0.severity == .error }.count

@@ -11,17 +11,11 @@ enum KubernetesSetup {
         let settings = configuration.kubernetes
         var connection: KubeConnection
         if let path = settings.kubeconfig {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError(
-                    "kubernetes.kubeconfig: cannot read \(path)",
-                    hint: "set TIDE_KUBERNETES_KUBECONFIG to a readable file")
-            }
             do {
-                connection = try KubeConnection.kubeconfig(
-                    String(decoding: data, as: UTF8.self), folder: (path as NSString).deletingLastPathComponent,
-                    context: settings.context)
+                connection = try KubeConnection.kubeconfigFile(path, context: settings.context)
             } catch {
-                throw CLIError("kubernetes.kubeconfig \(path): \(error)")
+                throw CLIError(
+                    "kubernetes.kubeconfig: \(error)", hint: "set TIDE_KUBERNETES_KUBECONFIG to a readable kubeconfig")
             }
         } else if settings.inCluster ?? (environment["KUBERNETES_SERVICE_HOST"] != nil) {
             do {
