@@ -51,7 +51,9 @@ public enum TaskInPod {
         let output = BlockingThread(name: "tide-task-output")
         defer { output.shutdown() }
         let writer = MaskingLineWriter(handle: .standardOutput, secrets: Array(secrets.values))
-        let result = await LocalRunner(logMaxBytes: logMaxBytes).run(
+        var runner = LocalRunner(logMaxBytes: logMaxBytes)
+        runner.keepsOutput = false
+        let result = await runner.run(
             kind: rendered.kind, environment: environment, timeoutSeconds: nil, onStart: { _ in },
             onOutput: { bytes in output.submit { writer.write(Array(bytes)) } })
         let notices = result.exitCode == nil && result.signal == nil ? result.log.text : ""

@@ -12,30 +12,24 @@ extension WorkerService {
         _ podOf: (KubernetesAccess) -> KubernetesPodTask, task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry,
         message: TaskMessage,
         token: RunningTries.Token, log: Logger
-    ) async -> (outcome: TryOutcome?, exitCode: Int?, log: LogBuffer) {
+    ) async -> (outcome: TryOutcome?, exitCode: Int?, log: TryLogWriter) {
         guard let kubernetes = dependencies.kubernetes else {
-            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-            buffer.appendNotice(
-                "failed to start: this worker has no Kubernetes connection: "
-                    + (dependencies.kubernetesUnavailable
-                        ?? "none is configured (set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)")
-            )
-            return (.failed, nil, buffer)
+            let reason =
+                dependencies.kubernetesUnavailable
+                ?? "none is configured (set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)"
+            return (.failed, nil, noticeLog("failed to start: this worker has no Kubernetes connection: \(reason)"))
         }
         let pod = podOf(kubernetes)
         let cluster: KubernetesClusters.Opened?
         do {
             cluster = try kubernetes.clusters?.cluster(for: pod)
         } catch {
-            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-            buffer.appendNotice("failed to start: \(error)")
-            return (.failed, nil, buffer)
+            return (.failed, nil, noticeLog("failed to start: \(error)"))
         }
         var runner = PodRunner(
             client: cluster?.client ?? kubernetes.client,
             nodePools: Dictionary(kubernetes.nodePools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-            defaultNamespace: cluster?.namespace ?? kubernetes.namespace, logMaxBytes: settings.logMaxBytes,
-            logger: log)
+            defaultNamespace: cluster?.namespace ?? kubernetes.namespace, logger: log)
         runner.masksSecretValues = kubernetes.masksSecretValues
         runner.podDefaults = kubernetes.podDefaults
         let podIdentity = PodIdentity(
@@ -44,30 +38,31 @@ extension WorkerService {
         let store = tasks
         let workerId = self.identity.id
         let lastProgress = LockedBox<TaskInstanceStore.PodProgress?>(nil)
-        let result = await runner.run(
-            pod, identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
-            controls: running.podControls(token)
-        ) { externalId in
-            (try? await store.recordPod(
-                externalId, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId))
-                ?? false
-        } onProgress: { buffer in
-            // Best effort: a missed update only delays what `tide tasks logs` shows.
-            try? await store.storeRunningLog(
-                taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
-                log: buffer.text, truncated: buffer.isTruncated, totalBytes: buffer.totalBytes)
-        } onStatus: { status in
-            // Only a change is written: scheduled on a node, the container started, a new waiting reason.
-            let progress = TaskInstanceStore.PodProgress(
-                nodeName: status.nodeName, containerStarted: status.hasStarted, waitingReason: status.waitingReason)
-            guard
-                lastProgress.mutate({ last in
-                    defer { last = progress }
-                    return last != progress
-                })
-            else { return }
-            try? await store.recordPodProgress(
-                progress, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId)
+        let podRunner = runner
+        let tryLog = TryLogWriter(capBytes: settings.logMaxBytes)
+        let result = await storingLog(tryLog, of: message) {
+            await podRunner.run(
+                pod, identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
+                controls: running.podControls(token), log: tryLog
+            ) { externalId in
+                (try? await store.recordPod(
+                    externalId, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
+                    workerId: workerId)) ?? false
+            } onStatus: { status in
+                // Only a change is written: scheduled on a node, the container started, a new waiting reason.
+                let progress = TaskInstanceStore.PodProgress(
+                    nodeName: status.nodeName, containerStarted: status.hasStarted,
+                    waitingReason: status.waitingReason)
+                guard
+                    lastProgress.mutate({ last in
+                        defer { last = progress }
+                        return last != progress
+                    })
+                else { return }
+                try? await store.recordPodProgress(
+                    progress, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
+                    workerId: workerId)
+            }
         }
         if let cleanUp = result.cleanUp { pendingCleanUps.mutate { $0[token] = cleanUp } }
         let outcome: TryOutcome? =
@@ -77,7 +72,7 @@ extension WorkerService {
             case .failed: .failed
             case .detached: nil
             }
-        return (outcome, result.exitCode, result.log)
+        return (outcome, result.exitCode, tryLog)
     }
 
     /// Gives a pod try back (same try number) and pushes its message, for another worker to adopt.

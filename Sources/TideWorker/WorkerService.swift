@@ -329,24 +329,31 @@ public final class WorkerService: Service, Sendable {
     /// Runs a claimed try and records its result.
     private func run(_ start: Start, command: RedisConnection, writer: FinishedTryWriter) async {
         let (message, claimed, token, log) = (start.message, start.claimed, start.token, start.log)
-        let (outcome, exitCode, buffer, retryDelay, task) = await execute(
+        let (outcome, exitCode, tryLog, retryDelay, task) = await execute(
             message: message, claimed: claimed, token: token, log: log)
         guard let outcome else {
             running.finished(token)
             await release(message, logger: log, command: command)
             return
         }
-        var finalBuffer = buffer
         var finalOutcome = outcome
         switch running.finished(token) {
         case .handedBack:
             finalOutcome = .handedBack
-            finalBuffer.appendNotice("worker shut down before the try finished: handed back for another try")
+            tryLog.notice("worker shut down before the try finished: handed back for another try")
         case .stopped:
-            finalBuffer.appendNotice(
-                "stopped: the task instance was no longer running (run timed out, cleared or marked)")
+            tryLog.notice("stopped: the task instance was no longer running (run timed out, cleared or marked)")
         case .normal:
             break
+        }
+        var ending = tryLog.finish()
+        let last = ending.pieces.removeLast()
+        if !ending.pieces.isEmpty {
+            // More than one piece is left (a large last burst, or pieces the store refused earlier):
+            // all but the last go first; one that fails leaves a marked gap.
+            _ = try? await tasks.storeRunningLog(
+                ending.pieces, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
+                workerId: identity.id, truncated: ending.truncated, totalBytes: ending.totalBytes)
         }
         let result = TaskInstanceStore.TryResult(
             taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
@@ -354,12 +361,11 @@ public final class WorkerService: Service, Sendable {
             decision: .decide(
                 outcome: finalOutcome, tryNumber: message.tryNumber, maxTries: claimed.maxTries,
                 delaySeconds: retryDelay ?? claimed.storedRetryDelaySeconds),
-            exitCode: exitCode, log: finalBuffer.text, logTruncated: finalBuffer.isTruncated,
-            logTotalBytes: finalBuffer.totalBytes,
+            exitCode: exitCode, logPiece: last, logTruncated: ending.truncated, logTotalBytes: ending.totalBytes,
             callbacks: task.map {
                 CallbackStore.tryItems(
                     task: $0, dagId: claimed.dagId, runName: claimed.runName, runNumber: claimed.runId,
-                    logicalDate: claimed.logicalDate, tryNumber: message.tryNumber, log: finalBuffer.text)
+                    logicalDate: claimed.logicalDate, tryNumber: message.tryNumber, log: ending.recentText)
             } ?? [:])
         switch await writer.record(result, taskId: message.taskId) {
         case .finished(let finished):
@@ -376,26 +382,50 @@ public final class WorkerService: Service, Sendable {
         if let cleanUp = pendingCleanUps.mutate({ $0.removeValue(forKey: token) }) { await cleanUp() }
     }
 
+    /// Runs a try's `body` while its log is stored in pieces as it comes, every few seconds or as
+    /// soon as enough is pending (the API's live tail, `tide tasks logs`; it outlives this worker).
+    /// A try that ends sooner stores it all with its result.
+    func storingLog<Result: Sendable>(
+        _ tryLog: TryLogWriter, of message: TaskMessage, run body: @Sendable () async -> Result
+    ) async -> Result {
+        let store = tasks
+        let workerId = identity.id
+        return await tryLog.whileRunning(everySeconds: Self.runningLogInterval) { pieces, truncated, total in
+            try await store.storeRunningLog(
+                pieces, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
+                truncated: truncated, totalBytes: total)
+        } run: {
+            await body()
+        }
+    }
+
+    /// A try's log that holds only Tide's line saying why the try could not run.
+    func noticeLog(_ line: String) -> TryLogWriter {
+        let log = TryLogWriter(capBytes: settings.logMaxBytes)
+        log.notice(line)
+        return log
+    }
+
     /// Runs the try. A nil outcome means a pod try let go of its pod for another worker to adopt.
     private func execute(
         message: TaskMessage, claimed: TaskInstanceStore.ClaimedTry, token: RunningTries.Token, log: Logger
-    ) async -> (TryOutcome?, Int?, LogBuffer, Double?, TaskSpec?) {
+    ) async -> (TryOutcome?, Int?, TryLogWriter, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
         do {
             let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
             dag = compiled.dag
             guard let found = compiled.task(claimed.taskId) else {
-                var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-                buffer.appendNotice(
-                    "task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))")
-                return (.failed, nil, buffer, nil, nil)
+                return (
+                    .failed, nil,
+                    noticeLog(
+                        "task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)' version \(claimed.dagHash.prefix(12))"
+                    ), nil, nil
+                )
             }
             task = found
         } catch {
-            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-            buffer.appendNotice("cannot load the DAG definition: \(error)")
-            return (.failed, nil, buffer, nil, nil)
+            return (.failed, nil, noticeLog("cannot load the DAG definition: \(error)"), nil, nil)
         }
         let retryDelay = RetryPolicy.delaySeconds(
             for: task, dagId: claimed.dagId, logicalDate: Date(timeIntervalSince1970: claimed.logicalDate),
@@ -406,9 +436,7 @@ public final class WorkerService: Service, Sendable {
                 task, dag: dag, claimed: claimed, tryNumber: message.tryNumber,
                 defaultTimeZone: dependencies.defaultTimeZone)
         } catch {
-            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-            buffer.appendNotice(error.message)
-            return (.failed, nil, buffer, retryDelay, task)
+            return (.failed, nil, noticeLog(error.message), retryDelay, task)
         }
         let podOfTask: (@Sendable (KubernetesAccess) -> KubernetesPodTask)? =
             if case .kubernetesPod(let pod) = rendered.kind {
@@ -431,32 +459,24 @@ public final class WorkerService: Service, Sendable {
         do {
             secrets = try TaskEnvironment.secrets(for: rendered, inherited: inheritedEnvironment)
         } catch {
-            var buffer = LogBuffer(capBytes: settings.logMaxBytes)
-            buffer.appendNotice(error.description)
-            return (.failed, nil, buffer, retryDelay, task)
+            return (.failed, nil, noticeLog(error.description), retryDelay, task)
         }
         let environment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber, secrets: secrets)
         log.debug("try started")
-        let runner = LocalRunner(
+        var localRunner = LocalRunner(
             logMaxBytes: settings.logMaxBytes, lookup: executables, niceness: settings.taskNiceness)
-        // A copy of the output so far, stored every few seconds while the try runs (the API's live
-        // tail, `tide tasks logs`); a try that ends sooner never writes it.
-        let mirror = RunningLogMirror(capBytes: settings.logMaxBytes, maskedValues: Array(secrets.values))
-        let store = tasks
-        let workerId = identity.id
-        var result = await mirror.whileRunning(everySeconds: Self.runningLogInterval) { buffer in
-            try? await store.storeRunningLog(
-                taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
-                log: buffer.text, truncated: buffer.isTruncated, totalBytes: buffer.totalBytes)
-        } run: {
+        localRunner.keepsOutput = false
+        let runner = localRunner
+        let tryLog = TryLogWriter(capBytes: settings.logMaxBytes, maskedValues: Array(secrets.values))
+        let result = await storingLog(tryLog, of: message) {
             await runner.run(
                 kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
                 onStart: { [running] group in running.started(token, processGroup: group) },
-                onOutput: { bytes in mirror.append(bytes) })
+                onOutput: { bytes in await tryLog.write(bytes) })
         }
-        result.log.maskedValues = Array(secrets.values)
+        for line in result.log.notices { tryLog.notice(line) }
         let outcome: TryOutcome
         if result.timedOut {
             outcome = .failed
@@ -469,6 +489,6 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        return (outcome, result.exitCode.map(Int.init), result.log, retryDelay, task)
+        return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }
 }

@@ -191,7 +191,7 @@ struct WorkerBehaviourTests {
             #expect(chatty.truncated)
             #expect(chatty.content.hasPrefix("FIRST-LINE\n"))
             #expect(chatty.content.hasSuffix("LAST-LINE\n"))
-            #expect(chatty.content.contains("bytes of output truncated ...]"))
+            #expect(chatty.content.contains("bytes of output dropped to keep the log under its cap ...]"))
             #expect(chatty.content.utf8.count < 2200)
             #expect(chatty.totalBytes > 100_000)
 

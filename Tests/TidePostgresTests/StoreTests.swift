@@ -323,7 +323,8 @@ struct StoreTests {
         let a = try #require(fixture.ids["a"])
         _ = try await fixture.workerClaimingA("ghost")
         try await fixture.tasks.storeRunningLog(
-            taskInstanceId: a, tryNumber: 1, workerId: "ghost", log: "halfway\n", truncated: false, totalBytes: 8)
+            [LogPiece(text: "halfway\n", charOffset: 0, byteOffset: 0)], taskInstanceId: a, tryNumber: 1,
+            workerId: "ghost", truncated: false, totalBytes: 8)
         try await fixture.silenceWorkers()
         let lost = try #require(try await fixture.tasks.rescueTriesOfDeadWorkers(heartbeatOlderThan: 60).lost.first)
         _ = try await fixture.tasks.failLostTry(lost, notice: "lost", retryDelaySeconds: 0, callbacks: [:])
@@ -403,7 +404,8 @@ struct StoreTests {
         _ = try await fixture.tasks.claim(taskInstanceId: a, tryNumber: 1, workerId: "w1", hostname: "h", pid: 1)
         func store(_ worker: String, _ text: String) async throws {
             try await fixture.tasks.storeRunningLog(
-                taskInstanceId: a, tryNumber: 1, workerId: worker, log: text, truncated: false, totalBytes: text.count)
+                [LogPiece(text: text, charOffset: 0, byteOffset: 0)], taskInstanceId: a, tryNumber: 1,
+                workerId: worker, truncated: false, totalBytes: text.count)
         }
         try await store("w1", "partial\n")
         try await store("w2", "not the owner\n")

@@ -43,14 +43,18 @@ struct LogTailRoutes: Sendable {
                         // Only whole lines are sent while the try runs; the rest waits for its newline.
                         var lines = slice.content.split(separator: "\n", omittingEmptySubsequences: false)
                         let partial = lines.removeLast()
+                        // Offsets count code points; a marker line for dropped output counts none, so
+                        // each line's id is where it ends at most, and the slice's end is exact.
+                        let linesEnd = slice.nextOffset - partial.unicodeScalars.count
                         for line in lines {
-                            offset += line.count + 1
+                            offset = min(linesEnd, offset + line.unicodeScalars.count + 1)
                             try await writer.write(
                                 ServerSentEvent(id: String(offset), event: "log", data: String(line)).buffer)
                         }
-                        if !slice.isRunning && offset + partial.count >= slice.storedCharacters {
+                        offset = max(offset, linesEnd)
+                        if !slice.isRunning && slice.nextOffset >= slice.storedCharacters {
                             if !partial.isEmpty {
-                                offset += partial.count
+                                offset = slice.nextOffset
                                 try await writer.write(
                                     ServerSentEvent(id: String(offset), event: "log", data: String(partial)).buffer)
                             }

@@ -67,7 +67,7 @@ struct LogRoutes: Sendable {
             let slice = try await store.logSlice(
                 taskInstanceId: ti.id, tryNumber: tryNumber, offset: position,
                 maxCharacters: fullContent ? Int(Int32.max) : Self.pageCharacters)
-            let next = slice.offset + slice.content.count
+            let next = slice.nextOffset
             let endOfLog = next >= slice.storedCharacters && !slice.isRunning
             let lines = Self.lines(slice.content)
             return JSONResponse.make(
@@ -94,7 +94,8 @@ struct LogRoutes: Sendable {
                     bytes.append(UInt8(ascii: "\n"))
                 }
                 try await writer.write(ByteBuffer(bytes: bytes))
-                offset += slice.content.count
+                guard slice.nextOffset > offset else { break }
+                offset = slice.nextOffset
                 if offset >= slice.storedCharacters { break }
             }
             try await writer.finish(nil)

@@ -121,7 +121,7 @@ public struct ConfigurationKey: Sendable {
         ) {
             $0.worker.shutdownGraceSeconds = $1
         },
-        count("worker.log_max_bytes", "TIDE_WORKER_LOG_MAX_BYTES", "bytes of output kept per try (default 1048576)") {
+        count("worker.log_max_bytes", "TIDE_WORKER_LOG_MAX_BYTES", "bytes of output kept per try (default 104857600)") {
             $0.worker.logMaxBytes = $1
         },
         count(

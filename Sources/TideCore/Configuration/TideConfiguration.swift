@@ -115,8 +115,9 @@ public struct WorkerSettings: Sendable, Hashable {
     public var heartbeatIntervalSeconds = 5.0
     /// Seconds running tries get to finish after SIGTERM before they are killed and handed back. Default 30.
     public var shutdownGraceSeconds = 30.0
-    /// Bytes of output kept per try (head and tail; the middle is marked truncated). Default 1048576.
-    public var logMaxBytes = 1_048_576
+    /// Bytes of output kept per try: the first half, and the latest output past it (the oldest of
+    /// that is dropped, marked where it was). Default 104857600 (100 MiB).
+    public var logMaxBytes = 104_857_600
     /// Niceness of local task processes (0–19): above Tide's own processes' 0, so that a busy
     /// machine delays tasks rather than the scheduler, PostgreSQL and the workers. Default 10.
     public var taskNiceness: Int32 = 10

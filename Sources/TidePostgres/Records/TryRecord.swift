@@ -23,8 +23,11 @@ public struct TryRecord: Sendable, Hashable, Codable {
 /// A part of a try's stored log: characters from `offset` on, at most a page.
 public struct LogSlice: Sendable, Hashable {
     public var content: String
-    /// Character offset of `content` in the stored log.
+    /// Character offset of `content` in the stored log (code points, counting dropped output).
     public var offset: Int
+    /// Where the part ends: the offset to read on from. `content` may hold more characters than
+    /// `nextOffset - offset`: a marker line stands for each stretch of dropped output.
+    public var nextOffset: Int
     /// Characters in the stored log now.
     public var storedCharacters: Int
     /// Whether the try still runs, so more may come.

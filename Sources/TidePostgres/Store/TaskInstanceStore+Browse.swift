@@ -87,59 +87,6 @@ extension TaskInstanceStore {
         return tries
     }
 
-    /// Up to `maxCharacters` of a try's stored log from character `offset`, cut after a line end
-    /// when one is in the part. A try with no stored log yet reads as empty.
-    public func logSlice(taskInstanceId: Int64, tryNumber: Int, offset: Int, maxCharacters: Int) async throws
-        -> LogSlice
-    {
-        let rows = try await pool.query(
-            """
-            SELECT l.truncated, l.stored_chars AS stored, substring(l.content FROM $3::int + 1 FOR $4::int) AS part,
-                   ti.state AS ti_state, ti.try_number AS current_try
-            FROM task_instances ti LEFT JOIN task_logs l ON l.task_instance_id = ti.id AND l.try_number = $2
-            WHERE ti.id = $1
-            """, [String(taskInstanceId), String(tryNumber), String(max(0, offset)), String(maxCharacters)],
-            context: "read log"
-        ).rows
-        guard let row = rows.first else {
-            throw PGError(code: .notFound, message: "no task instance \(taskInstanceId)")
-        }
-        let stored = row.int("stored") ?? 0
-        let isCurrent = row.int("current_try") == tryNumber
-        let running = isCurrent && (row["ti_state"] == "running" || row["ti_state"] == "queued")
-        var content = Substring(row["part"] ?? "")
-        // A page ends after a line, so lines are never split between pages (unless one is longer than a page).
-        if offset + content.count < stored, let lastNewline = content.lastIndex(of: "\n") {
-            content = content[...lastNewline]
-        }
-        return LogSlice(
-            content: String(content), offset: offset, storedCharacters: stored, isRunning: running,
-            truncated: row.bool("truncated") ?? false)
-    }
-
-    /// The last `maxCharacters` of a try's stored log, read without loading the rest: what a log
-    /// viewer opens with. Its `offset` is where the part starts.
-    public func logTail(taskInstanceId: Int64, tryNumber: Int, maxCharacters: Int) async throws -> LogSlice {
-        let rows = try await pool.query(
-            """
-            SELECT l.truncated, l.stored_chars AS stored, right(l.content, $3::int) AS part,
-                   ti.state AS ti_state, ti.try_number AS current_try
-            FROM task_instances ti LEFT JOIN task_logs l ON l.task_instance_id = ti.id AND l.try_number = $2
-            WHERE ti.id = $1
-            """, [String(taskInstanceId), String(tryNumber), String(maxCharacters)], context: "read log tail"
-        ).rows
-        guard let row = rows.first else {
-            throw PGError(code: .notFound, message: "no task instance \(taskInstanceId)")
-        }
-        let stored = row.int("stored") ?? 0
-        let content = row["part"] ?? ""
-        let running =
-            row.int("current_try") == tryNumber && (row["ti_state"] == "running" || row["ti_state"] == "queued")
-        return LogSlice(
-            content: content, offset: max(0, stored - content.count), storedCharacters: stored, isRunning: running,
-            truncated: row.bool("truncated") ?? false)
-    }
-
     /// Sets or clears an operator's note on a task instance.
     public func setNote(_ id: Int64, _ note: String?) async throws {
         try await pool.query(

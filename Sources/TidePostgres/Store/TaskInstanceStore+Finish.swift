@@ -11,7 +11,8 @@ extension TaskInstanceStore {
         /// What the retry rule made of the outcome (``RetryDecision/decide(outcome:tryNumber:maxTries:delaySeconds:)``).
         public var decision: RetryDecision
         public var exitCode: Int?
-        public var log: String
+        /// The log's last piece (at offset 0 when the whole log is in it).
+        public var log: LogPiece
         public var logTruncated: Bool
         public var logTotalBytes: Int
         /// Callbacks to queue with the result, by the state the task instance ends in.
@@ -22,15 +23,27 @@ extension TaskInstanceStore {
             exitCode: Int? = nil, log: String = "", logTruncated: Bool = false, logTotalBytes: Int? = nil,
             callbacks: [TaskState: [CallbackStore.Item]] = [:]
         ) {
+            self.init(
+                taskInstanceId: taskInstanceId, tryNumber: tryNumber, workerId: workerId, outcome: outcome,
+                decision: decision, exitCode: exitCode, logPiece: LogPiece(text: log, charOffset: 0, byteOffset: 0),
+                logTruncated: logTruncated, logTotalBytes: logTotalBytes ?? log.utf8.count, callbacks: callbacks)
+        }
+
+        /// A result whose log was partly stored while the try ran: `logPiece` is what comes last.
+        public init(
+            taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, decision: RetryDecision,
+            exitCode: Int?, logPiece: LogPiece, logTruncated: Bool, logTotalBytes: Int,
+            callbacks: [TaskState: [CallbackStore.Item]]
+        ) {
             self.taskInstanceId = taskInstanceId
             self.tryNumber = tryNumber
             self.workerId = workerId
             self.outcome = outcome
             self.decision = decision
             self.exitCode = exitCode
-            self.log = log
+            self.log = logPiece
             self.logTruncated = logTruncated
-            self.logTotalBytes = logTotalBytes ?? log.utf8.count
+            self.logTotalBytes = logTotalBytes
             self.callbacks = callbacks
         }
     }
@@ -80,10 +93,14 @@ extension TaskInstanceStore {
             PGArray.literal(results.map { $0.exitCode.map(String.init) }),
             PGArray.literal(results.map { $0.decision.retryAfterSeconds.map { String($0) } }),
             PGArray.literal(results.map { String($0.decision.extraTry) }),
-            PGArray.literal(results.map(\.log)),
+            PGArray.literal(results.map(\.log.text)),
             PGArray.literal(results.map { String($0.logTruncated) }),
             PGArray.literal(results.map { Int64($0.logTotalBytes) }),
             String(appendingLog),
+            PGArray.literal(results.map(\.log.charOffset)),
+            PGArray.literal(results.map(\.log.byteOffset)),
+            PGArray.literal(results.map { $0.log.dropping.map { String($0.lowerBound) } }),
+            PGArray.literal(results.map { $0.log.dropping.map { String($0.upperBound) } }),
         ]
         let withCallbacks = results.contains { !$0.callbacks.isEmpty }
         let rows = try await pool.withConnection { connection -> [PGRow] in
@@ -118,13 +135,15 @@ extension TaskInstanceStore {
     }
 
     /// The fenced finish of many tries and their logs. Every sub-statement sees the rows as they
-    /// were before it, so the log takes the try's host and times from the running row.
+    /// were before it, so the log takes the try's host and times from the running row. A log's
+    /// last piece goes at its offset, or (with `$12`, appending) after what is stored.
     static let finishSQL = """
         WITH input AS (
             SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[],
-                                 $7::float8[], $8::boolean[], $9::text[], $10::boolean[], $11::bigint[])
+                                 $7::float8[], $8::boolean[], $9::text[], $10::boolean[], $11::bigint[],
+                                 $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[])
               AS i(id, try_number, worker_id, outcome, state, exit_code, retry_after, extra_try, content, truncated,
-                   total_bytes)
+                   total_bytes, char_offset, byte_offset, drop_from, drop_to)
         ), finished AS (
             UPDATE task_instances ti SET ended_at = clock_timestamp(), exit_code = i.exit_code, state = i.state,
                 max_tries = ti.max_tries + i.extra_try::int,
@@ -135,28 +154,40 @@ extension TaskInstanceStore {
             RETURNING ti.id, ti.run_id, ti.state
         ), logged AS (
             INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
-                                   content, truncated, total_bytes, scheduled_at, queued_at, pod_created_at,
-                                   pod_scheduled_at, container_started_at, node_name, held_reason)
+                                   truncated, total_bytes, stored_chars, stored_bytes, scheduled_at, queued_at,
+                                   pod_created_at, pod_scheduled_at, container_started_at, node_name, held_reason)
             SELECT i.id, i.try_number, CASE WHEN f.id IS NULL THEN i.outcome || ' (stale)' ELSE i.outcome END,
-                   i.exit_code, i.worker_id, ti.hostname, ti.started_at, i.content, i.truncated, i.total_bytes,
+                   i.exit_code, i.worker_id, ti.hostname, ti.started_at, i.truncated, i.total_bytes,
+                   CASE WHEN $12::boolean THEN 0 ELSE i.char_offset END + char_length(i.content),
+                   CASE WHEN $12::boolean THEN 0 ELSE i.byte_offset END + octet_length(i.content),
                    ti.scheduled_at, ti.queued_at, ti.pod_created_at, ti.pod_scheduled_at, ti.container_started_at,
                    ti.node_name, ti.held_reason
             FROM input i JOIN task_instances ti ON ti.id = i.id LEFT JOIN finished f ON f.id = i.id
             ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
                 exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
-                content = CASE WHEN $12::boolean THEN task_logs.content || EXCLUDED.content ELSE EXCLUDED.content END,
                 truncated = CASE WHEN $12::boolean THEN task_logs.truncated ELSE EXCLUDED.truncated END,
                 total_bytes = CASE WHEN $12::boolean THEN task_logs.total_bytes + EXCLUDED.total_bytes
                                    ELSE EXCLUDED.total_bytes END,
+                stored_chars = CASE WHEN $12::boolean THEN task_logs.stored_chars + EXCLUDED.stored_chars
+                                    ELSE EXCLUDED.stored_chars END,
+                stored_bytes = CASE WHEN $12::boolean THEN task_logs.stored_bytes + EXCLUDED.stored_bytes
+                                    ELSE EXCLUDED.stored_bytes END,
                 scheduled_at = EXCLUDED.scheduled_at, queued_at = EXCLUDED.queued_at,
                 pod_created_at = EXCLUDED.pod_created_at, pod_scheduled_at = EXCLUDED.pod_scheduled_at,
                 container_started_at = EXCLUDED.container_started_at, node_name = EXCLUDED.node_name,
                 held_reason = EXCLUDED.held_reason
-            -- A running try's partial log is replaced by the result, or by the final log of the worker
-            -- that wrote it; never by another (stale) worker's.
+            -- A running try's partial log is completed by the result, or by the final log of the
+            -- worker that wrote it; never by another (stale) worker's.
             WHERE task_logs.state = 'running'
               AND (EXCLUDED.state NOT LIKE '% (stale)' OR task_logs.worker_id = EXCLUDED.worker_id)
-        )
+            RETURNING task_instance_id, try_number, stored_chars, stored_bytes
+        ), pieces AS (
+            SELECT l.task_instance_id, l.try_number, l.stored_chars - char_length(i.content) AS char_offset,
+                   l.stored_bytes - octet_length(i.content) AS byte_offset, i.content,
+                   CASE WHEN $12::boolean THEN NULL ELSE i.drop_from END AS drop_from,
+                   CASE WHEN $12::boolean THEN NULL ELSE i.drop_to END AS drop_to
+            FROM logged l JOIN input i ON i.id = l.task_instance_id AND i.try_number = l.try_number
+        ), \(chunkWritesSQL)
         SELECT id, run_id, state FROM finished
         """
 }

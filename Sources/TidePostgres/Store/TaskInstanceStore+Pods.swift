@@ -51,30 +51,6 @@ extension TaskInstanceStore {
             ], context: "record pod progress of task instance \(taskInstanceId)")
     }
 
-    /// Stores the output so far of a running try (state `running` in `task_logs`), so that
-    /// `tide tasks logs` shows a pod's output while it runs and it outlives this worker. Written
-    /// only while the try is this worker's; the try's final log replaces it.
-    public func storeRunningLog(
-        taskInstanceId: Int64, tryNumber: Int, workerId: String, log: String, truncated: Bool, totalBytes: Int
-    ) async throws {
-        try await pool.query(
-            """
-            INSERT INTO task_logs (task_instance_id, try_number, state, worker_id, hostname, started_at, content,
-                                   truncated, total_bytes)
-            SELECT ti.id, ti.try_number, 'running', $3::text, ti.hostname, ti.started_at, $4::text, $5::boolean, $6::bigint
-            FROM task_instances ti WHERE ti.id = $1::bigint AND ti.try_number = $2::int AND ti.state = 'running'
-              AND ti.worker_id = $3::text
-            ON CONFLICT (task_instance_id, try_number) DO UPDATE SET worker_id = EXCLUDED.worker_id,
-                content = EXCLUDED.content, truncated = EXCLUDED.truncated, total_bytes = EXCLUDED.total_bytes,
-                ended_at = clock_timestamp()
-            WHERE task_logs.state = 'running'
-            """,
-            [
-                String(taskInstanceId), String(tryNumber), workerId, log, truncated ? "true" : "false",
-                String(totalBytes),
-            ], context: "store running log of task instance \(taskInstanceId)")
-    }
-
     /// Gives a running pod try back for another worker to adopt (same try number, state
     /// `queued`), as a draining worker does: the pod keeps running.
     /// - Returns: the try to push, or nil when it was no longer this worker's.

@@ -360,24 +360,6 @@ public struct TaskInstanceStore: Sendable {
             appendingLog: true)
     }
 
-    /// The logs of a task's tries, oldest first (or only `tryNumber`).
-    public func logs(runId: Int64, taskId: String, tryNumber: Int? = nil) async throws -> [TaskLogRecord] {
-        try await pool.query(
-            """
-            SELECT l.task_instance_id, l.try_number, l.state, l.exit_code, l.worker_id, l.content, l.truncated, l.total_bytes
-            FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
-            WHERE ti.run_id = $1 AND ti.task_id = $2 AND ($3::int IS NULL OR l.try_number = $3)
-            ORDER BY l.try_number
-            """, [String(runId), taskId, tryNumber.map(String.init)], context: "read logs"
-        ).rows.compactMap { row in
-            guard let id = row.int64("task_instance_id"), let tryNumber = row.int("try_number") else { return nil }
-            return TaskLogRecord(
-                taskInstanceId: id, tryNumber: tryNumber, state: row["state"] ?? "", exitCode: row.int("exit_code"),
-                workerId: row["worker_id"], content: row["content"] ?? "", truncated: row.bool("truncated") ?? false,
-                totalBytes: row.int("total_bytes") ?? 0)
-        }
-    }
-
     static func queuedTry(_ row: PGRow) -> QueuedTry? {
         guard let id = row.int64("id"), let tryNumber = row.int("try_number"), let queue = row["queue"],
             let dagId = row["dag_id"], let taskId = row["task_id"]

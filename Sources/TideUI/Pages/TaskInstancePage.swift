@@ -103,13 +103,13 @@ extension Pages {
             taskInstanceId: ti.id, tryNumber: tryNumber, maxCharacters: Self.logTailCharacters)
         var start = slice.offset
         var text = Substring(slice.content)
-        // Open at a line start: drop the partial first line of a tail.
+        // Open at a line start: drop the partial first line of a tail (offsets count code points).
         if start > 0, let newline = text.firstIndex(of: "\n") {
-            start += text.distance(from: text.startIndex, to: newline) + 1
+            start += text[..<newline].unicodeScalars.count + 1
             text = text[text.index(after: newline)...]
         }
         return LogTail(
-            text: String(text), start: start, end: start + text.count, stored: slice.storedCharacters,
+            text: String(text), start: start, end: slice.nextOffset, stored: slice.storedCharacters,
             running: slice.isRunning, truncated: slice.truncated, tryNumber: tryNumber)
     }
 
@@ -138,9 +138,9 @@ extension Pages {
                 let slice = try await store.logSlice(
                     taskInstanceId: id, tryNumber: tryNumber, offset: offset,
                     maxCharacters: min(262_144, to - offset))
-                if slice.content.isEmpty { break }
+                if slice.content.isEmpty || slice.nextOffset <= offset { break }
                 try await writer.write(ByteBuffer(string: slice.content))
-                offset += slice.content.count
+                offset = slice.nextOffset
             }
             try await writer.finish(nil)
         }

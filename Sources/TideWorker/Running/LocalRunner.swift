@@ -18,6 +18,8 @@ struct LocalRunner: Sendable {
     }
 
     var logMaxBytes: Int
+    /// Whether ``Result/log`` keeps the output; a caller that takes it through `onOutput` need not.
+    var keepsOutput = true
     var killGraceSeconds: Double = 5
     /// Finds programs named without a folder; nil leaves the search to the spawn.
     var lookup: ExecutableLookup?
@@ -30,7 +32,7 @@ struct LocalRunner: Sendable {
     ///   - onOutput: also given each piece of output as it comes (`tide tasks run` echoes it).
     func run(
         kind: TaskKind, environment: [String: String], timeoutSeconds: Double?, onStart: @Sendable (pid_t) -> Void,
-        onOutput: (@Sendable ([UInt8]) -> Void)? = nil
+        onOutput: (@Sendable ([UInt8]) async -> Void)? = nil
     ) async -> Result {
         let executable: Executable
         let arguments: [String]
@@ -65,6 +67,7 @@ struct LocalRunner: Sendable {
             if let key = Environment.Key(rawValue: name) { keys[key] = value }
         }
         let cap = logMaxBytes
+        let keepsOutput = keepsOutput
         let grace = killGraceSeconds
         let timedOut = LockedBox(false)
         do {
@@ -79,10 +82,9 @@ struct LocalRunner: Sendable {
                     tasks.addTask {
                         var buffer = LogBuffer(capBytes: cap)
                         for try await chunk in execution.standardOutput {
-                            chunk.withUnsafeBytes { bytes in
-                                buffer.append(bytes)
-                                onOutput?(Array(bytes))
-                            }
+                            let bytes = chunk.withUnsafeBytes { Array($0) }
+                            if keepsOutput { buffer.append(bytes) }
+                            await onOutput?(bytes)
                         }
                         return buffer
                     }

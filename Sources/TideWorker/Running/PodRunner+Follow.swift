@@ -21,8 +21,7 @@ extension PodRunner {
     /// timeouts, until the pod finishes (and its log has ended) or the worker intervenes.
     func follow(
         _ pod: PodStatus, namespace: String, task: KubernetesPodTask, startedAt: Date, executionTimeoutSeconds: Double?,
-        controls: AsyncStream<PodControl>, log: LockedBox<LogBuffer>, logger: Logger,
-        onProgress: @escaping @Sendable (LogBuffer) async -> Void,
+        controls: AsyncStream<PodControl>, log: TryLogWriter, logger: Logger,
         onStatus: @escaping @Sendable (PodStatus) async -> Void = { _ in }
     ) async -> FollowOutcome {
         let (events, sink) = AsyncStream<Event>.makeStream()
@@ -51,21 +50,6 @@ extension PodRunner {
             if let limit = executionTimeoutSeconds { after(limit, .execution) }
             group.addTask {
                 for await control in controls { sink.yield(.control(control)) }
-            }
-            group.addTask {
-                var reported = -1
-                var interval = progressSeconds
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(interval))
-                    let current = log.value
-                    guard !Task.isCancelled, current.totalBytes != reported else { continue }
-                    reported = current.totalBytes
-                    await onProgress(current)
-                    // Each store rewrites the whole (capped) log: a chatty pod's is stored less often,
-                    // one more second per 64 KiB kept, at most every 30 s.
-                    let kept = min(current.totalBytes, logMaxBytes)
-                    interval = min(30, progressSeconds + Double(kept / 65_536))
-                }
             }
             var latest: PodStatus? = pod
             var logStarted = false
@@ -123,7 +107,7 @@ extension PodRunner {
 
     /// Appends the container's output to the log as it comes. A broken stream is opened again
     /// and what was already received is skipped.
-    func streamLog(namespace: String, name: String, into log: LockedBox<LogBuffer>, logger: Logger) async {
+    func streamLog(namespace: String, name: String, into log: TryLogWriter, logger: Logger) async {
         var received = 0
         var failures = 0
         while !Task.isCancelled {
@@ -140,7 +124,7 @@ extension PodRunner {
                     }
                     guard !bytes.isEmpty else { continue }
                     received += bytes.count
-                    log.mutate { $0.append(bytes) }
+                    await log.write(bytes)
                 }
                 return
             } catch is CancellationError {
@@ -148,7 +132,7 @@ extension PodRunner {
             } catch {
                 failures += 1
                 guard failures <= 5 else {
-                    log.mutate { $0.appendNotice("the pod's log stream was lost: \(error)") }
+                    log.notice("the pod's log stream was lost: \(error)")
                     return
                 }
                 logger.debug("log stream interrupted; opening it again", metadata: ["error": "\(error)"])

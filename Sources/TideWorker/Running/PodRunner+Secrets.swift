@@ -6,7 +6,7 @@ extension PodRunner {
     /// Secrets) so its log shows them as `***`. Creating pods already lets a worker read any Secret
     /// of the namespace (a pod can mount it), so reading them adds no privilege; a Secret that
     /// cannot be read is named in the log, and the pod's own start reports if it is missing.
-    func maskSecretValues(of task: KubernetesPodTask, namespace: String, in log: LockedBox<LogBuffer>) async {
+    func maskSecretValues(of task: KubernetesPodTask, namespace: String, in log: TryLogWriter) async {
         var wanted: [String: Set<String>?] = [:]
         for reference in task.secrets {
             if case .some(.some(var keys)) = wanted[reference.secret] {
@@ -24,12 +24,10 @@ extension PodRunner {
                 let data = try await client.secretValues(namespace: namespace, name: name)
                 values += data.filter { keys == nil || keys?.contains($0.key) == true }.map(\.value)
             } catch {
-                log.mutate {
-                    $0.appendNotice("cannot read Secret \(namespace)/\(name) to mask its values in this log: \(error)")
-                }
+                log.notice("cannot read Secret \(namespace)/\(name) to mask its values in this log: \(error)")
             }
         }
         guard !values.isEmpty else { return }
-        log.mutate { $0.maskedValues = values }
+        log.mask(values)
     }
 }

@@ -13,17 +13,17 @@ extension PodRunner {
     /// stopped is deleted at once, so its work ends even if the worker dies next.
     func settle(
         _ outcome: FollowOutcome, pod name: String, namespace: String, task: KubernetesPodTask,
-        log: LockedBox<LogBuffer>, milestones: PodMilestones, logger: Logger
+        log: TryLogWriter, milestones: PodMilestones, logger: Logger
     ) async -> Result {
         let place = "\(namespace)/\(name)"
-        func note(_ line: String) { log.mutate { $0.appendNotice(line) } }
+        func note(_ line: String) { log.notice(line) }
         let ending: Result.Ending
         var exitCode: Int?
         let delete: Bool
         switch outcome {
         case .detached:
             note("left pod \(place) running for another worker to adopt")
-            return Result(ending: .detached, exitCode: nil, log: log.value)
+            return Result(ending: .detached, exitCode: nil)
         case .finished(let pod):
             var reason: String?
             if case .terminated(let code, let why, _) = pod.container {
@@ -58,7 +58,7 @@ extension PodRunner {
                 case .keepPod: false
                 }
             let client = client
-            return Result(ending: ending, exitCode: exitCode, log: log.value) {
+            return Result(ending: ending, exitCode: exitCode) {
                 do {
                     if delete {
                         try await client.deletePod(namespace: namespace, name: name)
@@ -72,7 +72,7 @@ extension PodRunner {
             }
         case .deleted:
             note("pod \(place) was deleted before it finished")
-            return Result(ending: .failed, exitCode: nil, log: log.value)
+            return Result(ending: .failed, exitCode: nil)
         case .startupTimedOut(let pod):
             ending = .failed
             var why = pod?.unschedulableMessage ?? ""
@@ -107,46 +107,42 @@ extension PodRunner {
             logger.warning("cannot clean up the pod", metadata: ["error": "\(error)"])
             note("cannot \(delete ? "delete" : "mark") pod \(place): \(error)")
         }
-        return Result(ending: ending, exitCode: exitCode, log: log.value)
+        return Result(ending: ending, exitCode: exitCode)
     }
 
     /// The pod's steps with their times (as this worker watched them), then its events: what a
     /// user needs to see where the time went (scheduling, a node-pool scale-up, the image pull).
     private func appendHistory(
         of name: String, namespace: String, milestones: PodMilestones, ending: String, events withEvents: Bool,
-        to log: LockedBox<LogBuffer>
+        to log: TryLogWriter
     ) async {
         let events = await events(of: name, namespace: namespace, log: log)
         let scaleUpPrefix = "Normal TriggeredScaleUp: "
         let scaleUp = events.first { $0.hasPrefix(scaleUpPrefix) }.map {
             String($0.dropFirst(scaleUpPrefix.count)).replacingOccurrences(of: "pod triggered scale-up: ", with: "")
         }
-        log.mutate { buffer in
-            buffer.appendNotice("history of pod \(namespace)/\(name) (UTC, seconds since it was created):")
-            for line in milestones.lines(ending: ending, scaleUp: scaleUp) { buffer.appendNotice("  \(line)") }
-        }
+        log.notice("history of pod \(namespace)/\(name) (UTC, seconds since it was created):")
+        for line in milestones.lines(ending: ending, scaleUp: scaleUp) { log.notice("  \(line)") }
         if withEvents { append(events, of: name, namespace: namespace, to: log) }
     }
 
     /// The pod's events, oldest first; none (and a line in the log saying why) when they cannot be read.
-    private func events(of name: String, namespace: String, log: LockedBox<LogBuffer>) async -> [String] {
+    private func events(of name: String, namespace: String, log: TryLogWriter) async -> [String] {
         do {
             return try await client.podEvents(namespace: namespace, name: name)
         } catch {
-            log.mutate { $0.appendNotice("cannot read the pod's events: \(error)") }
+            log.notice("cannot read the pod's events: \(error)")
             return []
         }
     }
 
-    private func append(_ events: [String], of name: String, namespace: String, to log: LockedBox<LogBuffer>) {
+    private func append(_ events: [String], of name: String, namespace: String, to log: TryLogWriter) {
         guard !events.isEmpty else { return }
-        log.mutate { buffer in
-            buffer.appendNotice("events of pod \(namespace)/\(name):")
-            for line in events { buffer.appendNotice("  \(line)") }
-        }
+        log.notice("events of pod \(namespace)/\(name):")
+        for line in events { log.notice("  \(line)") }
     }
 
-    private func appendEvents(of name: String, namespace: String, to log: LockedBox<LogBuffer>) async {
+    private func appendEvents(of name: String, namespace: String, to log: TryLogWriter) async {
         append(await events(of: name, namespace: namespace, log: log), of: name, namespace: namespace, to: log)
     }
 }

@@ -22,7 +22,6 @@ struct PodRunner: Sendable {
         }
         var ending: Ending
         var exitCode: Int?
-        var log: LogBuffer
         /// What to do with the pod once the result is recorded (delete it or mark it finished).
         var cleanUp: (@Sendable () async -> Void)?
     }
@@ -30,13 +29,9 @@ struct PodRunner: Sendable {
     let client: KubeClient
     let nodePools: [String: NodePool]
     let defaultNamespace: String
-    let logMaxBytes: Int
     let logger: Logger
     /// How long to wait for the end of the log once the pod has finished. Default 10 s.
     var logDrainSeconds = 10.0
-    /// How often new output is handed to `onProgress` while the pod runs: every 2 s by default,
-    /// less often as the log grows (one more second per 64 KiB, at most every 30 s).
-    var progressSeconds = 2.0
     /// Whether to read the Secrets a pod's environment comes from, to mask their values in its log.
     var masksSecretValues = true
     /// `kubernetes.pod_defaults`, under the pool's and the task's own settings.
@@ -65,21 +60,18 @@ struct PodRunner: Sendable {
     ///   - recordPod: stores the pod's `namespace/name` with the try before the pod is created;
     ///     false when the try is no longer this worker's (nothing is created then).
     ///   - controls: stop or detach requests from the worker.
-    ///   - onProgress: given the log so far whenever it grew (the worker stores it as the running try's log).
+    ///   - log: where the pod's output, its history and Tide's notices go.
     ///   - onStatus: given each status of the pod as it is watched (the worker records its milestones).
     func run(
         _ task: KubernetesPodTask, identity: PodIdentity, executionTimeoutSeconds: Double?,
-        controls: AsyncStream<PodControl>, recordPod: @Sendable (String) async -> Bool,
-        onProgress: @escaping @Sendable (LogBuffer) async -> Void = { _ in },
+        controls: AsyncStream<PodControl>, log: TryLogWriter, recordPod: @Sendable (String) async -> Bool,
         onStatus: @escaping @Sendable (PodStatus) async -> Void = { _ in }
     ) async -> Result {
         let namespace = task.namespace ?? defaultNamespace
-        let log = LockedBox(LogBuffer(capBytes: logMaxBytes))
         if masksSecretValues { await maskSecretValues(of: task, namespace: namespace, in: log) }
         func finish(_ ending: Result.Ending, exitCode: Int? = nil, notice: String? = nil) -> Result {
-            var buffer = log.value
-            if let notice { buffer.appendNotice(notice) }
-            return Result(ending: ending, exitCode: exitCode, log: buffer)
+            if let notice { log.notice(notice) }
+            return Result(ending: ending, exitCode: exitCode)
         }
         let pod: PodStatus
         let attached: Bool
@@ -91,11 +83,8 @@ struct PodRunner: Sendable {
                 guard await recordPod("\(namespace)/\(existing.name)") else {
                     return finish(.failed, notice: "the try is no longer this worker's; not reattached")
                 }
-                log.mutate {
-                    $0.appendNotice(
-                        "reattached to pod \(namespace)/\(existing.name) (\(existing.phase)), created by an earlier worker"
-                    )
-                }
+                log.notice(
+                    "reattached to pod \(namespace)/\(existing.name) (\(existing.phase)), created by an earlier worker")
             } else {
                 let manifest: JSONValue
                 do {
@@ -111,7 +100,7 @@ struct PodRunner: Sendable {
                 }
                 pod = try await create(manifest, name: name, namespace: namespace, identity: identity)
                 attached = false
-                log.mutate { $0.appendNotice("pod \(namespace)/\(name) created") }
+                log.notice("pod \(namespace)/\(name) created")
             }
         } catch {
             return finish(.failed, notice: "cannot create the pod: \(error)")
@@ -123,7 +112,7 @@ struct PodRunner: Sendable {
         let outcome = await follow(
             pod, namespace: namespace, task: task, startedAt: startedAt,
             executionTimeoutSeconds: executionTimeoutSeconds,
-            controls: controls, log: log, logger: podLogger, onProgress: onProgress
+            controls: controls, log: log, logger: podLogger
         ) { status in
             milestones.mutate { $0.observe(status, at: Date()) }
             await onStatus(status)

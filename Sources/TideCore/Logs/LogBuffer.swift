@@ -7,7 +7,8 @@ public struct LogBuffer: Sendable {
     private var head: [UInt8] = []
     private var tail: [UInt8] = []
     private var tailStart = 0
-    private var notices: [String] = []
+    /// Tide's own lines, in order (shown after the output).
+    public private(set) var notices: [String] = []
     /// Bytes seen in all.
     public private(set) var totalBytes = 0
     /// Secret values replaced by `***` wherever ``text`` shows them.

@@ -1,0 +1,121 @@
+import TideCore
+
+/// A try's log on its way to the store while the try runs: output and Tide's notices go into a
+/// ``LogSpool``, and pieces of it are stored every few seconds, or at once when enough is pending,
+/// so the log can be read (and tailed) before the try ends, survives a worker that is killed, and
+/// is never held whole in memory. A piece that cannot be stored is kept and tried again.
+final class TryLogWriter: Sendable {
+    /// Stores pieces of the running try's log; throws when they were not stored.
+    typealias Store = @Sendable (_ pieces: [LogPiece], _ truncated: Bool, _ totalBytes: Int) async throws -> Void
+
+    private let spool: LockedBox<LogSpool>
+    private let due: AsyncStream<Wake>.Continuation
+    private let dueSignals: AsyncStream<Wake>
+
+    private enum Wake {
+        /// The interval has passed.
+        case tick
+        /// Enough output is pending.
+        case due
+    }
+    /// Writers waiting for the store to catch up.
+    private let waiters = LockedBox<[CheckedContinuation<Void, Never>]>([])
+
+    init(capBytes: Int, maskedValues: [String] = []) {
+        var spool = LogSpool(capBytes: capBytes)
+        spool.maskedValues = maskedValues
+        self.spool = LockedBox(spool)
+        (dueSignals, due) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Appends output, waiting while too much of it waits for the store (so that a fast writer is
+    /// slowed down to the store's pace rather than have its output dropped). A store that fails
+    /// does not hold the writer: past the memory cap, the oldest output is dropped instead.
+    func write(_ bytes: some Collection<UInt8>) async {
+        let (backedUp, flushDue) = spool.mutate { spool in
+            spool.append(bytes)
+            return (spool.isBackedUp, spool.isFlushDue)
+        }
+        guard backedUp else {
+            if flushDue { due.yield(.due) }
+            return
+        }
+        await withCheckedContinuation { continuation in
+            waiters.mutate { $0.append(continuation) }
+            due.yield(.due)
+        }
+    }
+
+    private func releaseWaiters() {
+        for waiter in waiters.mutate({ waiters in
+            defer { waiters = [] }
+            return waiters
+        }) {
+            waiter.resume()
+        }
+    }
+
+    /// Adds a line of Tide's own.
+    func notice(_ line: String) {
+        spool.mutate { $0.appendNotice(line) }
+    }
+
+    /// Masks these values wherever the log shows them from now on.
+    func mask(_ values: [String]) {
+        spool.mutate { $0.maskedValues += values }
+    }
+
+    /// Runs `body`, storing the log's new pieces every `seconds` (or as soon as enough is pending)
+    /// until it returns.
+    func whileRunning<Result: Sendable>(
+        everySeconds seconds: Double, store: @escaping Store, run body: @Sendable () async -> Result
+    ) async -> Result {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [due] in
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
+                    due.yield(.tick)
+                }
+            }
+            group.addTask { [self] in
+                // After a failed store, only the next tick tries again; writers waiting meanwhile
+                // go on (and the oldest output is dropped past the memory cap).
+                var failed = false
+                for await wake in dueSignals {
+                    if Task.isCancelled { break }
+                    if wake == .tick || !failed { failed = await !storePending(store) }
+                    releaseWaiters()
+                }
+                releaseWaiters()
+            }
+            let result = await body()
+            group.cancelAll()
+            return result
+        }
+    }
+
+    /// - Returns: false when the store refused the pieces (they are kept to be tried again).
+    private func storePending(_ store: Store) async -> Bool {
+        let (pieces, truncated, total) = spool.mutate { spool in
+            (spool.takePieces(final: false), spool.isTruncated, spool.totalBytes)
+        }
+        guard !pieces.isEmpty else { return true }
+        do {
+            try await store(pieces, truncated, total)
+            return true
+        } catch {
+            spool.mutate { $0.giveBack(pieces) }
+            return false
+        }
+    }
+
+    /// The end of the log once the try is over: every piece not yet stored (the last one goes
+    /// with the try's result), whether output was dropped, the bytes seen and the log's last
+    /// lines (what a callback quotes).
+    func finish() -> (pieces: [LogPiece], truncated: Bool, totalBytes: Int, recentText: String) {
+        spool.mutate { spool in
+            let pieces = spool.takePieces(final: true)
+            return (pieces, spool.isTruncated, spool.totalBytes, spool.recentText)
+        }
+    }
+}
