@@ -20,6 +20,8 @@ struct PodRequirements: Sendable, Hashable {
     var cpuMillicores: Int64 = 0
     var memoryBytes: Double = 0
     var spreadConstraints: [SpreadConstraint] = []
+    /// The node ports the pod's containers take (`ports[].hostPort`).
+    var hostPorts: Set<HostPort> = []
 
     /// Reads the scheduling-relevant parts of a Pod manifest.
     init(pod: JSONValue) {
@@ -44,6 +46,10 @@ struct PodRequirements: Sendable, Hashable {
         }
         if case .array(let containers)? = spec["containers"] {
             for container in containers {
+                for port in container["ports"]?.array ?? [] {
+                    guard case .number(let number)? = port["hostPort"], number > 0 else { continue }
+                    hostPorts.insert(HostPort(port: Int(number), protocol: port["protocol"]?.string ?? "TCP"))
+                }
                 guard case .object(let fields) = container, case .object(let resources)? = fields["resources"]
                 else { continue }
                 // A limit without a request is the request, as the API server defaults it.
@@ -57,6 +63,27 @@ struct PodRequirements: Sendable, Hashable {
     }
 }
 
+/// A port of the node a container takes (`hostPort`): two pods cannot share one on a node.
+struct HostPort: Sendable, Hashable {
+    var port: Int
+    var `protocol`: String
+}
+
+/// What a node's unfinished pods take of it.
+struct NodeUsage: Sendable, Hashable {
+    var cpu: Int64 = 0
+    var memory: Double = 0
+    var pods = 0
+    var hostPorts: Set<HostPort> = []
+
+    mutating func add(_ pod: PodRequirements) {
+        cpu += pod.cpuMillicores
+        memory += pod.memoryBytes
+        pods += 1
+        hostPorts.formUnion(pod.hostPorts)
+    }
+}
+
 /// Why a pod does not fit a node, worded like the real scheduler's FailedScheduling reasons.
 enum Misfit: Hashable, Sendable {
     case nodeSelector
@@ -66,6 +93,7 @@ enum Misfit: Hashable, Sendable {
     case insufficientMemory
     case tooManyPods
     case topologySpread
+    case hostPorts
 
     var reason: String {
         switch self {
@@ -75,6 +103,7 @@ enum Misfit: Hashable, Sendable {
         case .insufficientMemory: "Insufficient memory"
         case .tooManyPods: "Too many pods"
         case .topologySpread: "node(s) didn't match pod topology spread constraints"
+        case .hostPorts: "node(s) didn't have free ports for the requested pod ports"
         }
     }
 }
@@ -82,9 +111,7 @@ enum Misfit: Hashable, Sendable {
 /// The simulated scheduler's predicates: does a pod fit a node, given what already runs there.
 enum Placement {
     /// The first reason the pod cannot go to `node`, or nil when it fits.
-    static func misfit(_ pod: PodRequirements, on node: SimNode, used: (cpu: Int64, memory: Double, pods: Int))
-        -> Misfit?
-    {
+    static func misfit(_ pod: PodRequirements, on node: SimNode, used: NodeUsage) -> Misfit? {
         if let placement = placementMisfit(pod, on: node) { return placement }
         for taint in node.taints where taint.effect != "PreferNoSchedule" {
             if !pod.tolerations.contains(where: { tolerates($0, taint) }) {
@@ -94,6 +121,7 @@ enum Placement {
         if used.pods + 1 > node.maxPods { return .tooManyPods }
         if used.cpu + pod.cpuMillicores > node.cpuMillicores { return .insufficientCPU }
         if used.memory + pod.memoryBytes > node.memoryBytes { return .insufficientMemory }
+        if !used.hostPorts.isDisjoint(with: pod.hostPorts) { return .hostPorts }
         return nil
     }
 

@@ -16,9 +16,14 @@ extension SimCluster {
                 pod, type: "Normal", reason: "BackOff", message: "Back-off pulling image \"\(image(of: pod))\"",
                 component: "kubelet")
         }
+        // The kubelet tries again what it could not do: a reference or a volume it could not resolve.
         for key in pods.keys.sorted() {
-            guard case .waiting("CreateContainerConfigError", _)? = pods[key]?.container else { continue }
-            startContainer(key, now: now)
+            switch pods[key]?.container {
+            case .waiting("CreateContainerConfigError", _)?, .waiting("ContainerCreating", .some)?:
+                startContainer(key, now: now)
+            default:
+                continue
+            }
         }
         for (pool, readyTimes) in pendingScaleUps {
             guard let spec = configuration.nodePools.first(where: { $0.name == pool }) else { continue }
@@ -94,13 +99,9 @@ extension SimCluster {
     }
 
     /// What the node's unfinished pods request.
-    func usage(of nodeName: String) -> (cpu: Int64, memory: Double, pods: Int) {
-        var used: (cpu: Int64, memory: Double, pods: Int) = (0, 0, 0)
-        for pod in pods.values where pod.nodeName == nodeName && !pod.isFinished {
-            used.cpu += pod.requirements.cpuMillicores
-            used.memory += pod.requirements.memoryBytes
-            used.pods += 1
-        }
+    func usage(of nodeName: String) -> NodeUsage {
+        var used = NodeUsage()
+        for pod in pods.values where pod.nodeName == nodeName && !pod.isFinished { used.add(pod.requirements) }
         return used
     }
 
@@ -146,6 +147,17 @@ extension SimCluster {
     /// waiting in `CreateContainerConfigError` (tried again every tick), as a real kubelet does.
     func startContainer(_ key: String, now: Date) {
         guard var pod = pods[key] else { return }
+        if let missing = missingVolumeSource(of: pod) {
+            // The container waits in ContainerCreating until the volume can be set up.
+            let message = "MountVolume.SetUp failed for volume \"\(missing.volume)\" : \(missing.reason)"
+            guard pod.container != .waiting(reason: "ContainerCreating", message: message) else { return }
+            pod.container = .waiting(reason: "ContainerCreating", message: message)
+            recordEvent(pod, type: "Warning", reason: "FailedMount", message: message, component: "kubelet")
+            pod.resourceVersion = nextResourceVersion()
+            pods[key] = pod
+            publish("MODIFIED", pod)
+            return
+        }
         switch environment(of: pod) {
         case .failure(let problem):
             guard pod.container != .waiting(reason: "CreateContainerConfigError", message: problem.message) else {
@@ -176,7 +188,7 @@ extension SimCluster {
     /// The cluster autoscaler's scale-up: packs the pods that fit nowhere onto new nodes of the
     /// first pool whose node shape would take them, within the pool's maximum.
     private func planScaleUps(now: Date) {
-        var virtualNodes: [String: [(cpu: Int64, memory: Double, pods: Int)]] = [:]
+        var virtualNodes: [String: [NodeUsage]] = [:]
         var triggered: [String: [SimPod]] = [:]
         for pod in pods.values.sorted(by: { $0.createdAt < $1.createdAt }) {
             guard pod.nodeName == nil, pod.unschedulableMessage != nil, !pod.isFinished else { continue }
@@ -184,16 +196,16 @@ extension SimCluster {
                 let template = SimNode(
                     name: "template", labels: pool.nodeLabels, taints: pool.taints ?? [],
                     cpuMillicores: pool.cpuMillicores, memoryBytes: pool.memoryBytes, maxPods: pool.podLimit)
-                guard Placement.misfit(pod.requirements, on: template, used: (0, 0, 0)) == nil else { continue }
+                guard Placement.misfit(pod.requirements, on: template, used: NodeUsage()) == nil else { continue }
                 var bins = virtualNodes[pool.name] ?? []
                 if let index = bins.firstIndex(where: {
                     Placement.misfit(pod.requirements, on: template, used: $0) == nil
                 }) {
-                    bins[index].cpu += pod.requirements.cpuMillicores
-                    bins[index].memory += pod.requirements.memoryBytes
-                    bins[index].pods += 1
+                    bins[index].add(pod.requirements)
                 } else {
-                    bins.append((pod.requirements.cpuMillicores, pod.requirements.memoryBytes, 1))
+                    var bin = NodeUsage()
+                    bin.add(pod.requirements)
+                    bins.append(bin)
                 }
                 virtualNodes[pool.name] = bins
                 triggered[pool.name, default: []].append(pod)

@@ -49,6 +49,18 @@ extension SimCluster {
         ])
     }
 
+    /// The first of the pod's Secret volumes whose Secret does not exist (and is not optional).
+    /// ConfigMaps and PersistentVolumeClaims are not simulated: their volumes always mount.
+    func missingVolumeSource(of pod: SimPod) -> (volume: String, reason: String)? {
+        for volume in pod.spec["volumes"]?.array ?? [] {
+            guard let source = volume["secret"], let name = source["secretName"]?.string,
+                source["optional"] != .bool(true), secrets["\(pod.namespace)/\(name)"] == nil
+            else { continue }
+            return (volume["name"]?.string ?? "", "secret \"\(name)\" not found")
+        }
+        return nil
+    }
+
     /// The first container's environment: `envFrom` Secrets first, then `env` (values and
     /// `secretKeyRef`s), as the kubelet builds it. ConfigMaps are not simulated.
     func environment(of pod: SimPod) -> Result<[String: String], ConfigProblem> {

@@ -95,6 +95,7 @@ actor SimCluster {
                 throw .invalid("Pod", name, "spec.containers[\(index)].image: Required value")
             }
         }
+        if let problem = SimPodValidation.problem(in: spec) { throw .invalid("Pod", name, problem) }
         for (key, value) in metadata["labels"]?.object ?? [:] {
             guard KubeNaming.isValidLabelKey(key), let text = value.string, KubeNaming.isValidLabelValue(text) else {
                 throw .invalid("Pod", name, "metadata.labels: Invalid value: \"\(key)\"")

@@ -143,6 +143,10 @@ struct KubernetesPodTaskTests {
             "each of ports in kubernetes_pod of task 't' needs containerPort, a port number from 1 to 65535"
         ),
         (
+            "      image: x\n      volumes: [{name: data, emptyDir: {}}]\n      volume_mounts: [{name: dta, mountPath: /d}]\n",
+            "volume_mounts in kubernetes_pod of task 't' mounts 'dta', which is not one of its volumes"
+        ),
+        (
             "      image: x\n      security_context: [runAsUser]\n",
             "security_context in kubernetes_pod of task 't' must be a mapping (Kubernetes' securityContext fields)"
         ),

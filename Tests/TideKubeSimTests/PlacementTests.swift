@@ -29,7 +29,7 @@ private func pod(nodePool: String? = "pool-1", cpu: String? = nil, memory: Strin
 
 @Suite("Simulated scheduling")
 struct PlacementTests {
-    private let idle: (cpu: Int64, memory: Double, pods: Int) = (0, 0, 0)
+    private let idle = NodeUsage()
 
     @Test func aPoolPodFitsItsTaintedPoolNodeOnly() throws {
         let requirements = try pod()
@@ -56,12 +56,31 @@ struct PlacementTests {
         let requirements = try pod(cpu: "1500m", memory: "2Gi")
         let small = node("n", pool: "pool-1", taints: pool1.taints, cpu: 2000, memory: 4 * 1_073_741_824, pods: 3)
         #expect(Placement.misfit(requirements, on: small, used: idle) == nil)
-        #expect(Placement.misfit(requirements, on: small, used: (cpu: 1000, memory: 0, pods: 1)) == .insufficientCPU)
         #expect(
-            Placement.misfit(requirements, on: small, used: (cpu: 0, memory: 3 * 1_073_741_824, pods: 1))
+            Placement.misfit(requirements, on: small, used: NodeUsage(cpu: 1000, memory: 0, pods: 1))
+                == .insufficientCPU)
+        #expect(
+            Placement.misfit(requirements, on: small, used: NodeUsage(cpu: 0, memory: 3 * 1_073_741_824, pods: 1))
                 == .insufficientMemory)
-        #expect(Placement.misfit(requirements, on: small, used: (cpu: 0, memory: 0, pods: 3)) == .tooManyPods)
+        #expect(Placement.misfit(requirements, on: small, used: NodeUsage(cpu: 0, memory: 0, pods: 3)) == .tooManyPods)
         #expect(Misfit.insufficientCPU.reason == "Insufficient cpu")
+    }
+
+    @Test func aHostPortTakenOnANodeKeepsAnotherPodTakingItAway() throws {
+        let requirements = PodRequirements(
+            pod: try JSONValue.decode(
+                Array(
+                    #"{"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 8080}]}]}}"#
+                        .utf8
+                )))
+        #expect(requirements.hostPorts == [HostPort(port: 8080, protocol: "TCP")])
+        let plain = node("n", pool: nil)
+        var used = NodeUsage()
+        used.hostPorts = [HostPort(port: 8080, protocol: "UDP"), HostPort(port: 9090, protocol: "TCP")]
+        #expect(Placement.misfit(requirements, on: plain, used: used) == nil, "another protocol or port is free")
+        used.hostPorts.insert(HostPort(port: 8080, protocol: "TCP"))
+        #expect(Placement.misfit(requirements, on: plain, used: used) == .hostPorts)
+        #expect(Misfit.hostPorts.reason == "node(s) didn't have free ports for the requested pod ports")
     }
 
     @Test(arguments: [

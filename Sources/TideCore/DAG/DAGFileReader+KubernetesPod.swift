@@ -18,6 +18,7 @@ extension DAGFileReader {
         guard var (pod, keys) = readPodFields(node, place: place) else { return nil }
         if let inherited { pod = inherited.pod.laidUnder(pod, ownKeys: keys, inheritedKeys: inherited.keys) }
         keys.formUnion(inherited?.keys ?? [])
+        checkVolumeMounts(of: pod, node: node, place: place)
         guard keys.contains("image"), !pod.image.isEmpty else {
             if !keys.contains("image") {
                 report(node, "\(place) needs an 'image'", hint: "here or in default_args.kubernetes_pod")
@@ -25,6 +26,20 @@ extension DAGFileReader {
             return nil
         }
         return pod
+    }
+
+    /// Each volume mount must name one of the pod's volumes, or Kubernetes rejects the pod when
+    /// it is created (a `pod_template` may bring volumes of its own: then it is left to Kubernetes).
+    private mutating func checkVolumeMounts(of pod: KubernetesPodTask, node: Node, place: String) {
+        guard pod.podTemplate == nil else { return }
+        let volumes = Set(pod.volumes.compactMap { $0["name"]?.string })
+        for mount in pod.volumeMounts {
+            let name = mount["name"]?.string ?? ""
+            guard !volumes.contains(name) else { continue }
+            report(
+                node, "volume_mounts in \(place) mounts '\(name)', which is not one of its volumes",
+                hint: volumes.isEmpty ? "add it to volumes" : "volumes: \(volumes.sorted().joined(separator: ", "))")
+        }
     }
 
     /// The fields of a `kubernetes_pod` mapping (`image` may be missing: default args need none),
