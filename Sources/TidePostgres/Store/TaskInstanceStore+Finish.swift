@@ -187,6 +187,8 @@ extension TaskInstanceStore {
                    CASE WHEN $12::boolean THEN NULL ELSE i.drop_from END AS drop_from,
                    CASE WHEN $12::boolean THEN NULL ELSE i.drop_to END AS drop_to
             FROM logged l JOIN input i ON i.id = l.task_instance_id AND i.try_number = l.try_number
+            -- A last piece with nothing in it and nothing to drop changes no chunk.
+            WHERE i.content <> '' OR i.drop_from IS NOT NULL
         ), \(chunkWritesSQL)
         SELECT id, run_id, state FROM finished
         """

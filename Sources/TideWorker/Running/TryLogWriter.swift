@@ -13,11 +13,15 @@ final class TryLogWriter: Sendable {
     private let dueSignals: AsyncStream<Wake>
 
     private enum Wake {
+        /// The first output or notice: from now on the log is stored every interval.
+        case started
         /// The interval has passed.
         case tick
         /// Enough output is pending.
         case due
     }
+    /// Whether anything was written yet: a try that writes nothing costs no timer.
+    private let started = LockedBox(false)
     /// Writers waiting for the store to catch up.
     private let waiters = LockedBox<[CheckedContinuation<Void, Never>]>([])
 
@@ -36,6 +40,7 @@ final class TryLogWriter: Sendable {
             spool.append(bytes)
             return (spool.isBackedUp, spool.isFlushDue)
         }
+        start()
         guard backedUp else {
             if flushDue { due.yield(.due) }
             return
@@ -58,6 +63,17 @@ final class TryLogWriter: Sendable {
     /// Adds a line of Tide's own.
     func notice(_ line: String) {
         spool.mutate { $0.appendNotice(line) }
+        start()
+    }
+
+    private func start() {
+        guard !started.value,
+            started.mutate({ wasStarted in
+                defer { wasStarted = true }
+                return !wasStarted
+            })
+        else { return }
+        due.yield(.started)
     }
 
     /// Masks these values wherever the log shows them from now on.
@@ -71,22 +87,29 @@ final class TryLogWriter: Sendable {
         everySeconds seconds: Double, store: @escaping Store, run body: @Sendable () async -> Result
     ) async -> Result {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [due] in
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
-                    due.yield(.tick)
-                }
-            }
-            group.addTask { [self] in
-                // After a failed store, only the next tick tries again; writers waiting meanwhile
-                // go on (and the oldest output is dropped past the memory cap).
-                var failed = false
-                for await wake in dueSignals {
-                    if Task.isCancelled { break }
-                    if wake == .tick || !failed { failed = await !storePending(store) }
+            group.addTask { [self, due] in
+                await withTaskGroup(of: Void.self) { ticker in
+                    // After a failed store, only the next tick tries again; writers waiting
+                    // meanwhile go on (and the oldest output is dropped past the memory cap).
+                    var failed = false
+                    var ticking = false
+                    for await wake in dueSignals {
+                        if Task.isCancelled { break }
+                        if !ticking {
+                            ticking = true
+                            ticker.addTask {
+                                while !Task.isCancelled {
+                                    do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
+                                    due.yield(.tick)
+                                }
+                            }
+                        }
+                        if wake == .tick || (wake == .due && !failed) { failed = await !storePending(store) }
+                        releaseWaiters()
+                    }
+                    ticker.cancelAll()
                     releaseWaiters()
                 }
-                releaseWaiters()
             }
             let result = await body()
             group.cancelAll()
