@@ -9,9 +9,12 @@ let identity = PodIdentity(
     dagId: "Nightly_Sales", taskId: "train.model", runId: "manual__2026-11-21T13:01:55.496Z", tryNumber: 2,
     taskInstanceId: 42)
 
-func podTask(_ yaml: String, nodePools: [String]? = ["pool-1"]) throws -> KubernetesPodTask {
+func podTask(_ yaml: String, nodePools: [String]? = ["pool-1"], connections: [String]? = ["analytics"]) throws
+    -> KubernetesPodTask
+{
     let dag = try DAGParser.parse(
-        yaml: "dag_id: d\ntasks:\n  - task_id: t\n    kubernetes_pod:\n" + yaml, file: "d.yaml", nodePools: nodePools)
+        yaml: "dag_id: d\ntasks:\n  - task_id: t\n    kubernetes_pod:\n" + yaml, file: "d.yaml", nodePools: nodePools,
+        kubernetesConnections: connections)
     guard case .kubernetesPod(let pod)? = dag.task("t")?.kind else { throw CronError(message: "not a pod task") }
     return pod
 }
@@ -145,6 +148,10 @@ struct KubernetesPodTaskTests {
         (
             "      image: x\n      volumes: [{name: data, emptyDir: {}}]\n      volume_mounts: [{name: dta, mountPath: /d}]\n",
             "volume_mounts in kubernetes_pod of task 't' mounts 'dta', which is not one of its volumes"
+        ),
+        (
+            "      image: x\n      kubernetes_conn_id: analytic\n",
+            "unknown Kubernetes connection 'analytic' in kubernetes_pod of task 't'"
         ),
         (
             "      image: x\n      security_context: [runAsUser]\n",

@@ -33,7 +33,18 @@ struct KubernetesConnectionsTests {
                           - task_id: nowhere
                             kubernetes_pod: {image: busybox, cmds: ["true"], kubernetes_conn_id: third}
                         """)
-                    try await cluster.start(loading: "two", config: config)
+                    // `tide dags validate` with the workers' configuration names the unknown connection.
+                    let validation = try await cluster.cli(["dags", "validate", cluster.dagsFolder, "--config", config])
+                    #expect(validation.status == 1)
+                    #expect(
+                        validation.output.contains(
+                            "unknown Kubernetes connection 'third' in kubernetes_pod of task 'nowhere'"),
+                        "\(validation.output)")
+                    // The scheduler here knows no connections (they are the workers'), so the DAG
+                    // loads and the worker's own check fails the task that names an unknown one.
+                    try cluster.startScheduler()
+                    try cluster.startWorker(concurrency: 4, ["TIDE_CONFIG": config])
+                    try await cluster.waitForDAG("two")
                     let run = try await cluster.runToEnd("two")
                     let tasks = try await cluster.instances(run.id)
                     #expect(tasks["here"]?.state == .success)

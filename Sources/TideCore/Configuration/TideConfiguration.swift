@@ -81,6 +81,12 @@ public struct KubernetesSettings: Sendable, Hashable {
     /// `TIDE_KUBERNETES_CONNECTIONS` as JSON). Default none.
     public var connections: [String: KubernetesConnectionSettings] = [:]
 
+    /// The connections' names for checking `kubernetes_conn_id` in DAG files; nil when none are
+    /// configured (a process without them, such as a scheduler, leaves the check to the workers).
+    public var connectionNames: [String]? {
+        connections.isEmpty ? nil : connections.keys.sorted()
+    }
+
     public init() {}
 }
 

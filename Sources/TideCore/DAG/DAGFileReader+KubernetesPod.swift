@@ -146,6 +146,13 @@ extension DAGFileReader {
         }
         if let value = fields["kubernetes_conn_id"] {
             pod.kubernetesConnId = string(value, what: "kubernetes_conn_id in \(place)")
+            if let name = pod.kubernetesConnId, let known = kubernetesConnections, !known.contains(name) {
+                report(
+                    value, "unknown Kubernetes connection '\(name)' in \(place)",
+                    hint: Suggestion.hint(for: name, among: known)
+                        ?? "configured: \(known.sorted().joined(separator: ", ")) (kubernetes.connections in tide.yaml)"
+                )
+            }
         }
         if let value = fields["cluster_context"] {
             pod.clusterContext = string(value, what: "cluster_context in \(place)")

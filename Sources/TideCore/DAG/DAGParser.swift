@@ -29,9 +29,14 @@ public enum DAGParser {
     ///   - file: the name used in error messages and stored as the DAG's `fileloc`.
     /// - Throws: ``DAGFileError`` with every issue found.
     ///   - nodePools: the configured node pools' names, to check `node_pool`; nil skips that check.
-    public static func parse(yaml: String, file: String, nodePools: [String]? = nil) throws(DAGFileError) -> DAG {
+    ///   - kubernetesConnections: the configured connections' names, to check `kubernetes_conn_id`;
+    ///     nil skips that check.
+    public static func parse(
+        yaml: String, file: String, nodePools: [String]? = nil, kubernetesConnections: [String]? = nil
+    ) throws(DAGFileError) -> DAG {
         var reader = DAGFileReader(file: file)
         reader.nodePools = nodePools
+        reader.kubernetesConnections = kubernetesConnections
         try YAMLSafety.check(yaml, file: file)
         let root: Node?
         do {
@@ -99,6 +104,8 @@ struct DAGFileReader {
     var issues: [DAGIssue] = []
     /// Configured node pool names; nil when unknown.
     var nodePools: [String]?
+    /// Configured Kubernetes connection names (`kubernetes.connections`); nil when unknown.
+    var kubernetesConnections: [String]?
 
     mutating func report(_ node: Node?, _ message: String, hint: String? = nil) {
         issues.append(

@@ -29,10 +29,13 @@ public struct DagFolder: Sendable {
     public let path: String
     /// Configured node pool names, checked against `node_pool` in pod tasks (nil skips the check).
     public let nodePools: [String]?
+    /// Configured Kubernetes connection names, checked against `kubernetes_conn_id` (nil skips the check).
+    public let kubernetesConnections: [String]?
 
-    public init(path: String, nodePools: [String]? = nil) {
+    public init(path: String, nodePools: [String]? = nil, kubernetesConnections: [String]? = nil) {
         self.path = path
         self.nodePools = nodePools
+        self.kubernetesConnections = kubernetesConnections
     }
 
     /// What the previous loads made of each file, so that a file whose metadata did not change is
@@ -130,7 +133,8 @@ public struct DagFolder: Sendable {
         // A file whose metadata cannot be read gets no stamp: it is read again next time.
         var entry = ParseCache.Entry(stamp: stamp)
         do {
-            let dag = try DAGParser.parse(yaml: text, file: file, nodePools: nodePools)
+            let dag = try DAGParser.parse(
+                yaml: text, file: file, nodePools: nodePools, kubernetesConnections: kubernetesConnections)
             entry.dag = dag
             entry.fingerprint = dag.serializedJSON().hashValue
         } catch {

@@ -22,6 +22,9 @@ public final class SchedulerService: Service, Sendable {
         public var defaultTimeZone: String
         /// Configured node pool names (DAG files naming another fail to load).
         public var nodePools: [String]
+        /// Configured Kubernetes connection names (DAG files naming another fail to load); nil when
+        /// none are configured here (the workers may have their own).
+        public var kubernetesConnections: [String]?
         /// Node pool → `max_pods`: pod tasks queued or running on it at once.
         public var nodePoolMaxPods: [String: Int]
         /// Where pass durations are recorded, if anywhere.
@@ -31,8 +34,9 @@ public final class SchedulerService: Service, Sendable {
 
         public init(
             pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC",
-            nodePools: [NodePool] = [], metrics: TideMetrics? = nil
+            nodePools: [NodePool] = [], kubernetesConnections: [String]? = nil, metrics: TideMetrics? = nil
         ) {
+            self.kubernetesConnections = kubernetesConnections
             self.metrics = metrics
             self.nodePools = nodePools.map(\.name)
             self.nodePoolMaxPods = Dictionary(
@@ -95,7 +99,9 @@ public final class SchedulerService: Service, Sendable {
             dags: dags, runs: runs, definitions: definitions, settings: settings,
             defaultTimeZone: dependencies.defaultTimeZone, logger: logger)
         synchronizer = DagSynchronizer(
-            folder: DagFolder(path: dependencies.dagsFolder, nodePools: dependencies.nodePools), store: dags,
+            folder: DagFolder(
+                path: dependencies.dagsFolder, nodePools: dependencies.nodePools,
+                kubernetesConnections: dependencies.kubernetesConnections), store: dags,
             logger: logger)
     }
 

@@ -72,10 +72,13 @@ struct DagsCommand: AsyncParsableCommand {
                     throw CLIError("'\(path)' does not exist")
                 }
                 // Node pools come from the configuration, as they do for the scheduler.
-                let nodePools = try global.configuration().nodePools.map(\.name)
+                let configuration = try global.configuration()
+                let nodePools = configuration.nodePools.map(\.name)
+                let connections = configuration.kubernetes.connectionNames
                 var contents = DagFolder.Contents()
                 if isDirectory.boolValue {
-                    contents = try DagFolder(path: path, nodePools: nodePools).load()
+                    contents = try DagFolder(path: path, nodePools: nodePools, kubernetesConnections: connections)
+                        .load()
                 } else {
                     guard let data = FileManager.default.contents(atPath: path) else {
                         throw CLIError("cannot read '\(path)'")
@@ -83,7 +86,8 @@ struct DagsCommand: AsyncParsableCommand {
                     do {
                         contents.dags = [
                             try DAGParser.parse(
-                                yaml: String(decoding: data, as: UTF8.self), file: path, nodePools: nodePools)
+                                yaml: String(decoding: data, as: UTF8.self), file: path, nodePools: nodePools,
+                                kubernetesConnections: connections)
                         ]
                     } catch {
                         contents.errors[path] = "\(error)"

@@ -31,7 +31,8 @@ struct SchedulerCommand: AsyncParsableCommand {
                 dependencies: .init(
                     pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
                     defaultTimeZone: context.configuration.defaultTimeZone,
-                    nodePools: context.configuration.nodePools, metrics: metrics),
+                    nodePools: context.configuration.nodePools,
+                    kubernetesConnections: context.configuration.kubernetes.connectionNames, metrics: metrics),
                 logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
