@@ -1,3 +1,4 @@
+import Foundation
 import TideCore
 import TidePostgres
 
@@ -34,7 +35,8 @@ extension WorkerService {
     /// Stores a heartbeat; says so when the scheduler had declared this worker dead meanwhile.
     func heartbeat() async throws {
         let wasDead = try await workers.heartbeat(
-            id: identity.id, running: running.count, state: draining.value ? "draining" : "running")
+            id: identity.id, running: running.count, state: draining.value ? "draining" : "running",
+            clock: Date().timeIntervalSince1970)
         latestHeartbeat.mutate { $0 = .now }
         if wasDead {
             logger.warning(

@@ -96,6 +96,18 @@ struct DoctorTests {
                         "the schema is not up to date: migration 1 is not applied")
                         == true, "\(fresh.output)")
                 #expect(fresh.output.contains("→ tide db migrate"))
+
+                // A worker whose clock runs 45 s ahead (as its heartbeat measured it).
+                let workers = WorkerStore(pool: cluster.schema.pool)
+                try await workers.register(id: "skewed", hostname: "far-host", pid: 1, queues: ["default"], slots: 1)
+                try await workers.heartbeat(
+                    id: "skewed", running: 0, state: "running", clock: Date().timeIntervalSince1970 + 45)
+                let skewed = try await doctor(cluster, settings)
+                #expect(skewed.status == 1)
+                let clock = line(skewed.output, "ERROR    clock") ?? ""
+                #expect(clock.contains("worker skewed on far-host's clock is 4"), "\(skewed.output)")
+                #expect(clock.hasSuffix(" s ahead of PostgreSQL's"), "\(skewed.output)")
+                #expect(line(skewed.output, "ok       clock")?.contains("this machine's clock is within") == true)
             }
         }
     }

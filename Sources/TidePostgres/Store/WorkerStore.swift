@@ -19,16 +19,19 @@ public struct WorkerStore: Sendable {
     /// Refreshes the heartbeat with the number of tries running and the worker's state. A worker
     /// the scheduler declared dead (its heartbeat was lost, to a network partition say) is live
     /// again: its tries were already failed or handed on, and their late results are fenced out.
+    /// - Parameter clock: the worker's own clock (Unix seconds) as it sends the heartbeat; how far
+    ///   it is from PostgreSQL's is kept for `tide doctor`.
     /// - Returns: whether the worker had been declared dead.
     @discardableResult
-    public func heartbeat(id: String, running: Int, state: String) async throws -> Bool {
+    public func heartbeat(id: String, running: Int, state: String, clock: Double? = nil) async throws -> Bool {
         try await pool.query(
             """
-            UPDATE workers SET heartbeat_at = clock_timestamp(), running = $2, state = $3
+            UPDATE workers SET heartbeat_at = clock_timestamp(), running = $2, state = $3,
+                clock_skew_seconds = $4::double precision - extract(epoch FROM clock_timestamp())
             FROM (SELECT state FROM workers WHERE id = $1) AS previous
             WHERE workers.id = $1
             RETURNING previous.state = 'dead' AS was_dead
-            """, [id, String(running), state], context: "worker heartbeat"
+            """, [id, String(running), state, clock.map { String($0) }], context: "worker heartbeat"
         ).rows.first?.bool("was_dead") ?? false
     }
 
@@ -74,6 +77,8 @@ public struct WorkerStore: Sendable {
         /// Unix seconds.
         public var startedAt: Double = 0
         public var heartbeatAt: Double = 0
+        /// The worker's clock minus PostgreSQL's at its last heartbeat; nil before the first.
+        public var clockSkewSeconds: Double?
 
         /// Whether it counts as live: running or draining, with a heartbeat within `timeoutSeconds`.
         public func isLive(timeoutSeconds: Double) -> Bool {
@@ -87,7 +92,7 @@ public struct WorkerStore: Sendable {
             """
             SELECT id, hostname, state, slots, running, extract(epoch FROM clock_timestamp() - heartbeat_at) AS age,
                    pid, array_to_json(queues)::text AS queues, extract(epoch FROM started_at) AS started_at,
-                   extract(epoch FROM heartbeat_at) AS heartbeat_at
+                   extract(epoch FROM heartbeat_at) AS heartbeat_at, clock_skew_seconds
             FROM workers ORDER BY started_at DESC
             """, context: "list workers"
         ).rows.compactMap { row in
@@ -96,7 +101,8 @@ public struct WorkerStore: Sendable {
                 id: id, hostname: row["hostname"] ?? "", state: row["state"] ?? "", slots: row.int("slots") ?? 0,
                 running: row.int("running") ?? 0, heartbeatAge: row.double("age") ?? 0, pid: row.int("pid") ?? 0,
                 queues: row["queues"].flatMap { try? JSONValue.parse($0).array?.compactMap(\.string) } ?? [],
-                startedAt: row.double("started_at") ?? 0, heartbeatAt: row.double("heartbeat_at") ?? 0)
+                startedAt: row.double("started_at") ?? 0, heartbeatAt: row.double("heartbeat_at") ?? 0,
+                clockSkewSeconds: row.double("clock_skew_seconds"))
         }
     }
 }

@@ -12,10 +12,6 @@ struct DoctorProbes {
     let context: CommandContext
     var configuration: TideConfiguration { context.configuration }
 
-    /// Clock skew against PostgreSQL above this is a warning, above ``clockErrorSeconds`` an error.
-    static let clockWarningSeconds = 2.0
-    static let clockErrorSeconds = 30.0
-
     /// The rights a worker's pod tasks need in their namespace (`get secrets` only to mask values).
     static func neededRights(maskSecretValues: Bool) -> [(verb: String, resource: String)] {
         var rights = [
@@ -60,16 +56,18 @@ struct DoctorProbes {
                         fix: "tide db migrate"))
             }
             if let server = row?.double("now") {
-                let skew = server - (before + after) / 2
-                let text = String(format: "%+.2f s", skew)
-                let severity: DoctorFinding.Severity =
-                    abs(skew) > Self.clockErrorSeconds ? .error : abs(skew) > Self.clockWarningSeconds ? .warning : .ok
-                found.append(
-                    severity == .ok
-                        ? DoctorFinding(.ok, "clock", String(format: "within %.2f s of PostgreSQL's", abs(skew)))
-                        : DoctorFinding(
-                            severity, "clock", "this machine's clock is \(text) off PostgreSQL's",
-                            fix: "run NTP (chrony, systemd-timesyncd) here and on the database host"))
+                found.append(ClockReview.finding(skewSeconds: (before + after) / 2 - server, of: "this machine's"))
+            }
+            // Each live worker measured its own clock against PostgreSQL's at its last heartbeat
+            // (read only from an up-to-date schema: an older one has no such column).
+            if Set(known).isSubset(of: applied) {
+                let workers = try await WorkerStore(pool: pool).list().filter {
+                    $0.isLive(timeoutSeconds: configuration.scheduler.workerTimeoutSeconds)
+                }
+                found += ClockReview.findings(
+                    workers: workers.compactMap { worker in
+                        worker.clockSkewSeconds.map { (name: "\(worker.id) on \(worker.hostname)", skewSeconds: $0) }
+                    })
             }
             return found
         } catch {
