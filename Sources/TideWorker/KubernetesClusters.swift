@@ -43,10 +43,24 @@ public final class KubernetesClusters: Sendable {
         let target = Target(
             connection: pod.kubernetesConnId, context: pod.clusterContext, inCluster: pod.inCluster ?? false)
         guard target.connection != nil || target.context != nil || target.inCluster else { return nil }
+        return try cluster(target)
+    }
+
+    private func cluster(_ target: Target) throws(PodSpecError) -> Opened {
         if let found = opened.value[target] { return found }
         let made = try open(target)
         opened.mutate { $0[target] = made }
         return made
+    }
+
+    /// The clusters the orphan-pod sweep looks at besides the worker's own: every named
+    /// connection (opened now if no task opened it yet; one that cannot be opened is skipped
+    /// until the next sweep) and every other cluster this worker's tasks used.
+    public func sweepable() -> [Opened] {
+        for name in named.keys.sorted() {
+            _ = try? cluster(Target(connection: name, context: nil, inCluster: false))
+        }
+        return opened.value.sorted { "\($0.key)" < "\($1.key)" }.map(\.value)
     }
 
     private func open(_ target: Target) throws(PodSpecError) -> Opened {

@@ -116,17 +116,23 @@ public final class WorkerService: Service, Sendable {
         logger.info("worker stopped")
     }
 
-    /// Sweeps the worker's namespace for pods whose try is over, every `orphan_sweep_interval`.
+    /// Sweeps the worker's namespace, and that of every named connection and other cluster its
+    /// tasks used, for pods whose try is over, every `orphan_sweep_interval`.
     private func orphanPodLoop(_ kubernetes: KubernetesAccess) async {
-        let sweeper = OrphanPodSweeper(
-            client: kubernetes.client, namespace: kubernetes.namespace, tasks: tasks, definitions: definitions,
-            logger: logger)
         while !Task.isCancelled && !draining.value {
             try? await Task.sleep(for: .seconds(kubernetes.orphanSweepIntervalSeconds))
-            do {
-                _ = try await sweeper.sweep()
-            } catch {
-                logger.debug("orphan pod sweep failed; next time", metadata: ["error": "\(error)"])
+            let others = kubernetes.clusters?.sweepable() ?? []
+            let places = [(kubernetes.client, kubernetes.namespace)] + others.map { ($0.client, $0.namespace) }
+            for (client, namespace) in places {
+                let sweeper = OrphanPodSweeper(
+                    client: client, namespace: namespace, tasks: tasks, definitions: definitions, logger: logger)
+                do {
+                    _ = try await sweeper.sweep()
+                } catch {
+                    logger.debug(
+                        "orphan pod sweep failed; next time",
+                        metadata: ["error": "\(error)", "namespace": "\(namespace)"])
+                }
             }
         }
     }

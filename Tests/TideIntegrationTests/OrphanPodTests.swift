@@ -25,6 +25,32 @@ struct OrphanPodTests {
         ])
     }
 
+    @Test func theSweepAlsoCoversEveryNamedConnection() async throws {
+        let oneNode = "node_pools:\n  - {name: default, min_nodes: 1, max_nodes: 1}\n"
+        try await KubeSim.with(configuration: oneNode) { own in
+            try await KubeSim.with(configuration: oneNode) { other in
+                try await withCluster { cluster in
+                    let config = own.folder + "/connections.yaml"
+                    try """
+                    kubernetes:
+                      kubeconfig: \(own.kubeconfigPath)
+                      connections:
+                        other: {kubeconfig: \(other.kubeconfigPath), namespace: jobs}
+                    """.write(toFile: config, atomically: true, encoding: .utf8)
+                    // Left in the named connection's namespace by a worker that died (its run is gone),
+                    // before any task of this worker used that connection.
+                    _ = try await other.client.createPod(
+                        Self.orphan("orphan-elsewhere", taskInstance: 987_654_321, tryNumber: 1), namespace: "jobs")
+                    try cluster.startWorker(
+                        concurrency: 1, ["TIDE_CONFIG": config, "TIDE_KUBERNETES_ORPHAN_SWEEP_INTERVAL": "500ms"])
+                    try await Eventually.that("the orphan in the other cluster to be deleted", describe: cluster.logs) {
+                        try await other.client.pod(namespace: "jobs", name: "orphan-elsewhere") == nil
+                    }
+                }
+            }
+        }
+    }
+
     @Test(
         "a worker deletes pods left by a dead worker or a gone run, keeps those on_finish keeps, and spares live ones"
     )
