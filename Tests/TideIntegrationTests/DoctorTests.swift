@@ -107,7 +107,18 @@ struct DoctorTests {
                 let clock = line(skewed.output, "ERROR    clock") ?? ""
                 #expect(clock.contains("worker skewed on far-host's clock is 4"), "\(skewed.output)")
                 #expect(clock.hasSuffix(" s ahead of PostgreSQL's"), "\(skewed.output)")
+                #expect(line(skewed.output, "ERROR dags") != nil, "a clock off does not hide the other checks")
                 #expect(line(skewed.output, "ok       clock")?.contains("this machine's clock is within") == true)
+                #expect(
+                    skewed.output.contains("clock       the clocks of 1 live scheduler(s) are within"),
+                    "\(skewed.output)")
+                // A scheduler elsewhere whose clock is 50 s behind.
+                try await SchedulerClockStore(pool: cluster.schema.pool).record(
+                    id: "far-scheduler", hostname: "elsewhere", clock: Date().timeIntervalSince1970 - 50)
+                let behind = try await doctor(cluster, settings)
+                #expect(
+                    behind.output.contains("scheduler far-scheduler on elsewhere's clock is 5"), "\(behind.output)")
+                #expect(behind.output.contains(" s behind PostgreSQL's"))
             }
         }
     }

@@ -25,19 +25,26 @@ public enum ClockReview {
     /// The findings for the live workers' clocks (as their last heartbeats measured them): one
     /// line for all that are in time, one per worker that is not.
     public static func findings(workers: [(name: String, skewSeconds: Double)]) -> [DoctorFinding] {
-        guard !workers.isEmpty else { return [] }
-        let off = workers.map { finding(skewSeconds: $0.skewSeconds, of: "worker \($0.name)'s") }.filter {
+        findings(workers, kind: "worker")
+    }
+
+    /// The same for the schedulers heard from lately.
+    public static func findings(schedulers: [(name: String, skewSeconds: Double)]) -> [DoctorFinding] {
+        findings(schedulers, kind: "scheduler")
+    }
+
+    private static func findings(_ processes: [(name: String, skewSeconds: Double)], kind: String) -> [DoctorFinding] {
+        guard !processes.isEmpty else { return [] }
+        let off = processes.map { finding(skewSeconds: $0.skewSeconds, of: "\(kind) \($0.name)'s") }.filter {
             $0.severity != .ok
         }
-        let worst = workers.map { abs($0.skewSeconds) }.max() ?? 0
-        if off.isEmpty {
-            let rounded = (worst * 100).rounded() / 100
-            return [
-                DoctorFinding(
-                    .ok, "clock",
-                    "the clocks of \(workers.count) live worker(s) are within \(rounded) s of PostgreSQL's")
-            ]
-        }
-        return off
+        guard off.isEmpty else { return off }
+        let worst = processes.map { abs($0.skewSeconds) }.max() ?? 0
+        let rounded = (worst * 100).rounded() / 100
+        return [
+            DoctorFinding(
+                .ok, "clock",
+                "the clocks of \(processes.count) live \(kind)(s) are within \(rounded) s of PostgreSQL's")
+        ]
     }
 }

@@ -9,6 +9,8 @@ extension SchedulerService {
     func maintenanceJobs(redis: RedisConnection) -> [MaintenanceJob] {
         let poll = Duration.seconds(settings.pollIntervalSeconds)
         let channel = EventChannel(keys: dependencies.keys)
+        let hostname = ProcessInfo.processInfo.hostName
+        let clockId = "\(hostname):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
         return [
             MaintenanceJob(name: "dag-sync", interval: .seconds(settings.dagSyncIntervalSeconds)) { [self] in
                 do {
@@ -36,11 +38,18 @@ extension SchedulerService {
                 try await repushLostMessages(redis)
                 return nil
             },
+            MaintenanceJob(name: "clock", interval: .seconds(30)) { [self] in
+                // How far this scheduler's clock is from PostgreSQL's, for `tide doctor`.
+                try await SchedulerClockStore(pool: dependencies.pool).record(
+                    id: clockId, hostname: hostname, clock: Date().timeIntervalSince1970)
+                return nil
+            },
             MaintenanceJob(name: "pruner", interval: .seconds(60)) { [self] in
                 // The API's event feed keeps an hour; clients that fall further behind list states again.
                 try await StateEventStore(pool: dependencies.pool).prune(olderThanSeconds: 3600)
                 // Stopped and dead workers stay listed (API, UI) for a day.
                 try await WorkerStore(pool: dependencies.pool).pruneGone(olderThanSeconds: 86_400)
+                try await SchedulerClockStore(pool: dependencies.pool).prune(olderThanSeconds: 86_400)
                 return nil
             },
         ]

@@ -27,9 +27,12 @@ struct DoctorProbes {
         let pool = context.pool(maxConnections: 2, application: "tide-doctor")
         let database = await postgres(pool)
         found += database
+        // The clocks and what is stored are read only from a reachable, up-to-date schema.
+        let usable = !database.contains { $0.check == "postgresql" && $0.severity == .error }
+        if usable { found += await processClocks(pool) }
         found += await redis()
         found += await kubernetes()
-        if !database.contains(where: { $0.severity == .error }) {
+        if usable {
             do {
                 found += try await stored(pool)
             } catch {
@@ -58,17 +61,6 @@ struct DoctorProbes {
             if let server = row?.double("now") {
                 found.append(ClockReview.finding(skewSeconds: (before + after) / 2 - server, of: "this machine's"))
             }
-            // Each live worker measured its own clock against PostgreSQL's at its last heartbeat
-            // (read only from an up-to-date schema: an older one has no such column).
-            if Set(known).isSubset(of: applied) {
-                let workers = try await WorkerStore(pool: pool).list().filter {
-                    $0.isLive(timeoutSeconds: configuration.scheduler.workerTimeoutSeconds)
-                }
-                found += ClockReview.findings(
-                    workers: workers.compactMap { worker in
-                        worker.clockSkewSeconds.map { (name: "\(worker.id) on \(worker.hostname)", skewSeconds: $0) }
-                    })
-            }
             return found
         } catch {
             return [
@@ -76,6 +68,23 @@ struct DoctorProbes {
                     .error, "postgresql", "cannot reach \(place): \(error)",
                     fix: "check database_url (TIDE_DATABASE_URL) and that PostgreSQL runs and accepts this host")
             ]
+        }
+    }
+
+    /// Each live worker measured its own clock against PostgreSQL's at its last heartbeat; each
+    /// scheduler says every 30 s (one silent for 2 minutes is gone).
+    private func processClocks(_ pool: PGPool) async -> [DoctorFinding] {
+        do {
+            let workers = try await WorkerStore(pool: pool).list().filter {
+                $0.isLive(timeoutSeconds: configuration.scheduler.workerTimeoutSeconds)
+            }
+            return ClockReview.findings(
+                workers: workers.compactMap { worker in
+                    worker.clockSkewSeconds.map { (name: "\(worker.id) on \(worker.hostname)", skewSeconds: $0) }
+                })
+                + ClockReview.findings(schedulers: try await SchedulerClockStore(pool: pool).recent(withinSeconds: 120))
+        } catch {
+            return [DoctorFinding(.error, "clock", "cannot read the processes' clocks: \(error)")]
         }
     }
 
