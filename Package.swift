@@ -177,7 +177,9 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "TideCoreTests", dependencies: ["TideCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TideCoreTests", dependencies: ["TideCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         .testTarget(name: "TideScalingTests", dependencies: ["TideScaling", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideAPITests", dependencies: ["TideAPI", "TideCore"], swiftSettings: strict),
         .testTarget(

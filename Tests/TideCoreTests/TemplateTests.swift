@@ -17,9 +17,9 @@ private let context = TemplateContext(
 struct TemplateTests {
     @Test(arguments: [
         ("{{ ds }}", "2026-01-31"), ("{{ ds_nodash }}", "20260131"), ("{{ ts }}", "2026-01-31T00:00:00+00:00"),
-        ("{{ ts_nodash }}", "20260131T000000"), ("{{ logical_date }}", "2026-01-31T00:00:00+00:00"),
-        ("{{ data_interval_start }}", "2026-01-31T00:00:00+00:00"),
-        ("{{ data_interval_end }}", "2026-02-01T00:00:00+00:00"),
+        ("{{ ts_nodash }}", "20260131T000000"), ("{{ logical_date }}", "2026-01-31 00:00:00+00:00"),
+        ("{{ data_interval_start }}", "2026-01-31 00:00:00+00:00"),
+        ("{{ data_interval_end }}", "2026-02-01 00:00:00+00:00"),
         ("{{ prev_ds }}", "2026-01-30"), ("{{ next_ds }}", "2026-02-01"),
         ("{{ run_id }}", "scheduled__2026-01-31T00:00:00Z"),
         ("{{ dag.dag_id }}", "sales"), ("{{ task.task_id }}", "load"), ("{{ ti.try_number }}", "2"),
@@ -46,9 +46,9 @@ struct TemplateTests {
     @Test(arguments: [
         ("{{ ds }}", "2026-02-01"), ("{{ ds_nodash }}", "20260201"), ("{{ ts }}", "2026-02-01T05:00:00+09:00"),
         ("{{ ts_nodash }}", "20260201T050000"), ("{{ ts_nodash_with_tz }}", "20260201T050000+0900"),
-        ("{{ logical_date }}", "2026-02-01T05:00:00+09:00"),
-        ("{{ dag_run.logical_date }}", "2026-02-01T05:00:00+09:00"),
-        ("{{ data_interval_end }}", "2026-02-02T05:00:00+09:00"), ("{{ prev_ds }}", "2026-01-31"),
+        ("{{ logical_date }}", "2026-02-01 05:00:00+09:00"),
+        ("{{ dag_run.logical_date }}", "2026-02-01 05:00:00+09:00"),
+        ("{{ data_interval_end }}", "2026-02-02 05:00:00+09:00"), ("{{ prev_ds }}", "2026-01-31"),
         ("{{ next_ds_nodash }}", "20260202"), ("{{ ds|ds_add:-1 }}", "2026-01-31"),
     ])
     func datesRenderInTheTemplateTimeZone(template: String, expected: String) throws {

@@ -60,9 +60,12 @@ public struct Timetable: Sendable {
         }
     }
 
-    /// The first fire time at or after `instant`.
+    /// The first fire time at or after `instant`: `instant` itself when the fire time before the
+    /// next one is `instant` (as Airflow aligns, so a run shifted by a spring-forward gap, say
+    /// 03:30 for a 02:30 schedule, is found from its own time).
     public func alignToNext(_ instant: Date) -> Date? {
-        nextFireTime(after: instant.addingTimeInterval(-0.001))
+        guard let next = nextFireTime(after: instant) else { return nil }
+        return previousFireTime(before: next) == instant ? instant : next
     }
 
     // MARK: - Runs
@@ -153,8 +156,9 @@ public struct Timetable: Sendable {
     }
 
     /// The instant of a matching wall time. Fixed-hour schedules follow the wall clock (a time
-    /// skipped by DST runs at the shifted instant, a repeated one runs once, at its first
-    /// occurrence); schedules covering every hour keep their spacing by stepping in real time.
+    /// skipped by DST runs at the shifted instant, a repeated one runs once, at its later
+    /// occurrence, after the clocks went back, as Airflow resolves it); schedules covering every
+    /// hour keep their spacing by stepping in real time.
     private func resolve(
         _ target: CronExpression.WallTime, cron: CronExpression, from instant: Date, wall: CronExpression.WallTime
     ) -> Date? {
@@ -164,6 +168,8 @@ public struct Timetable: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = CronExpression.utc.dateComponents([.year, .month, .day, .hour, .minute], from: target.date)
-        return calendar.date(from: parts)
+        guard let first = calendar.date(from: parts) else { return nil }
+        let later = first.addingTimeInterval(timeZone.daylightSavingTimeOffset(for: first))
+        return later != first && wallTime(of: later).date == target.date ? later : first
     }
 }

@@ -3,9 +3,11 @@ import Foundation
 /// The values a task's templates can use, with Airflow's names.
 ///
 /// Dates are UTC, as in Airflow's context: `ds` is `2026-01-31`, `ts` is
-/// `2026-01-31T00:00:00+00:00`, unless the DAG sets `template_timezone` (`timeZone`): then they
-/// are that zone's wall-clock dates and times with its offset (`2026-01-31T09:00:00+09:00` in
-/// Asia/Seoul). For a manual run the data interval is `[logical_date, logical_date]`, and
+/// `2026-01-31T00:00:00+00:00`, and the datetime values (`logical_date`, `data_interval_start`,
+/// `data_interval_end`, `dag_run.logical_date`) print as Python prints a datetime,
+/// `2026-01-31 00:00:00+00:00` (microseconds when there are any, in `ts` too), unless the DAG sets
+/// `template_timezone` (`timeZone`): then they are that zone's wall-clock dates and times with its
+/// offset (`2026-01-31T09:00:00+09:00` in Asia/Seoul). For a manual run the data interval is `[logical_date, logical_date]`, and
 /// `prev_ds`/`next_ds` are `None` unless the DAG has a schedule.
 public struct TemplateContext: Sendable {
     public var dagId: String
@@ -58,17 +60,20 @@ public struct TemplateContext: Sendable {
         let none = "None"
         let ds = format("yyyy-MM-dd")
         let dsNoDash = format("yyyyMMdd")
-        let ts = format("yyyy-MM-dd'T'HH:mm:ssxxx")
+        let ts = python("T")
+        let dateTime = python(" ")
         let ti: [String: Any] = ["try_number": tryNumber, "task_id": taskId, "dag_id": dagId, "run_id": runId]
         let dagRun: [String: Any] = [
             "conf": JSONValue.object(conf).templateValue, "run_id": runId, "run_type": runType,
-            "logical_date": ts(logicalDate),
+            "logical_date": dateTime(logicalDate),
         ]
         return [
             "ds": ds(logicalDate), "ds_nodash": dsNoDash(logicalDate), "ts": ts(logicalDate),
             "ts_nodash": format("yyyyMMdd'T'HHmmss")(logicalDate),
-            "ts_nodash_with_tz": format("yyyyMMdd'T'HHmmssxx")(logicalDate), "logical_date": ts(logicalDate),
-            "data_interval_start": ts(dataIntervalStart), "data_interval_end": ts(dataIntervalEnd),
+            "ts_nodash_with_tz": ts(logicalDate).replacingOccurrences(of: "-", with: "")
+                .replacingOccurrences(of: ":", with: ""),
+            "logical_date": dateTime(logicalDate), "data_interval_start": dateTime(dataIntervalStart),
+            "data_interval_end": dateTime(dataIntervalEnd),
             "prev_ds": previousLogicalDate.map(ds) ?? none, "next_ds": nextLogicalDate.map(ds) ?? none,
             "prev_ds_nodash": previousLogicalDate.map(dsNoDash) ?? none,
             "next_ds_nodash": nextLogicalDate.map(dsNoDash) ?? none,
@@ -76,6 +81,22 @@ public struct TemplateContext: Sendable {
             "params": JSONValue.object(params).templateValue, "dag_run": dagRun,
             "conf": JSONValue.object(conf).templateValue,
         ]
+    }
+
+    /// A datetime as Python's `isoformat(separator)` writes it (what Airflow's templates show):
+    /// `2026-01-31 00:00:00+00:00`, with `.123456` when there are microseconds.
+    private func python(_ separator: String) -> (Date) -> String {
+        let whole = format("yyyy-MM-dd'\(separator)'HH:mm:ss")
+        let offset = format("xxx")
+        return { date in
+            let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+            let seconds = (micros / 1_000_000).rounded(.down)
+            let fraction = Int(micros - seconds * 1_000_000)
+            let instant = Date(timeIntervalSince1970: seconds)
+            let digits = String(fraction)
+            let micro = fraction == 0 ? "" : "." + String(repeating: "0", count: 6 - digits.count) + digits
+            return whole(instant) + micro + offset(instant)
+        }
     }
 
     /// A formatter of dates in the context's zone (`xxx` is the offset as `+09:00`, `xx` as `+0900`).
