@@ -62,6 +62,15 @@ struct AirflowCronReferenceTests {
         }
         let expected = reference.intervals.map { $0.map { $0.replacingOccurrences(of: "+00:00", with: "Z") } }
         #expect(produced == expected)
+        // A backfill of the same range (`tide dags backfill --from --to`) finds the same runs.
+        if let latest {
+            let backfill = Timetable(
+                schedule: try Schedule.parse(reference.expression), timeZone: zone, startDate: nil, endDate: nil)
+            let found = backfill.intervals(from: earliest, to: latest).map {
+                [LocalDate.format($0.start, in: Self.utc), LocalDate.format($0.end, in: Self.utc)]
+            }
+            #expect(found == expected)
+        }
     }
 }
 
