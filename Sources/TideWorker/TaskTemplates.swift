@@ -10,7 +10,7 @@ enum TaskTemplates {
         _ task: TaskSpec, dag: DAG, claimed: TaskInstanceStore.ClaimedTry, tryNumber: Int, defaultTimeZone: String
     ) throws(TemplateError) -> TaskSpec {
         // Most tasks have no template at all: no context to build, nothing to parse.
-        guard templatedTexts(of: task).contains(where: TemplateRenderer.containsTemplate) else { return task }
+        guard task.templatedTexts.contains(where: TemplateRenderer.containsTemplate) else { return task }
         let context = Self.context(
             task: task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone)
         func render(_ text: String, _ field: String) throws(TemplateError) -> String {
@@ -44,17 +44,6 @@ enum TaskTemplates {
     }
 
     /// Every field of the task that is rendered.
-    private static func templatedTexts(of task: TaskSpec) -> [String] {
-        var texts = Array(task.env.values)
-        switch task.kind {
-        case .bash(let script): texts.append(script)
-        case .command(let argv): texts += argv
-        case .kubernetesPod(let pod): texts += [pod.image] + pod.cmds + pod.arguments + Array(pod.env.values)
-        case .empty: break
-        }
-        return texts
-    }
-
     static func context(
         task: TaskSpec, dag: DAG, claimed: TaskInstanceStore.ClaimedTry, tryNumber: Int, defaultTimeZone: String
     ) -> TemplateContext {

@@ -319,6 +319,13 @@ struct DAGFileReader {
                 }
             }
         }
+        for task in tasks {
+            for pull in task.xcomPulls where !ids.contains(pull.taskId) {
+                report(
+                    taskNodes[task.taskId], "task '\(task.taskId)' pulls a result of unknown task '\(pull.taskId)'",
+                    hint: Suggestion.hint(for: pull.taskId, among: ids))
+            }
+        }
         if let cycle = DAGGraph.findCycle(tasks) {
             let start = cycle.first.flatMap { taskNodes[$0] }
             report(start, "dependency cycle: \(cycle.joined(separator: " -> "))")

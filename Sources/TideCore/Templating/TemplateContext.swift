@@ -26,6 +26,8 @@ public struct TemplateContext: Sendable {
     public var conf: [String: JSONValue]
     /// The zone dates and times are rendered in (the DAG's `template_timezone`; default UTC).
     public var timeZone: TimeZone
+    /// The values the templates pull (``XComPull``) that were pushed; a pull not here renders `None`.
+    public var xcoms: [XComPull: JSONValue] = [:]
 
     public init(
         dagId: String, taskId: String, runId: String, runType: String, tryNumber: Int, logicalDate: Date,

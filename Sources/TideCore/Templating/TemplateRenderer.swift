@@ -16,9 +16,12 @@ public enum TemplateRenderer {
 
     public static func render(_ text: String, context: TemplateContext) throws(TemplateError) -> String {
         guard containsTemplate(text) else { return text }
-        let values = context.values
+        var values = context.values
+        for (index, pull) in XComPull.pulls(in: text).enumerated() {
+            values[XComPull.variable(index)] = XComPull.rendered(context.xcoms[pull])
+        }
         let environment = makeEnvironment()
-        let template = Template(templateString: text, environment: environment)
+        let template = Template(templateString: XComPull.rewrite(text), environment: environment)
         try checkVariables(template.tokens) { path in resolve(path, in: values) }
         do {
             return try template.render(Context(dictionary: values, environment: environment))
@@ -35,7 +38,7 @@ public enum TemplateRenderer {
     public static func check(_ text: String) throws(TemplateError) {
         guard text.contains("{{") || text.contains("{%") else { return }
         let environment = makeEnvironment()
-        let template = Template(templateString: text, environment: environment)
+        let template = Template(templateString: XComPull.rewrite(text), environment: environment)
         do {
             _ = try TokenParser(tokens: template.tokens, environment: environment).parse()
         } catch let error as TemplateSyntaxError {
@@ -45,7 +48,9 @@ public enum TemplateRenderer {
         }
         // Only the first name can be checked before a run: params and conf keys vary per run.
         try checkVariables(template.tokens) { path in
-            guard let root = path.first, !TemplateContext.names.contains(root) else { return nil }
+            guard let root = path.first, !TemplateContext.names.contains(root), !root.hasPrefix("__xcom_") else {
+                return nil
+            }
             return Miss(key: root, available: TemplateContext.names)
         }
     }
