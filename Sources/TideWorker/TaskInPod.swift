@@ -32,10 +32,14 @@ public enum TaskInPod {
         }
         let rendered: TaskSpec
         do {
+            let pulled = try await XComStore(pool: pool).pull(runId: claimed.runId, task.xcomPulls)
             rendered = try TaskTemplates.render(
-                task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone)
-        } catch {
+                task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone,
+                xcoms: pulled)
+        } catch let error as TemplateError {
             return fail(error.message)
+        } catch {
+            return fail("cannot read the results the templates pull: \(error)")
         }
         let inherited = ProcessInfo.processInfo.environment
         let secrets: [String: String]

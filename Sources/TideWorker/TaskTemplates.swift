@@ -7,12 +7,14 @@ enum TaskTemplates {
     /// The task with its templates rendered.
     /// - Throws: ``TemplateError`` naming the field and what is wrong.
     static func render(
-        _ task: TaskSpec, dag: DAG, claimed: TaskInstanceStore.ClaimedTry, tryNumber: Int, defaultTimeZone: String
+        _ task: TaskSpec, dag: DAG, claimed: TaskInstanceStore.ClaimedTry, tryNumber: Int, defaultTimeZone: String,
+        xcoms: [XComPull: JSONValue] = [:]
     ) throws(TemplateError) -> TaskSpec {
         // Most tasks have no template at all: no context to build, nothing to parse.
         guard task.templatedTexts.contains(where: TemplateRenderer.containsTemplate) else { return task }
-        let context = Self.context(
+        var context = Self.context(
             task: task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone)
+        context.xcoms = xcoms
         func render(_ text: String, _ field: String) throws(TemplateError) -> String {
             do {
                 return try TemplateRenderer.render(text, context: context)

@@ -405,6 +405,27 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
+    /// Stores what a succeeded local try published (``XComResults``): a result that is not JSON,
+    /// too large, or cannot be stored fails the try, with the reason in its log.
+    private func publishResults(in directory: String, lastLine: String?, message: TaskMessage, log: TryLogWriter)
+        async -> TryOutcome
+    {
+        do {
+            let values = try XComResults.collect(
+                directory: directory, lastLine: lastLine, maxBytes: settings.xcomMaxBytes)
+            guard !values.isEmpty else { return .success }
+            _ = try await XComStore(pool: dependencies.pool).push(
+                values, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id)
+            return .success
+        } catch let problem as XComResults.Problem {
+            log.notice(problem.message)
+            return .failed
+        } catch {
+            log.notice("cannot store the try's results: \(error)")
+            return .failed
+        }
+    }
+
     /// A try's log that holds only Tide's line saying why the try could not run.
     func noticeLog(_ line: String) -> TryLogWriter {
         let log = TryLogWriter(capBytes: settings.logMaxBytes)
@@ -437,10 +458,16 @@ public final class WorkerService: Service, Sendable {
             for: task, dagId: claimed.dagId, logicalDate: Date(timeIntervalSince1970: claimed.logicalDate),
             tryNumber: message.tryNumber)
         let rendered: TaskSpec
+        let pulled: [XComPull: JSONValue]
+        do {
+            pulled = try await XComStore(pool: dependencies.pool).pull(runId: claimed.runId, task.xcomPulls)
+        } catch {
+            return (.failed, nil, noticeLog("cannot read the results the templates pull: \(error)"), retryDelay, task)
+        }
         do {
             rendered = try TaskTemplates.render(
                 task, dag: dag, claimed: claimed, tryNumber: message.tryNumber,
-                defaultTimeZone: dependencies.defaultTimeZone)
+                defaultTimeZone: dependencies.defaultTimeZone, xcoms: pulled)
         } catch {
             return (.failed, nil, noticeLog(error.message), retryDelay, task)
         }
@@ -467,9 +494,17 @@ public final class WorkerService: Service, Sendable {
         } catch {
             return (.failed, nil, noticeLog(error.description), retryDelay, task)
         }
-        let environment = TaskEnvironment.build(
+        var taskEnvironment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber, secrets: secrets)
+        // Where the try may publish results (XCom): a folder of its own, gone after the try.
+        let xcomDirectory =
+            NSTemporaryDirectory()
+            + "tide-xcom-\(message.taskInstanceId)-\(message.tryNumber)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: xcomDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: xcomDirectory) }
+        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory
+        let environment = taskEnvironment
         log.debug("try started")
         var localRunner = LocalRunner(
             logMaxBytes: settings.logMaxBytes, lookup: executables, niceness: settings.taskNiceness)
@@ -482,8 +517,9 @@ public final class WorkerService: Service, Sendable {
                 onStart: { [running] group in running.started(token, processGroup: group) },
                 onOutput: { bytes in await tryLog.write(bytes) })
         }
+        let lastLine = task.doXcomPush ? tryLog.lastOutputLine() : nil
         for line in result.log.notices { tryLog.notice(line) }
-        let outcome: TryOutcome
+        var outcome: TryOutcome
         if result.timedOut {
             outcome = .failed
         } else if let code = result.exitCode {
@@ -494,6 +530,10 @@ public final class WorkerService: Service, Sendable {
             }
         } else {
             outcome = .failed
+        }
+        if outcome == .success {
+            outcome = await publishResults(
+                in: xcomDirectory, lastLine: lastLine, message: message, log: tryLog)
         }
         return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }

@@ -201,7 +201,7 @@ struct WorkerBehaviourTests {
             #expect(
                 names == [
                     "EXTRA", "TIDE_CONF", "TIDE_DAG_ID", "TIDE_PARAMS", "TIDE_RUN_ID", "TIDE_TASK_ID",
-                    "TIDE_TRY_NUMBER",
+                    "TIDE_TRY_NUMBER", "TIDE_XCOM_DIR",
                 ])
             #expect(
                 !environment.contains(cluster.schema.url), "the database URL (with its password) never reaches a task")

@@ -125,6 +125,12 @@ public struct ConfigurationKey: Sendable {
             $0.worker.logMaxBytes = $1
         },
         count(
+            "worker.xcom_max_bytes", "TIDE_WORKER_XCOM_MAX_BYTES",
+            "largest result (XCom value, as JSON) a try may publish (default 49152)"
+        ) {
+            $0.worker.xcomMaxBytes = $1
+        },
+        count(
             "worker.task_niceness", "TIDE_WORKER_TASK_NICENESS",
             "CPU niceness of local task processes, 0 (as Tide) to 19 (lowest) (default 10)", in: 0...19,
             expected: "a whole number from 0 to 19"

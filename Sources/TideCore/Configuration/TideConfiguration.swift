@@ -124,6 +124,9 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Bytes of output kept per try: the first half, and the latest output past it (the oldest of
     /// that is dropped, marked where it was). Default 104857600 (100 MiB).
     public var logMaxBytes = 104_857_600
+    /// Largest value (as JSON) a try may publish for other tasks (XCom); larger fails the try.
+    /// Default 49152 (48 KiB).
+    public var xcomMaxBytes = 49_152
     /// Niceness of local task processes (0–19): above Tide's own processes' 0, so that a busy
     /// machine delays tasks rather than the scheduler, PostgreSQL and the workers. Default 10.
     public var taskNiceness: Int32 = 10

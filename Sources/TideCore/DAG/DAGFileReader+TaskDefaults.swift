@@ -63,6 +63,13 @@ extension DAGFileReader {
                 report(node, "expected true or false for depends_on_past in \(place), got \(node.describedValue)")
             }
         }
+        if let node = fields["do_xcom_push"], !node.isNull {
+            if let value = node.bool {
+                defaults.doXcomPush = value
+            } else {
+                report(node, "expected true or false for do_xcom_push in \(place), got \(node.describedValue)")
+            }
+        }
         if let node = fields["retry_exponential_backoff"], !node.isNull {
             if let value = node.bool {
                 defaults.retryExponentialBackoff = value
@@ -129,6 +136,7 @@ struct TaskDefaults {
     var priorityWeight: Int?
     var triggerRule: TriggerRule?
     var dependsOnPast: Bool?
+    var doXcomPush: Bool?
     var retryExponentialBackoff: Bool?
     var maxRetryDelaySeconds: Double?
     var weightRule: WeightRule?
@@ -167,6 +175,7 @@ struct TaskDefaults {
         merged.executorPodTemplate = own.executorPodTemplate ?? executorPodTemplate
         merged.secretEnv = secretEnv.merging(own.secretEnv) { _, task in task }
         merged.kubernetesPod = kubernetesPod
+        merged.doXcomPush = own.doXcomPush ?? doXcomPush
         return merged
     }
 }

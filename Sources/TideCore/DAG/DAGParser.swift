@@ -16,7 +16,7 @@ public enum DAGParser {
         "retries", "retry_delay", "execution_timeout", "env", "queue", "priority_weight", "trigger_rule",
         "depends_on_past", "retry_exponential_backoff", "max_retry_delay", "weight_rule", "pool", "pool_slots",
         "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback", "executor",
-        "node_pool", "pod_template", "secret_env",
+        "node_pool", "pod_template", "secret_env", "do_xcom_push",
     ]
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
     /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
@@ -248,6 +248,14 @@ struct DAGFileReader {
             maxActiveTisPerDag: merged.maxActiveTisPerDag, callbacks: merged.callbacks ?? Callbacks(),
             executor: executor(merged, kind: kind, taskId: taskId, fields: fields))
         var withSecrets = task
+        withSecrets.doXcomPush = merged.doXcomPush ?? false
+        if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
+            kind?.isLocalCommand != true || withSecrets.runsInPod
+        {
+            report(
+                node, "do_xcom_push is supported for bash and command tasks run by a worker, not yet in pods",
+                hint: "write the value in $TIDE_XCOM_DIR from a local task")
+        }
         if case .kubernetesPod = kind {
             if let node = fields["secret_env"] {
                 report(

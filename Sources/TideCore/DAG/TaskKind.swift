@@ -44,3 +44,13 @@ public enum TaskKind: Sendable, Hashable, Codable {
         }
     }
 }
+
+extension TaskKind {
+    /// A `bash` or `command` task: a process Tide starts itself.
+    public var isLocalCommand: Bool {
+        switch self {
+        case .bash, .command: true
+        case .empty, .kubernetesPod: false
+        }
+    }
+}

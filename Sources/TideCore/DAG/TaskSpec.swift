@@ -42,6 +42,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// Secrets for the task's process: its variable name → the worker's variable holding the value.
     /// The DAG file names where a secret is, never the secret; the value is masked in the log.
     public var secretEnv: [String: String] = [:]
+    /// Push the last line of the output as the task's return value (Airflow's `do_xcom_push`,
+    /// as BashOperator does); local `bash` and `command` tasks.
+    public var doXcomPush = false
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -96,6 +99,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         callbacks = try container.decodeIfPresent(Callbacks.self, forKey: .callbacks) ?? Callbacks()
         executor = try container.decodeIfPresent(TaskExecutor.self, forKey: .executor)
         secretEnv = try container.decodeIfPresent([String: String].self, forKey: .secretEnv) ?? [:]
+        doXcomPush = try container.decodeIfPresent(Bool.self, forKey: .doXcomPush) ?? false
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -104,7 +108,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
-        case callbacks, executor, secretEnv = "secret_env"
+        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push"
     }
 }
 

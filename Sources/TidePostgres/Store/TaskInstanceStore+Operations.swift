@@ -29,6 +29,12 @@ extension TaskInstanceStore {
                 ],
                 context: "clear tasks of run \(runId)"
             ).rows.compactMap { $0["task_id"] }
+            // As in Airflow, the results of cleared tasks go with them.
+            try await connection.query(
+                """
+                DELETE FROM xcom x USING task_instances ti
+                WHERE x.task_instance_id = ti.id AND ti.run_id = $1 AND ti.task_id = ANY($2::text[])
+                """, [String(runId), PGArray.literal(cleared)], context: "delete results of cleared tasks")
             try await Self.reopen(runId, on: connection)
             return cleared.sorted()
         }

@@ -132,6 +132,13 @@ final class TryLogWriter: Sendable {
         }
     }
 
+    /// The last line of output that is not empty (masked as the log is), if any.
+    func lastOutputLine() -> String? {
+        spool.value.recentText.split(separator: "\n").last { line in
+            line.contains { !$0.isWhitespace }
+        }.map(String.init)
+    }
+
     /// The end of the log once the try is over: every piece not yet stored (the last one goes
     /// with the try's result), whether output was dropped, the bytes seen and the log's last
     /// lines (what a callback quotes).

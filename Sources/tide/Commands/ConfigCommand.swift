@@ -44,6 +44,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     ("worker.heartbeat_interval", "\(config.worker.heartbeatIntervalSeconds)s"),
                     ("worker.shutdown_grace", "\(config.worker.shutdownGraceSeconds)s"),
                     ("worker.log_max_bytes", "\(config.worker.logMaxBytes)"),
+                    ("worker.xcom_max_bytes", "\(config.worker.xcomMaxBytes)"),
                     ("worker.task_niceness", "\(config.worker.taskNiceness)"),
                     ("kubernetes.kubeconfig", config.kubernetes.kubeconfig ?? "-"),
                     ("kubernetes.context", config.kubernetes.context ?? "-"),

@@ -5,7 +5,19 @@ import TidePostgres
 struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tasks", abstract: "Inspect task instances and their logs; clear or mark them.",
-        subcommands: [List.self, Logs.self, Clear.self, Mark.self, Run.self])
+        subcommands: [List.self, Logs.self, XCom.self, Clear.self, Mark.self, Run.self])
+
+    /// The task instance of `task` in run `run`; an error listing the run's tasks when there is
+    /// none (the pool is closed then).
+    static func instance(of task: String, inRun run: Int64, pool: PGPool) async throws -> TaskInstanceRecord {
+        let tasks = try await TaskInstanceStore(pool: pool).forRun(try await RunStore(pool: pool).get(run).id)
+        guard let instance = tasks.first(where: { $0.taskId == task }) else {
+            await pool.close()
+            throw CLIError(
+                "run \(run) has no task '\(task)'", hint: "tasks: \(tasks.map(\.taskId).joined(separator: ", "))")
+        }
+        return instance
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the task instances of a run.")
@@ -40,13 +52,7 @@ struct TasksCommand: AsyncParsableCommand {
                 let context = try CommandContext(try global.configuration())
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
                 let store = TaskInstanceStore(pool: pool)
-                let tasks = try await store.forRun(try await RunStore(pool: pool).get(run).id)
-                guard let instance = tasks.first(where: { $0.taskId == task }) else {
-                    await pool.close()
-                    throw CLIError(
-                        "run \(run) has no task '\(task)'",
-                        hint: "tasks: \(tasks.map(\.taskId).joined(separator: ", "))")
-                }
+                let instance = try await TasksCommand.instance(of: task, inRun: run, pool: pool)
                 let logs = try await store.logs(runId: run, taskId: task, tryNumber: tryNumber)
                 await pool.close()
                 if output.output == .json { return print(try Formatting.json(logs)) }

@@ -1,0 +1,84 @@
+import TideCore
+
+/// Results tries publish for other tasks to read (Airflow's XCom), in `xcom`.
+public struct XComStore: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) {
+        self.pool = pool
+    }
+
+    /// One stored value, as `tide tasks xcom` lists it.
+    public struct Entry: Sendable, Hashable {
+        public var key: String
+        public var tryNumber: Int
+        /// JSON text.
+        public var value: String
+    }
+
+    /// Stores a running try's values (key → JSON text), replacing what an earlier try stored under
+    /// the same keys; only while the try is this worker's.
+    /// - Returns: false when the try is no longer this worker's (nothing was stored).
+    public func push(_ values: [String: String], taskInstanceId: Int64, tryNumber: Int, workerId: String)
+        async throws -> Bool
+    {
+        guard !values.isEmpty else { return true }
+        let keys = values.keys.sorted()
+        let rows = try await pool.query(
+            """
+            INSERT INTO xcom (task_instance_id, key, try_number, value)
+            SELECT ti.id, v.key, ti.try_number, v.value::jsonb
+            FROM task_instances ti, unnest($4::text[], $5::text[]) AS v(key, value)
+            WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'running' AND ti.worker_id = $3
+            ON CONFLICT (task_instance_id, key) DO UPDATE SET try_number = EXCLUDED.try_number,
+                value = EXCLUDED.value, created_at = clock_timestamp()
+            RETURNING key
+            """,
+            [
+                String(taskInstanceId), String(tryNumber), workerId, PGArray.literal(keys),
+                PGArray.literal(keys.map { values[$0] ?? "null" }),
+            ], context: "push results of task instance \(taskInstanceId)"
+        ).rows
+        return rows.count == keys.count
+    }
+
+    /// The values of `pulls` in a run: those the pulled task's current try stored and that try
+    /// succeeded (a value of a failed or cleared try is not read). Missing ones are left out.
+    public func pull(runId: Int64, _ pulls: [XComPull]) async throws -> [XComPull: JSONValue] {
+        guard !pulls.isEmpty else { return [:] }
+        let rows = try await pool.query(
+            """
+            SELECT ti.task_id, x.key, x.value::text AS value
+            FROM unnest($2::text[], $3::text[]) AS wanted(task_id, key)
+            JOIN task_instances ti ON ti.run_id = $1 AND ti.task_id = wanted.task_id AND ti.state = 'success'
+            JOIN xcom x ON x.task_instance_id = ti.id AND x.key = wanted.key AND x.try_number = ti.try_number
+            """,
+            [String(runId), PGArray.literal(pulls.map(\.taskId)), PGArray.literal(pulls.map(\.key))],
+            context: "pull results in run \(runId)"
+        ).rows
+        var values: [XComPull: JSONValue] = [:]
+        for row in rows {
+            guard let taskId = row["task_id"], let key = row["key"], let text = row["value"],
+                let value = try? JSONValue.parse(text)
+            else { continue }
+            values[XComPull(taskId: taskId, key: key)] = value
+        }
+        return values
+    }
+
+    /// Every value a task instance's current try stored, by key.
+    public func entries(runId: Int64, taskId: String) async throws -> [Entry] {
+        try await pool.query(
+            """
+            SELECT x.key, x.try_number, x.value::text AS value
+            FROM task_instances ti JOIN xcom x ON x.task_instance_id = ti.id AND x.try_number = ti.try_number
+            WHERE ti.run_id = $1 AND ti.task_id = $2 ORDER BY x.key
+            """, [String(runId), taskId], context: "list results"
+        ).rows.compactMap { row in
+            guard let key = row["key"], let tryNumber = row.int("try_number"), let value = row["value"] else {
+                return nil
+            }
+            return Entry(key: key, tryNumber: tryNumber, value: value)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TideCore
+import TidePostgres
+import TideTestSupport
+
+/// Results passed between local tasks (XCom): published as files or the last line of output,
+/// read in templates with Airflow's `ti.xcom_pull`, listed by `tide tasks xcom`, gone with a clear.
+@Suite("Results passed between tasks (XCom)", .serialized)
+struct XComTests {
+    @Test func valuesPublishedByOneTaskAreReadByAnotherAndAClearRemovesThem() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "results.yaml",
+                """
+                dag_id: results
+                tasks:
+                  - task_id: extract
+                    bash: |
+                      echo '{"rows": 3, "path": "s3://b/x.csv"}' > "$TIDE_XCOM_DIR/return_value.json"
+                      echo 7 > "$TIDE_XCOM_DIR/count.json"
+                      echo extracted
+                  - task_id: last_line
+                    do_xcom_push: true
+                    bash: 'echo first; echo "s3://bucket/{{ ds }}.csv"; echo'
+                  - task_id: quiet
+                    bash: 'true'
+                  - task_id: load
+                    upstream: [extract, last_line, quiet]
+                    env: {FROM_ENV: "{{ ti.xcom_pull(task_ids='last_line') }}"}
+                    bash: |
+                      echo 'got {{ ti.xcom_pull(task_ids="extract") }}'
+                      echo "count {{ ti.xcom_pull(task_ids='extract', key='count') }}"
+                      echo "env $FROM_ENV"
+                      echo "quiet {{ ti.xcom_pull('quiet') }}"
+                  - task_id: too_big
+                    bash: 'python3 -c "import json; print(json.dumps(\\"x\\" * 60000))" > "$TIDE_XCOM_DIR/return_value.json"'
+                  - task_id: not_json
+                    bash: 'echo "not json" > "$TIDE_XCOM_DIR/return_value.json"'
+                """)
+            try cluster.startScheduler()
+            try cluster.startWorker(concurrency: 4)
+            try await cluster.waitForDAG("results")
+            let run = try await cluster.runToEnd("results")
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["load"]?.state == .success)
+            let load = try await cluster.firstLog(run.id, "load")
+            #expect(load.contains("got {\"path\":\"s3://b/x.csv\",\"rows\":3}\n"), "\(load)")
+            #expect(load.contains("count 7\n"), "\(load)")
+            #expect(
+                load.range(of: #"env s3://bucket/\d{4}-\d\d-\d\d\.csv\n"#, options: .regularExpression) != nil,
+                "\(load)")
+            #expect(load.contains("quiet None\n"), "a task that published nothing reads as None: \(load)")
+            #expect(tasks["too_big"]?.state == .failed)
+            #expect(
+                try await cluster.firstLog(run.id, "too_big").contains(
+                    "result 'return_value' is 60003 bytes, over worker.xcom_max_bytes (49152)"))
+            #expect(tasks["not_json"]?.state == .failed)
+            #expect(
+                try await cluster.firstLog(run.id, "not_json").contains(
+                    "result 'return_value' ($TIDE_XCOM_DIR/return_value.json) is not JSON"))
+
+            let listed = try await cluster.cli(["tasks", "xcom", String(run.id), "extract"])
+            #expect(listed.status == 0, "\(listed.output)")
+            #expect(listed.output.contains("count         1    7"), "\(listed.output)")
+            #expect(
+                listed.output.contains(#"return_value  1    {"path": "s3://b/x.csv", "rows": 3}"#), "\(listed.output)")
+
+            // A clear removes what the cleared task published (as Airflow deletes its XComs).
+            _ = try await cluster.tasks.clear(runId: run.id, retries: ["extract": 0], stopGraceSeconds: 1)
+            #expect(try await XComStore(pool: cluster.schema.pool).entries(runId: run.id, taskId: "extract").isEmpty)
+            #expect(
+                try await XComStore(pool: cluster.schema.pool).entries(runId: run.id, taskId: "last_line").count == 1)
+        }
+    }
+}
