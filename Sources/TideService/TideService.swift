@@ -10,6 +10,8 @@ public struct TideService: Sendable {
     public let runs: RunStore
     public let taskInstances: TaskInstanceStore
     public let pools: PoolStore
+    /// Results tries published (XCom).
+    public let xcoms: XComStore
     public let workers: WorkerStore
     public let tokens: APITokenStore
     public let database: PGPool
@@ -44,6 +46,7 @@ public struct TideService: Sendable {
         runs = RunStore(pool: pool)
         taskInstances = TaskInstanceStore(pool: pool)
         pools = PoolStore(pool: pool)
+        xcoms = XComStore(pool: pool)
         workers = WorkerStore(pool: pool)
         tokens = APITokenStore(pool: pool)
         versions = DagVersionCache(store: dags)

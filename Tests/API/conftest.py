@@ -17,6 +17,7 @@ description: Three steps in a row
 tags: [api, chain]
 tasks:
   - task_id: extract
+    do_xcom_push: true
     bash: echo "extracted 3 rows"
   - task_id: transform
     upstream: [extract]

@@ -31,6 +31,7 @@ MATRIX = [
     ("GET", TI + "/tries", None, "viewer"),
     ("GET", TI + "/tries/1", None, "viewer"),
     ("GET", TI + "/logs/1", None, "viewer"),
+    ("GET", TI + "/xcomEntries", None, "viewer"),
     ("GET", RUN + "/timeline", None, "viewer"),
     ("GET", TI + "/why", None, "viewer"),
     ("GET", "/api/v2/pools", None, "viewer"),

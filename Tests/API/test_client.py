@@ -207,3 +207,23 @@ def test_task_instances_across_runs_and_dags_with_tilde(client, tide):
     assert all(ti.state.value == "success" for ti in everywhere.task_instances)
     with pytest.raises(NotFoundException):
         instances.get_task_instances("no_such_dag", "~")
+
+
+def test_xcom_entries_of_a_task(client):
+    """What a task published (do_xcom_push: its last line), listed and read with Airflow's client."""
+    from airflow_client.client.api import x_com_api
+
+    runs = dag_run_api.DagRunApi(client)
+    runs.trigger_dag_run("api_chain", TriggerDAGRunPostBody(dag_run_id="client-xcom", logical_date=None))
+    wait_for(client, "api_chain", "client-xcom")
+    xcoms = x_com_api.XComApi(client)
+    listed = xcoms.get_xcom_entries(dag_id="api_chain", dag_run_id="client-xcom", task_id="extract")
+    assert listed.total_entries == 1
+    assert [entry.key for entry in listed.xcom_entries] == ["return_value"]
+    assert listed.xcom_entries[0].run_id == "client-xcom" and listed.xcom_entries[0].map_index == -1
+    assert xcoms.get_xcom_entries(dag_id="api_chain", dag_run_id="client-xcom", task_id="load").total_entries == 0
+    entry = xcoms.get_xcom_entry(dag_id="api_chain", dag_run_id="client-xcom", task_id="extract", xcom_key="return_value")
+    assert entry.actual_instance.value == "extracted 3 rows"
+    with pytest.raises(ApiException) as missing:
+        xcoms.get_xcom_entry(dag_id="api_chain", dag_run_id="client-xcom", task_id="extract", xcom_key="rows")
+    assert missing.value.status == 404

@@ -134,6 +134,7 @@ public final class APIServer: Service, Sendable {
         DagRunRoutes(environment: environment).register(on: api)
         TaskInstanceRoutes(environment: environment).register(on: api)
         LogRoutes(environment: environment).register(on: api)
+        XComRoutes(environment: environment).register(on: api)
         PoolRoutes(environment: environment).register(on: api)
         ImportErrorRoutes(environment: environment).register(on: api)
         MonitorRoutes(environment: environment, reports: reports, version: TideVersion.current).register(on: api)

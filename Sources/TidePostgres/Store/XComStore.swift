@@ -14,6 +14,8 @@ public struct XComStore: Sendable {
         public var tryNumber: Int
         /// JSON text.
         public var value: String
+        /// When it was stored (Unix seconds).
+        public var createdAt: Double
     }
 
     /// Stores a running try's values (key → JSON text), replacing what an earlier try stored under
@@ -70,7 +72,7 @@ public struct XComStore: Sendable {
     public func entries(runId: Int64, taskId: String) async throws -> [Entry] {
         try await pool.query(
             """
-            SELECT x.key, x.try_number, x.value::text AS value
+            SELECT x.key, x.try_number, x.value::text AS value, extract(epoch FROM x.created_at) AS created_at
             FROM task_instances ti JOIN xcom x ON x.task_instance_id = ti.id AND x.try_number = ti.try_number
             WHERE ti.run_id = $1 AND ti.task_id = $2 ORDER BY x.key
             """, [String(runId), taskId], context: "list results"
@@ -78,7 +80,7 @@ public struct XComStore: Sendable {
             guard let key = row["key"], let tryNumber = row.int("try_number"), let value = row["value"] else {
                 return nil
             }
-            return Entry(key: key, tryNumber: tryNumber, value: value)
+            return Entry(key: key, tryNumber: tryNumber, value: value, createdAt: row.double("created_at") ?? 0)
         }
     }
 }
