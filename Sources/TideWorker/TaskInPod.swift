@@ -8,11 +8,13 @@ import TidePostgres
 /// task got. It reads the try and the DAG version from PostgreSQL (no DAG files in the pod),
 /// renders the templates, runs the command as a process with the task's environment, echoes its
 /// output (the pod's log, which the worker streams into the task log) and exits with its code.
-/// The worker that owns the try records the result: this process writes nothing.
+/// The worker that owns the try records the result; this process writes only what the command
+/// published (XCom), while the try still runs.
 public enum TaskInPod {
     /// - Returns: the exit code for the pod: the command's, or 1 when it could not run.
     public static func run(
-        taskInstanceId: Int64, tryNumber: Int, pool: PGPool, defaultTimeZone: String, logMaxBytes: Int
+        taskInstanceId: Int64, tryNumber: Int, pool: PGPool, defaultTimeZone: String, logMaxBytes: Int,
+        xcomMaxBytes: Int = 49_152
     ) async -> Int32 {
         let tasks = TaskInstanceStore(pool: pool)
         let claimed: TaskInstanceStore.ClaimedTry
@@ -48,9 +50,16 @@ public enum TaskInPod {
         } catch {
             return fail(error.description)
         }
-        let environment = TaskEnvironment.build(
+        var taskEnvironment = TaskEnvironment.build(
             inherited: inherited, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: tryNumber, secrets: secrets)
+        let xcomDirectory = NSTemporaryDirectory() + "tide-xcom-\(taskInstanceId)-\(tryNumber)"
+        try? FileManager.default.createDirectory(atPath: xcomDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: xcomDirectory) }
+        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory
+        let environment = taskEnvironment
+        // The end of the output, for do_xcom_push's last line.
+        let tail = LockedBox<[UInt8]>([])
         // Writes to stdout block: they happen in order on a thread of their own.
         let output = BlockingThread(name: "tide-task-output")
         defer { output.shutdown() }
@@ -59,7 +68,15 @@ public enum TaskInPod {
         runner.keepsOutput = false
         let result = await runner.run(
             kind: rendered.kind, environment: environment, timeoutSeconds: nil, onStart: { _ in },
-            onOutput: { bytes in output.submit { writer.write(Array(bytes)) } })
+            onOutput: { bytes in
+                if task.doXcomPush {
+                    tail.mutate { kept in
+                        kept.append(contentsOf: bytes)
+                        if kept.count > 8192 { kept.removeFirst(kept.count - 4096) }
+                    }
+                }
+                output.submit { writer.write(Array(bytes)) }
+            })
         let notices = result.exitCode == nil && result.signal == nil ? result.log.text : ""
         // Could not start: the reason is in the notices, which did not go to stdout. Waiting for this
         // job also waits for every write before it.
@@ -67,7 +84,21 @@ public enum TaskInPod {
             writer.finish()
             FileHandle.standardOutput.write(Data(notices.utf8))
         }
-        return result.exitCode ?? result.signal.map { 128 + $0 } ?? 1
+        guard result.exitCode == 0 else { return result.exitCode ?? result.signal.map { 128 + $0 } ?? 1 }
+        let lastLine = String(decoding: tail.value, as: UTF8.self).split(separator: "\n").last { line in
+            line.contains { !$0.isWhitespace }
+        }.map { SecretRedaction.masking(Array(secrets.values), in: String($0)) }
+        do {
+            let values = try XComResults.collect(
+                directory: xcomDirectory, lastLine: task.doXcomPush ? lastLine : nil, maxBytes: xcomMaxBytes)
+            _ = try await XComStore(pool: pool).push(
+                values, taskInstanceId: taskInstanceId, tryNumber: tryNumber, workerId: nil)
+        } catch let problem as XComResults.Problem {
+            return fail(problem.message)
+        } catch {
+            return fail("cannot store the try's results: \(error)")
+        }
+        return 0
     }
 
     private static func fail(_ message: String) -> Int32 {

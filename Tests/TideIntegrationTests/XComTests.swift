@@ -74,3 +74,44 @@ struct XComTests {
         }
     }
 }
+
+/// An `executor: kubernetes` task publishes from its pod (`tide tasks run` stores what the command
+/// published while the try runs), and a pod task and a local task read it.
+@Suite("Results published from executor pods", .serialized)
+struct ExecutorPodXComTests {
+    @Test func anExecutorPodPublishesAndOtherTasksReadIt() async throws {
+        try await withPodCluster(workerSecret: "tide-worker") { cluster, sim, config in
+            try await sim.client.createSecret(
+                name: "tide-worker", namespace: "default", values: ["TIDE_DATABASE_URL": cluster.schema.url])
+            try cluster.writeDAG(
+                "remote_results.yaml",
+                """
+                dag_id: remote_results
+                tasks:
+                  - task_id: produce
+                    executor: kubernetes
+                    do_xcom_push: true
+                    bash: |
+                      echo '["a", "b"]' > "$TIDE_XCOM_DIR/files.json"
+                      echo "computed in $HOSTNAME"
+                  - task_id: consume_in_pod
+                    upstream: [produce]
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [echo, "pod read {{ ti.xcom_pull(task_ids='produce', key='files') }}"]
+                  - task_id: consume_here
+                    upstream: [produce]
+                    bash: echo 'here read {{ ti.xcom_pull(task_ids="produce") }}'
+                """)
+            try await cluster.start(loading: "remote_results", config: config)
+            let run = try await cluster.runToEnd("remote_results")
+            let tasks = try await cluster.instances(run.id)
+            #expect(tasks["produce"]?.state == .success)
+            let (_, pod) = try await cluster.podOf(run.id, "produce")
+            let inPod = try await cluster.firstLog(run.id, "consume_in_pod")
+            #expect(inPod.contains(#"pod read ["a","b"]"#), "\(inPod)")
+            let here = try await cluster.firstLog(run.id, "consume_here")
+            #expect(here.contains("here read computed in \(pod)\n"), "\(here)")
+        }
+    }
+}

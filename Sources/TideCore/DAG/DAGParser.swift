@@ -250,11 +250,11 @@ struct DAGFileReader {
         var withSecrets = task
         withSecrets.doXcomPush = merged.doXcomPush ?? false
         if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
-            kind?.isLocalCommand != true || withSecrets.runsInPod
+            kind?.isLocalCommand != true
         {
             report(
-                node, "do_xcom_push is supported for bash and command tasks run by a worker, not yet in pods",
-                hint: "write the value in $TIDE_XCOM_DIR from a local task")
+                node, "do_xcom_push is for bash and command tasks; not yet for kubernetes_pod tasks",
+                hint: "a kubernetes_pod task cannot publish results yet (issue 17)")
         }
         if case .kubernetesPod = kind {
             if let node = fields["secret_env"] {

@@ -19,9 +19,10 @@ public struct XComStore: Sendable {
     }
 
     /// Stores a running try's values (key → JSON text), replacing what an earlier try stored under
-    /// the same keys; only while the try is this worker's.
+    /// the same keys; only while the try runs, on this worker when `workerId` is given (an
+    /// `executor: kubernetes` pod publishes for the worker that started it).
     /// - Returns: false when the try is no longer this worker's (nothing was stored).
-    public func push(_ values: [String: String], taskInstanceId: Int64, tryNumber: Int, workerId: String)
+    public func push(_ values: [String: String], taskInstanceId: Int64, tryNumber: Int, workerId: String?)
         async throws -> Bool
     {
         guard !values.isEmpty else { return true }
@@ -31,7 +32,8 @@ public struct XComStore: Sendable {
             INSERT INTO xcom (task_instance_id, key, try_number, value)
             SELECT ti.id, v.key, ti.try_number, v.value::jsonb
             FROM task_instances ti, unnest($4::text[], $5::text[]) AS v(key, value)
-            WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'running' AND ti.worker_id = $3
+            WHERE ti.id = $1 AND ti.try_number = $2 AND ti.state = 'running'
+              AND ($3::text IS NULL OR ti.worker_id = $3)
             ON CONFLICT (task_instance_id, key) DO UPDATE SET try_number = EXCLUDED.try_number,
                 value = EXCLUDED.value, created_at = clock_timestamp()
             RETURNING key

@@ -24,7 +24,8 @@ extension TasksCommand {
                 let pool = context.pool(maxConnections: 1, application: "tide-task")
                 code = await TaskInPod.run(
                     taskInstanceId: taskInstance, tryNumber: tryNumber, pool: pool,
-                    defaultTimeZone: configuration.defaultTimeZone, logMaxBytes: configuration.worker.logMaxBytes)
+                    defaultTimeZone: configuration.defaultTimeZone, logMaxBytes: configuration.worker.logMaxBytes,
+                    xcomMaxBytes: configuration.worker.xcomMaxBytes)
                 await pool.close()
             }
             throw ExitCode(code)

@@ -35,6 +35,7 @@ enum KubernetesSetup {
                 "TIDE_DATABASE_SCHEMA": configuration.databaseSchema,
                 "TIDE_DEFAULT_TIMEZONE": configuration.defaultTimeZone,
                 "TIDE_WORKER_LOG_MAX_BYTES": String(configuration.worker.logMaxBytes),
+                "TIDE_WORKER_XCOM_MAX_BYTES": String(configuration.worker.xcomMaxBytes),
                 "TIDE_LOG_LEVEL": configuration.logLevel,
             ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds,
             masksSecretValues: settings.maskSecretValues)
