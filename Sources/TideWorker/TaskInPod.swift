@@ -53,10 +53,9 @@ public enum TaskInPod {
         var taskEnvironment = TaskEnvironment.build(
             inherited: inherited, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: tryNumber, secrets: secrets)
-        let xcomDirectory = NSTemporaryDirectory() + "tide-xcom-\(taskInstanceId)-\(tryNumber)"
-        try? FileManager.default.createDirectory(atPath: xcomDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: xcomDirectory) }
-        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory
+        let xcomDirectory = XComDirectory(taskInstanceId: taskInstanceId, tryNumber: tryNumber)
+        defer { xcomDirectory.remove() }
+        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory.path
         let environment = taskEnvironment
         // The end of the output, for do_xcom_push's last line.
         let tail = LockedBox<[UInt8]>([])
@@ -90,7 +89,7 @@ public enum TaskInPod {
         }.map { SecretRedaction.masking(Array(secrets.values), in: String($0)) }
         do {
             let values = try XComResults.collect(
-                directory: xcomDirectory, lastLine: task.doXcomPush ? lastLine : nil, maxBytes: xcomMaxBytes)
+                directory: xcomDirectory.path, lastLine: task.doXcomPush ? lastLine : nil, maxBytes: xcomMaxBytes)
             _ = try await XComStore(pool: pool).push(
                 values, taskInstanceId: taskInstanceId, tryNumber: tryNumber, workerId: nil)
         } catch let problem as XComResults.Problem {

@@ -498,12 +498,9 @@ public final class WorkerService: Service, Sendable {
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber, secrets: secrets)
         // Where the try may publish results (XCom): a folder of its own, gone after the try.
-        let xcomDirectory =
-            NSTemporaryDirectory()
-            + "tide-xcom-\(message.taskInstanceId)-\(message.tryNumber)-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: xcomDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: xcomDirectory) }
-        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory
+        let xcomDirectory = XComDirectory(taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber)
+        defer { xcomDirectory.remove() }
+        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory.path
         let environment = taskEnvironment
         log.debug("try started")
         var localRunner = LocalRunner(
@@ -531,9 +528,10 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        if outcome == .success {
+        // A folder that can be removed at once was left empty: nothing to read, unless do_xcom_push.
+        if outcome == .success, !xcomDirectory.removeIfEmpty() || lastLine != nil {
             outcome = await publishResults(
-                in: xcomDirectory, lastLine: lastLine, message: message, log: tryLog)
+                in: xcomDirectory.path, lastLine: lastLine, message: message, log: tryLog)
         }
         return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }
