@@ -41,6 +41,8 @@ public final class WorkerService: Service, Sendable {
     let identity: WorkerIdentity
     let logger: Logger
     let tasks: TaskInstanceStore
+    /// Folders local tries publish results in (XCom), reused from try to try.
+    let xcomFolders = XComFolders()
     let workers: WorkerStore
     let definitions: DagVersionCache
     let queue: TaskQueue
@@ -498,9 +500,9 @@ public final class WorkerService: Service, Sendable {
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: message.tryNumber, secrets: secrets)
         // Where the try may publish results (XCom): a folder of its own, gone after the try.
-        let xcomDirectory = XComDirectory(taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber)
-        defer { xcomDirectory.remove() }
-        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory.path
+        let xcomFolder = xcomFolders.take()
+        defer { xcomFolders.give(xcomFolder) }
+        taskEnvironment["TIDE_XCOM_DIR"] = xcomFolder
         let environment = taskEnvironment
         log.debug("try started")
         var localRunner = LocalRunner(
@@ -528,10 +530,9 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        // A folder that can be removed at once was left empty: nothing to read, unless do_xcom_push.
-        if outcome == .success, !xcomDirectory.removeIfEmpty() || lastLine != nil {
-            outcome = await publishResults(
-                in: xcomDirectory.path, lastLine: lastLine, message: message, log: tryLog)
+        // An empty folder and no do_xcom_push: nothing published.
+        if outcome == .success, lastLine != nil || !XComFolders.isEmpty(xcomFolder) {
+            outcome = await publishResults(in: xcomFolder, lastLine: lastLine, message: message, log: tryLog)
         }
         return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }
