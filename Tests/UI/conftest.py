@@ -28,7 +28,9 @@ description: Three short steps in a row
 tags: [ui, chain]
 tasks:
   - task_id: extract
-    bash: sleep 0.5; echo "extracted"
+    do_xcom_push: true
+    bash: |
+      sleep 0.5; echo '{"rows": 3}' > "$TIDE_XCOM_DIR/stats.json"; echo "s3://bucket/extracted.csv"
   - task_id: transform
     upstream: [extract]
     bash: sleep 0.5; echo "transformed"

@@ -237,6 +237,14 @@ def test_a_viewer_sees_no_actions_and_forged_actions_are_refused(signed_in, tide
         expect(page.locator("h1").first).to_be_visible()
         assert page.locator("[data-action], #trigger-button, #bulk, #pool-form").count() == 0, path
     viewer.screenshot("viewer-task-instance")
+    # What a task published (XCom) is on its page, by key.
+    page = viewer.open(f"/dags/ui_chain/runs/{quoted(run_id)}/tasks/extract")
+    card = page.locator("#xcom-card")
+    expect(card.locator("h2")).to_have_text("Results (XCom) of try 1")
+    expect(card.locator("tbody tr")).to_have_count(2)
+    expect(card.locator("tbody tr").nth(0)).to_have_text('return_value"s3://bucket/extracted.csv"')
+    expect(card.locator("tbody tr").nth(1)).to_have_text('stats{"rows": 3}')
+    viewer.screenshot("task-instance-xcom")
     page = viewer.open("/dags/ui_chain")
     csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
     forged = page.evaluate("""async (csrf) => {

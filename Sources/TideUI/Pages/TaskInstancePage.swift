@@ -60,6 +60,14 @@ extension Pages {
             "log": log.model, "logUrl": Paths.run(dagId, runId) + "/tasks/" + HTML.component(taskId) + "/log.txt",
             "note": ti.note ?? "",
         ]
+        // What the current try published for other tasks (XCom), long values cut for the page.
+        let results = try await service.xcoms.entries(runId: run.id, taskId: taskId)
+        model["hasXcom"] = !results.isEmpty
+        model["xcomTry"] = results.first?.tryNumber ?? 0
+        model["xcom"] = results.map { entry -> [String: Any] in
+            let value = entry.value.count > 2000 ? entry.value.prefix(2000) + " …" : entry.value
+            return ["key": entry.key, "value": value]
+        }
         if let spec, spec.runsInPod || ti.externalId != nil || ti.nodePool != nil {
             model["pod"] = PodCard(ti: ti, spec: spec, timeline: timeline, logText: log.text).model
         }
