@@ -53,9 +53,10 @@ public enum TaskInPod {
         var taskEnvironment = TaskEnvironment.build(
             inherited: inherited, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
             tryNumber: tryNumber, secrets: secrets)
-        let xcomDirectory = XComDirectory(taskInstanceId: taskInstanceId, tryNumber: tryNumber)
-        defer { xcomDirectory.remove() }
-        taskEnvironment["TIDE_XCOM_DIR"] = xcomDirectory.path
+        let xcomFolders = XComFolders()
+        defer { xcomFolders.removeAll() }
+        let xcomFolder = xcomFolders.take()
+        taskEnvironment["TIDE_XCOM_DIR"] = xcomFolder
         let environment = taskEnvironment
         // The end of the output, for do_xcom_push's last line.
         let tail = LockedBox<[UInt8]>([])
@@ -84,12 +85,12 @@ public enum TaskInPod {
             FileHandle.standardOutput.write(Data(notices.utf8))
         }
         guard result.exitCode == 0 else { return result.exitCode ?? result.signal.map { 128 + $0 } ?? 1 }
-        let lastLine = String(decoding: tail.value, as: UTF8.self).split(separator: "\n").last { line in
-            line.contains { !$0.isWhitespace }
-        }.map { SecretRedaction.masking(Array(secrets.values), in: String($0)) }
+        let lastLine = XComFolders.lastLine(of: String(decoding: tail.value, as: UTF8.self)).map {
+            SecretRedaction.masking(Array(secrets.values), in: $0)
+        }
         do {
             let values = try XComResults.collect(
-                directory: xcomDirectory.path, lastLine: task.doXcomPush ? lastLine : nil, maxBytes: xcomMaxBytes)
+                directory: xcomFolder, lastLine: task.doXcomPush ? lastLine : nil, maxBytes: xcomMaxBytes)
             _ = try await XComStore(pool: pool).push(
                 values, taskInstanceId: taskInstanceId, tryNumber: tryNumber, workerId: nil)
         } catch let problem as XComResults.Problem {

@@ -115,6 +115,7 @@ public final class WorkerService: Service, Sendable {
             Task { await commandConnection.unblock(popConnection, while: { self.popping.value }) }
         }
         try? await workers.markStopped(id: identity.id)
+        xcomFolders.removeAll()
         logger.info("worker stopped")
     }
 

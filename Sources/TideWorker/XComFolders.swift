@@ -26,6 +26,11 @@ final class XComFolders: Sendable {
         return folder
     }
 
+    /// Removes every folder (when the process is done with them).
+    func removeAll() {
+        try? FileManager.default.removeItem(atPath: base)
+    }
+
     /// Gives a folder back, emptied.
     func give(_ folder: String) {
         if !Self.isEmpty(folder) {
@@ -34,6 +39,11 @@ final class XComFolders: Sendable {
             }
         }
         free.mutate { $0.append(folder) }
+    }
+
+    /// The last line of `text` that is not blank: what `do_xcom_push` publishes.
+    static func lastLine(of text: String) -> String? {
+        text.split(separator: "\n").last { line in line.contains { !$0.isWhitespace } }.map(String.init)
     }
 
     /// Whether the folder holds nothing (or is gone).

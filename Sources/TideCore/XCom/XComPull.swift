@@ -25,12 +25,7 @@ public struct XComPull: Sendable, Hashable {
     /// The pulls in `text`, in order of first appearance.
     public static func pulls(in text: String) -> [XComPull] {
         var found: [XComPull] = []
-        for match in text.matches(of: pattern) {
-            let pull = XComPull(
-                taskId: String(match.output.1 ?? match.output.2 ?? ""),
-                key: String(match.output.3 ?? match.output.4 ?? Substring(returnValueKey)))
-            if !found.contains(pull) { found.append(pull) }
-        }
+        for match in text.matches(of: pattern) where !found.contains(pull(match)) { found.append(pull(match)) }
         return found
     }
 
@@ -38,12 +33,16 @@ public struct XComPull: Sendable, Hashable {
     static func rewrite(_ text: String) -> String {
         let pulls = pulls(in: text)
         guard !pulls.isEmpty else { return text }
-        return text.replacing(pattern) { match in
-            let pull = XComPull(
-                taskId: String(match.output.1 ?? match.output.2 ?? ""),
-                key: String(match.output.3 ?? match.output.4 ?? Substring(returnValueKey)))
-            return variable(pulls.firstIndex(of: pull) ?? 0)
-        }
+        return text.replacing(pattern) { match in variable(pulls.firstIndex(of: pull(match)) ?? 0) }
+    }
+
+    /// The pull a match of ``pattern`` stands for (the id and key in either quotes).
+    private static func pull(_ match: Regex<(Substring, Substring?, Substring?, Substring?, Substring?)>.Match)
+        -> XComPull
+    {
+        XComPull(
+            taskId: String(match.output.1 ?? match.output.2 ?? ""),
+            key: String(match.output.3 ?? match.output.4 ?? Substring(returnValueKey)))
     }
 
     static func variable(_ index: Int) -> String { "__xcom_\(index)" }

@@ -134,9 +134,7 @@ final class TryLogWriter: Sendable {
 
     /// The last line of output that is not empty (masked as the log is), if any.
     func lastOutputLine() -> String? {
-        spool.value.recentText.split(separator: "\n").last { line in
-            line.contains { !$0.isWhitespace }
-        }.map(String.init)
+        XComFolders.lastLine(of: spool.value.recentText)
     }
 
     /// The end of the log once the try is over: every piece not yet stored (the last one goes
