@@ -69,7 +69,7 @@ public enum TaskInPod {
         let result = await runner.run(
             kind: rendered.kind, environment: environment, timeoutSeconds: nil, onStart: { _ in },
             onOutput: { bytes in
-                if task.doXcomPush {
+                if task.doXcomPush || task.branch {
                     tail.mutate { kept in
                         kept.append(contentsOf: bytes)
                         if kept.count > 8192 { kept.removeFirst(kept.count - 4096) }
@@ -89,8 +89,11 @@ public enum TaskInPod {
             SecretRedaction.masking(Array(secrets.values), in: $0)
         }
         do {
-            let values = try XComResults.collect(
-                directory: xcomFolder, lastLine: task.doXcomPush ? lastLine : nil, maxBytes: xcomMaxBytes)
+            let branch = task.branch ? XComResults.Branch(taskId: task.taskId, dag: CompiledDAG(dag)) : nil
+            let (values, notice) = try XComResults.collect(
+                directory: xcomFolder, lastLine: task.doXcomPush || task.branch ? lastLine : nil,
+                maxBytes: xcomMaxBytes, branch: branch)
+            if let notice { FileHandle.standardOutput.write(Data("[tide] \(notice)\n".utf8)) }
             _ = try await XComStore(pool: pool).push(
                 values, taskInstanceId: taskInstanceId, tryNumber: tryNumber, workerId: nil)
         } catch let problem as XComResults.Problem {

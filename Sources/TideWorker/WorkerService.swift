@@ -410,12 +410,14 @@ public final class WorkerService: Service, Sendable {
 
     /// Stores what a succeeded local try published (``XComResults``): a result that is not JSON,
     /// too large, or cannot be stored fails the try, with the reason in its log.
-    private func publishResults(in directory: String, lastLine: String?, message: TaskMessage, log: TryLogWriter)
-        async -> TryOutcome
-    {
+    private func publishResults(
+        in directory: String, lastLine: String?, branch: XComResults.Branch?, message: TaskMessage,
+        log: TryLogWriter
+    ) async -> TryOutcome {
         do {
-            let values = try XComResults.collect(
-                directory: directory, lastLine: lastLine, maxBytes: settings.xcomMaxBytes)
+            let (values, notice) = try XComResults.collect(
+                directory: directory, lastLine: lastLine, maxBytes: settings.xcomMaxBytes, branch: branch)
+            if let notice { log.notice(notice) }
             guard !values.isEmpty else { return .success }
             _ = try await XComStore(pool: dependencies.pool).push(
                 values, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id)
@@ -442,8 +444,9 @@ public final class WorkerService: Service, Sendable {
     ) async -> (TryOutcome?, Int?, TryLogWriter, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
+        let compiled: CompiledDAG
         do {
-            let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
+            compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
             dag = compiled.dag
             guard let found = compiled.task(claimed.taskId) else {
                 return (
@@ -517,7 +520,7 @@ public final class WorkerService: Service, Sendable {
                 onStart: { [running] group in running.started(token, processGroup: group) },
                 onOutput: { bytes in await tryLog.write(bytes) })
         }
-        let lastLine = task.doXcomPush ? tryLog.lastOutputLine() : nil
+        let lastLine = task.doXcomPush || task.branch ? tryLog.lastOutputLine() : nil
         for line in result.log.notices { tryLog.notice(line) }
         var outcome: TryOutcome
         if result.timedOut {
@@ -532,8 +535,10 @@ public final class WorkerService: Service, Sendable {
             outcome = .failed
         }
         // An empty folder and no do_xcom_push: nothing published.
-        if outcome == .success, lastLine != nil || !XComFolders.isEmpty(xcomFolder) {
-            outcome = await publishResults(in: xcomFolder, lastLine: lastLine, message: message, log: tryLog)
+        if outcome == .success, task.branch || lastLine != nil || !XComFolders.isEmpty(xcomFolder) {
+            let branch = task.branch ? XComResults.Branch(taskId: task.taskId, dag: compiled) : nil
+            outcome = await publishResults(
+                in: xcomFolder, lastLine: lastLine, branch: branch, message: message, log: tryLog)
         }
         return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }

@@ -3,15 +3,53 @@ import TideCore
 
 /// The results a local try published for other tasks (XCom): each `KEY.json` file it wrote in
 /// `$TIDE_XCOM_DIR` (`return_value.json` is its return value), and with `do_xcom_push` the last
-/// line of its output as its return value when it wrote none (as BashOperator pushes it).
+/// line of its output as its return value when it wrote none (as BashOperator pushes it). A branch
+/// task's return value is its choice, stored under ``BranchChoice/xcomKey`` too.
 enum XComResults {
     struct Problem: Error, Sendable {
         var message: String
     }
 
+    /// The branch task a try is of, to read its choice.
+    struct Branch: Sendable {
+        var taskId: String
+        var dag: CompiledDAG
+    }
+
+    /// Key → JSON text of every value published, and a branch's choice with the line that says it.
+    /// - Throws: ``Problem`` naming the file that is not JSON, too large, or badly named, or the
+    ///   branch's return value that names no task.
+    static func collect(directory: String, lastLine: String?, maxBytes: Int, branch: Branch? = nil)
+        throws(Problem) -> (values: [String: String], notice: String?)
+    {
+        var values = try collect(directory: directory, lastLine: branch == nil ? lastLine : nil, maxBytes: maxBytes)
+        guard let branch else { return (values, nil) }
+        let returned: JSONValue =
+            if let text = values[XComPull.returnValueKey], let value = try? JSONValue.parse(text) {
+                value
+            } else if let lastLine {
+                BranchChoice.returnValue(ofLastLine: lastLine)
+            } else {
+                .null
+            }
+        let choice: BranchChoice
+        do {
+            choice = try BranchChoice.choice(
+                of: branch.taskId, chosen: try BranchChoice.taskIds(in: returned), in: branch.dag)
+        } catch {
+            throw Problem(message: error.message)
+        }
+        values[XComPull.returnValueKey] = returned.jsonText
+        values[BranchChoice.xcomKey] = choice.jsonValue.jsonText
+        let skipped = branch.dag.children(of: branch.taskId).filter { !choice.followed.contains($0) }
+        let list = { (ids: [String]) in ids.isEmpty ? "nothing" : ids.joined(separator: ", ") }
+        return (values, "branch: following \(list(choice.followed)); skipping \(list(skipped))")
+    }
+
     /// Key → JSON text of every value published.
-    /// - Throws: ``Problem`` naming the file that is not JSON, too large, or badly named.
-    static func collect(directory: String, lastLine: String?, maxBytes: Int) throws(Problem) -> [String: String] {
+    private static func collect(directory: String, lastLine: String?, maxBytes: Int) throws(Problem)
+        -> [String: String]
+    {
         var values: [String: String] = [:]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names.sorted() {

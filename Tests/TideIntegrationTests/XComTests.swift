@@ -76,7 +76,7 @@ struct XComTests {
 }
 
 /// An `executor: kubernetes` task publishes from its pod (`tide tasks run` stores what the command
-/// published while the try runs), and a pod task and a local task read it.
+/// published while the try runs), and a pod task and a local task read it; a branch chooses there.
 @Suite("Results published from executor pods", .serialized)
 struct ExecutorPodXComTests {
     @Test func anExecutorPodPublishesAndOtherTasksReadIt() async throws {
@@ -102,6 +102,12 @@ struct ExecutorPodXComTests {
                   - task_id: consume_here
                     upstream: [produce]
                     bash: echo 'here read {{ ti.xcom_pull(task_ids="produce") }}'
+                  - task_id: route
+                    executor: kubernetes
+                    branch: true
+                    bash: echo left
+                  - {task_id: left, upstream: [route], empty: true}
+                  - {task_id: right, upstream: [route], empty: true}
                 """)
             try await cluster.start(loading: "remote_results", config: config)
             let run = try await cluster.runToEnd("remote_results")
@@ -112,6 +118,12 @@ struct ExecutorPodXComTests {
             #expect(inPod.contains(#"pod read ["a","b"]"#), "\(inPod)")
             let here = try await cluster.firstLog(run.id, "consume_here")
             #expect(here.contains("here read computed in \(pod)\n"), "\(here)")
+            // A branch whose command ran in its pod chooses as a local one does.
+            #expect(tasks["route"]?.state == .success)
+            #expect(tasks["left"]?.state == .success)
+            #expect(tasks["right"]?.state == .skipped)
+            let route = try await cluster.firstLog(run.id, "route")
+            #expect(route.contains("branch: following left; skipping right"), "\(route)")
         }
     }
 }

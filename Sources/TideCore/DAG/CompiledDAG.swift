@@ -14,6 +14,8 @@ public struct CompiledDAG: Sendable {
     public let downstream: [[Int]]
     /// Whether any task has `depends_on_past` (most DAGs have none: no previous run to read).
     public let anyDependsOnPast: Bool
+    /// Whether any task is a branch (most DAGs have none: no choice to read).
+    public let anyBranch: Bool
 
     public init(_ dag: DAG) {
         self.dag = dag
@@ -35,6 +37,7 @@ public struct CompiledDAG: Sendable {
         self.upstream = upstream
         self.downstream = downstream
         anyDependsOnPast = dag.tasks.contains(where: \.dependsOnPast)
+        anyBranch = dag.tasks.contains(where: \.branch)
     }
 
     public var dagId: String { dag.dagId }
@@ -52,5 +55,16 @@ public struct CompiledDAG: Sendable {
     public func children(of taskId: String) -> [String] {
         guard let position = index[taskId] else { return [] }
         return downstream[position].map { dag.tasks[$0].taskId }
+    }
+
+    /// Ids of every task downstream of `taskId`, directly or not.
+    public func descendants(of taskId: String) -> Set<String> {
+        var found: Set<Int> = []
+        var stack = index[taskId].map { downstream[$0] } ?? []
+        while let position = stack.popLast() {
+            guard found.insert(position).inserted else { continue }
+            stack.append(contentsOf: downstream[position])
+        }
+        return Set(found.map { dag.tasks[$0].taskId })
     }
 }

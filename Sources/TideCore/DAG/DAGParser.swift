@@ -21,7 +21,7 @@ public enum DAGParser {
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
     /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
     public static let maximumNodes = 200_000
-    static let taskKeys = ["task_id", "upstream"] + defaultArgKeys + kindKeys
+    static let taskKeys = ["task_id", "upstream", "branch"] + defaultArgKeys + kindKeys
 
     /// Parses and validates a DAG file.
     /// - Parameters:
@@ -249,6 +249,7 @@ struct DAGFileReader {
             executor: executor(merged, kind: kind, taskId: taskId, fields: fields))
         var withSecrets = task
         withSecrets.doXcomPush = merged.doXcomPush ?? false
+        withSecrets.branch = readBranch(fields, kind: kind, taskId: taskId)
         if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
             kind?.isLocalCommand != true
         {
@@ -334,6 +335,7 @@ struct DAGFileReader {
                     hint: Suggestion.hint(for: pull.taskId, among: ids))
             }
         }
+        checkBranches(tasks, taskNodes: taskNodes)
         if let cycle = DAGGraph.findCycle(tasks) {
             let start = cycle.first.flatMap { taskNodes[$0] }
             report(start, "dependency cycle: \(cycle.joined(separator: " -> "))")

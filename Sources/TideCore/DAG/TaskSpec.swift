@@ -45,6 +45,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// Push the last line of the output as the task's return value (Airflow's `do_xcom_push`,
     /// as BashOperator does); local `bash` and `command` tasks.
     public var doXcomPush = false
+    /// A branch task (Airflow's `@task.branch`): its return value names the task(s) to follow, and
+    /// the other tasks directly downstream are skipped (see ``BranchChoice``).
+    public var branch = false
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -100,6 +103,35 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         executor = try container.decodeIfPresent(TaskExecutor.self, forKey: .executor)
         secretEnv = try container.decodeIfPresent([String: String].self, forKey: .secretEnv) ?? [:]
         doXcomPush = try container.decodeIfPresent(Bool.self, forKey: .doXcomPush) ?? false
+        branch = try container.decodeIfPresent(Bool.self, forKey: .branch) ?? false
+    }
+
+    // Fields added since `do_xcom_push` are written only when set, so that an upgrade does not
+    // change the hash of every stored DAG version (a new version would be stored for each).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(taskId, forKey: .taskId)
+        try container.encode(upstream, forKey: .upstream)
+        try container.encode(retries, forKey: .retries)
+        try container.encode(retryDelaySeconds, forKey: .retryDelaySeconds)
+        try container.encodeIfPresent(executionTimeoutSeconds, forKey: .executionTimeoutSeconds)
+        try container.encode(env, forKey: .env)
+        try container.encode(queue, forKey: .queue)
+        try container.encode(priorityWeight, forKey: .priorityWeight)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(triggerRule, forKey: .triggerRule)
+        try container.encode(dependsOnPast, forKey: .dependsOnPast)
+        try container.encode(retryExponentialBackoff, forKey: .retryExponentialBackoff)
+        try container.encodeIfPresent(maxRetryDelaySeconds, forKey: .maxRetryDelaySeconds)
+        try container.encodeIfPresent(weightRule, forKey: .weightRule)
+        try container.encode(pool, forKey: .pool)
+        try container.encode(poolSlots, forKey: .poolSlots)
+        try container.encodeIfPresent(maxActiveTisPerDag, forKey: .maxActiveTisPerDag)
+        try container.encode(callbacks, forKey: .callbacks)
+        try container.encodeIfPresent(executor, forKey: .executor)
+        try container.encode(secretEnv, forKey: .secretEnv)
+        try container.encode(doXcomPush, forKey: .doXcomPush)
+        if branch { try container.encode(branch, forKey: .branch) }
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -108,7 +140,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
-        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push"
+        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push", branch
     }
 }
 

@@ -18,7 +18,7 @@ public enum DependencyResolver {
         }
     }
 
-    /// The tasks whose states ``resolve(dag:states:frontier:pastNotMet:)`` may read: the frontier,
+    /// The tasks whose states ``resolve(dag:states:frontier:pastNotMet:branches:)`` may read: the frontier,
     /// everything downstream of it, and their upstream tasks.
     public static func relevantTasks(dag: CompiledDAG, frontier: some Sequence<String>) -> Set<String> {
         var reach: Set<Int> = []
@@ -32,11 +32,12 @@ public enum DependencyResolver {
         return Set(relevant.map { dag[$0].taskId })
     }
 
-    /// As ``resolve(dag:states:frontier:pastNotMet:)`` on a definition compiled for this call.
+    /// As ``resolve(dag:states:frontier:pastNotMet:branches:)`` on a definition compiled for this call.
     public static func resolve(
-        dag: DAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = []
+        dag: DAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = [],
+        branches: [String: BranchChoice] = [:]
     ) -> Resolution {
-        resolve(dag: CompiledDAG(dag), states: states, frontier: frontier, pastNotMet: pastNotMet)
+        resolve(dag: CompiledDAG(dag), states: states, frontier: frontier, pastNotMet: pastNotMet, branches: branches)
     }
 
     /// - Parameters:
@@ -44,8 +45,11 @@ public enum DependencyResolver {
     ///   - frontier: tasks to evaluate first (nil: every task, for a new run or a full pass).
     ///   - pastNotMet: `depends_on_past` tasks whose instance in the previous run has not yet
     ///     succeeded or been skipped: they wait even when their trigger rule is met.
+    ///   - branches: the choice of each succeeded branch task (``BranchChoice``): a task directly
+    ///     downstream of one that did not follow it is skipped, whatever its other upstream tasks.
     public static func resolve(
-        dag: CompiledDAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = []
+        dag: CompiledDAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = [],
+        branches: [String: BranchChoice] = [:]
     ) -> Resolution {
         var known: [Int: TaskState] = [:]
         known.reserveCapacity(states.count)
@@ -61,6 +65,9 @@ public enum DependencyResolver {
                 var decision = task.triggerRule.evaluate(
                     upstream: dag.upstream[position].map { known[$0] ?? TaskState.none })
                 if decision == .run && pastNotMet.contains(task.taskId) { decision = .wait }
+                if !branches.isEmpty, notFollowed(position, dag: dag, known: known, branches: branches) {
+                    decision = .skip
+                }
                 let newState: TaskState
                 switch decision {
                 case .wait:
@@ -88,5 +95,16 @@ public enum DependencyResolver {
             pending = next
         }
         return resolution
+    }
+
+    /// Whether a succeeded branch task directly upstream of `position` chose not to follow it.
+    private static func notFollowed(
+        _ position: Int, dag: CompiledDAG, known: [Int: TaskState], branches: [String: BranchChoice]
+    ) -> Bool {
+        let taskId = dag[position].taskId
+        return dag.upstream[position].contains { parent in
+            guard known[parent] == .success, let choice = branches[dag[parent].taskId] else { return false }
+            return !choice.followed.contains(taskId)
+        }
     }
 }

@@ -27,7 +27,9 @@ final class JoinWatch: Sendable {
     func watchedUpstream(run: Int64, child: String, finished upstream: String, state: TaskState, dag: CompiledDAG)
         -> String?
     {
-        guard let position = dag.index[child], !dag[position].triggerRule.decidesEarly(on: state),
+        // A branch task's choice may skip its children whatever their rule: evaluate them.
+        guard dag.task(upstream)?.branch != true, let position = dag.index[child],
+            !dag[position].triggerRule.decidesEarly(on: state),
             let watch = watched.mutate({ $0[Key(run: run, task: position)] }), dag[watch].taskId != upstream
         else { return nil }
         return dag[watch].taskId

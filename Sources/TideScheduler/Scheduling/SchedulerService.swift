@@ -245,15 +245,17 @@ public final class SchedulerService: Service, Sendable {
         for (runId, frontier) in frontiers {
             guard let dag = runDags[runId] else { continue }
             let current = states[runId] ?? [:]
+            let currentStates = current.mapValues(\.state)
             let resolution = DependencyResolver.resolve(
-                dag: dag, states: current.mapValues(\.state), frontier: frontier.map { Array($0) },
-                pastNotMet: try await pastNotMet(runId: runId, dag: dag, among: wanted[runId] ?? []))
+                dag: dag, states: currentStates, frontier: frontier.map { Array($0) },
+                pastNotMet: try await pastNotMet(runId: runId, dag: dag, among: wanted[runId] ?? []),
+                branches: try await branchChoices(runId: runId, dag: dag, states: currentStates))
             let decided = Set(
                 resolution.toQueue + resolution.emptySucceeded + resolution.skipped + resolution.upstreamFailed)
             joinWatch.record(
                 run: runId, dag: dag,
                 evaluated: frontier.map { $0.compactMap { dag.index[$0] } } ?? Array(0..<dag.taskCount),
-                states: current.mapValues(\.state), decided: decided)
+                states: currentStates, decided: decided)
             guard !resolution.isEmpty else { continue }
             let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
             emptySucceeded += ids(resolution.emptySucceeded)
