@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "TideWorker",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideKube", "TideBlocking",
+                "TideCore", "TideRedis", "TidePostgres", "TideKube", "TideBlocking", "TideHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

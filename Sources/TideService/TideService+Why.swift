@@ -37,6 +37,12 @@ extension TideService {
                     blocking: false)
             }
             return report
+        case .upForReschedule:
+            let since = ti.sensingSince.map { " for \(Self.seconds(now - $0))" } ?? ""
+            let found = ti.sensorStatus.map { ": \($0)" } ?? ""
+            let next = ti.nextRetryAt.map { $0 > now ? "in \(Self.seconds($0 - now))" : "now" } ?? "soon"
+            add(.sensor, "sensor waiting\(since)\(found); next check \(next)")
+            return report
         case .none, .scheduled:
             break
         }

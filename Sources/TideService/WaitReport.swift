@@ -22,6 +22,8 @@ public struct WaitReport: Sendable, Hashable {
         case queuePosition = "queue_position"
         case noLiveWorker = "no_live_worker"
         case retryBackoff = "retry_backoff"
+        /// A sensor between two checks of its condition.
+        case sensor
         case upstream
         case dependsOnPast = "depends_on_past"
         case runNotStarted = "run_not_started"

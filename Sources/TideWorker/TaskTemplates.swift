@@ -2,7 +2,8 @@ import Foundation
 import TideCore
 import TidePostgres
 
-/// Renders a task's templates (`bash`, each `command` argument, `env` values) for one try.
+/// Renders a task's templates (`bash`, each `command` argument, `env` values, pod and sensor
+/// fields) for one try.
 enum TaskTemplates {
     /// The task with its templates rendered.
     /// - Throws: ``TemplateError`` naming the field and what is wrong.
@@ -39,6 +40,22 @@ enum TaskTemplates {
             }
             for (name, value) in pod.env { pod.env[name] = try render(value, "env \(name)") }
             rendered.kind = .kubernetesPod(pod)
+        case .sensor(var sensor):
+            switch sensor.check {
+            case .bash(let script): sensor.check = .bash(try render(script, "sensor bash"))
+            case .command(let argv):
+                sensor.check = .command(
+                    try argv.enumerated().map { index, text throws(TemplateError) in
+                        try render(text, "sensor command[\(index)]")
+                    })
+            case .file(let path): sensor.check = .file(try render(path, "sensor file"))
+            case .http(var check):
+                check.url = try render(check.url, "sensor url")
+                if let text = check.responseContains { check.responseContains = try render(text, "response_contains") }
+                sensor.check = .http(check)
+            case .externalTask: break
+            }
+            rendered.kind = .sensor(sensor)
         case .empty: break
         }
         for (name, value) in task.env { rendered.env[name] = try render(value, "env \(name)") }

@@ -514,6 +514,22 @@ public final class WorkerService: Service, Sendable {
         localRunner.keepsOutput = false
         let runner = localRunner
         let tryLog = TryLogWriter(capBytes: settings.logMaxBytes, maskedValues: Array(secrets.values))
+        if case .sensor(let sensor) = rendered.kind {
+            let sensorRunner = SensorRunner(
+                sensor: sensor, environment: environment, runner: runner, log: tryLog,
+                key: "\(claimed.dagId)#\(task.taskId)#\(Int64(claimed.logicalDate))",
+                sensingSince: claimed.sensingSince, pokesBefore: claimed.sensorPokes)
+            let interruptions = SensorRunner.Interruptions(
+                isInterrupted: { [running] in running.isInterrupted(token) },
+                onInterrupt: { [running] wake in running.whenInterrupted(token, wake: wake) })
+            let ending = await storingLog(tryLog, of: message) {
+                await sensorRunner.run(
+                    onStart: { [running] group in running.started(token, processGroup: group) },
+                    interruptions: interruptions)
+            }
+            // A reschedule waits for the sensor's next check instead of a retry delay.
+            return (ending.outcome, ending.exitCode.map(Int.init), tryLog, ending.nextCheckSeconds ?? retryDelay, task)
+        }
         let result = await storingLog(tryLog, of: message) {
             await runner.run(
                 kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,

@@ -8,10 +8,11 @@ struct TaskInstanceMachineTests {
 
     /// The specification, written out: for each event, the states it applies to and where it goes.
     private func expected(_ state: TaskState, _ event: TaskInstanceEvent) -> Expected? {
-        let unfinished: [TaskState] = [.none, .scheduled, .queued, .running, .upForRetry]
+        let unfinished: [TaskState] = [.none, .scheduled, .queued, .running, .upForRetry, .upForReschedule]
         switch event {
-        case .schedule: return [.none, .upForRetry].contains(state) ? (.scheduled, .same) : nil
-        case .queue: return [.none, .scheduled, .upForRetry].contains(state) ? (.queued, .next) : nil
+        case .schedule: return [.none, .upForRetry, .upForReschedule].contains(state) ? (.scheduled, .same) : nil
+        case .queue:
+            return [.none, .scheduled, .upForRetry, .upForReschedule].contains(state) ? (.queued, .next) : nil
         case .claim: return state == .queued ? (.running, .same) : nil
         case .finish(let decision): return state == .running ? (decision.state, .same) : nil
         case .giveBack: return state == .running ? (.queued, .same) : nil
@@ -21,6 +22,9 @@ struct TaskInstanceMachineTests {
         case .clear: return state == .running ? (.upForRetry, .same) : (.none, .same)
         case .mark(let target): return [.success, .failed, .skipped].contains(target) ? (target, .same) : nil
         case .endRun(let ended): return unfinished.contains(state) && ended.isFinished ? (ended, .same) : nil
+        case .sense(let verdict):
+            return [.none, .scheduled, .upForReschedule].contains(state)
+                && [.success, .failed, .skipped, .upForReschedule].contains(verdict) ? (verdict, .same) : nil
         }
     }
 
@@ -35,9 +39,10 @@ struct TaskInstanceMachineTests {
                 if transition != nil { allowed += 1 }
             }
         }
-        // 2 schedule + 3 queue + 1 claim + 5 finish + 1 giveBack + 3 decided without running
-        // + 9 clear + 3 × 9 mark + 4 finished endings × 5 unfinished states
-        #expect(allowed == 2 + 3 + 1 + 5 + 1 + 3 + 9 + 27 + 20)
+        // 3 schedule + 4 queue + 1 claim + 6 finish + 1 giveBack + 3 decided without running
+        // + 10 clear + 3 × 10 mark + 4 finished endings × 6 unfinished states
+        // + 4 sensor verdicts × 3 states a sensor the scheduler checks waits in
+        #expect(allowed == 3 + 4 + 1 + 6 + 1 + 3 + 10 + 30 + 24 + 12)
     }
 
     @Test func aFinishedTaskInstanceMovesOnlyByAnOperator() {
@@ -60,15 +65,17 @@ struct TaskInstanceMachineTests {
 
     @Test func theStoresGuardsComeFromTheMachine() {
         #expect(TaskInstanceMachine.sqlSources(of: .claim) == "('queued')")
-        #expect(TaskInstanceMachine.sqlSources(of: .queue) == "('none','scheduled','up_for_retry')")
-        #expect(TaskInstanceMachine.sqlSources(of: .schedule) == "('none','up_for_retry')")
+        #expect(
+            TaskInstanceMachine.sqlSources(of: .queue) == "('none','scheduled','up_for_retry','up_for_reschedule')")
+        #expect(TaskInstanceMachine.sqlSources(of: .schedule) == "('none','up_for_retry','up_for_reschedule')")
+        #expect(TaskInstanceMachine.sqlSources(of: .sense(.success)) == "('none','scheduled','up_for_reschedule')")
         #expect(TaskInstanceMachine.sqlSources(of: .finish(.finish(.success))) == "('running')")
         #expect(TaskInstanceMachine.sqlSources(of: .giveBack) == "('running')")
         #expect(TaskInstanceMachine.sqlSources(of: .skip) == "('none')")
         #expect(TaskInstanceMachine.sqlSources(of: .clear, to: .upForRetry) == "('running')")
         #expect(
             TaskInstanceMachine.sqlSources(of: .endRun(.failed))
-                == "('none','scheduled','queued','running','up_for_retry')")
+                == "('none','scheduled','queued','running','up_for_retry','up_for_reschedule')")
         #expect(TaskState.holdingSlotSQLList == "('queued','running')")
         #expect(TaskState.finishedSQLList == "('success','failed','skipped','upstream_failed')")
     }

@@ -168,7 +168,7 @@ enum AirflowJSON {
         var object = history(ti, run: run, tasks: tasks)
         let ended = entry.state.hasSuffix(" (stale)") ? String(entry.state.dropLast(8)) : entry.state
         object["try_number"] = .number(Double(entry.tryNumber))
-        object["state"] = TaskState(rawValue: ended).map(state) ?? .null
+        object["state"] = (TryOutcome(rawValue: ended)?.taskState ?? TaskState(rawValue: ended)).map(state) ?? .null
         object["start_date"] = AirflowDate.json(entry.startedAt)
         object["end_date"] = AirflowDate.json(entry.endedAt)
         object["duration"] = entry.startedAt.flatMap { start in entry.endedAt.map { .number($0 - start) } } ?? .null
@@ -214,6 +214,13 @@ enum AirflowJSON {
         case .command: "CommandOperator"
         case .empty: "EmptyOperator"
         case .kubernetesPod: "KubernetesPodOperator"
+        case .sensor(let sensor):
+            switch sensor.check {
+            case .bash, .command: "BashSensor"
+            case .file: "FileSensor"
+            case .http: "HttpSensor"
+            case .externalTask: "ExternalTaskSensor"
+            }
         }
     }
 

@@ -4,11 +4,9 @@ extension DAGFileReader {
     /// Reads a task's `branch: true`: a `bash` or `command` task (local or `executor: kubernetes`)
     /// whose return value names the tasks to follow (``BranchChoice``).
     mutating func readBranch(_ fields: [String: Node], kind: TaskKind?, taskId: String) -> Bool {
-        guard let node = fields["branch"], !node.isNull else { return false }
-        guard let value = node.bool else {
-            report(node, "expected true or false for branch in task '\(taskId)', got \(node.describedValue)")
-            return false
-        }
+        guard let node = fields["branch"], !node.isNull,
+            let value = boolean(node, what: "branch in task '\(taskId)'")
+        else { return false }
         if value, let kind, !kind.isLocalCommand {
             report(
                 node, "branch is for bash and command tasks; task '\(taskId)' is \(kind.name)",

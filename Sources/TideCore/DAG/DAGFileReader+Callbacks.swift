@@ -57,7 +57,7 @@ extension DAGFileReader {
         return [spec]
     }
 
-    private mutating func checkedURL(_ url: String, node: Node, what: String) -> String? {
+    mutating func checkedURL(_ url: String, node: Node, what: String) -> String? {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > "https://".count else {
             report(node, "invalid URL for \(what)", hint: "use an http:// or https:// URL")
             return nil

@@ -37,7 +37,7 @@ extension DAGFileReader {
         case .bash?, .command?:
             return TaskExecutor(
                 kind: .kubernetes, nodePool: merged.executorNodePool, podTemplate: merged.executorPodTemplate)
-        case .kubernetesPod?, .empty?, nil:
+        case .kubernetesPod?, .empty?, .sensor?, nil:
             if let node = fields["executor"], kind != nil {
                 report(
                     node, "executor: kubernetes in \(place) needs a bash or command task",

@@ -285,7 +285,7 @@ extension DAGFileReader {
         return result
     }
 
-    private mutating func boolean(_ node: Node, what: String) -> Bool? {
+    mutating func boolean(_ node: Node, what: String) -> Bool? {
         guard let value = node.bool else {
             report(node, "expected true or false for \(what), got \(node.describedValue)")
             return nil

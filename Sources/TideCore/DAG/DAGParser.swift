@@ -18,7 +18,7 @@ public enum DAGParser {
         "max_active_tis_per_dag", "on_success_callback", "on_failure_callback", "on_retry_callback", "executor",
         "node_pool", "pod_template", "secret_env", "do_xcom_push",
     ]
-    static let kindKeys = ["bash", "command", "empty", "kubernetes_pod"]
+    static let kindKeys = ["bash", "command", "empty", "kubernetes_pod", "sensor"]
     /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
     public static let maximumNodes = 200_000
     static let taskKeys = ["task_id", "upstream", "branch"] + defaultArgKeys + kindKeys
@@ -281,7 +281,9 @@ struct DAGFileReader {
                 : "task '\(taskId)' has more than one kind: \(present.joined(separator: ", "))"
             report(
                 node, message,
-                hint: "give exactly one of 'bash: SCRIPT', 'command: [ARGV]', 'kubernetes_pod: {…}' or 'empty: true'")
+                hint:
+                    "give exactly one of 'bash: SCRIPT', 'command: [ARGV]', 'kubernetes_pod: {…}', 'sensor: {…}' or 'empty: true'"
+            )
             return nil
         }
         switch key {
@@ -303,6 +305,8 @@ struct DAGFileReader {
             return .command(argv)
         case "kubernetes_pod":
             return readKubernetesPod(value, taskId: taskId, inherited: inheritedPod).map(TaskKind.kubernetesPod)
+        case "sensor":
+            return readSensor(value, taskId: taskId).map(TaskKind.sensor)
         default:
             guard value.bool == true else {
                 report(value, "'empty' of task '\(taskId)' must be true")

@@ -8,8 +8,12 @@ public enum TaskKind: Sendable, Hashable, Codable {
     case empty
     /// Runs in its own Kubernetes pod.
     case kubernetesPod(KubernetesPodTask)
+    /// Waits for a condition (Airflow's sensors).
+    case sensor(SensorTask)
 
-    private enum CodingKeys: String, CodingKey { case bash, command, empty, kubernetesPod = "kubernetes_pod" }
+    private enum CodingKeys: String, CodingKey {
+        case bash, command, empty, kubernetesPod = "kubernetes_pod", sensor
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -19,6 +23,8 @@ public enum TaskKind: Sendable, Hashable, Codable {
             self = .command(argv)
         } else if let pod = try container.decodeIfPresent(KubernetesPodTask.self, forKey: .kubernetesPod) {
             self = .kubernetesPod(pod)
+        } else if let sensor = try container.decodeIfPresent(SensorTask.self, forKey: .sensor) {
+            self = .sensor(sensor)
         } else {
             self = .empty
         }
@@ -31,16 +37,18 @@ public enum TaskKind: Sendable, Hashable, Codable {
         case .command(let argv): try container.encode(argv, forKey: .command)
         case .empty: try container.encode(true, forKey: .empty)
         case .kubernetesPod(let pod): try container.encode(pod, forKey: .kubernetesPod)
+        case .sensor(let sensor): try container.encode(sensor, forKey: .sensor)
         }
     }
 
-    /// A short name for listings: `bash`, `command` or `empty`.
+    /// A short name for listings: `bash`, `command`, `empty`, `kubernetes_pod` or `sensor`.
     public var name: String {
         switch self {
         case .bash: "bash"
         case .command: "command"
         case .empty: "empty"
         case .kubernetesPod: "kubernetes_pod"
+        case .sensor: "sensor"
         }
     }
 }
@@ -50,7 +58,7 @@ extension TaskKind {
     public var isLocalCommand: Bool {
         switch self {
         case .bash, .command: true
-        case .empty, .kubernetesPod: false
+        case .empty, .kubernetesPod, .sensor: false
         }
     }
 }

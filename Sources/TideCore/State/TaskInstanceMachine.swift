@@ -26,6 +26,10 @@ public enum TaskInstanceEvent: Sendable, Hashable {
     /// Its run ended without it (timed out, or marked by an operator): `ended` is what an
     /// unfinished task instance becomes.
     case endRun(TaskState)
+    /// The scheduler checked a sensor's condition itself (another DAG's task): it holds
+    /// (`success`), failed or timed out (`failed`, `skipped` with `soft_fail`), or not yet
+    /// (`up_for_reschedule`).
+    case sense(TaskState)
 
     /// One event of each kind with each meaningful payload, for exhaustive tests.
     public static let representatives: [TaskInstanceEvent] =
@@ -33,9 +37,11 @@ public enum TaskInstanceEvent: Sendable, Hashable {
         + [
             RetryDecision.finish(.success), .finish(.skipped), .finish(.failed),
             .retry(afterSeconds: 30, extraTry: false), .retry(afterSeconds: 0, extraTry: true),
+            .reschedule(afterSeconds: 60),
         ].map { .finish($0) }
         + [.giveBack, .succeedWithoutRunning, .skip, .failUpstream, .clear]
         + TaskState.allCases.map { .mark($0) } + TaskState.allCases.map { .endRun($0) }
+        + TaskState.allCases.map { .sense($0) }
 }
 
 /// A state change the machine allows.
@@ -63,8 +69,10 @@ public struct TaskInstanceTransition: Sendable, Hashable {
 /// none ─schedule─► scheduled ─queue─► queued ─claim─► running ─finish─► success | skipped | failed
 ///  │ ▲                ▲                 ▲  ◄──giveBack──┘ │
 ///  │ │                └───── up_for_retry ◄───finish──────┘ (retry: tries left, or handed back)
+///  │ │                └───── up_for_reschedule ◄──finish──┘ (a sensor's next check)
 ///  │ └─clear (any)
-///  └─skip / failUpstream / succeedWithoutRunning─► skipped | upstream_failed | success
+///  ├─skip / failUpstream / succeedWithoutRunning─► skipped | upstream_failed | success
+///  └─sense (none, scheduled, up_for_reschedule)─► success | failed | skipped | up_for_reschedule
 /// ```
 public enum TaskInstanceMachine {
     /// Where `event` takes a task instance in `state`, or nil when the event does not apply
@@ -72,9 +80,9 @@ public enum TaskInstanceMachine {
     /// statement then changes nothing.
     public static func transition(from state: TaskState, on event: TaskInstanceEvent) -> TaskInstanceTransition? {
         switch (event, state) {
-        case (.schedule, .none), (.schedule, .upForRetry):
+        case (.schedule, .none), (.schedule, .upForRetry), (.schedule, .upForReschedule):
             TaskInstanceTransition(to: .scheduled)
-        case (.queue, .none), (.queue, .scheduled), (.queue, .upForRetry):
+        case (.queue, .none), (.queue, .scheduled), (.queue, .upForRetry), (.queue, .upForReschedule):
             TaskInstanceTransition(to: .queued, tryChange: .next)
         case (.claim, .queued):
             TaskInstanceTransition(to: .running)
@@ -96,6 +104,9 @@ public enum TaskInstanceMachine {
             TaskInstanceTransition(to: target)
         case (.endRun(let ended), let current) where !current.isFinished && ended.isFinished:
             TaskInstanceTransition(to: ended)
+        case (.sense(let verdict), .none), (.sense(let verdict), .scheduled), (.sense(let verdict), .upForReschedule):
+            [.success, .failed, .skipped, .upForReschedule].contains(verdict)
+                ? TaskInstanceTransition(to: verdict) : nil
         default:
             nil
         }

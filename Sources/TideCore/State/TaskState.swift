@@ -4,6 +4,7 @@
 /// none ─► scheduled ─► queued ─► running ─► success | failed | skipped
 ///   │                    ▲          │
 ///   │                    └──────────┴─► up_for_retry (after retry_delay, back to queued)
+///   │                    └──────────┴─► up_for_reschedule (a sensor between checks, back to queued)
 ///   └─► skipped | upstream_failed   (decided by the trigger rule, never run)
 /// ```
 public enum TaskState: String, Sendable, Hashable, Codable, CaseIterable {
@@ -21,6 +22,9 @@ public enum TaskState: String, Sendable, Hashable, Codable, CaseIterable {
     case failed
     /// A try failed with retries left; the scheduler re-queues it after the retry delay.
     case upForRetry = "up_for_retry"
+    /// A sensor in reschedule mode between two checks: it holds no slot; the scheduler queues it
+    /// (or, for a condition it checks itself, checks it) when the next check is due.
+    case upForReschedule = "up_for_reschedule"
     /// The try exited 99, or the trigger rule skipped it because an upstream was skipped.
     case skipped
     /// An upstream task failed, so this one never runs.

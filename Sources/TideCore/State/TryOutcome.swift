@@ -9,4 +9,20 @@ public enum TryOutcome: String, Sendable, Hashable, CaseIterable {
     case failed
     /// Interrupted by a worker's shutdown: retried at once, without using up one of the retries.
     case handedBack = "handed_back"
+    /// A sensor's condition does not hold yet (reschedule mode): checked again by a later try
+    /// after the sensor's interval, without using up one of the retries.
+    case rescheduled = "up_for_reschedule"
+    /// A sensor's timeout passed: failed without a retry (Airflow's `AirflowSensorTimeout`).
+    case sensorTimedOut = "sensor_timeout"
+
+    /// The task-instance state a try that ended so stands for (its log row's state is the outcome).
+    public var taskState: TaskState {
+        switch self {
+        case .success: .success
+        case .skipped: .skipped
+        case .failed, .sensorTimedOut: .failed
+        case .handedBack: .upForRetry
+        case .rescheduled: .upForReschedule
+        }
+    }
 }

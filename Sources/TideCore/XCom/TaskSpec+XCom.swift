@@ -6,6 +6,7 @@ extension TaskSpec {
         case .bash(let script): texts.append(script)
         case .command(let argv): texts += argv
         case .kubernetesPod(let pod): texts += [pod.image] + pod.cmds + pod.arguments + Array(pod.env.values)
+        case .sensor(let sensor): texts += sensor.check.templatedTexts
         case .empty: break
         }
         return texts

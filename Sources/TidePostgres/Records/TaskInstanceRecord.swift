@@ -30,6 +30,10 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
     public var nodeName: String?
     /// An operator's note on the task instance.
     public var note: String?
+    /// A sensor's wait: since when (its first check), and what its latest check found (for the
+    /// sensors the scheduler checks itself).
+    public var sensingSince: Double?
+    public var sensorStatus: String?
 
     private enum CodingKeys: String, CodingKey {
         case id, runId = "run_id", dagId = "dag_id", taskId = "task_id", state, tryNumber = "try_number"
@@ -37,6 +41,7 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         case startedAt = "started_at", endedAt = "ended_at", nextRetryAt = "next_retry_at", workerId = "worker_id"
         case hostname, pid, exitCode = "exit_code", pool, poolSlots = "pool_slots", scheduledAt = "scheduled_at"
         case externalId = "external_id", nodePool = "node_pool", nodeName = "node_name", note
+        case sensingSince = "sensing_since", sensorStatus = "sensor_status"
     }
 
     static let columns = """
@@ -44,7 +49,8 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         extract(epoch FROM ti.queued_at) AS queued_at, extract(epoch FROM ti.started_at) AS started_at,
         extract(epoch FROM ti.ended_at) AS ended_at, extract(epoch FROM ti.next_retry_at) AS next_retry_at,
         ti.worker_id, ti.hostname, ti.pid, ti.exit_code, ti.pool, ti.pool_slots,
-        extract(epoch FROM ti.scheduled_at) AS scheduled_at, ti.external_id, ti.node_pool, ti.node_name, ti.note
+        extract(epoch FROM ti.scheduled_at) AS scheduled_at, ti.external_id, ti.node_pool, ti.node_name, ti.note,
+        extract(epoch FROM ti.sensing_since) AS sensing_since, ti.sensor_status
         """
 
     init(row: PGRow) throws {
@@ -76,6 +82,8 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         self.nodePool = row["node_pool"]
         self.nodeName = row["node_name"]
         self.note = row["note"]
+        self.sensingSince = row.double("sensing_since")
+        self.sensorStatus = row["sensor_status"]
     }
 }
 

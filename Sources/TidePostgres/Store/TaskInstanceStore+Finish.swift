@@ -147,7 +147,10 @@ extension TaskInstanceStore {
         ), finished AS (
             UPDATE task_instances ti SET ended_at = clock_timestamp(), exit_code = i.exit_code, state = i.state,
                 max_tries = ti.max_tries + i.extra_try::int,
-                next_retry_at = clock_timestamp() + i.retry_after * interval '1 second'
+                next_retry_at = clock_timestamp() + i.retry_after * interval '1 second',
+                sensing_since = CASE WHEN i.state = 'up_for_reschedule' THEN coalesce(ti.sensing_since, ti.started_at)
+                                     ELSE ti.sensing_since END,
+                sensor_pokes = ti.sensor_pokes + (i.state = 'up_for_reschedule')::int
             FROM input i
             WHERE ti.id = i.id AND ti.try_number = i.try_number AND ti.worker_id = i.worker_id
               AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .finish(.finish(.success))))

@@ -17,7 +17,8 @@ extension TaskInstanceStore {
                     next_retry_at = CASE WHEN ti.state IN \(Self.stoppedByClear)
                                          THEN clock_timestamp() + $4 * interval '1 second' END,
                     max_tries = ti.try_number + 1 + wanted.retries,
-                    ended_at = CASE WHEN ti.state IN \(Self.stoppedByClear) THEN clock_timestamp() END, exit_code = NULL
+                    ended_at = CASE WHEN ti.state IN \(Self.stoppedByClear) THEN clock_timestamp() END, exit_code = NULL,
+                    sensing_since = NULL, sensor_pokes = 0, sensor_status = NULL
                 FROM unnest($2::text[], $3::int[]) AS wanted(task_id, retries)
                 WHERE ti.run_id = $1 AND ti.task_id = wanted.task_id
                   AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .clear))

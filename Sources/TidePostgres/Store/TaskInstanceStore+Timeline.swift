@@ -20,16 +20,16 @@ extension TaskInstanceStore {
             -- The current try (queued or running), the next one a waiting task will start, or a
             -- finished try that left no log (marked by hand).
             SELECT ti.task_id, CASE WHEN waiting THEN ti.try_number + 1 ELSE ti.try_number END, ti.state,
-                   extract(epoch FROM CASE WHEN ti.state = 'up_for_retry' THEN ti.next_retry_at
+                   extract(epoch FROM CASE WHEN ti.state IN ('up_for_retry', 'up_for_reschedule') THEN ti.next_retry_at
                                            WHEN waiting AND ti.try_number > 0 THEN NULL ELSE ti.scheduled_at END),
                    extract(epoch FROM CASE WHEN waiting THEN NULL ELSE ti.queued_at END),
                    extract(epoch FROM CASE WHEN waiting THEN NULL ELSE ti.started_at END),
                    extract(epoch FROM CASE WHEN waiting THEN NULL ELSE ti.ended_at END),
                    ti.queue, ti.pool, p.worker_id, p.hostname, p.external_id, extract(epoch FROM p.pod_created_at),
                    extract(epoch FROM p.pod_scheduled_at), extract(epoch FROM p.container_started_at), p.node_name,
-                   p.pod_waiting_reason, CASE WHEN ti.state IN ('none', 'up_for_retry') THEN NULL ELSE ti.held_reason END,
+                   p.pod_waiting_reason, CASE WHEN ti.state IN ('none', 'up_for_retry', 'up_for_reschedule') THEN NULL ELSE ti.held_reason END,
                    ti.id
-            FROM task_instances ti, LATERAL (SELECT ti.state IN ('none', 'scheduled', 'up_for_retry') AS waiting) w,
+            FROM task_instances ti, LATERAL (SELECT ti.state IN ('none', 'scheduled', 'up_for_retry', 'up_for_reschedule') AS waiting) w,
                  -- A waiting task's worker and pod fields belong to its last try, not the next.
                  LATERAL (SELECT CASE WHEN NOT waiting THEN ti.worker_id END AS worker_id,
                                  CASE WHEN NOT waiting THEN ti.hostname END AS hostname,

@@ -32,6 +32,10 @@ public struct TaskInstanceStore: Sendable {
         /// The run's data interval (Unix seconds), for scheduled and backfill runs.
         public var dataIntervalStart: Double?
         public var dataIntervalEnd: Double?
+        /// For a sensor in reschedule mode: when its first check started (Unix seconds), and how
+        /// many checks its earlier tries made.
+        public var sensingSince: Double?
+        public var sensorPokes = 0
     }
 
     /// The state a finished try left its task instance in.
@@ -151,22 +155,41 @@ public struct TaskInstanceStore: Sendable {
         RETURNING id, try_number, queue, dag_id, task_id, priority_weight
         """
 
-    /// Tasks waiting in `up_for_retry` whose retry delay has passed.
-    public func dueRetries(limit: Int = 1000) async throws -> [Int64] {
-        try await pool.query(
-            """
-            SELECT id FROM task_instances WHERE state = 'up_for_retry' AND next_retry_at <= clock_timestamp()
-            ORDER BY next_retry_at LIMIT $1
-            """, [String(limit)], context: "find due retries"
-        ).rows.compactMap { $0.int64("id") }
+    /// A task instance whose wait for `next_retry_at` is over.
+    public struct DueTry: Sendable, Hashable {
+        public var id: Int64
+        public var runId: Int64
+        public var taskId: String
+        /// `up_for_retry`, or `up_for_reschedule` (a sensor's next check).
+        public var state: TaskState
     }
 
-    /// Seconds until the earliest pending retry is due, if any.
+    /// Tasks waiting in `up_for_retry` whose retry delay has passed, and sensors in
+    /// `up_for_reschedule` whose next check is due.
+    public func dueRetries(limit: Int = 1000) async throws -> [DueTry] {
+        try await pool.query(
+            """
+            SELECT id, run_id, task_id, state FROM task_instances
+            WHERE state IN \(Self.waitingForTimeSQLList) AND next_retry_at <= clock_timestamp()
+            ORDER BY next_retry_at LIMIT $1
+            """, [String(limit)], context: "find due retries"
+        ).rows.compactMap { row in
+            guard let id = row.int64("id"), let runId = row.int64("run_id"), let taskId = row["task_id"],
+                let state = row["state"].flatMap(TaskState.init(rawValue:))
+            else { return nil }
+            return DueTry(id: id, runId: runId, taskId: taskId, state: state)
+        }
+    }
+
+    /// The states that wait for `next_retry_at`.
+    static let waitingForTimeSQLList = TaskState.sqlList([.upForRetry, .upForReschedule])
+
+    /// Seconds until the earliest pending retry (or sensor check) is due, if any.
     public func secondsUntilNextRetry() async throws -> Double? {
         try await pool.query(
             """
             SELECT extract(epoch FROM min(next_retry_at) - clock_timestamp()) AS wait
-            FROM task_instances WHERE state = 'up_for_retry'
+            FROM task_instances WHERE state IN \(Self.waitingForTimeSQLList)
             """, context: "next retry"
         ).rows.first?.double("wait")
     }
@@ -244,7 +267,8 @@ public struct TaskInstanceStore: Sendable {
         ti.run_id, ti.dag_id, ti.task_id, ti.max_tries, ti.retry_delay_seconds, r.run_id AS run_name, r.dag_hash, r.conf::text AS conf,
             extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
             extract(epoch FROM r.data_interval_start) AS data_interval_start,
-            extract(epoch FROM r.data_interval_end) AS data_interval_end
+            extract(epoch FROM r.data_interval_end) AS data_interval_end,
+            extract(epoch FROM ti.sensing_since) AS sensing_since, ti.sensor_pokes
         """
 
     static func claimedTry(_ row: PGRow) throws -> ClaimedTry {
@@ -256,7 +280,8 @@ public struct TaskInstanceStore: Sendable {
             maxTries: row.int("max_tries") ?? 1, storedRetryDelaySeconds: row.double("retry_delay_seconds") ?? 0,
             runType: row["run_type"] ?? "manual",
             logicalDate: row.double("logical_date") ?? 0,
-            dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"))
+            dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"),
+            sensingSince: row.double("sensing_since"), sensorPokes: row.int("sensor_pokes") ?? 0)
     }
 
     /// Which of these task instances are still `running` on this worker.

@@ -69,7 +69,7 @@ final class JoinWatch: Sendable {
         func progress(_ state: TaskState) -> Int? {
             switch state {
             case .none: 0
-            case .scheduled, .upForRetry: 1
+            case .scheduled, .upForRetry, .upForReschedule: 1
             case .queued: 2
             case .running: 3
             case .success, .failed, .skipped, .upstreamFailed: nil

@@ -198,6 +198,8 @@ public final class SchedulerService: Service, Sendable {
         var frontiers: [Int64: Set<String>?] = [:]
         var touchedRuns: Set<Int64> = []
         var toQueue: [Int64] = []
+        // Sensors the scheduler checks itself, instead of queueing them.
+        var toSense: [Int64] = []
 
         if full || events.contains(where: { $0.kind == .runCreated }) {
             var running = try await runs.activeCounts().mapValues(\.running)
@@ -223,10 +225,17 @@ public final class SchedulerService: Service, Sendable {
             let running = try await runs.runningIds()
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
-            toQueue += try await tasks.dueRetries()
+            for due in try await tasks.dueRetries() {
+                let task = due.state == .upForReschedule ? try await dagOfRun(due.runId)?.task(due.taskId) : nil
+                if Self.checkedByScheduler(task) != nil { toSense.append(due.id) } else { toQueue.append(due.id) }
+            }
         }
         // A rescue (a run_changed event) may have left tries waiting for their retry delay.
-        if full || events.contains(where: { $0.state == .upForRetry || $0.kind == .runChanged }) {
+        if full
+            || events.contains(where: {
+                $0.state == .upForRetry || $0.state == .upForReschedule || $0.kind == .runChanged
+            })
+        {
             untilRetry = try await tasks.secondsUntilNextRetry().map { .seconds(max(0, $0)) }
         }
 
@@ -261,12 +270,18 @@ public final class SchedulerService: Service, Sendable {
             emptySucceeded += ids(resolution.emptySucceeded)
             skipped += ids(resolution.skipped)
             upstreamFailed += ids(resolution.upstreamFailed)
-            toQueue += ids(resolution.toQueue)
+            for name in resolution.toQueue {
+                guard let id = current[name]?.id else { continue }
+                if Self.checkedByScheduler(dag.task(name)) != nil { toSense.append(id) } else { toQueue.append(id) }
+            }
             touchedRuns.insert(runId)
         }
         try await tasks.markEmptySucceeded(emptySucceeded)
         try await tasks.markUnrunnable(skipped, as: .skipped)
         try await tasks.markUnrunnable(upstreamFailed, as: .upstreamFailed)
+        if let nextCheck = try await checkSensors(toSense, push: push) {
+            untilRetry = min(untilRetry ?? .seconds(nextCheck), .seconds(nextCheck))
+        }
 
         // Dispatch only when a slot may have freed (a try finished, a run changed, a full pass) or
         // tasks became ready; otherwise nothing it reads has changed.

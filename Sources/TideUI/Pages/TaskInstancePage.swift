@@ -27,7 +27,7 @@ extension Pages {
             refresh
             ? LogTail(text: "", start: 0, end: 0, stored: 0, running: false, truncated: false, tryNumber: chosen)
             : try await logTail(ti, tryNumber: chosen)
-        let waiting: Set<TaskState> = [.none, .scheduled, .queued, .upForRetry]
+        let waiting: Set<TaskState> = [.none, .scheduled, .queued, .upForRetry, .upForReschedule]
         var why: [[String: Any]] = []
         if waiting.contains(ti.state) {
             let report = try await service.whyNotRunning(ti, of: run)
@@ -83,6 +83,7 @@ extension Pages {
             case .command: "command"
             case .empty: "empty"
             case .kubernetesPod: "kubernetes_pod"
+            case .sensor(let sensor): "sensor (\(sensor.check.name), \(sensor.mode.rawValue) mode)"
             }
         return spec.runsInPod && kind != "kubernetes_pod" ? kind + " (executor: kubernetes)" : kind
     }

@@ -20,6 +20,7 @@ struct StateStyle: Sendable, Hashable {
             case .success: ("✓", "success")
             case .failed: ("✕", "failed")
             case .upForRetry: ("↻", "up for retry")
+            case .upForReschedule: ("⟳", "up for reschedule")
             case .skipped: ("»", "skipped")
             case .upstreamFailed: ("⚠", "upstream failed")
             }
@@ -40,6 +41,10 @@ struct StateStyle: Sendable, Hashable {
     init(text: String) {
         if let state = TaskState(rawValue: text) {
             self.init(state)
+        } else if let outcome = TryOutcome(rawValue: text) {
+            // A try's own ending (handed back, a sensor's timeout): the state it stands for.
+            self.init(outcome.taskState)
+            label += " (\(text.replacingOccurrences(of: "_", with: " ")))"
         } else {
             self.init(name: text, symbol: "?", label: text)
         }

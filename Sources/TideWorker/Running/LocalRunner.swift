@@ -42,6 +42,8 @@ struct LocalRunner: Sendable {
         case .kubernetesPod:
             return launchFailure(
                 "kubernetes_pod tasks run in pods, not as local processes")
+        case .sensor:
+            return launchFailure("a sensor runs its checks, not a process of its own")
         case .bash(let script):
             executable = .path("/bin/sh")
             arguments = ["-c", script]

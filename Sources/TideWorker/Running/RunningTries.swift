@@ -13,6 +13,8 @@ final class RunningTries: Sendable {
         var tryNumber = 0
         /// How many times it was told to stop because its task instance moved on.
         var stopRequests = 0
+        /// Wakes a sensor waiting between two checks.
+        var wake: (@Sendable () -> Void)?
     }
 
     /// How a try's process ended, from the registry's point of view.
@@ -59,18 +61,21 @@ final class RunningTries: Sendable {
     /// Stops the tries of these task instances: SIGTERM to the process group the first time,
     /// SIGKILL after that; a pod try is told to delete its pod.
     func stop(taskInstances ids: Set<Int64>) {
-        let targets = entries.mutate { entries -> [(pid_t, Int32)] in
+        let (targets, wakes) = entries.mutate { entries -> ([(pid_t, Int32)], [@Sendable () -> Void]) in
             var targets: [(pid_t, Int32)] = []
+            var wakes: [@Sendable () -> Void] = []
             for (token, entry) in entries {
                 guard let id = entry.taskInstanceId, ids.contains(id) else { continue }
                 let firstRequest = entry.stopRequests == 0
                 entries[token]?.stopRequests += 1
                 if let group = entry.processGroup { targets.append((group, firstRequest ? SIGTERM : SIGKILL)) }
                 if firstRequest { entry.podControl?.yield(.stop) }
+                if let wake = entry.wake { wakes.append(wake) }
             }
-            return targets
+            return (targets, wakes)
         }
         for (group, signal) in targets { ProcessGroup.kill(group, signal: signal) }
+        for wake in wakes { wake() }
     }
 
     /// Tells the pod tries of these task instances (nil: all of them, the worker is shutting
@@ -107,6 +112,25 @@ final class RunningTries: Sendable {
         return tries
     }
 
+    /// Whether the try was told to stop or handed back (a sensor then stops checking).
+    func isInterrupted(_ token: Token) -> Bool {
+        entries.mutate { entries in
+            guard let entry = entries[token] else { return true }
+            return entry.handedBack || entry.stopRequests > 0
+        }
+    }
+
+    /// Sets (or, with nil, removes) what wakes the try while it waits between a sensor's checks.
+    /// A try interrupted already is woken at once.
+    func whenInterrupted(_ token: Token, wake: (@Sendable () -> Void)?) {
+        let interrupted = entries.mutate { entries -> Bool in
+            entries[token]?.wake = wake
+            guard let entry = entries[token] else { return true }
+            return entry.handedBack || entry.stopRequests > 0
+        }
+        if interrupted { wake?() }
+    }
+
     /// Records the try's process group. If the try was handed back meanwhile, kills it at once.
     func started(_ token: Token, processGroup: pid_t) {
         let kill = entries.mutate { entries -> Bool in
@@ -130,11 +154,12 @@ final class RunningTries: Sendable {
     /// - Returns: how many tries were handed back.
     @discardableResult
     func handBackAll() -> Int {
-        let groups = entries.mutate { entries -> [pid_t?] in
+        let (groups, wakes) = entries.mutate { entries -> ([pid_t?], [@Sendable () -> Void]) in
             for key in entries.keys { entries[key]?.handedBack = true }
-            return entries.values.map(\.processGroup)
+            return (entries.values.map(\.processGroup), entries.values.compactMap(\.wake))
         }
         detach()
+        for wake in wakes { wake() }
         for group in groups.compactMap({ $0 }) { ProcessGroup.kill(group, signal: SIGKILL) }
         return groups.count
     }
