@@ -518,7 +518,7 @@ public final class WorkerService: Service, Sendable {
             let sensorRunner = SensorRunner(
                 sensor: sensor, environment: environment, runner: runner, log: tryLog,
                 key: "\(claimed.dagId)#\(task.taskId)#\(Int64(claimed.logicalDate))",
-                sensingSince: claimed.sensingSince, pokesBefore: claimed.sensorPokes)
+                sensingForSeconds: claimed.sensingForSeconds, pokesBefore: claimed.sensorPokes)
             let interruptions = SensorRunner.Interruptions(
                 isInterrupted: { [running] in running.isInterrupted(token) },
                 onInterrupt: { [running] wake in running.whenInterrupted(token, wake: wake) })

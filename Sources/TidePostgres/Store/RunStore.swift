@@ -15,7 +15,7 @@ public struct RunStore: Sendable {
     /// Creates a queued run of the DAG's current version.
     /// - Parameters:
     ///   - conf: JSON object text, stored with the run and given to its tasks.
-    ///   - runId: the Airflow-style run id; default `manual__<UTC time to the microsecond>`.
+    ///   - runId: the Airflow-style run id; default `manual__<logical date, UTC, to the microsecond>`.
     ///   - logicalDate: Unix seconds; default the time of the trigger.
     /// - Throws: ``PGError`` `notFound` for an unknown or inactive DAG, `conflict` for a duplicate run id.
     public func trigger(dagId: String, conf: String = "{}", runId: String? = nil, logicalDate: Double? = nil)
@@ -28,8 +28,9 @@ public struct RunStore: Sendable {
                     """
                     INSERT INTO dag_runs AS r (dag_id, run_id, dag_hash, state, run_type, conf, logical_date)
                     SELECT d.dag_id,
-                           coalesce($2, 'manual__' || to_char(clock_timestamp() AT TIME ZONE 'UTC',
-                                                              'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')),
+                           coalesce($2, 'manual__' || to_char(
+                               coalesce(to_timestamp($4::double precision), clock_timestamp()) AT TIME ZONE 'UTC',
+                               'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')),
                            d.current_hash, 'queued', 'manual', $3::jsonb,
                            coalesce(to_timestamp($4::double precision), clock_timestamp())
                     FROM dags d WHERE d.dag_id = $1 AND d.is_active
@@ -46,6 +47,10 @@ public struct RunStore: Sendable {
                 return try RunRecord(row: row)
             } catch let error as PGError where error.sqlState == "23505" {
                 if let runId { throw PGError(code: .conflict, message: "DAG '\(dagId)' already has a run '\(runId)'") }
+                if logicalDate != nil {
+                    throw PGError(
+                        code: .conflict, message: "DAG '\(dagId)' already has a manual run at that logical date")
+                }
                 if attempt == 5 { throw error }
             }
         }

@@ -71,8 +71,8 @@ extension TaskInstanceStore {
     public struct SensedInstance: Sendable, Hashable {
         public var runId: Int64
         public var taskId: String
-        /// When its first check was made (Unix seconds); nil before it.
-        public var sensingSince: Double?
+        /// How long ago its first check was made, by PostgreSQL's clock; nil before it.
+        public var sensingForSeconds: Double?
         public var pokes: Int
         /// Its run's logical date (Unix seconds).
         public var logicalDate: Double
@@ -84,7 +84,8 @@ extension TaskInstanceStore {
         var found: [Int64: SensedInstance] = [:]
         for row in try await pool.query(
             """
-            SELECT ti.id, ti.run_id, ti.task_id, extract(epoch FROM ti.sensing_since) AS sensing_since, ti.sensor_pokes,
+            SELECT ti.id, ti.run_id, ti.task_id, extract(epoch FROM clock_timestamp() - ti.sensing_since) AS sensing_for,
+                   ti.sensor_pokes,
                    extract(epoch FROM r.logical_date) AS logical_date
             FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id
             WHERE ti.id = ANY($1::bigint[]) AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .sense(.success)))
@@ -94,7 +95,7 @@ extension TaskInstanceStore {
                 continue
             }
             found[id] = SensedInstance(
-                runId: runId, taskId: taskId, sensingSince: row.double("sensing_since"),
+                runId: runId, taskId: taskId, sensingForSeconds: row.double("sensing_for"),
                 pokes: row.int("sensor_pokes") ?? 0, logicalDate: row.double("logical_date") ?? 0)
         }
         return found

@@ -32,9 +32,10 @@ public struct TaskInstanceStore: Sendable {
         /// The run's data interval (Unix seconds), for scheduled and backfill runs.
         public var dataIntervalStart: Double?
         public var dataIntervalEnd: Double?
-        /// For a sensor in reschedule mode: when its first check started (Unix seconds), and how
-        /// many checks its earlier tries made.
-        public var sensingSince: Double?
+        /// For a sensor in reschedule mode: how long ago its first check started (by PostgreSQL's
+        /// clock, so a worker's skewed clock does not move its timeout), and how many checks its
+        /// earlier tries made.
+        public var sensingForSeconds: Double?
         public var sensorPokes = 0
     }
 
@@ -268,7 +269,7 @@ public struct TaskInstanceStore: Sendable {
             extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
             extract(epoch FROM r.data_interval_start) AS data_interval_start,
             extract(epoch FROM r.data_interval_end) AS data_interval_end,
-            extract(epoch FROM ti.sensing_since) AS sensing_since, ti.sensor_pokes
+            extract(epoch FROM clock_timestamp() - ti.sensing_since) AS sensing_for, ti.sensor_pokes
         """
 
     static func claimedTry(_ row: PGRow) throws -> ClaimedTry {
@@ -281,7 +282,7 @@ public struct TaskInstanceStore: Sendable {
             runType: row["run_type"] ?? "manual",
             logicalDate: row.double("logical_date") ?? 0,
             dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"),
-            sensingSince: row.double("sensing_since"), sensorPokes: row.int("sensor_pokes") ?? 0)
+            sensingForSeconds: row.double("sensing_for"), sensorPokes: row.int("sensor_pokes") ?? 0)
     }
 
     /// Which of these task instances are still `running` on this worker.

@@ -34,7 +34,6 @@ extension SchedulerService {
             pending.append((id, instance, sensor, check, awaited))
         }
         let states = try await tasks.states(of: pending.map(\.awaited))
-        let now = Date().timeIntervalSince1970
         var results: [TaskInstanceStore.SensorCheckResult] = []
         var nextCheck: Double?
         for item in pending {
@@ -49,7 +48,7 @@ extension SchedulerService {
                     taskInstanceId: item.id, state: item.sensor.softFail ? .skipped : .failed, nextCheckSeconds: nil,
                     status: what + " (a failed state)")
             case .notYet:
-                let elapsed = item.instance.sensingSince.map { now - $0 } ?? 0
+                let elapsed = item.instance.sensingForSeconds ?? 0
                 switch SensorTiming.next(
                     after: item.sensor, pokeCount: item.instance.pokes + 1, elapsedSeconds: elapsed,
                     key: "\(item.instance.runId)#\(item.instance.taskId)")

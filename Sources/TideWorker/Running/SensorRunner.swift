@@ -14,8 +14,8 @@ struct SensorRunner {
     var log: TryLogWriter
     /// Spreads the back-off jitter of many sensors (DAG, task, logical date).
     var key: String
-    /// In reschedule mode: when the first check started (earlier tries), and how many were made.
-    var sensingSince: Double?
+    /// In reschedule mode: how long ago the first check started (earlier tries), and how many were made.
+    var sensingForSeconds: Double?
     var pokesBefore: Int
 
     /// How the try ended: the outcome, the last check's exit code (for a command), and for
@@ -27,8 +27,8 @@ struct SensorRunner {
     }
 
     func run(onStart: @escaping @Sendable (pid_t) -> Void, interruptions: Interruptions) async -> Ending {
-        let started =
-            sensor.mode == .reschedule ? sensingSince ?? Date().timeIntervalSince1970 : Date().timeIntervalSince1970
+        // Poke mode times one try; reschedule mode the whole wait, from its first check.
+        let started = Date().timeIntervalSince1970 - (sensor.mode == .reschedule ? sensingForSeconds ?? 0 : 0)
         var pokes = pokesBefore
         // Blocking calls (curl, glob) run on threads of their own, never on the cooperative pool.
         let http = sensor.check.needsHTTP ? CurlHTTPClient(name: "sensor") : nil

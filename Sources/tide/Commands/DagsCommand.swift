@@ -144,6 +144,10 @@ struct DagsCommand: AsyncParsableCommand {
         @Option(help: "Run configuration: a JSON object, given to tasks as TIDE_CONF and merged into TIDE_PARAMS.")
         var conf: String = "{}"
         @Option(name: .customLong("run-id"), help: "Run id (default manual__<time>).") var runId: String?
+        @Option(
+            name: .customLong("logical-date"),
+            help: "The run's logical date, ISO 8601 (default: now); in core.default_timezone without an offset.")
+        var logicalDate: String?
         @Flag(help: "Wait for the run to finish and print its tasks; exit 1 if it failed.") var wait = false
 
         func run() async throws {
@@ -156,9 +160,18 @@ struct DagsCommand: AsyncParsableCommand {
                         "--conf: \(error)", hint: "give a JSON object, e.g. --conf '{\"day\": \"2026-11-21\"}'")
                 }
                 guard case .object = parsed else { throw CLIError("--conf: expected a JSON object, got \(conf)") }
-                let context = try CommandContext(try global.configuration())
+                let configuration = try global.configuration()
+                let date = try logicalDate.map { text in
+                    let zone = TimeZone(identifier: configuration.defaultTimeZone) ?? .gmt
+                    guard let date = LocalDate.parse(text, in: zone) else {
+                        throw CLIError("--logical-date: expected an ISO 8601 date or time, got '\(text)'")
+                    }
+                    return date.timeIntervalSince1970
+                }
+                let context = try CommandContext(configuration)
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
-                let run = try await RunStore(pool: pool).trigger(dagId: dagId, conf: parsed.jsonText, runId: runId)
+                let run = try await RunStore(pool: pool).trigger(
+                    dagId: dagId, conf: parsed.jsonText, runId: runId, logicalDate: date)
                 // Wake the scheduler now; without Redis it still finds the run on its next pass.
                 await SchedulerWakeUp.send(TaskEvent(kind: .runCreated, runId: run.id), context: context)
                 if !wait {
