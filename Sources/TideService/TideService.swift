@@ -12,6 +12,7 @@ public struct TideService: Sendable {
     public let pools: PoolStore
     /// Results tries published (XCom).
     public let xcoms: XComStore
+    public let datasets: DatasetStore
     public let workers: WorkerStore
     public let tokens: APITokenStore
     public let database: PGPool
@@ -47,6 +48,7 @@ public struct TideService: Sendable {
         taskInstances = TaskInstanceStore(pool: pool)
         pools = PoolStore(pool: pool)
         xcoms = XComStore(pool: pool)
+        datasets = DatasetStore(pool: pool)
         workers = WorkerStore(pool: pool)
         tokens = APITokenStore(pool: pool)
         versions = DagVersionCache(store: dags)

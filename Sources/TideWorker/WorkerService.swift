@@ -364,7 +364,7 @@ public final class WorkerService: Service, Sendable {
                 ending.pieces, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber,
                 workerId: identity.id, truncated: ending.truncated, totalBytes: ending.totalBytes)
         }
-        let result = TaskInstanceStore.TryResult(
+        var result = TaskInstanceStore.TryResult(
             taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id,
             outcome: finalOutcome,
             decision: .decide(
@@ -376,6 +376,7 @@ public final class WorkerService: Service, Sendable {
                     task: $0, dagId: claimed.dagId, runName: claimed.runName, runNumber: claimed.runId,
                     logicalDate: claimed.logicalDate, tryNumber: message.tryNumber, log: ending.recentText)
             } ?? [:])
+        result.outlets = task?.outlets ?? []
         switch await writer.record(result, taskId: message.taskId) {
         case .finished(let finished):
             log.info(

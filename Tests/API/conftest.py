@@ -66,6 +66,24 @@ tasks:
     pool: zero_pool
     bash: echo "got a slot"
 """,
+    "api_assets.yaml": """
+dag_id: api_asset_producer
+description: Updates a dataset
+tags: [api]
+tasks:
+  - task_id: publish
+    outlets: ['s3://api/sales']
+    bash: echo published
+""",
+    "api_asset_consumer.yaml": """
+dag_id: api_asset_consumer
+description: Runs when its dataset was updated
+tags: [api]
+schedule: {datasets: ['s3://api/sales']}
+tasks:
+  - task_id: report
+    bash: echo reported
+""",
     "broken.yaml": """
 dag_id: api_broken
 tasks:

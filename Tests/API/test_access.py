@@ -33,6 +33,7 @@ MATRIX = [
     ("GET", TI + "/logs/1", None, "viewer"),
     ("GET", TI + "/xcomEntries", None, "viewer"),
     ("GET", RUN + "/timeline", None, "viewer"),
+    ("GET", RUN + "/upstreamAssetEvents", None, "viewer"),
     ("GET", TI + "/why", None, "viewer"),
     ("GET", "/api/v2/pools", None, "viewer"),
     ("GET", "/api/v2/pools/default_pool", None, "viewer"),

@@ -227,3 +227,30 @@ def test_xcom_entries_of_a_task(client):
     with pytest.raises(ApiException) as missing:
         xcoms.get_xcom_entry(dag_id="api_chain", dag_run_id="client-xcom", task_id="extract", xcom_key="rows")
     assert missing.value.status == 404
+
+
+def test_a_dataset_triggered_run_and_the_events_that_triggered_it(client):
+    """A producer's outlet triggers the consumer (Airflow 3's asset_triggered run); Airflow's client
+    reads the run's upstream asset events and the consumer's asset expression."""
+    runs = dag_run_api.DagRunApi(client)
+    runs.trigger_dag_run("api_asset_producer", TriggerDAGRunPostBody(dag_run_id="client-asset", logical_date=None))
+    wait_for(client, "api_asset_producer", "client-asset")
+    deadline = time.monotonic() + 30
+    triggered = []
+    while not triggered and time.monotonic() < deadline:
+        triggered = runs.get_dag_runs("api_asset_consumer", run_type=["asset_triggered"]).dag_runs
+        time.sleep(0.1)
+    assert len(triggered) == 1
+    run = triggered[0]
+    assert run.run_type.value == "asset_triggered" and run.triggered_by.value == "asset"
+    events = runs.get_upstream_asset_events("api_asset_consumer", run.dag_run_id)
+    assert events.total_entries == 1
+    event = events.asset_events[0]
+    assert (event.uri, event.source_dag_id, event.source_task_id, event.source_run_id) == (
+        "s3://api/sales", "api_asset_producer", "publish", "client-asset")
+    assert runs.get_upstream_asset_events("api_asset_producer", "client-asset").total_entries == 0
+    details = dag_api.DAGApi(client).get_dag_details("api_asset_consumer")
+    assert details.asset_expression == {"all": [{"asset": {"uri": "s3://api/sales", "name": "s3://api/sales",
+                                                            "group": "asset"}}]}
+    assert details.timetable_summary == "datasets: s3://api/sales"
+

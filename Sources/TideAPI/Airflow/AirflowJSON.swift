@@ -17,7 +17,7 @@ enum AirflowJSON {
         let periodic: Bool = {
             switch schedule {
             case .cron, .interval: true
-            case .manual, .once: false
+            case .manual, .once, .datasets: false
             }
         }()
         return [
@@ -60,7 +60,18 @@ enum AirflowJSON {
         let endDate = dag.endDate.flatMap { LocalDate.parse($0, in: zone) }?.timeIntervalSince1970
         object["catchup"] = .bool(dag.catchup ?? false)
         object["dag_run_timeout"] = dag.dagrunTimeoutSeconds.map { .string(isoDuration($0)) } ?? .null
-        object["asset_expression"] = .null
+        // Airflow 3's form of `schedule=[Asset(a), Asset(b)]`: all of them.
+        object["asset_expression"] =
+            dag.schedule.datasetURIs.isEmpty
+            ? .null
+            : .object([
+                "all": .array(
+                    dag.schedule.datasetURIs.map { uri in
+                        .object([
+                            "asset": .object(["uri": .string(uri), "name": .string(uri), "group": .string("asset")])
+                        ])
+                    })
+            ])
         object["doc_md"] = .null
         object["start_date"] = AirflowDate.json(startDate)
         object["end_date"] = AirflowDate.json(endDate)
@@ -228,6 +239,7 @@ enum AirflowJSON {
         switch runType {
         case "scheduled": "timetable"
         case "backfill": "backfill"
+        case "asset_triggered": "asset"
         default: "rest_api"
         }
     }
@@ -252,6 +264,7 @@ enum AirflowJSON {
         case .once: "Once, as soon as possible"
         case .cron(let expression): "Cron: \(expression.description)"
         case .interval(let seconds): "Every \(Int(seconds)) seconds"
+        case .datasets: "Asset"
         }
     }
 

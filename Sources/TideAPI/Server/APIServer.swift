@@ -139,6 +139,7 @@ public final class APIServer: Service, Sendable {
         ImportErrorRoutes(environment: environment).register(on: api)
         MonitorRoutes(environment: environment, reports: reports, version: TideVersion.current).register(on: api)
         TimelineRoutes(environment: environment).register(on: api)
+        AssetEventRoutes(environment: environment).register(on: api)
         WhyRoutes(environment: environment).register(on: api)
         ClusterRoutes(
             environment: environment, reports: reports,

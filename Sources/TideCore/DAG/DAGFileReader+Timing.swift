@@ -29,8 +29,10 @@ extension DAGFileReader {
                 }
             case .mapping:
                 if let pairs = mapping(node, what: "schedule") {
-                    checkKeys(pairs, allowed: ["every"], place: "schedule")
-                    if let every = pairs.first(where: { $0.key == "every" })?.value,
+                    checkKeys(pairs, allowed: ["every", "datasets", "assets"], place: "schedule")
+                    if let datasets = pairs.first(where: { $0.key == "datasets" || $0.key == "assets" }) {
+                        timing.schedule = readDatasetSchedule(datasets.value, key: datasets.key) ?? .manual
+                    } else if let every = pairs.first(where: { $0.key == "every" })?.value,
                         let seconds = duration(every, what: "schedule.every")
                     {
                         if seconds > 0 {
@@ -39,11 +41,13 @@ extension DAGFileReader {
                             report(every, "schedule.every must be more than 0")
                         }
                     } else if !pairs.contains(where: { $0.key == "every" }) {
-                        report(node, "schedule mapping needs 'every', e.g. {every: 15m}")
+                        report(node, "schedule mapping needs 'every' or 'datasets', e.g. {every: 15m}")
                     }
                 }
             default:
-                report(node, "expected a string or {every: DURATION} for schedule, got \(node.kindName)")
+                report(
+                    node,
+                    "expected a string, {every: DURATION} or {datasets: [URI, ...]} for schedule, got \(node.kindName)")
             }
         }
         var zone = TimeZone(identifier: "UTC")
@@ -78,7 +82,7 @@ extension DAGFileReader {
                 timing.endDate = text
             }
         }
-        if timing.startDate == nil, timing.schedule != .manual {
+        if timing.startDate == nil, timing.schedule.isTimeBased {
             report(
                 fields["schedule"] ?? root, "a scheduled DAG needs a start_date",
                 hint: "add e.g. 'start_date: 2026-01-01'")

@@ -21,7 +21,7 @@ public enum DAGParser {
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod", "sensor"]
     /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
     public static let maximumNodes = 200_000
-    static let taskKeys = ["task_id", "upstream", "branch"] + defaultArgKeys + kindKeys
+    static let taskKeys = ["task_id", "upstream", "branch", "outlets"] + defaultArgKeys + kindKeys
 
     /// Parses and validates a DAG file.
     /// - Parameters:
@@ -250,6 +250,7 @@ struct DAGFileReader {
         var withSecrets = task
         withSecrets.doXcomPush = merged.doXcomPush ?? false
         withSecrets.branch = readBranch(fields, kind: kind, taskId: taskId)
+        withSecrets.outlets = readOutlets(fields, kind: kind, taskId: taskId)
         if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
             kind?.isLocalCommand != true
         {

@@ -48,6 +48,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// A branch task (Airflow's `@task.branch`): its return value names the task(s) to follow, and
     /// the other tasks directly downstream are skipped (see ``BranchChoice``).
     public var branch = false
+    /// Datasets (URIs) the task updates when it succeeds (Airflow's `outlets`): each success
+    /// records a dataset event, which can trigger DAGs scheduled on those datasets.
+    public var outlets: [String] = []
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -104,6 +107,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         secretEnv = try container.decodeIfPresent([String: String].self, forKey: .secretEnv) ?? [:]
         doXcomPush = try container.decodeIfPresent(Bool.self, forKey: .doXcomPush) ?? false
         branch = try container.decodeIfPresent(Bool.self, forKey: .branch) ?? false
+        outlets = try container.decodeIfPresent([String].self, forKey: .outlets) ?? []
     }
 
     // Fields added since `do_xcom_push` are written only when set, so that an upgrade does not
@@ -132,6 +136,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         try container.encode(secretEnv, forKey: .secretEnv)
         try container.encode(doXcomPush, forKey: .doXcomPush)
         if branch { try container.encode(branch, forKey: .branch) }
+        if !outlets.isEmpty { try container.encode(outlets, forKey: .outlets) }
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -140,7 +145,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
-        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push", branch
+        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push", branch, outlets
     }
 }
 

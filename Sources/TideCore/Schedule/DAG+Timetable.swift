@@ -8,7 +8,7 @@ extension DAG {
 
     /// The DAG's timetable, or nil for a manual DAG (or a start date that no longer parses).
     public func timetable(defaultTimeZone: String) -> Timetable? {
-        guard schedule != .manual else { return nil }
+        guard schedule.isTimeBased else { return nil }
         let zone = effectiveTimeZone(default: defaultTimeZone)
         guard let start = startDate.flatMap({ LocalDate.parse($0, in: zone) }) else { return nil }
         return Timetable(

@@ -1,11 +1,13 @@
 extension Schedule {
-    /// How the schedule reads in listings: `manual`, `@once`, a cron expression or `every 2h`.
+    /// How the schedule reads in listings: `manual`, `@once`, a cron expression, `every 2h` or
+    /// `datasets: URI, …`.
     public var summary: String {
         switch self {
         case .manual: "manual"
         case .once: "@once"
         case .cron(let expression): expression.description
         case .interval(let seconds): "every \(Self.formatSeconds(seconds))"
+        case .datasets(let uris): "datasets: " + uris.joined(separator: ", ")
         }
     }
 

@@ -10,6 +10,23 @@ public enum Schedule: Sendable, Hashable, Codable {
     case cron(CronExpression)
     /// Fixed intervals from `start_date` (`{every: 15m}` or `PT15M`).
     case interval(seconds: Double)
+    /// A run each time every one of these datasets (URIs) was updated since the DAG's last
+    /// dataset-triggered run (`{datasets: [...]}`: Airflow's datasets, assets in Airflow 3).
+    case datasets([String])
+
+    /// Whether runs come from a timetable (cron, interval, `@once`): not manual, not datasets.
+    public var isTimeBased: Bool {
+        switch self {
+        case .once, .cron, .interval: true
+        case .manual, .datasets: false
+        }
+    }
+
+    /// The dataset URIs a dataset-scheduled DAG waits for (empty for others).
+    public var datasetURIs: [String] {
+        if case .datasets(let uris) = self { return uris }
+        return []
+    }
 
     /// The cron expressions behind Airflow's presets.
     public static let presets = [
@@ -40,7 +57,7 @@ public enum Schedule: Sendable, Hashable, Codable {
         return .cron(try CronExpression(trimmed))
     }
 
-    private enum CodingKeys: String, CodingKey { case kind, cron, seconds }
+    private enum CodingKeys: String, CodingKey { case kind, cron, seconds, uris }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -54,6 +71,7 @@ public enum Schedule: Sendable, Hashable, Codable {
                 throw DecodingError.dataCorruptedError(forKey: .cron, in: container, debugDescription: error.message)
             }
         case "interval": self = .interval(seconds: try container.decode(Double.self, forKey: .seconds))
+        case "datasets": self = .datasets(try container.decode([String].self, forKey: .uris))
         default: self = .manual
         }
     }
@@ -69,6 +87,9 @@ public enum Schedule: Sendable, Hashable, Codable {
         case .interval(let seconds):
             try container.encode("interval", forKey: .kind)
             try container.encode(seconds, forKey: .seconds)
+        case .datasets(let uris):
+            try container.encode("datasets", forKey: .kind)
+            try container.encode(uris, forKey: .uris)
         }
     }
 }

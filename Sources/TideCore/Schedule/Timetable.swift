@@ -32,7 +32,7 @@ public struct Timetable: Sendable {
     /// The next fire time strictly after `instant`.
     public func nextFireTime(after instant: Date) -> Date? {
         switch schedule {
-        case .manual, .once: return nil
+        case .manual, .once, .datasets: return nil
         case .interval(let seconds):
             guard let startDate else { return nil }
             guard instant >= startDate else { return startDate }
@@ -48,7 +48,7 @@ public struct Timetable: Sendable {
     /// The last fire time strictly before `instant`.
     public func previousFireTime(before instant: Date) -> Date? {
         switch schedule {
-        case .manual, .once: return nil
+        case .manual, .once, .datasets: return nil
         case .interval(let seconds):
             guard let startDate, instant > startDate else { return nil }
             let steps = ((instant.timeIntervalSince(startDate)) / seconds).rounded(.up) - 1
@@ -75,7 +75,7 @@ public struct Timetable: Sendable {
     /// skipped. The caller creates the run once `isDue(_:now:)`.
     public func nextInterval(after last: DataInterval?, catchup: Bool, now: Date) -> DataInterval? {
         switch schedule {
-        case .manual:
+        case .manual, .datasets:
             return nil
         case .once:
             guard last == nil, let startDate else { return nil }
@@ -104,14 +104,14 @@ public struct Timetable: Sendable {
     public func intervals(from: Date, to: Date, limit: Int = 10_000) -> [DataInterval] {
         switch schedule {
         case .cron, .interval: collect(from: from, to: to, limit: limit)
-        case .manual, .once: []
+        case .manual, .once, .datasets: []
         }
     }
 
     /// The next `count` logical dates of automated runs after `instant`.
     public func upcomingLogicalDates(after instant: Date, count: Int) -> [Date] {
         switch schedule {
-        case .manual: return []
+        case .manual, .datasets: return []
         case .once:
             guard let startDate, startDate > instant else { return [] }
             return [startDate]

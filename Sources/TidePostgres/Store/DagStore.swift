@@ -33,22 +33,23 @@ public struct DagStore: Sendable {
             try await connection.query(
                 """
                 INSERT INTO dags (dag_id, fileloc, current_hash, is_active, description, tags, task_count, search_text,
-                                  max_active_tasks, task_limits, has_schedule)
+                                  max_active_tasks, task_limits, has_schedule, dataset_uris)
                 SELECT d.dag_id, d.fileloc, encode(sha256(convert_to(d.json, 'UTF8')), 'hex'), true, d.description,
                        ARRAY(SELECT jsonb_array_elements_text(d.tags::jsonb)), d.task_count,
                        lower(d.dag_id || ' ' || d.description || ' '
                              || array_to_string(ARRAY(SELECT jsonb_array_elements_text(d.tags::jsonb)), ' ')),
-                       d.max_active_tasks, d.task_limits::jsonb, d.has_schedule
+                       d.max_active_tasks, d.task_limits::jsonb, d.has_schedule,
+                       CASE WHEN d.datasets IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(d.datasets::jsonb)) END
                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],
-                            $8::text[], $9::boolean[])
+                            $8::text[], $9::boolean[], $10::text[])
                      AS d(dag_id, fileloc, json, description, tags, task_count, max_active_tasks, task_limits,
-                          has_schedule)
+                          has_schedule, datasets)
                 ON CONFLICT (dag_id) DO UPDATE SET
                     fileloc = EXCLUDED.fileloc, current_hash = EXCLUDED.current_hash, is_active = true,
                     description = EXCLUDED.description, tags = EXCLUDED.tags, task_count = EXCLUDED.task_count,
                     search_text = EXCLUDED.search_text, max_active_tasks = EXCLUDED.max_active_tasks,
                     task_limits = EXCLUDED.task_limits, has_schedule = EXCLUDED.has_schedule,
-                    updated_at = clock_timestamp()
+                    dataset_uris = EXCLUDED.dataset_uris, updated_at = clock_timestamp()
                 """,
                 [
                     ids, PGArray.literal(dags.map(\.dag.fileloc)), json,
@@ -57,7 +58,11 @@ public struct DagStore: Sendable {
                     PGArray.literal(dags.map { Int64($0.dag.tasks.count) }),
                     PGArray.literal(dags.map { Int64($0.dag.maxActiveTasks) }),
                     PGArray.literal(dags.map { Self.taskLimitsJSON($0.dag) }),
-                    PGArray.literal(dags.map { $0.dag.schedule == .manual ? "false" : "true" }),
+                    PGArray.literal(dags.map { $0.dag.schedule.isTimeBased ? "true" : "false" }),
+                    PGArray.literal(
+                        dags.map { entry -> String? in
+                            DatasetEventSQL.outletsJSON(entry.dag.schedule.datasetURIs)
+                        }),
                 ],
                 context: dags.count == 1 ? "store DAG \(dags[0].dag.dagId)" : "store \(dags.count) DAGs")
         }

@@ -17,6 +17,8 @@ extension TaskInstanceStore {
         public var logTotalBytes: Int
         /// Callbacks to queue with the result, by the state the task instance ends in.
         public var callbacks: [TaskState: [CallbackStore.Item]]
+        /// The task's `outlets`: a success records a dataset event for each, with the result.
+        public var outlets: [String] = []
 
         public init(
             taskInstanceId: Int64, tryNumber: Int, workerId: String, outcome: TryOutcome, decision: RetryDecision,
@@ -101,6 +103,7 @@ extension TaskInstanceStore {
             PGArray.literal(results.map(\.log.byteOffset)),
             PGArray.literal(results.map { $0.log.dropping.map { String($0.lowerBound) } }),
             PGArray.literal(results.map { $0.log.dropping.map { String($0.upperBound) } }),
+            PGArray.literal(results.map { DatasetEventSQL.outletsJSON($0.outlets) }),
         ]
         let withCallbacks = results.contains { !$0.callbacks.isEmpty }
         let rows = try await pool.withConnection { connection -> [PGRow] in
@@ -141,9 +144,9 @@ extension TaskInstanceStore {
         WITH input AS (
             SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[],
                                  $7::float8[], $8::boolean[], $9::text[], $10::boolean[], $11::bigint[],
-                                 $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[])
+                                 $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[])
               AS i(id, try_number, worker_id, outcome, state, exit_code, retry_after, extra_try, content, truncated,
-                   total_bytes, char_offset, byte_offset, drop_from, drop_to)
+                   total_bytes, char_offset, byte_offset, drop_from, drop_to, outlets)
         ), finished AS (
             UPDATE task_instances ti SET ended_at = clock_timestamp(), exit_code = i.exit_code, state = i.state,
                 max_tries = ti.max_tries + i.extra_try::int,
@@ -154,8 +157,12 @@ extension TaskInstanceStore {
             FROM input i
             WHERE ti.id = i.id AND ti.try_number = i.try_number AND ti.worker_id = i.worker_id
               AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .finish(.finish(.success))))
-            RETURNING ti.id, ti.run_id, ti.state
-        ), logged AS (
+            RETURNING ti.id, ti.run_id, ti.state, ti.dag_id, ti.task_id, ti.try_number
+        ), outlet_rows AS (
+            SELECT o.uri, f.dag_id, f.run_id, f.task_id, f.try_number
+            FROM finished f JOIN input i ON i.id = f.id, jsonb_array_elements_text(i.outlets::jsonb) AS o(uri)
+            WHERE f.state = 'success' AND i.outlets IS NOT NULL
+        ), \(DatasetEventSQL.record(from: "outlet_rows")), logged AS (
             INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
                                    truncated, total_bytes, stored_chars, stored_bytes, scheduled_at, queued_at,
                                    pod_created_at, pod_scheduled_at, container_started_at, node_name, held_reason)

@@ -122,15 +122,29 @@ public struct TaskInstanceStore: Sendable {
             """, [PGArray.literal(ids), state.rawValue], context: "mark \(state.rawValue)")
     }
 
-    /// Marks `empty` tasks whose dependencies are met as succeeded, without a worker (try 1).
-    public func markEmptySucceeded(_ ids: [Int64]) async throws {
+    /// Marks `empty` tasks whose dependencies are met as succeeded, without a worker (try 1), with
+    /// a dataset event for each of their `outlets` (task instance id → URIs).
+    public func markEmptySucceeded(_ ids: [Int64], outlets: [Int64: [String]] = [:]) async throws {
         guard !ids.isEmpty else { return }
+        let withOutlets = ids.filter { outlets[$0]?.isEmpty == false }
         try await pool.query(
             """
-            UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
-                started_at = clock_timestamp(), ended_at = clock_timestamp()
-            WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .succeedWithoutRunning))
-            """, [PGArray.literal(ids)], context: "succeed empty tasks")
+            WITH done AS (
+                UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
+                    started_at = clock_timestamp(), ended_at = clock_timestamp()
+                WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .succeedWithoutRunning))
+                RETURNING id, run_id, dag_id, task_id, try_number
+            ), outlet_rows AS (
+                SELECT o.uri, d.dag_id, d.run_id, d.task_id, d.try_number
+                FROM done d JOIN unnest($2::bigint[], $3::text[]) AS w(id, outlets) ON w.id = d.id,
+                     jsonb_array_elements_text(w.outlets::jsonb) AS o(uri)
+            ), \(DatasetEventSQL.record(from: "outlet_rows"))
+            SELECT count(*) FROM done
+            """,
+            [
+                PGArray.literal(ids), PGArray.literal(withOutlets),
+                PGArray.literal(withOutlets.map { DatasetEventSQL.outletsJSON(outlets[$0] ?? []) }),
+            ], context: "succeed empty tasks")
     }
 
     /// Moves tasks to `queued` with the next try number, ready to push. Tasks another scheduler

@@ -26,6 +26,17 @@ extension SchedulerService {
                 // Back when the next scheduled interval ends.
                 return outcome.nextDue.map { .seconds(max(0, $0.timeIntervalSinceNow)) }
             },
+            MaintenanceJob(name: "dataset-runs", interval: poll) { [self] in
+                // A run of each DAG all of whose datasets were updated since its last such run.
+                let store = DatasetStore(pool: dependencies.pool)
+                for dagId in try await store.readyDAGs() {
+                    guard let run = try await store.createTriggeredRun(dagId: dagId) else { continue }
+                    logger.info(
+                        "dataset-triggered run created", metadata: ["dag.id": "\(dagId)", "run.id": "\(run.id)"])
+                    try await channel.publish([TaskEvent(kind: .runCreated, runId: run.id)], on: redis)
+                }
+                return nil
+            },
             MaintenanceJob(name: "run-timeouts", interval: poll) { [self] in
                 try await timeOutRuns()
                 return nil

@@ -251,6 +251,7 @@ public final class SchedulerService: Service, Sendable {
         }
         let states = try await tasks.states(of: wanted)
         var emptySucceeded: [Int64] = [], skipped: [Int64] = [], upstreamFailed: [Int64] = []
+        var outlets: [Int64: [String]] = [:]
         for (runId, frontier) in frontiers {
             guard let dag = runDags[runId] else { continue }
             let current = states[runId] ?? [:]
@@ -268,6 +269,11 @@ public final class SchedulerService: Service, Sendable {
             guard !resolution.isEmpty else { continue }
             let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
             emptySucceeded += ids(resolution.emptySucceeded)
+            for name in resolution.emptySucceeded {
+                if let id = current[name]?.id, let task = dag.task(name), !task.outlets.isEmpty {
+                    outlets[id] = task.outlets
+                }
+            }
             skipped += ids(resolution.skipped)
             upstreamFailed += ids(resolution.upstreamFailed)
             for name in resolution.toQueue {
@@ -276,7 +282,7 @@ public final class SchedulerService: Service, Sendable {
             }
             touchedRuns.insert(runId)
         }
-        try await tasks.markEmptySucceeded(emptySucceeded)
+        try await tasks.markEmptySucceeded(emptySucceeded, outlets: outlets)
         try await tasks.markUnrunnable(skipped, as: .skipped)
         try await tasks.markUnrunnable(upstreamFailed, as: .upstreamFailed)
         if let nextCheck = try await checkSensors(toSense, push: push) {

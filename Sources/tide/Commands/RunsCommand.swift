@@ -107,16 +107,29 @@ struct RunPrinter {
 
     func print(_ run: RunRecord) async throws {
         let tasks = try await TaskInstanceStore(pool: pool).forRun(run.id)
+        let events =
+            run.runType == "asset_triggered" ? try await DatasetStore(pool: pool).events(triggering: run.id) : []
         if format == .json {
             struct Detail: Encodable {
                 var run: RunRecord
                 var tasks: [TaskInstanceRecord]
+                var datasetEvents: [DatasetStore.Event]
+
+                private enum CodingKeys: String, CodingKey { case run, tasks, datasetEvents = "dataset_events" }
             }
-            return Swift.print(try Formatting.json(Detail(run: run, tasks: tasks)))
+            return Swift.print(try Formatting.json(Detail(run: run, tasks: tasks, datasetEvents: events)))
         }
         Swift.print(
             "run \(run.id)  dag \(run.dagId)  \(run.runId)  \(run.state.rawValue)  \(Formatting.duration(from: run.startedAt, to: run.endedAt))"
         )
+        if !events.isEmpty {
+            Swift.print("triggered by dataset updates:")
+            for event in events {
+                let source =
+                    "\(event.sourceDagId).\(event.sourceTaskId)" + (event.sourceRunId.map { " (run \($0))" } ?? "")
+                Swift.print("  \(event.uri)  by \(source)  at \(Formatting.time(event.createdAt))")
+            }
+        }
         Swift.print(TaskTable.render(tasks))
     }
 }
