@@ -228,6 +228,27 @@ def test_xcom_entries_of_a_task(client):
         xcoms.get_xcom_entry(dag_id="api_chain", dag_run_id="client-xcom", task_id="extract", xcom_key="rows")
     assert missing.value.status == 404
 
+    # An operator writes one (Airflow 3's create, update, delete), and a downstream pull would read it.
+    from airflow_client.client.models import XComCreateBody, XComUpdateBody
+
+    where = dict(dag_id="api_chain", dag_run_id="client-xcom", task_id="extract")
+    created = xcoms.create_xcom_entry(**where, x_com_create_body=XComCreateBody(key="rows", value={"count": 3}))
+    assert created.key == "rows" and created.value == {"count": 3}
+    with pytest.raises(ConflictException):
+        xcoms.create_xcom_entry(**where, x_com_create_body=XComCreateBody(key="rows", value=4))
+    updated = xcoms.update_xcom_entry(**where, xcom_key="rows", x_com_update_body=XComUpdateBody(value=[1, 2]))
+    assert updated.value == [1, 2]
+    assert xcoms.get_xcom_entry(**where, xcom_key="rows").actual_instance.value == [1, 2]
+    with pytest.raises(ApiException) as too_large:
+        xcoms.update_xcom_entry(**where, xcom_key="rows", x_com_update_body=XComUpdateBody(value="x" * 60000))
+    assert too_large.value.status == 400 and "worker.xcom_max_bytes" in too_large.value.body
+    with pytest.raises(NotFoundException):
+        xcoms.update_xcom_entry(**where, xcom_key="nope", x_com_update_body=XComUpdateBody(value=1))
+    xcoms.delete_xcom_entry(**where, xcom_key="rows")
+    assert [entry.key for entry in xcoms.get_xcom_entries(**where).xcom_entries] == ["return_value"]
+    with pytest.raises(NotFoundException):
+        xcoms.delete_xcom_entry(**where, xcom_key="rows")
+
 
 def test_a_dataset_triggered_run_and_the_events_that_triggered_it(client):
     """A producer's outlet triggers the consumer (Airflow 3's asset_triggered run); Airflow's client

@@ -38,6 +38,39 @@ tasks:
     upstream: [transform]
     bash: sleep 0.5; echo "loaded"
 """,
+    "ui_assets.yaml": """
+dag_id: ui_assets_producer
+description: Reloads the sales table
+tags: [ui]
+tasks:
+  - task_id: reload
+    outlets: ['postgres://warehouse/sales']
+    bash: echo reloaded
+""",
+    "ui_assets_consumer.yaml": """
+dag_id: ui_assets_consumer
+description: Runs when the sales table was reloaded
+tags: [ui]
+schedule: {datasets: ['postgres://warehouse/sales']}
+tasks:
+  - task_id: refresh
+    bash: echo refreshed
+""",
+    "ui_sensor.yaml": """
+dag_id: ui_sensor
+description: Waits for a DAG that never runs
+tags: [ui]
+tasks:
+  - task_id: wait_for_partner
+    sensor:
+      external_task: {dag_id: ui_partner, task_id: export}
+      mode: reschedule
+      poke_interval: 1s
+      timeout: 10m
+  - task_id: after
+    upstream: [wait_for_partner]
+    bash: echo after
+""",
     "ui_ledger.yaml": """
 dag_id: ui_ledger
 description: Quarterly revenue rollup for the finance team

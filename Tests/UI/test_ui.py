@@ -68,7 +68,7 @@ def test_home_shows_the_health_of_every_part(signed_in):
 def test_dag_search_matches_descriptions_and_tags_and_lives_in_the_url(signed_in):
     admin = signed_in("admin")
     page = admin.open("/dags")
-    expect(page.locator("tr[data-dag]")).to_have_count(6)
+    expect(page.locator("tr[data-dag]")).to_have_count(9)
     admin.screenshot("dags")
     page.fill("#dag-search", "REVENUE")
     page.press("#dag-search", "Enter")
@@ -369,3 +369,41 @@ def test_cluster_pools_and_dark_mode_pages_render(signed_in):
     assert background == "rgb(18, 21, 27)", background
     dark.screenshot("dag-grid-dark")
     assert admin.errors == [] and dark.errors == []
+
+
+def test_a_dataset_triggered_run_shows_its_updates_and_a_waiting_sensor_says_what_it_waits_for(signed_in, tide):
+    producer = trigger(tide, "ui_assets_producer")
+    tide.wait_for_run("ui_assets_producer", producer)
+    admin = signed_in("admin")
+    deadline = time.monotonic() + 30
+    runs = []
+    while not runs and time.monotonic() < deadline:
+        runs = tide.session("admin").get(f"{tide.url}/api/v2/dags/ui_assets_consumer/dagRuns", timeout=10).json()["dag_runs"]
+        time.sleep(0.1)
+    assert runs, "no dataset-triggered run"
+    consumer = runs[0]["dag_run_id"]
+    tide.wait_for_run("ui_assets_consumer", consumer)
+    page = admin.open(f"/dags/ui_assets_consumer/runs/{quoted(consumer)}")
+    expect(page.locator("#run-meta")).to_contain_text("asset_triggered")
+    events = page.locator("#dataset-events tbody tr")
+    expect(events).to_have_count(1)
+    expect(events.first).to_contain_text("postgres://warehouse/sales")
+    expect(events.first.locator("a")).to_have_text("ui_assets_producer.reload")
+    expect(events.first.locator("a")).to_have_attribute("href", f"/dags/ui_assets_producer/runs/{quoted(producer)}")
+    admin.screenshot("run-dataset-triggered")
+
+    waiting = trigger(tide, "ui_sensor")
+    page = admin.open(f"/dags/ui_sensor/runs/{quoted(waiting)}/tasks/wait_for_partner")
+    expect(page.locator("#ti-badge")).to_have_attribute("data-state", "up_for_reschedule", timeout=TIMEOUT)
+    page.reload()
+    reason = page.locator('.why li[data-kind="sensor"]')
+    expect(reason).to_contain_text("sensor waiting")
+    expect(reason).to_contain_text("ui_partner.export at ")
+    expect(reason).to_contain_text(": no run yet; next check")
+    admin.screenshot("task-instance-sensor")
+    # Done: the run is marked failed, which ends the sensor's wait.
+    marked = tide.session("admin").patch(f"{tide.url}/api/v2/dags/ui_sensor/dagRuns/{quoted(waiting)}",
+                                         json={"state": "failed"}, timeout=10)
+    assert marked.status_code == 200, marked.text
+    assert admin.errors == []
+

@@ -65,6 +65,9 @@ struct BodyReader {
         problems.append(ValidationProblem(location: ["body", name], message: message, type: type, input: object[name]))
     }
 
+    /// Any JSON value (Airflow's untyped fields, such as an XCom's `value`); nil when absent.
+    func value(_ name: String) -> JSONValue? { object[name] }
+
     /// Whether the field is present (null counts as present).
     func has(_ name: String) -> Bool { object[name] != nil }
 

@@ -11,9 +11,15 @@ struct APIEnvironment: Sendable {
     /// The weight rule of tasks that name none.
     let defaultWeightRule: WeightRule
     let nextRuns: NextRuns
+    /// The largest result a try may publish (`worker.xcom_max_bytes`); the API writes no larger.
+    let xcomMaxBytes: Int
 
-    init(service: TideService, settings: APISettings, defaultTimeZone: String, defaultWeightRule: WeightRule) {
+    init(
+        service: TideService, settings: APISettings, defaultTimeZone: String, defaultWeightRule: WeightRule,
+        xcomMaxBytes: Int = 49_152
+    ) {
         self.service = service
+        self.xcomMaxBytes = xcomMaxBytes
         self.settings = settings
         self.defaultTimeZone = defaultTimeZone
         self.defaultWeightRule = defaultWeightRule

@@ -128,7 +128,8 @@ public final class APIServer: Service, Sendable {
         OpenAPIRoutes().register(on: router)
         let environment = APIEnvironment(
             service: rest.service, settings: rest.settings, defaultTimeZone: rest.configuration.defaultTimeZone,
-            defaultWeightRule: rest.configuration.scheduler.defaultWeightRule)
+            defaultWeightRule: rest.configuration.scheduler.defaultWeightRule,
+            xcomMaxBytes: rest.configuration.worker.xcomMaxBytes)
         let api = router.group("api/v2")
         DagRoutes(environment: environment).register(on: api)
         DagRunRoutes(environment: environment).register(on: api)

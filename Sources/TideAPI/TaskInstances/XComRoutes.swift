@@ -2,13 +2,15 @@ import Hummingbird
 import TideCore
 import TidePostgres
 
-/// `GET …/taskInstances/{task_id}/xcomEntries[/{xcom_key}]`: the results a task instance's
-/// current try published, as Airflow lists them (one map index, -1).
+/// `…/taskInstances/{task_id}/xcomEntries[/{xcom_key}]`: the results a task instance's current
+/// try published, as Airflow lists them (one map index, -1); operators create, change and delete
+/// them (`POST`, `PATCH`, `DELETE`).
 struct XComRoutes: Sendable {
     let environment: APIEnvironment
 
     func register(on api: RouterGroup<APIRequestContext>) {
         let base = "dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/xcomEntries"
+        registerWrites(on: api, base: base)
         api.get(RouterPath(base)) { request, context in
             _ = try context.require(.viewer, to: "reading XCom entries")
             var reader = QueryReader(request)
@@ -51,6 +53,96 @@ struct XComRoutes: Sendable {
                 }
             return JSONResponse.make(Self.entry(entry, run: run, taskId: ti.taskId, value: shown), for: request)
         }
+    }
+
+    /// Writes through the API: an operator's change, for the task instance's current try.
+    func registerWrites(on api: RouterGroup<APIRequestContext>, base: String) {
+        api.post(RouterPath(base)) { request, context in
+            _ = try context.require(.op, to: "writing XCom entries")
+            var body = try await BodyReader.read(
+                request, maxBytes: environment.settings.maxBodyBytes, fields: ["key", "value", "map_index"])
+            body.require("key")
+            body.require("value")
+            let key = body.string("key", maxLength: 512, nullable: false)
+            let mapIndex = body.int("map_index", in: -1...Int(Int32.max))
+            try body.check()
+            guard let key, let value = body.value("value") else {
+                throw APIError(.badRequest, "key and value are required")
+            }
+            try Self.check(key: key, mapIndex: mapIndex)
+            let text = try checked(value)
+            let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
+            guard try await environment.service.xcoms.create(runId: run.id, taskId: ti.taskId, key: key, value: text)
+            else {
+                throw APIError(.conflict, "The XCom with key: `\(key)` with mapped index: -1 already exists.")
+            }
+            return try await stored(key: key, run: run, taskId: ti.taskId, request: request, status: .created)
+        }
+        api.patch(RouterPath(base + "/:xcom_key")) { request, context in
+            _ = try context.require(.op, to: "writing XCom entries")
+            var body = try await BodyReader.read(
+                request, maxBytes: environment.settings.maxBodyBytes, fields: ["value", "map_index"])
+            body.require("value")
+            let mapIndex = body.int("map_index", in: -1...Int(Int32.max))
+            try body.check()
+            guard let value = body.value("value") else { throw APIError(.badRequest, "value is required") }
+            let key = try APIEnvironment.parameter(context, "xcom_key")
+            try Self.check(key: key, mapIndex: mapIndex)
+            let text = try checked(value)
+            let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
+            guard try await environment.service.xcoms.update(runId: run.id, taskId: ti.taskId, key: key, value: text)
+            else {
+                throw APIError.notFound("The XCom with key: `\(key)` with mapped index: -1 not found.")
+            }
+            return try await stored(key: key, run: run, taskId: ti.taskId, request: request, status: .ok)
+        }
+        api.delete(RouterPath(base + "/:xcom_key")) { request, context in
+            _ = try context.require(.op, to: "writing XCom entries")
+            var reader = QueryReader(request)
+            let mapIndex = reader.int("map_index", default: -1, in: -1...Int(Int32.max))
+            try reader.check()
+            let key = try APIEnvironment.parameter(context, "xcom_key")
+            try Self.check(key: key, mapIndex: mapIndex)
+            let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
+            guard try await environment.service.xcoms.delete(runId: run.id, taskId: ti.taskId, key: key) else {
+                throw APIError.notFound("The XCom with key: `\(key)` with mapped index: -1 not found.")
+            }
+            return JSONResponse.noContent()
+        }
+    }
+
+    /// A key as results are named, and the one map index Tide has.
+    private static func check(key: String, mapIndex: Int?) throws {
+        guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
+            throw APIError(.badRequest, "An XCom key is letters, digits, '_', '-' and '.', got '\(key)'")
+        }
+        guard (mapIndex ?? -1) == -1 else {
+            throw APIError(.badRequest, "Tide has no mapped task instances: map_index must be -1")
+        }
+    }
+
+    /// The value as stored JSON text, within `worker.xcom_max_bytes`.
+    private func checked(_ value: JSONValue) throws -> String {
+        let text = value.jsonText
+        guard text.utf8.count <= environment.xcomMaxBytes else {
+            throw APIError(
+                .badRequest,
+                "The XCom value is \(text.utf8.count) bytes as JSON, over worker.xcom_max_bytes (\(environment.xcomMaxBytes))"
+            )
+        }
+        return text
+    }
+
+    /// The entry as stored, in Airflow's XComResponseNative.
+    private func stored(key: String, run: RunRecord, taskId: String, request: Request, status: HTTPResponse.Status)
+        async throws -> Response
+    {
+        guard
+            let entry = try await environment.service.xcoms.entries(runId: run.id, taskId: taskId)
+                .first(where: { $0.key == key }), let value = try? JSONValue.parse(entry.value)
+        else { throw APIError.notFound("The XCom with key: `\(key)` with mapped index: -1 not found.") }
+        return JSONResponse.make(
+            Self.entry(entry, run: run, taskId: taskId, value: value), status: status, for: request)
     }
 
     /// Airflow's XComResponse (with `value` when given: XComResponseNative / String).

@@ -70,6 +70,50 @@ public struct XComStore: Sendable {
         return values
     }
 
+    /// Stores a value under `key` for a task instance's current try, as an operator does through
+    /// the API (Airflow's create XCom entry).
+    /// - Returns: false when its current try already has a value under that key (nothing changed).
+    public func create(runId: Int64, taskId: String, key: String, value: String) async throws -> Bool {
+        !(try await pool.query(
+            """
+            INSERT INTO xcom (task_instance_id, key, try_number, value)
+            SELECT ti.id, $3, ti.try_number, $4::jsonb FROM task_instances ti WHERE ti.run_id = $1 AND ti.task_id = $2
+            ON CONFLICT (task_instance_id, key) DO UPDATE SET try_number = EXCLUDED.try_number,
+                value = EXCLUDED.value, created_at = clock_timestamp()
+                -- A value of an earlier try is not the current try's: it is replaced.
+                WHERE xcom.try_number <> EXCLUDED.try_number
+            RETURNING key
+            """, [String(runId), taskId, key, value], context: "create a result"
+        ).rows.isEmpty)
+    }
+
+    /// Replaces the value under `key` of a task instance's current try.
+    /// - Returns: false when there is none.
+    public func update(runId: Int64, taskId: String, key: String, value: String) async throws -> Bool {
+        !(try await pool.query(
+            """
+            UPDATE xcom x SET value = $4::jsonb, created_at = clock_timestamp()
+            FROM task_instances ti
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND x.task_instance_id = ti.id AND x.key = $3
+              AND x.try_number = ti.try_number
+            RETURNING x.key
+            """, [String(runId), taskId, key, value], context: "update a result"
+        ).rows.isEmpty)
+    }
+
+    /// Deletes the value under `key` of a task instance's current try.
+    /// - Returns: false when there is none.
+    public func delete(runId: Int64, taskId: String, key: String) async throws -> Bool {
+        !(try await pool.query(
+            """
+            DELETE FROM xcom x USING task_instances ti
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND x.task_instance_id = ti.id AND x.key = $3
+              AND x.try_number = ti.try_number
+            RETURNING x.key
+            """, [String(runId), taskId, key], context: "delete a result"
+        ).rows.isEmpty)
+    }
+
     /// Every value a task instance's current try stored, by key.
     public func entries(runId: Int64, taskId: String) async throws -> [Entry] {
         try await pool.query(

@@ -101,6 +101,18 @@ extension Pages {
             "version": String(run.dagHash.prefix(12)),
             "taskTotal": table.count,
         ]
+        if run.runType == "asset_triggered" {
+            // The dataset updates that triggered it, each linking to the run that made it.
+            let events = try await service.datasets.events(triggering: run.id)
+            model["hasDatasetEvents"] = !events.isEmpty
+            model["datasetEvents"] = events.map { event -> [String: Any] in
+                [
+                    "uri": event.uri, "source": "\(event.sourceDagId).\(event.sourceTaskId)",
+                    "sourceUrl": event.sourceRunName.map { Paths.run(event.sourceDagId, $0) } ?? "",
+                    "at": Format.time(event.createdAt),
+                ]
+            }
+        }
         if !showAll && table.count > Self.taskRowsShown {
             model["allTasksUrl"] =
                 Paths.run(dagId, runId)
