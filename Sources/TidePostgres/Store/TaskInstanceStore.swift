@@ -127,14 +127,14 @@ public struct TaskInstanceStore: Sendable {
     public func markEmptySucceeded(_ ids: [Int64], outlets: [Int64: [String]] = [:]) async throws {
         guard !ids.isEmpty else { return }
         let withOutlets = ids.filter { outlets[$0]?.isEmpty == false }
+        guard !withOutlets.isEmpty else {
+            try await pool.query(Self.succeedEmptySQL, [PGArray.literal(ids)], context: "succeed empty tasks")
+            return
+        }
         try await pool.query(
             """
-            WITH done AS (
-                UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
-                    started_at = clock_timestamp(), ended_at = clock_timestamp()
-                WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .succeedWithoutRunning))
-                RETURNING id, run_id, dag_id, task_id, try_number
-            ), outlet_rows AS (
+            WITH done AS (\(Self.succeedEmptySQL) RETURNING id, run_id, dag_id, task_id, try_number),
+            outlet_rows AS (
                 SELECT o.uri, d.dag_id, d.run_id, d.task_id, d.try_number
                 FROM done d JOIN unnest($2::bigint[], $3::text[]) AS w(id, outlets) ON w.id = d.id,
                      jsonb_array_elements_text(w.outlets::jsonb) AS o(uri)
@@ -146,6 +146,12 @@ public struct TaskInstanceStore: Sendable {
                 PGArray.literal(withOutlets.map { DatasetEventSQL.outletsJSON(outlets[$0] ?? []) }),
             ], context: "succeed empty tasks")
     }
+
+    private static let succeedEmptySQL = """
+        UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
+            started_at = clock_timestamp(), ended_at = clock_timestamp()
+        WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .succeedWithoutRunning))
+        """
 
     /// Moves tasks to `queued` with the next try number, ready to push. Tasks another scheduler
     /// queued first are left out. The caller pushes the messages only after this commits.
