@@ -144,6 +144,10 @@ struct SensorIntegrationTests {
             #expect(try await cluster.instances(consumer.id)["use"]?.state == TaskState.none)
             let listed = try await cluster.cli(["tasks", "list", String(consumer.id)])
             #expect(listed.output.contains("wait_for_publish  up_for_reschedule"), "\(listed.output)")
+            #expect(
+                listed.output.contains(
+                    "wait_for_publish: waiting for producer.publish at 2026-01-10T01:30:00Z: no run yet"),
+                "\(listed.output)")
             let producer = try await trigger(cluster, "producer", at: day)
             #expect(try await cluster.waitForRun(producer.id).state == .success)
             let done = try await cluster.waitForRun(consumer.id)

@@ -85,7 +85,8 @@ extension Pages {
             case .kubernetesPod: "kubernetes_pod"
             case .sensor(let sensor): "sensor (\(sensor.check.name), \(sensor.mode.rawValue) mode)"
             }
-        return spec.runsInPod && kind != "kubernetes_pod" ? kind + " (executor: kubernetes)" : kind
+        let branch = spec.branch ? " (branch)" : ""
+        return (spec.runsInPod && kind != "kubernetes_pod" ? kind + " (executor: kubernetes)" : kind) + branch
     }
 
     /// The last part of a try's log, starting at a line.

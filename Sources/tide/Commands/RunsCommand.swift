@@ -145,6 +145,10 @@ enum TaskTable {
                 Formatting.duration(from: task.startedAt, to: task.endedAt), task.exitCode.map(String.init) ?? "-",
             ])
         }
-        return table.rendered
+        // What each waiting sensor the scheduler checks found last.
+        let waiting = tasks.compactMap { task in
+            task.state == .upForReschedule ? task.sensorStatus.map { "\(task.taskId): waiting for \($0)" } : nil
+        }
+        return ([table.rendered] + waiting).joined(separator: "\n")
     }
 }
