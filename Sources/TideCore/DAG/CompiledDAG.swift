@@ -16,6 +16,8 @@ public struct CompiledDAG: Sendable {
     public let anyDependsOnPast: Bool
     /// Whether any task is a branch (most DAGs have none: no choice to read).
     public let anyBranch: Bool
+    /// The sensors the scheduler checks itself (`external_task`): never queued for a worker.
+    public let checkedByScheduler: Set<String>
 
     public init(_ dag: DAG) {
         self.dag = dag
@@ -38,6 +40,11 @@ public struct CompiledDAG: Sendable {
         self.downstream = downstream
         anyDependsOnPast = dag.tasks.contains(where: \.dependsOnPast)
         anyBranch = dag.tasks.contains(where: \.branch)
+        checkedByScheduler = Set(
+            dag.tasks.compactMap { task in
+                guard case .sensor(let sensor) = task.kind, sensor.check.isCheckedByScheduler else { return nil }
+                return task.taskId
+            })
     }
 
     public var dagId: String { dag.dagId }

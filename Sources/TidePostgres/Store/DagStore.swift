@@ -61,7 +61,7 @@ public struct DagStore: Sendable {
                     PGArray.literal(dags.map { $0.dag.schedule.isTimeBased ? "true" : "false" }),
                     PGArray.literal(
                         dags.map { entry -> String? in
-                            DatasetEventSQL.outletsJSON(entry.dag.schedule.datasetURIs)
+                            DatasetEventSQL.urisJSON(entry.dag.schedule.datasetURIs)
                         }),
                 ],
                 context: dags.count == 1 ? "store DAG \(dags[0].dag.dagId)" : "store \(dags.count) DAGs")

@@ -23,8 +23,9 @@ enum DatasetEventSQL {
         """
     }
 
-    /// A task's outlets as the statements take them: a JSON array, or nil for none.
-    static func outletsJSON(_ outlets: [String]) -> String? {
-        outlets.isEmpty ? nil : JSONValue.array(outlets.map(JSONValue.string)).jsonText
+    /// Dataset URIs (a task's outlets, a DAG's schedule) as the statements take them: a JSON
+    /// array, or nil for none.
+    static func urisJSON(_ uris: [String]) -> String? {
+        uris.isEmpty ? nil : JSONValue.array(uris.map(JSONValue.string)).jsonText
     }
 }

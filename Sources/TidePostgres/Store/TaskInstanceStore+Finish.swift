@@ -103,7 +103,7 @@ extension TaskInstanceStore {
             PGArray.literal(results.map(\.log.byteOffset)),
             PGArray.literal(results.map { $0.log.dropping.map { String($0.lowerBound) } }),
             PGArray.literal(results.map { $0.log.dropping.map { String($0.upperBound) } }),
-            PGArray.literal(results.map { DatasetEventSQL.outletsJSON($0.outlets) }),
+            PGArray.literal(results.map { DatasetEventSQL.urisJSON($0.outlets) }),
         ]
         let withCallbacks = results.contains { !$0.callbacks.isEmpty }
         // The dataset statements cost the hot path ~20% of its throughput even with nothing to

@@ -143,7 +143,7 @@ public struct TaskInstanceStore: Sendable {
             """,
             [
                 PGArray.literal(ids), PGArray.literal(withOutlets),
-                PGArray.literal(withOutlets.map { DatasetEventSQL.outletsJSON(outlets[$0] ?? []) }),
+                PGArray.literal(withOutlets.map { DatasetEventSQL.urisJSON(outlets[$0] ?? []) }),
             ], context: "succeed empty tasks")
     }
 

@@ -4,13 +4,6 @@ import TidePostgres
 import TideRedis
 
 extension SchedulerService {
-    /// Whether a task is a sensor the scheduler checks itself (another DAG's task or run): it is
-    /// never queued for a worker.
-    static func checkedByScheduler(_ task: TaskSpec?) -> ExternalTaskCheck? {
-        guard case .sensor(let sensor)? = task?.kind, case .externalTask(let check) = sensor.check else { return nil }
-        return check
-    }
-
     /// Checks the sensors among `ids` that wait for another DAG's task (or run), from PostgreSQL:
     /// each succeeds, fails (or skips), or waits in `up_for_reschedule` for its next check. The
     /// finished ones are announced like finished tries, so their downstream tasks are evaluated.
@@ -24,9 +17,8 @@ extension SchedulerService {
                 check: ExternalTaskCheck, awaited: TaskInstanceStore.AwaitedInstance
             )] = []
         for (id, instance) in sensed {
-            guard let dag = try await dagOfRun(instance.runId),
-                case .sensor(let sensor)? = dag.task(instance.taskId)?.kind,
-                let check = Self.checkedByScheduler(dag.task(instance.taskId))
+            guard case .sensor(let sensor)? = try await dagOfRun(instance.runId)?.task(instance.taskId)?.kind,
+                case .externalTask(let check) = sensor.check
             else { continue }
             let awaited = TaskInstanceStore.AwaitedInstance(
                 dagId: check.dagId, taskId: check.taskId,

@@ -226,8 +226,9 @@ public final class SchedulerService: Service, Sendable {
             touchedRuns.formUnion(running)
             for runId in try await tasks.runsWithUndecidedTasks(running) { frontiers[runId] = .some(nil) }
             for due in try await tasks.dueRetries() {
-                let task = due.state == .upForReschedule ? try await dagOfRun(due.runId)?.task(due.taskId) : nil
-                if Self.checkedByScheduler(task) != nil { toSense.append(due.id) } else { toQueue.append(due.id) }
+                let dag = due.state == .upForReschedule ? try await dagOfRun(due.runId) : nil
+                let checkedHere = dag?.checkedByScheduler.contains(due.taskId) ?? false
+                if checkedHere { toSense.append(due.id) } else { toQueue.append(due.id) }
             }
         }
         // A rescue (a run_changed event) may have left tries waiting for their retry delay.
@@ -278,7 +279,7 @@ public final class SchedulerService: Service, Sendable {
             upstreamFailed += ids(resolution.upstreamFailed)
             for name in resolution.toQueue {
                 guard let id = current[name]?.id else { continue }
-                if Self.checkedByScheduler(dag.task(name)) != nil { toSense.append(id) } else { toQueue.append(id) }
+                if dag.checkedByScheduler.contains(name) { toSense.append(id) } else { toQueue.append(id) }
             }
             touchedRuns.insert(runId)
         }
