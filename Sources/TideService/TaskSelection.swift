@@ -1,4 +1,5 @@
 import TideCore
+import TidePostgres
 
 /// Which task instances of a run an operator's clear or mark applies to, as Airflow's
 /// `task_ids` with `include_upstream` / `include_downstream`, `only_failed` and `only_running`.
@@ -11,6 +12,9 @@ public struct TaskSelection: Sendable, Hashable {
     public var onlyFailed = false
     /// Only task instances that are running.
     public var onlyRunning = false
+    /// For a mapped task listed here, only these map indexes (Airflow's `[task_id, map_index]`);
+    /// its downstream and upstream tasks are still selected whole.
+    public var mapIndexes: [String: Set<Int>] = [:]
 
     public init(
         taskIds: [String] = [], includeUpstream: Bool = false, includeDownstream: Bool = false,
@@ -38,6 +42,12 @@ public struct TaskSelection: Sendable, Hashable {
             if includeUpstream { selected.formUnion(DAGGraph.ancestors(of: taskId, in: dag)) }
         }
         return selected
+    }
+
+    /// Whether a task instance is selected: its map index (``mapIndexes``) and its state.
+    public func admits(_ instance: TaskInstanceRecord) -> Bool {
+        if let indexes = mapIndexes[instance.taskId], !indexes.contains(instance.mapIndex) { return false }
+        return admits(instance.state)
     }
 
     /// Whether a task instance in `state` is kept by the state filters.

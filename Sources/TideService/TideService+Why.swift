@@ -65,7 +65,9 @@ extension TideService {
         if ti.state == .none {
             let upstream = try await taskInstances.states(of: [run.id: task.upstream])[run.id] ?? [:]
             let states = task.upstream.map { upstream[$0]?.state ?? .none }
-            if task.triggerRule.evaluate(upstream: states) == .wait {
+            // A mapped upstream task counts each of its instances, as the scheduler does.
+            let counted = task.upstream.flatMap { upstream[$0]?.instances.map(\.state) ?? [.none] }
+            if task.triggerRule.evaluate(upstream: counted) == .wait {
                 let listed = zip(task.upstream, states).map { "\($0)=\($1.rawValue)" }.joined(separator: ", ")
                 add(.upstream, "trigger rule \(task.triggerRule.rawValue) is not met yet: \(listed)")
             }

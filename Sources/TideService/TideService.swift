@@ -148,11 +148,13 @@ public struct TideService: Sendable {
         let dag = try await definition(dagId: run.dagId, hash: run.dagHash)
         let wanted = try selection.taskIds(in: dag)
         let chosen = try await taskInstances.forRun(run.id).filter {
-            wanted.contains($0.taskId) && selection.admits($0.state)
+            wanted.contains($0.taskId) && selection.admits($0)
         }
         guard !dryRun, !chosen.isEmpty else { return chosen }
-        let retries = Dictionary(uniqueKeysWithValues: chosen.map { ($0.taskId, dag.task($0.taskId)?.retries ?? 0) })
-        _ = try await taskInstances.clear(runId: run.id, retries: retries, stopGraceSeconds: stopGraceSeconds)
+        let retries = Dictionary(
+            chosen.map { ($0.taskId, dag.task($0.taskId)?.retries ?? 0) }, uniquingKeysWith: { first, _ in first })
+        _ = try await taskInstances.clear(
+            runId: run.id, retries: retries, instances: chosen.map(\.id), stopGraceSeconds: stopGraceSeconds)
         await nudger.send(TaskEvent(kind: .runChanged, runId: run.id))
         return chosen
     }
@@ -169,12 +171,13 @@ public struct TideService: Sendable {
         let dag = try await definition(dagId: run.dagId, hash: run.dagHash)
         let wanted = try selection.taskIds(in: dag)
         var chosen = try await taskInstances.forRun(run.id).filter {
-            wanted.contains($0.taskId) && selection.admits($0.state) && $0.state != state
+            wanted.contains($0.taskId) && selection.admits($0) && $0.state != state
         }
         if !dryRun {
             for taskInstance in chosen {
                 _ = try await ServiceError.translating {
-                    try await taskInstances.mark(runId: run.id, taskId: taskInstance.taskId, as: state)
+                    try await taskInstances.mark(
+                        runId: run.id, taskId: taskInstance.taskId, mapIndex: taskInstance.mapIndex, as: state)
                 }
             }
             if !chosen.isEmpty { await nudger.send(TaskEvent(kind: .runChanged, runId: run.id)) }

@@ -6,7 +6,7 @@ enum TaskEnvironment {
     /// plus the try's context, plus the task's `env` (which wins).
     static func build(
         inherited: [String: String], task: TaskSpec, dag: DAG, runName: String, conf: String, tryNumber: Int,
-        secrets: [String: String] = [:]
+        mapIndex: Int = -1, secrets: [String: String] = [:]
     ) -> [String: String] {
         var environment = inherited.filter { !$0.key.hasPrefix("TIDE_") }
         var params = dag.params
@@ -19,6 +19,7 @@ enum TaskEnvironment {
         environment["TIDE_TASK_ID"] = task.taskId
         environment["TIDE_RUN_ID"] = runName
         environment["TIDE_TRY_NUMBER"] = String(tryNumber)
+        if mapIndex >= 0 { environment["TIDE_MAP_INDEX"] = String(mapIndex) }
         environment["TIDE_CONF"] = parsedConf.jsonText
         environment["TIDE_PARAMS"] = JSONValue.object(params).jsonText
         environment.merge(task.env) { _, taskValue in taskValue }

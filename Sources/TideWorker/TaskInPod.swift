@@ -14,7 +14,7 @@ public enum TaskInPod {
     /// - Returns: the exit code for the pod: the command's, or 1 when it could not run.
     public static func run(
         taskInstanceId: Int64, tryNumber: Int, pool: PGPool, defaultTimeZone: String, logMaxBytes: Int,
-        xcomMaxBytes: Int = 49_152
+        xcomMaxBytes: Int = 49_152, maxMapLength: Int = TaskExpansion.defaultMaxLength
     ) async -> Int32 {
         let tasks = TaskInstanceStore(pool: pool)
         let claimed: TaskInstanceStore.ClaimedTry
@@ -29,12 +29,14 @@ public enum TaskInPod {
         } catch {
             return fail("cannot read the try from PostgreSQL: \(error)")
         }
+        let compiled = CompiledDAG(dag)
         guard let task = dag.task(claimed.taskId) else {
             return fail("task '\(claimed.taskId)' is not in DAG '\(claimed.dagId)'")
         }
         let rendered: TaskSpec
         do {
-            let pulled = try await XComStore(pool: pool).pull(runId: claimed.runId, task.xcomPulls)
+            let pulled = try await XComStore(pool: pool).pull(
+                runId: claimed.runId, task.xcomPulls, mapped: compiled.mapped)
             rendered = try TaskTemplates.render(
                 task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone,
                 xcoms: pulled)
@@ -52,7 +54,7 @@ public enum TaskInPod {
         }
         var taskEnvironment = TaskEnvironment.build(
             inherited: inherited, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
-            tryNumber: tryNumber, secrets: secrets)
+            tryNumber: tryNumber, mapIndex: claimed.mapIndex, secrets: secrets)
         let xcomFolders = XComFolders()
         defer { xcomFolders.removeAll() }
         let xcomFolder = xcomFolders.take()
@@ -89,10 +91,11 @@ public enum TaskInPod {
             SecretRedaction.masking(Array(secrets.values), in: $0)
         }
         do {
-            let branch = task.branch ? XComResults.Branch(taskId: task.taskId, dag: CompiledDAG(dag)) : nil
+            let branch = task.branch ? XComResults.Branch(taskId: task.taskId, dag: compiled) : nil
             let (values, notice) = try XComResults.collect(
                 directory: xcomFolder, lastLine: task.doXcomPush || task.branch ? lastLine : nil,
-                maxBytes: xcomMaxBytes, branch: branch)
+                maxBytes: xcomMaxBytes, branch: branch,
+                expanded: XComResults.Expanded(taskId: task.taskId, dag: compiled, maxLength: maxMapLength))
             if let notice { FileHandle.standardOutput.write(Data("[tide] \(notice)\n".utf8)) }
             _ = try await XComStore(pool: pool).push(
                 values, taskInstanceId: taskInstanceId, tryNumber: tryNumber, workerId: nil)

@@ -16,6 +16,8 @@ enum TaskTemplates {
         var context = Self.context(
             task: task, dag: dag, claimed: claimed, tryNumber: tryNumber, defaultTimeZone: defaultTimeZone)
         context.xcoms = xcoms
+        context.mapIndex = claimed.mapIndex
+        context.expanded = claimed.mapItem
         func render(_ text: String, _ field: String) throws(TemplateError) -> String {
             do {
                 return try TemplateRenderer.render(text, context: context)

@@ -412,12 +412,13 @@ public final class WorkerService: Service, Sendable {
     /// Stores what a succeeded local try published (``XComResults``): a result that is not JSON,
     /// too large, or cannot be stored fails the try, with the reason in its log.
     private func publishResults(
-        in directory: String, lastLine: String?, branch: XComResults.Branch?, message: TaskMessage,
-        log: TryLogWriter
+        in directory: String, lastLine: String?, branch: XComResults.Branch?, expanded: XComResults.Expanded?,
+        message: TaskMessage, log: TryLogWriter
     ) async -> TryOutcome {
         do {
             let (values, notice) = try XComResults.collect(
-                directory: directory, lastLine: lastLine, maxBytes: settings.xcomMaxBytes, branch: branch)
+                directory: directory, lastLine: lastLine, maxBytes: settings.xcomMaxBytes, branch: branch,
+                expanded: expanded)
             if let notice { log.notice(notice) }
             guard !values.isEmpty else { return .success }
             _ = try await XComStore(pool: dependencies.pool).push(
@@ -467,7 +468,8 @@ public final class WorkerService: Service, Sendable {
         let rendered: TaskSpec
         let pulled: [XComPull: JSONValue]
         do {
-            pulled = try await XComStore(pool: dependencies.pool).pull(runId: claimed.runId, task.xcomPulls)
+            pulled = try await XComStore(pool: dependencies.pool).pull(
+                runId: claimed.runId, task.xcomPulls, mapped: compiled.mapped)
         } catch {
             return (.failed, nil, noticeLog("cannot read the results the templates pull: \(error)"), retryDelay, task)
         }
@@ -503,7 +505,7 @@ public final class WorkerService: Service, Sendable {
         }
         var taskEnvironment = TaskEnvironment.build(
             inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
-            tryNumber: message.tryNumber, secrets: secrets)
+            tryNumber: message.tryNumber, mapIndex: claimed.mapIndex, secrets: secrets)
         // Where the try may publish results (XCom): a folder of its own, gone after the try.
         let xcomFolder = xcomFolders.take()
         defer { xcomFolders.give(xcomFolder) }
@@ -551,11 +553,14 @@ public final class WorkerService: Service, Sendable {
         } else {
             outcome = .failed
         }
-        // An empty folder and no do_xcom_push: nothing published.
-        if outcome == .success, task.branch || lastLine != nil || !XComFolders.isEmpty(xcomFolder) {
+        // An empty folder and no do_xcom_push: nothing published (which fails a try a mapped task expands over).
+        let expanded = XComResults.Expanded(taskId: task.taskId, dag: compiled, maxLength: settings.maxMapLength)
+        if outcome == .success,
+            task.branch || lastLine != nil || expanded != nil || !XComFolders.isEmpty(xcomFolder)
+        {
             let branch = task.branch ? XComResults.Branch(taskId: task.taskId, dag: compiled) : nil
             outcome = await publishResults(
-                in: xcomFolder, lastLine: lastLine, branch: branch, message: message, log: tryLog)
+                in: xcomFolder, lastLine: lastLine, branch: branch, expanded: expanded, message: message, log: tryLog)
         }
         return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }

@@ -16,13 +16,37 @@ enum XComResults {
         var dag: CompiledDAG
     }
 
+    /// The results of a try that mapped tasks expand over (``CompiledDAG/expandedResults``).
+    struct Expanded: Sendable {
+        var keys: Set<String>
+        /// `worker.max_map_length`.
+        var maxLength: Int
+
+        /// For a try of `taskId` in `dag`; nil when no mapped task expands over its results.
+        init?(taskId: String, dag: CompiledDAG, maxLength: Int) {
+            guard let keys = dag.expandedResults[taskId] else { return nil }
+            self.keys = keys
+            self.maxLength = maxLength
+        }
+    }
+
     /// Key → JSON text of every value published, and a branch's choice with the line that says it.
-    /// - Throws: ``Problem`` naming the file that is not JSON, too large, or badly named, or the
-    ///   branch's return value that names no task.
-    static func collect(directory: String, lastLine: String?, maxBytes: Int, branch: Branch? = nil)
-        throws(Problem) -> (values: [String: String], notice: String?)
-    {
+    /// - Throws: ``Problem`` naming the file that is not JSON, too large, or badly named, the
+    ///   branch's return value that names no task, or a result a mapped task expands over that is
+    ///   missing, not a list (or object), or longer than `worker.max_map_length` (as Airflow fails
+    ///   the task that pushed it).
+    static func collect(
+        directory: String, lastLine: String?, maxBytes: Int, branch: Branch? = nil, expanded: Expanded? = nil
+    ) throws(Problem) -> (values: [String: String], notice: String?) {
         var values = try collect(directory: directory, lastLine: branch == nil ? lastLine : nil, maxBytes: maxBytes)
+        for key in expanded?.keys.sorted() ?? [] {
+            do {
+                _ = try TaskExpansion.items(
+                    of: values[key].flatMap { try? JSONValue.parse($0) }, maxLength: expanded?.maxLength ?? 0)
+            } catch {
+                throw Problem(message: "result '\(key)' is expanded over by a mapped task: \(error.message)")
+            }
+        }
         guard let branch else { return (values, nil) }
         let returned: JSONValue =
             if let text = values[XComPull.returnValueKey], let value = try? JSONValue.parse(text) {

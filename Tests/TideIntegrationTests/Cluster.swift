@@ -111,7 +111,13 @@ final class Cluster: @unchecked Sendable {
 
     /// Task instances of a run by task id.
     func instances(_ runId: Int64) async throws -> [String: TaskInstanceRecord] {
-        Dictionary(uniqueKeysWithValues: try await tasks.forRun(runId).map { ($0.taskId, $0) })
+        // A mapped task by its first instance (``mapped(_:_:)`` has them all).
+        Dictionary(try await tasks.forRun(runId).map { ($0.taskId, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A mapped task's instances, by map index.
+    func mapped(_ runId: Int64, _ taskId: String) async throws -> [TaskInstanceRecord] {
+        try await tasks.forRun(runId).filter { $0.taskId == taskId }
     }
 
     /// Every process's output, for failure messages.

@@ -131,6 +131,12 @@ public struct ConfigurationKey: Sendable {
             $0.worker.xcomMaxBytes = $1
         },
         count(
+            "worker.max_map_length", "TIDE_WORKER_MAX_MAP_LENGTH",
+            "most instances a mapped task expands to (Airflow's core.max_map_length) (default 1024)"
+        ) {
+            $0.worker.maxMapLength = $1
+        },
+        count(
             "worker.task_niceness", "TIDE_WORKER_TASK_NICENESS",
             "CPU niceness of local task processes, 0 (as Tide) to 19 (lowest) (default 10)", in: 0...19,
             expected: "a whole number from 0 to 19"

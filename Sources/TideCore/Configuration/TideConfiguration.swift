@@ -127,6 +127,9 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Largest value (as JSON) a try may publish for other tasks (XCom); larger fails the try.
     /// Default 49152 (48 KiB).
     public var xcomMaxBytes = 49_152
+    /// Most mapped instances one mapped task may expand to (Airflow's `core.max_map_length`); a
+    /// longer result fails the task that published it. Default 1024.
+    public var maxMapLength = TaskExpansion.defaultMaxLength
     /// Niceness of local task processes (0–19): above Tide's own processes' 0, so that a busy
     /// machine delays tasks rather than the scheduler, PostgreSQL and the workers. Default 10.
     public var taskNiceness: Int32 = 10

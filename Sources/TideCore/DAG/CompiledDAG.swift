@@ -18,6 +18,11 @@ public struct CompiledDAG: Sendable {
     public let anyBranch: Bool
     /// The sensors the scheduler checks itself (`external_task`): never queued for a worker.
     public let checkedByScheduler: Set<String>
+    /// The mapped tasks (``TaskExpansion``): each has several instances in a run once expanded.
+    public let mapped: Set<String>
+    /// For each task whose results a mapped task expands over, those results' keys: its try must
+    /// publish a list (or an object) under each, as Airflow fails the pushing task otherwise.
+    public let expandedResults: [String: Set<String>]
 
     public init(_ dag: DAG) {
         self.dag = dag
@@ -45,6 +50,12 @@ public struct CompiledDAG: Sendable {
                 guard case .sensor(let sensor) = task.kind, sensor.check.isCheckedByScheduler else { return nil }
                 return task.taskId
             })
+        mapped = Set(dag.tasks.filter(\.isMapped).map(\.taskId))
+        var expandedResults: [String: Set<String>] = [:]
+        for task in dag.tasks {
+            for pull in task.expand?.pulls ?? [] { expandedResults[pull.taskId, default: []].insert(pull.key) }
+        }
+        self.expandedResults = expandedResults
     }
 
     public var dagId: String { dag.dagId }

@@ -21,7 +21,7 @@ public enum DAGParser {
     static let kindKeys = ["bash", "command", "empty", "kubernetes_pod", "sensor"]
     /// Most YAML nodes a DAG file may expand to (aliases counted each time they are used).
     public static let maximumNodes = 200_000
-    static let taskKeys = ["task_id", "upstream", "branch", "outlets"] + defaultArgKeys + kindKeys
+    static let taskKeys = ["task_id", "upstream", "branch", "outlets", "expand"] + defaultArgKeys + kindKeys
 
     /// Parses and validates a DAG file.
     /// - Parameters:
@@ -186,6 +186,7 @@ struct DAGFileReader {
             upstreamNodes[task.taskId] = upstream
             tasks.append(task)
         }
+        checkExpansions(&tasks, taskNodes: taskNodesById)
         checkGraph(tasks, taskNodes: taskNodesById, upstreamNodes: upstreamNodes)
         return DAG(
             dagId: dagId, description: description, tags: tags, params: params, tasks: tasks, fileloc: file,
@@ -251,6 +252,7 @@ struct DAGFileReader {
         withSecrets.doXcomPush = merged.doXcomPush ?? false
         withSecrets.branch = readBranch(fields, kind: kind, taskId: taskId)
         withSecrets.outlets = readOutlets(fields, kind: kind, taskId: taskId)
+        withSecrets.expand = readExpand(fields, kind: kind, taskId: taskId, dependsOnPast: task.dependsOnPast)
         if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
             kind?.isLocalCommand != true
         {

@@ -51,6 +51,11 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// Datasets (URIs) the task updates when it succeeds (Airflow's `outlets`): each success
     /// records a dataset event, which can trigger DAGs scheduled on those datasets.
     public var outlets: [String] = []
+    /// Dynamic task mapping (Airflow's `expand`): one mapped instance per item, see ``TaskExpansion``.
+    public var expand: TaskExpansion?
+
+    /// Whether the task is mapped: it runs as instances 0…N-1, N known only when it is ready.
+    public var isMapped: Bool { expand != nil }
 
     public init(
         taskId: String, upstream: [String] = [], retries: Int = 0, retryDelaySeconds: Double = 300,
@@ -108,6 +113,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         doXcomPush = try container.decodeIfPresent(Bool.self, forKey: .doXcomPush) ?? false
         branch = try container.decodeIfPresent(Bool.self, forKey: .branch) ?? false
         outlets = try container.decodeIfPresent([String].self, forKey: .outlets) ?? []
+        expand = try container.decodeIfPresent(TaskExpansion.self, forKey: .expand)
     }
 
     // Fields added since `do_xcom_push` are written only when set, so that an upgrade does not
@@ -137,6 +143,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         try container.encode(doXcomPush, forKey: .doXcomPush)
         if branch { try container.encode(branch, forKey: .branch) }
         if !outlets.isEmpty { try container.encode(outlets, forKey: .outlets) }
+        try container.encodeIfPresent(expand, forKey: .expand)
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -145,7 +152,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case priorityWeight = "priority_weight", kind, triggerRule = "trigger_rule", dependsOnPast = "depends_on_past"
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
-        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push", branch, outlets
+        case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push", branch, outlets, expand
     }
 }
 

@@ -35,9 +35,11 @@ public enum DependencyResolver {
     /// As ``resolve(dag:states:frontier:pastNotMet:branches:)`` on a definition compiled for this call.
     public static func resolve(
         dag: DAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = [],
-        branches: [String: BranchChoice] = [:]
+        branches: [String: BranchChoice] = [:], mappedInstances: [String: [TaskState]] = [:]
     ) -> Resolution {
-        resolve(dag: CompiledDAG(dag), states: states, frontier: frontier, pastNotMet: pastNotMet, branches: branches)
+        resolve(
+            dag: CompiledDAG(dag), states: states, frontier: frontier, pastNotMet: pastNotMet, branches: branches,
+            mappedInstances: mappedInstances)
     }
 
     /// - Parameters:
@@ -47,13 +49,20 @@ public enum DependencyResolver {
     ///     succeeded or been skipped: they wait even when their trigger rule is met.
     ///   - branches: the choice of each succeeded branch task (``BranchChoice``): a task directly
     ///     downstream of one that did not follow it is skipped, whatever its other upstream tasks.
+    ///   - mappedInstances: the states of each expanded mapped task's instances. A mapped task's
+    ///     own state in `states` is ``TaskState/mapped(_:)`` of them; its downstream tasks' trigger
+    ///     rules count every instance, as Airflow's do. A mapped task decided `run` is in `toQueue`
+    ///     (the scheduler expands it, or queues its undecided instances).
     public static func resolve(
         dag: CompiledDAG, states: [String: TaskState], frontier: [String]? = nil, pastNotMet: Set<String> = [],
-        branches: [String: BranchChoice] = [:]
+        branches: [String: BranchChoice] = [:], mappedInstances: [String: [TaskState]] = [:]
     ) -> Resolution {
         var known: [Int: TaskState] = [:]
         known.reserveCapacity(states.count)
         for (taskId, state) in states { if let position = dag.index[taskId] { known[position] = state } }
+        // Instances of mapped tasks not decided in this call: a task decided here counts as one.
+        var instances: [Int: [TaskState]] = [:]
+        for (taskId, states) in mappedInstances { if let position = dag.index[taskId] { instances[position] = states } }
         var resolution = Resolution()
         var pending = frontier.map { $0.compactMap { dag.index[$0] } } ?? Array(0..<dag.taskCount)
         var visited: Set<Int> = []
@@ -63,7 +72,9 @@ public enum DependencyResolver {
                 guard !visited.contains(position) else { continue }
                 let task = dag[position]
                 var decision = task.triggerRule.evaluate(
-                    upstream: dag.upstream[position].map { known[$0] ?? TaskState.none })
+                    upstream: instances.isEmpty
+                        ? dag.upstream[position].map { known[$0] ?? TaskState.none }
+                        : dag.upstream[position].flatMap { instances[$0] ?? [known[$0] ?? TaskState.none] })
                 if decision == .run && pastNotMet.contains(task.taskId) { decision = .wait }
                 if !branches.isEmpty, notFollowed(position, dag: dag, known: known, branches: branches) {
                     decision = .skip
@@ -74,6 +85,7 @@ public enum DependencyResolver {
                     continue
                 case .run:
                     visited.insert(position)
+                    instances[position] = nil
                     guard case .empty = task.kind else {
                         resolution.toQueue.append(task.taskId)
                         known[position] = .queued
@@ -89,6 +101,7 @@ public enum DependencyResolver {
                     newState = .upstreamFailed
                 }
                 visited.insert(position)
+                instances[position] = nil
                 known[position] = newState
                 next.append(contentsOf: dag.downstream[position])
             }

@@ -28,6 +28,10 @@ public struct TemplateContext: Sendable {
     public var timeZone: TimeZone
     /// The values the templates pull (``XComPull``) that were pushed; a pull not here renders `None`.
     public var xcoms: [XComPull: JSONValue] = [:]
+    /// A mapped instance's index (`ti.map_index`); -1 for a task that is not mapped, as in Airflow.
+    public var mapIndex = -1
+    /// A mapped instance's arguments (`expanded.NAME`), see ``TaskExpansion``.
+    public var expanded: [String: JSONValue] = [:]
 
     public init(
         dagId: String, taskId: String, runId: String, runType: String, tryNumber: Int, logicalDate: Date,
@@ -54,7 +58,7 @@ public struct TemplateContext: Sendable {
     public static let names: [String] = [
         "ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "logical_date", "data_interval_start",
         "data_interval_end", "prev_ds", "next_ds", "prev_ds_nodash", "next_ds_nodash", "run_id", "dag", "task", "ti",
-        "params", "dag_run", "conf",
+        "params", "dag_run", "conf", "expanded",
     ]
 
     /// The context as Stencil values.
@@ -64,7 +68,9 @@ public struct TemplateContext: Sendable {
         let dsNoDash = format("yyyyMMdd")
         let ts = python("T")
         let dateTime = python(" ")
-        let ti: [String: Any] = ["try_number": tryNumber, "task_id": taskId, "dag_id": dagId, "run_id": runId]
+        let ti: [String: Any] = [
+            "try_number": tryNumber, "task_id": taskId, "dag_id": dagId, "run_id": runId, "map_index": mapIndex,
+        ]
         let dagRun: [String: Any] = [
             "conf": JSONValue.object(conf).templateValue, "run_id": runId, "run_type": runType,
             "logical_date": dateTime(logicalDate),
@@ -81,7 +87,7 @@ public struct TemplateContext: Sendable {
             "next_ds_nodash": nextLogicalDate.map(dsNoDash) ?? none,
             "run_id": runId, "dag": ["dag_id": dagId], "task": ["task_id": taskId], "ti": ti,
             "params": JSONValue.object(params).templateValue, "dag_run": dagRun,
-            "conf": JSONValue.object(conf).templateValue,
+            "conf": JSONValue.object(conf).templateValue, "expanded": JSONValue.object(expanded).templateValue,
         ]
     }
 

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Stencil has no calls, so each pull is rewritten to a variable of its own (`__xcom_0`, …) that
 /// the worker fills from PostgreSQL before rendering.
-public struct XComPull: Sendable, Hashable {
+public struct XComPull: Sendable, Hashable, Codable {
     public var taskId: String
     public var key: String
 

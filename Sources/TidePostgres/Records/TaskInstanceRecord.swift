@@ -34,6 +34,10 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
     /// sensors the scheduler checks itself).
     public var sensingSince: Double?
     public var sensorStatus: String?
+    /// A mapped instance's index (-1 for a task that is not mapped, or not yet expanded), and its
+    /// arguments as JSON text (name → item).
+    public var mapIndex = -1
+    public var mapItem: String?
 
     private enum CodingKeys: String, CodingKey {
         case id, runId = "run_id", dagId = "dag_id", taskId = "task_id", state, tryNumber = "try_number"
@@ -41,7 +45,8 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         case startedAt = "started_at", endedAt = "ended_at", nextRetryAt = "next_retry_at", workerId = "worker_id"
         case hostname, pid, exitCode = "exit_code", pool, poolSlots = "pool_slots", scheduledAt = "scheduled_at"
         case externalId = "external_id", nodePool = "node_pool", nodeName = "node_name", note
-        case sensingSince = "sensing_since", sensorStatus = "sensor_status"
+        case sensingSince = "sensing_since", sensorStatus = "sensor_status", mapIndex = "map_index"
+        case mapItem = "map_item"
     }
 
     static let columns = """
@@ -50,7 +55,8 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         extract(epoch FROM ti.ended_at) AS ended_at, extract(epoch FROM ti.next_retry_at) AS next_retry_at,
         ti.worker_id, ti.hostname, ti.pid, ti.exit_code, ti.pool, ti.pool_slots,
         extract(epoch FROM ti.scheduled_at) AS scheduled_at, ti.external_id, ti.node_pool, ti.node_name, ti.note,
-        extract(epoch FROM ti.sensing_since) AS sensing_since, ti.sensor_status
+        extract(epoch FROM ti.sensing_since) AS sensing_since, ti.sensor_status, ti.map_index,
+        ti.map_item::text AS map_item
         """
 
     init(row: PGRow) throws {
@@ -84,6 +90,8 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
         self.note = row["note"]
         self.sensingSince = row.double("sensing_since")
         self.sensorStatus = row["sensor_status"]
+        self.mapIndex = row.int("map_index") ?? -1
+        self.mapItem = row["map_item"]
     }
 }
 

@@ -219,8 +219,9 @@ public struct RunStore: Sendable {
                         $11::text[])
                  AS t(task_id, max_tries, delay, queue, priority, is_leaf, pool, slots, node_pool)
             WHERE EXISTS (SELECT 1 FROM dag_runs WHERE id = $1 AND state = 'running')
-            -- A run marked queued again keeps the task instances it has.
-            ON CONFLICT (run_id, task_id) DO NOTHING
+              -- A run marked queued again keeps the task instances it has (a mapped task's too).
+              AND NOT EXISTS (SELECT 1 FROM task_instances ti WHERE ti.run_id = $1 AND ti.task_id = t.task_id)
+            ON CONFLICT DO NOTHING
             """,
             [
                 String(run.id), run.dagId, PGArray.literal(dag.tasks.map(\.taskId)),

@@ -186,8 +186,11 @@ extension TaskInstanceStore {
         return read
     }
 
-    /// The logs of a task's tries, oldest first (or only `tryNumber`), each whole.
-    public func logs(runId: Int64, taskId: String, tryNumber: Int? = nil) async throws -> [TaskLogRecord] {
+    /// The logs of a task's tries, oldest first (or only `tryNumber`), each whole; of a mapped
+    /// task, by map index (or only `mapIndex`'s).
+    public func logs(runId: Int64, taskId: String, tryNumber: Int? = nil, mapIndex: Int? = nil) async throws
+        -> [TaskLogRecord]
+    {
         let rows = try await pool.query(
             """
             SELECT l.task_instance_id, l.try_number, l.state, l.exit_code, l.worker_id, l.truncated, l.total_bytes,
@@ -195,8 +198,9 @@ extension TaskInstanceStore {
             FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
                  LEFT JOIN task_log_chunks c ON c.task_instance_id = l.task_instance_id AND c.try_number = l.try_number
             WHERE ti.run_id = $1 AND ti.task_id = $2 AND ($3::int IS NULL OR l.try_number = $3)
-            ORDER BY l.try_number, c.char_offset
-            """, [String(runId), taskId, tryNumber.map(String.init)], context: "read logs"
+              AND ($4::int IS NULL OR ti.map_index = $4)
+            ORDER BY ti.map_index, l.try_number, c.char_offset
+            """, [String(runId), taskId, tryNumber.map(String.init), mapIndex.map(String.init)], context: "read logs"
         ).rows
         var records: [TaskLogRecord] = []
         var chunks: [LogChunk] = []

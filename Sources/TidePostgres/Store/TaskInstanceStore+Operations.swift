@@ -4,9 +4,13 @@ extension TaskInstanceStore {
     /// Clears tasks of a run so they run again with a new try (their earlier logs are kept), and
     /// re-opens the run if it had finished. A running task is stopped first: it goes to
     /// `up_for_retry`, due after `stopGraceSeconds` (its worker kills it within a heartbeat).
-    /// - Parameter retries: each task's `retries`, which it gets in full again.
+    /// - Parameters:
+    ///   - retries: each task's `retries`, which it gets in full again.
+    ///   - instances: only these task instances (ids) of those tasks (nil: all, every mapped instance).
     /// - Returns: the task ids cleared.
-    public func clear(runId: Int64, retries: [String: Int], stopGraceSeconds: Double) async throws -> [String] {
+    public func clear(runId: Int64, retries: [String: Int], instances: [Int64]? = nil, stopGraceSeconds: Double)
+        async throws -> [String]
+    {
         let taskIds = retries.keys.sorted()
         guard !taskIds.isEmpty else { return [] }
         return try await pool.transaction { connection in
@@ -22,11 +26,12 @@ extension TaskInstanceStore {
                 FROM unnest($2::text[], $3::int[]) AS wanted(task_id, retries)
                 WHERE ti.run_id = $1 AND ti.task_id = wanted.task_id
                   AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .clear))
+                  AND ($5::bigint[] IS NULL OR ti.id = ANY($5::bigint[]))
                 RETURNING ti.task_id
                 """,
                 [
                     String(runId), PGArray.literal(taskIds), PGArray.literal(taskIds.map { Int64(retries[$0] ?? 0) }),
-                    String(stopGraceSeconds),
+                    String(stopGraceSeconds), instances.map { PGArray.literal($0) },
                 ],
                 context: "clear tasks of run \(runId)"
             ).rows.compactMap { $0["task_id"] }
@@ -35,9 +40,11 @@ extension TaskInstanceStore {
                 """
                 DELETE FROM xcom x USING task_instances ti
                 WHERE x.task_instance_id = ti.id AND ti.run_id = $1 AND ti.task_id = ANY($2::text[])
-                """, [String(runId), PGArray.literal(cleared)], context: "delete results of cleared tasks")
+                  AND ($3::bigint[] IS NULL OR ti.id = ANY($3::bigint[]))
+                """, [String(runId), PGArray.literal(cleared), instances.map { PGArray.literal($0) }],
+                context: "delete results of cleared tasks")
             try await Self.reopen(runId, on: connection)
-            return cleared.sorted()
+            return Array(Set(cleared)).sorted()
         }
     }
 
@@ -47,16 +54,20 @@ extension TaskInstanceStore {
     /// Sets a task's state by hand (`success` or `failed`), stopping it if it was running, and
     /// re-opens the run so its outcome is decided again.
     /// - Returns: the state the task had.
-    public func mark(runId: Int64, taskId: String, as state: TaskState) async throws -> TaskState {
+    /// - Parameter mapIndex: only this mapped instance (nil: every instance of the task).
+    public func mark(runId: Int64, taskId: String, mapIndex: Int? = nil, as state: TaskState) async throws
+        -> TaskState
+    {
         precondition(state == .success || state == .failed, "tasks are marked success or failed")
         return try await pool.transaction { connection in
             let rows = try await connection.query(
                 """
                 UPDATE task_instances ti SET state = $3, ended_at = clock_timestamp(), next_retry_at = NULL
-                FROM (SELECT id, state AS before FROM task_instances WHERE run_id = $1 AND task_id = $2 FOR UPDATE) old
+                FROM (SELECT id, state AS before FROM task_instances
+                      WHERE run_id = $1 AND task_id = $2 AND ($4::int IS NULL OR map_index = $4) FOR UPDATE) old
                 WHERE ti.id = old.id AND old.before IN \(TaskInstanceMachine.sqlSources(of: .mark(state)))
                 RETURNING old.before
-                """, [String(runId), taskId, state.rawValue], context: "mark task"
+                """, [String(runId), taskId, state.rawValue, mapIndex.map(String.init)], context: "mark task"
             ).rows
             guard let before = rows.first?["before"].flatMap(TaskState.init(rawValue:)) else {
                 throw PGError(code: .notFound, message: "run \(runId) has no task '\(taskId)'")

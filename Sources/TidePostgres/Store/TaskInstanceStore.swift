@@ -37,6 +37,9 @@ public struct TaskInstanceStore: Sendable {
         /// earlier tries made.
         public var sensingForSeconds: Double?
         public var sensorPokes = 0
+        /// A mapped instance's index (-1 when the task is not mapped) and its arguments (name → item).
+        public var mapIndex = -1
+        public var mapItem: [String: JSONValue] = [:]
     }
 
     /// The state a finished try left its task instance in.
@@ -45,33 +48,62 @@ public struct TaskInstanceStore: Sendable {
         public var state: TaskState
     }
 
-    /// Every task instance of a run, in creation (file) order.
+    /// Every task instance of a run, in creation (file) order; a mapped task's by map index.
     public func forRun(_ runId: Int64) async throws -> [TaskInstanceRecord] {
         try await pool.query(
-            "SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE run_id = $1 ORDER BY id",
+            """
+            SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE run_id = $1
+            ORDER BY min(id) OVER (PARTITION BY task_id), map_index
+            """,
             [String(runId)], context: "list task instances"
         ).rows.map(TaskInstanceRecord.init(row:))
     }
 
-    /// Id and state of the named tasks of several runs, in one query.
+    /// The instances of one task in a run: one, or a mapped task's instances once it is expanded.
+    public struct TaskInstances: Sendable, Hashable {
+        /// One instance: its id, map index (-1 for a task that is not mapped) and state.
+        public struct Instance: Sendable, Hashable {
+            public var id: Int64
+            public var mapIndex: Int
+            public var state: TaskState
+        }
+
+        /// By map index.
+        public var instances: [Instance]
+
+        /// The first instance's id.
+        public var id: Int64 { instances.first?.id ?? 0 }
+        /// The task's state: its instance's, or ``TaskState/mapped(_:)`` of a mapped task's instances.
+        public var state: TaskState {
+            instances.count == 1 ? instances[0].state : TaskState.mapped(instances.map(\.state))
+        }
+        /// Whether the task was expanded into mapped instances (map indexes from 0).
+        public var isExpanded: Bool { instances.contains { $0.mapIndex >= 0 } }
+        /// Every instance's id.
+        public var ids: [Int64] { instances.map(\.id) }
+    }
+
+    /// The instances of the named tasks of several runs, in one query.
     /// - Parameter tasks: per run, the task ids wanted.
-    /// - Returns: per run, task id → (id, state).
-    public func states(of tasks: [Int64: [String]]) async throws -> [Int64: [String: (id: Int64, state: TaskState)]] {
+    /// - Returns: per run, task id → its instances.
+    public func states(of tasks: [Int64: [String]]) async throws -> [Int64: [String: TaskInstances]] {
         let pairs = tasks.flatMap { run, ids in ids.map { (run, $0) } }
         guard !pairs.isEmpty else { return [:] }
         let rows = try await pool.query(
             """
-            SELECT ti.run_id, ti.task_id, ti.id, ti.state FROM task_instances ti
+            SELECT ti.run_id, ti.task_id, ti.id, ti.state, ti.map_index FROM task_instances ti
             JOIN unnest($1::bigint[], $2::text[]) AS wanted(run_id, task_id)
               ON ti.run_id = wanted.run_id AND ti.task_id = wanted.task_id
+            ORDER BY ti.map_index
             """, [PGArray.literal(pairs.map(\.0)), PGArray.literal(pairs.map(\.1))], context: "read task states"
         ).rows
-        var result: [Int64: [String: (id: Int64, state: TaskState)]] = [:]
+        var result: [Int64: [String: TaskInstances]] = [:]
         for row in rows {
             if let run = row.int64("run_id"), let id = row.int64("id"), let task = row["task_id"],
                 let state = row["state"].flatMap(TaskState.init(rawValue:))
             {
-                result[run, default: [:]][task] = (id, state)
+                let instance = TaskInstances.Instance(id: id, mapIndex: row.int("map_index") ?? -1, state: state)
+                result[run, default: [:]][task, default: TaskInstances(instances: [])].instances.append(instance)
             }
         }
         return result
@@ -289,7 +321,8 @@ public struct TaskInstanceStore: Sendable {
             extract(epoch FROM r.logical_date) AS logical_date, r.run_type,
             extract(epoch FROM r.data_interval_start) AS data_interval_start,
             extract(epoch FROM r.data_interval_end) AS data_interval_end,
-            extract(epoch FROM clock_timestamp() - ti.sensing_since) AS sensing_for, ti.sensor_pokes
+            extract(epoch FROM clock_timestamp() - ti.sensing_since) AS sensing_for, ti.sensor_pokes,
+            ti.map_index, ti.map_item::text AS map_item
         """
 
     static func claimedTry(_ row: PGRow) throws -> ClaimedTry {
@@ -302,7 +335,9 @@ public struct TaskInstanceStore: Sendable {
             runType: row["run_type"] ?? "manual",
             logicalDate: row.double("logical_date") ?? 0,
             dataIntervalStart: row.double("data_interval_start"), dataIntervalEnd: row.double("data_interval_end"),
-            sensingForSeconds: row.double("sensing_for"), sensorPokes: row.int("sensor_pokes") ?? 0)
+            sensingForSeconds: row.double("sensing_for"), sensorPokes: row.int("sensor_pokes") ?? 0,
+            mapIndex: row.int("map_index") ?? -1,
+            mapItem: row["map_item"].flatMap { try? JSONValue.parse($0) }?.object ?? [:])
     }
 
     /// Which of these task instances are still `running` on this worker.

@@ -47,17 +47,28 @@ public struct XComStore: Sendable {
     }
 
     /// The values of `pulls` in a run: those the pulled task's current try stored and that try
-    /// succeeded (a value of a failed or cleared try is not read). Missing ones are left out.
-    public func pull(runId: Int64, _ pulls: [XComPull]) async throws -> [XComPull: JSONValue] {
+    /// succeeded (a value of a failed or cleared try is not read). Missing ones are left out. A
+    /// pull of a `mapped` task is the list of its instances' values, by map index (as Airflow's
+    /// pull of a mapped task; instances without one are left out, none at all is `[]`).
+    public func pull(runId: Int64, _ pulls: [XComPull], mapped: Set<String> = []) async throws -> [XComPull: JSONValue]
+    {
         guard !pulls.isEmpty else { return [:] }
         let rows = try await pool.query(
             """
-            SELECT ti.task_id, x.key, x.value::text AS value
-            FROM unnest($2::text[], $3::text[]) AS wanted(task_id, key)
-            JOIN task_instances ti ON ti.run_id = $1 AND ti.task_id = wanted.task_id AND ti.state = 'success'
-            JOIN xcom x ON x.task_instance_id = ti.id AND x.key = wanted.key AND x.try_number = ti.try_number
+            SELECT wanted.task_id, wanted.key, wanted.mapped,
+                   CASE WHEN wanted.mapped
+                        THEN coalesce(jsonb_agg(x.value ORDER BY ti.map_index) FILTER (WHERE x.value IS NOT NULL), '[]')
+                        ELSE min(x.value::text)::jsonb END::text AS value
+            FROM unnest($2::text[], $3::text[], $4::boolean[]) AS wanted(task_id, key, mapped)
+            JOIN task_instances ti ON ti.run_id = $1 AND ti.task_id = wanted.task_id
+            LEFT JOIN xcom x ON ti.state = 'success' AND x.task_instance_id = ti.id AND x.key = wanted.key
+                            AND x.try_number = ti.try_number
+            GROUP BY wanted.task_id, wanted.key, wanted.mapped
             """,
-            [String(runId), PGArray.literal(pulls.map(\.taskId)), PGArray.literal(pulls.map(\.key))],
+            [
+                String(runId), PGArray.literal(pulls.map(\.taskId)), PGArray.literal(pulls.map(\.key)),
+                PGArray.literal(pulls.map { mapped.contains($0.taskId) ? "true" : "false" }),
+            ],
             context: "pull results in run \(runId)"
         ).rows
         var values: [XComPull: JSONValue] = [:]

@@ -31,6 +31,8 @@ public final class SchedulerService: Service, Sendable {
         public var metrics: TideMetrics?
         /// Jobs run beside the built-in maintenance jobs (an embedding process's own, or a test's).
         public var additionalMaintenance: [MaintenanceJob] = []
+        /// `worker.max_map_length`: most instances a mapped task expands to.
+        public var maxMapLength = TaskExpansion.defaultMaxLength
 
         public init(
             pool: PGPool, redis: RedisEndpoint, keys: RedisKeys, dagsFolder: String, defaultTimeZone: String = "UTC",
@@ -252,6 +254,7 @@ public final class SchedulerService: Service, Sendable {
         }
         let states = try await tasks.states(of: wanted)
         var emptySucceeded: [Int64] = [], skipped: [Int64] = [], upstreamFailed: [Int64] = []
+        var toExpand: [ReadyMappedTask] = []
         var outlets: [Int64: [String]] = [:]
         for (runId, frontier) in frontiers {
             guard let dag = runDags[runId] else { continue }
@@ -260,7 +263,8 @@ public final class SchedulerService: Service, Sendable {
             let resolution = DependencyResolver.resolve(
                 dag: dag, states: currentStates, frontier: frontier.map { Array($0) },
                 pastNotMet: try await pastNotMet(runId: runId, dag: dag, among: wanted[runId] ?? []),
-                branches: try await branchChoices(runId: runId, dag: dag, states: currentStates))
+                branches: try await branchChoices(runId: runId, dag: dag, states: currentStates),
+                mappedInstances: Self.mappedInstances(current, dag: dag))
             let decided = Set(
                 resolution.toQueue + resolution.emptySucceeded + resolution.skipped + resolution.upstreamFailed)
             joinWatch.record(
@@ -268,7 +272,7 @@ public final class SchedulerService: Service, Sendable {
                 evaluated: frontier.map { $0.compactMap { dag.index[$0] } } ?? Array(0..<dag.taskCount),
                 states: currentStates, decided: decided)
             guard !resolution.isEmpty else { continue }
-            let ids = { (names: [String]) in names.compactMap { current[$0]?.id } }
+            let ids = { (names: [String]) in names.flatMap { current[$0]?.ids ?? [] } }
             emptySucceeded += ids(resolution.emptySucceeded)
             for name in resolution.emptySucceeded {
                 if let id = current[name]?.id, let task = dag.task(name), !task.outlets.isEmpty {
@@ -278,11 +282,24 @@ public final class SchedulerService: Service, Sendable {
             skipped += ids(resolution.skipped)
             upstreamFailed += ids(resolution.upstreamFailed)
             for name in resolution.toQueue {
-                guard let id = current[name]?.id else { continue }
-                if dag.checkedByScheduler.contains(name) { toSense.append(id) } else { toQueue.append(id) }
+                guard let instances = current[name] else { continue }
+                if dag.mapped.contains(name) {
+                    let undecided = instances.instances.filter { $0.state == .none }.map(\.id)
+                    // Undecided as a whole: expanded (again, after a clear) from what it maps over now.
+                    if undecided.count == instances.instances.count {
+                        toExpand.append(ReadyMappedTask(runId: runId, taskId: name, dag: dag))
+                    } else {
+                        toQueue += undecided
+                    }
+                } else if dag.checkedByScheduler.contains(name) {
+                    toSense.append(instances.id)
+                } else {
+                    toQueue.append(instances.id)
+                }
             }
             touchedRuns.insert(runId)
         }
+        toQueue += try await expand(toExpand, push: push)
         try await tasks.markEmptySucceeded(emptySucceeded, outlets: outlets)
         try await tasks.markUnrunnable(skipped, as: .skipped)
         try await tasks.markUnrunnable(upstreamFailed, as: .upstreamFailed)

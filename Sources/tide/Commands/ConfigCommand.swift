@@ -45,6 +45,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     ("worker.shutdown_grace", "\(config.worker.shutdownGraceSeconds)s"),
                     ("worker.log_max_bytes", "\(config.worker.logMaxBytes)"),
                     ("worker.xcom_max_bytes", "\(config.worker.xcomMaxBytes)"),
+                    ("worker.max_map_length", "\(config.worker.maxMapLength)"),
                     ("worker.task_niceness", "\(config.worker.taskNiceness)"),
                     ("kubernetes.kubeconfig", config.kubernetes.kubeconfig ?? "-"),
                     ("kubernetes.context", config.kubernetes.context ?? "-"),

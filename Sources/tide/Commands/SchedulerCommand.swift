@@ -26,14 +26,14 @@ struct SchedulerCommand: AsyncParsableCommand {
             }
             let pool = context.pool(maxConnections: 4, application: "tide-scheduler")
             let metrics = metricsPort.map { _ in TideMetrics() }
+            var dependencies = SchedulerService.Dependencies(
+                pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
+                defaultTimeZone: context.configuration.defaultTimeZone,
+                nodePools: context.configuration.nodePools,
+                kubernetesConnections: context.configuration.kubernetes.connectionNames, metrics: metrics)
+            dependencies.maxMapLength = context.configuration.worker.maxMapLength
             let scheduler = SchedulerService(
-                settings: context.configuration.scheduler,
-                dependencies: .init(
-                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: context.configuration.dagsFolder,
-                    defaultTimeZone: context.configuration.defaultTimeZone,
-                    nodePools: context.configuration.nodePools,
-                    kubernetesConnections: context.configuration.kubernetes.connectionNames, metrics: metrics),
-                logger: logger)
+                settings: context.configuration.scheduler, dependencies: dependencies, logger: logger)
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
             let hints = ScalingHintPublisher(

@@ -73,13 +73,12 @@ struct StandaloneCommand: AsyncParsableCommand {
 
             let pool = context.pool(maxConnections: 4, application: "tide-scheduler")
             let metrics = TideMetrics()
+            var dependencies = SchedulerService.Dependencies(
+                pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder,
+                defaultTimeZone: configuration.defaultTimeZone, nodePools: configuration.nodePools, metrics: metrics)
+            dependencies.maxMapLength = configuration.worker.maxMapLength
             let scheduler = SchedulerService(
-                settings: configuration.scheduler,
-                dependencies: .init(
-                    pool: pool, redis: context.redis, keys: context.keys, dagsFolder: configuration.dagsFolder,
-                    defaultTimeZone: configuration.defaultTimeZone, nodePools: configuration.nodePools,
-                    metrics: metrics),
-                logger: Logger(label: "tide.scheduler"))
+                settings: configuration.scheduler, dependencies: dependencies, logger: Logger(label: "tide.scheduler"))
             let hints = ScalingHintPublisher(
                 configuration: configuration,
                 dependencies: .init(

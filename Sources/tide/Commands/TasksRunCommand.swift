@@ -25,7 +25,8 @@ extension TasksCommand {
                 code = await TaskInPod.run(
                     taskInstanceId: taskInstance, tryNumber: tryNumber, pool: pool,
                     defaultTimeZone: configuration.defaultTimeZone, logMaxBytes: configuration.worker.logMaxBytes,
-                    xcomMaxBytes: configuration.worker.xcomMaxBytes)
+                    xcomMaxBytes: configuration.worker.xcomMaxBytes,
+                    maxMapLength: configuration.worker.maxMapLength)
                 await pool.close()
             }
             throw ExitCode(code)

@@ -36,6 +36,7 @@ enum KubernetesSetup {
                 "TIDE_DEFAULT_TIMEZONE": configuration.defaultTimeZone,
                 "TIDE_WORKER_LOG_MAX_BYTES": String(configuration.worker.logMaxBytes),
                 "TIDE_WORKER_XCOM_MAX_BYTES": String(configuration.worker.xcomMaxBytes),
+                "TIDE_WORKER_MAX_MAP_LENGTH": String(configuration.worker.maxMapLength),
                 "TIDE_LOG_LEVEL": configuration.logLevel,
             ], orphanSweepIntervalSeconds: settings.orphanSweepIntervalSeconds,
             masksSecretValues: settings.maskSecretValues)

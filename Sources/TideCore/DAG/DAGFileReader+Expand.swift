@@ -1,0 +1,91 @@
+import Yams
+
+extension DAGFileReader {
+    /// Reads a task's `expand:` (``TaskExpansion``): each argument a literal list, or
+    /// `{from: TASK, key: KEY}` for another task's result (its return value when no key is given).
+    mutating func readExpand(_ fields: [String: Node], kind: TaskKind?, taskId: String, dependsOnPast: Bool)
+        -> TaskExpansion?
+    {
+        guard let node = fields["expand"], !node.isNull,
+            let pairs = mapping(node, what: "expand of task '\(taskId)'")
+        else { return nil }
+        guard !pairs.isEmpty else {
+            report(
+                node, "expand of task '\(taskId)' has no arguments", hint: "give NAME: [items] or NAME: {from: TASK}")
+            return nil
+        }
+        if let problem = Self.unmappable(kind, branch: fields["branch"]?.bool == true, dependsOnPast: dependsOnPast) {
+            report(node, "expand on task '\(taskId)': \(problem)")
+            return nil
+        }
+        var arguments: [TaskExpansion.Argument] = []
+        for pair in pairs {
+            let what = "expand.\(pair.key) of task '\(taskId)'"
+            guard Identifier.isEnvironmentName(pair.key) else {
+                report(pair.keyNode, "\(what): an argument name is letters, digits and '_', not starting with a digit")
+                continue
+            }
+            switch pair.value {
+            case .sequence(let items):
+                arguments.append(.init(name: pair.key, source: .literal(items.map { jsonValue($0) })))
+            case .mapping:
+                guard let source = resultSource(pair.value, what: what) else { continue }
+                if source.taskId == taskId {
+                    report(pair.value, "\(what) expands over the task's own result")
+                    continue
+                }
+                arguments.append(.init(name: pair.key, source: .result(source)))
+            default:
+                report(
+                    pair.value, "\(what) must be a list or {from: TASK}, got \(pair.value.kindName)",
+                    hint: "a literal list of items, or another task's result: {from: list_files, key: return_value}")
+            }
+        }
+        return arguments.count == pairs.count ? TaskExpansion(arguments: arguments) : nil
+    }
+
+    /// `{from: TASK, key: KEY}`.
+    private mutating func resultSource(_ node: Node, what: String) -> XComPull? {
+        guard let pairs = mapping(node, what: what) else { return nil }
+        checkKeys(pairs, allowed: ["from", "key"], place: what)
+        let fields = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard let fromNode = fields["from"] else {
+            report(node, "\(what) is missing 'from' (the task whose result it expands over)")
+            return nil
+        }
+        guard let from = string(fromNode, what: "\(what).from") else { return nil }
+        let key = fields["key"].flatMap { string($0, what: "\(what).key") } ?? XComPull.returnValueKey
+        return XComPull(taskId: from, key: key)
+    }
+
+    /// Why a task of this kind cannot be mapped (nil when it can).
+    static func unmappable(_ kind: TaskKind?, branch: Bool, dependsOnPast: Bool) -> String? {
+        if branch { return "a branch task cannot be mapped" }
+        if dependsOnPast { return "a depends_on_past task cannot be mapped (not yet)" }
+        switch kind {
+        case .empty?: return "an empty task runs nothing to map"
+        case .sensor(let sensor)? where sensor.check.isCheckedByScheduler:
+            return "an external_task sensor cannot be mapped (not yet)"
+        default: return nil
+        }
+    }
+
+    /// Each task's expansion reads results of tasks the DAG has; those tasks run first (as Airflow
+    /// makes the task whose result is expanded over an upstream task).
+    mutating func checkExpansions(_ tasks: inout [TaskSpec], taskNodes: [String: Node]) {
+        let ids = Set(tasks.map(\.taskId))
+        for position in tasks.indices {
+            guard let expansion = tasks[position].expand else { continue }
+            for pull in expansion.pulls {
+                if !ids.contains(pull.taskId) {
+                    report(
+                        taskNodes[tasks[position].taskId],
+                        "task '\(tasks[position].taskId)' expands over a result of unknown task '\(pull.taskId)'",
+                        hint: Suggestion.hint(for: pull.taskId, among: ids))
+                } else if !tasks[position].upstream.contains(pull.taskId) {
+                    tasks[position].upstream.append(pull.taskId)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import TideCore
+import TidePostgres
+import TideTestSupport
+
+/// Dynamic task mapping: a task expands over a literal list or another task's result into mapped
+/// instances that run, fail and retry each on its own; a downstream task reads all their results
+/// as a list; nothing to map over skips; a result that cannot be mapped fails the task that
+/// published it (as Airflow does); a clear re-expands over what the upstream task returns now.
+@Suite("Dynamic task mapping", .serialized)
+struct MappingTests {
+    static let dag = """
+        dag_id: mapping
+        tasks:
+          - task_id: list_files
+            bash: |
+              if [ "$TIDE_TRY_NUMBER" = 1 ]; then echo '["a.csv", "b.csv", "c.csv"]'; else echo '["d.csv", "e.csv"]'; fi \\
+                > "$TIDE_XCOM_DIR/return_value.json"
+          - task_id: load
+            expand:
+              file: {from: list_files}
+            retries: 1
+            retry_delay: 100ms
+            bash: |
+              echo "loading {{ expanded.file }} as instance {{ ti.map_index }} (env $TIDE_MAP_INDEX), try $TIDE_TRY_NUMBER"
+              if [ "{{ expanded.file }}" = b.csv ] && [ "$TIDE_TRY_NUMBER" = 1 ]; then exit 1; fi
+              echo "{\\"file\\": \\"{{ expanded.file }}\\"}" > "$TIDE_XCOM_DIR/return_value.json"
+          - task_id: total
+            upstream: [load]
+            bash: echo 'loaded {{ ti.xcom_pull(task_ids="load") }}'
+          - task_id: regions
+            expand:
+              region: [eu, us]
+              tier: [1, 2]
+            command: ["echo", "{{ expanded.region }}-{{ expanded.tier }}"]
+          - task_id: list_nothing
+            bash: echo '[]' > "$TIDE_XCOM_DIR/return_value.json"
+          - task_id: per_nothing
+            expand:
+              item: {from: list_nothing}
+            bash: echo never
+          - task_id: after_nothing
+            upstream: [per_nothing]
+            bash: echo never
+          - task_id: cleanup
+            upstream: [per_nothing]
+            trigger_rule: all_done
+            bash: echo cleaned
+          - task_id: list_bad
+            bash: echo '"not a list"' > "$TIDE_XCOM_DIR/return_value.json"
+          - task_id: per_bad
+            expand:
+              item: {from: list_bad}
+            bash: echo never
+        """
+
+    @Test func mappedInstancesRunRetryAndReexpandAlone() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG("mapping.yaml", Self.dag)
+            try await cluster.start(loading: "mapping")
+            let run = try await cluster.runToEnd("mapping")
+            #expect(run.state == .failed)
+
+            let load = try await cluster.mapped(run.id, "load")
+            #expect(load.map(\.mapIndex) == [0, 1, 2])
+            #expect(load.map(\.state) == [.success, .success, .success])
+            // The failing instance was retried alone.
+            #expect(load.map(\.tryNumber) == [1, 2, 1])
+            let second = try await cluster.tasks.logs(runId: run.id, taskId: "load", mapIndex: 1)
+            #expect(second.map(\.tryNumber) == [1, 2])
+            #expect(
+                second.first?.content.contains("loading b.csv as instance 1 (env 1), try 1") == true,
+                "\(second.first?.content ?? "no log")")
+
+            let total = try await cluster.firstLog(run.id, "total")
+            #expect(
+                total.contains(#"loaded [{"file":"a.csv"},{"file":"b.csv"},{"file":"c.csv"}]"#), "\(total)")
+
+            let regions = try await cluster.mapped(run.id, "regions")
+            var printed: [String] = []
+            for instance in regions {
+                let log = try await cluster.tasks.logs(runId: run.id, taskId: "regions", mapIndex: instance.mapIndex)
+                printed.append(log.first?.content.split(separator: "\n").first.map(String.init) ?? "")
+            }
+            #expect(printed == ["eu-1", "eu-2", "us-1", "us-2"])
+
+            var tasks = try await cluster.instances(run.id)
+            // Mapped over nothing: skipped, as are the tasks that need it (all_done still runs).
+            let nothing = try await cluster.mapped(run.id, "per_nothing")
+            #expect(nothing.map(\.mapIndex) == [-1])
+            #expect(nothing.map(\.state) == [.skipped])
+            #expect(tasks["after_nothing"]?.state == .skipped)
+            #expect(tasks["cleanup"]?.state == .success)
+            // A result that cannot be mapped fails the task that published it.
+            #expect(tasks["list_bad"]?.state == .failed)
+            #expect(tasks["per_bad"]?.state == .upstreamFailed)
+            let bad = try await cluster.firstLog(run.id, "list_bad")
+            #expect(
+                bad.contains(
+                    "result 'return_value' is expanded over by a mapped task: a mapped task expands over a list or an object, not a string"
+                ), "\(bad)")
+
+            // A clear of the task whose result is mapped over, with its downstream: its second try
+            // returns two files, so load has two instances now, each with one more try.
+            let cleared = try await cluster.cli(["tasks", "clear", String(run.id), "list_files", "--downstream"])
+            #expect(cleared.status == 0, "\(cleared.output)")
+            try await Eventually.that("load to be expanded again and total to run", describe: cluster.logs) {
+                let tasks = try await cluster.instances(run.id)
+                return tasks["list_files"]?.tryNumber == 2 && tasks["total"]?.tryNumber == 2
+                    && tasks["total"]?.state.isFinished == true
+            }
+            let reloaded = try await cluster.mapped(run.id, "load")
+            #expect(reloaded.map(\.mapIndex) == [0, 1])
+            #expect(reloaded.map(\.state) == [.success, .success])
+            #expect(reloaded.map(\.tryNumber) == [2, 3])
+            #expect(reloaded.map(\.mapItem) == [#"{"file": "d.csv"}"#, #"{"file": "e.csv"}"#])
+            let totals = try await cluster.tasks.logs(runId: run.id, taskId: "total")
+            #expect(
+                totals.last?.content.contains(#"loaded [{"file":"d.csv"},{"file":"e.csv"}]"#) == true,
+                "\(totals.last?.content ?? "no log")")
+            tasks = try await cluster.instances(run.id)
+            #expect(tasks["total"]?.state == .success)
+        }
+    }
+}
