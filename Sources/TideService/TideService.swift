@@ -95,11 +95,14 @@ public struct TideService: Sendable {
 
     /// A task instance of a run.
     /// - Throws: ``ServiceError`` `notFound`.
-    public func taskInstance(of run: RunRecord, taskId: String) async throws -> TaskInstanceRecord {
+    public func taskInstance(of run: RunRecord, taskId: String, mapIndex: Int? = nil) async throws
+        -> TaskInstanceRecord
+    {
         do {
-            return try await taskInstances.get(runId: run.id, taskId: taskId)
+            return try await taskInstances.get(runId: run.id, taskId: taskId, mapIndex: mapIndex)
         } catch let error as PGError where error.code == .notFound {
-            throw ServiceError(.notFound, "run '\(run.runId)' of DAG '\(run.dagId)' has no task '\(taskId)'")
+            let which = mapIndex.map { " with map index \($0)" } ?? ""
+            throw ServiceError(.notFound, "run '\(run.runId)' of DAG '\(run.dagId)' has no task '\(taskId)'\(which)")
         }
     }
 

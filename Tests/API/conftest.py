@@ -84,6 +84,23 @@ tasks:
   - task_id: report
     bash: echo reported
 """,
+    "api_mapped.yaml": """
+dag_id: api_mapped
+description: Loads each file a listing returns, as mapped task instances
+tags: [api]
+tasks:
+  - task_id: list_files
+    bash: echo '["a.csv", "b.csv", "c.csv"]' > "$TIDE_XCOM_DIR/return_value.json"
+  - task_id: load
+    expand:
+      file: {from: list_files}
+    bash: |
+      echo "loading {{ expanded.file }}"
+      echo '"{{ expanded.file }} loaded"' > "$TIDE_XCOM_DIR/return_value.json"
+  - task_id: report
+    upstream: [load]
+    bash: echo 'loaded {{ ti.xcom_pull(task_ids="load") }}'
+""",
     "broken.yaml": """
 dag_id: api_broken
 tasks:

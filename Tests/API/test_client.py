@@ -7,7 +7,7 @@ import time
 
 import airflow_client.client as airflow
 from airflow_client.client.api import (dag_api, dag_run_api, import_error_api, monitor_api, pool_api, task_api,
-                                       task_instance_api, version_api)
+                                       task_instance_api, version_api, x_com_api)
 from airflow_client.client.exceptions import ApiException, ConflictException, NotFoundException
 from airflow_client.client.models import (ClearTaskInstancesBody, ClearTaskInstancesBodyTaskIdsInner, DAGPatchBody,
                                           DAGRunClearBody, DAGRunPatchBody, PatchTaskInstanceBody, PoolBody,
@@ -211,7 +211,6 @@ def test_task_instances_across_runs_and_dags_with_tilde(client, tide):
 
 def test_xcom_entries_of_a_task(client):
     """What a task published (do_xcom_push: its last line), listed and read with Airflow's client."""
-    from airflow_client.client.api import x_com_api
 
     runs = dag_run_api.DagRunApi(client)
     runs.trigger_dag_run("api_chain", TriggerDAGRunPostBody(dag_run_id="client-xcom", logical_date=None))
@@ -275,3 +274,57 @@ def test_a_dataset_triggered_run_and_the_events_that_triggered_it(client):
                                                             "group": "asset"}}]}
     assert details.timetable_summary == "datasets: s3://api/sales"
 
+
+
+def test_mapped_task_instances(client):
+    """A mapped task's instances through Airflow's mapped-instance routes: listMapped, one by map
+    index, its tries, log and results; the unmapped path refuses a mapped task; a clear of one
+    map index and a mark of another by index."""
+    runs = dag_run_api.DagRunApi(client)
+    runs.trigger_dag_run("api_mapped", TriggerDAGRunPostBody(dag_run_id="client-mapped", logical_date=None))
+    assert wait_for(client, "api_mapped", "client-mapped").state.value == "success"
+    tis = task_instance_api.TaskInstanceApi(client)
+    where = dict(dag_id="api_mapped", dag_run_id="client-mapped")
+    mapped = tis.get_mapped_task_instances(**where, task_id="load")
+    assert [ti.map_index for ti in mapped.task_instances] == [0, 1, 2] and mapped.total_entries == 3
+    assert {ti.state.value for ti in mapped.task_instances} == {"success"}
+    assert [ti.map_index for ti in tis.get_mapped_task_instances(**where, task_id="load", limit=1, offset=2)
+            .task_instances] == [2]
+    assert [ti.map_index for ti in tis.get_mapped_task_instances(**where, task_id="load", order_by=["-map_index"])
+            .task_instances] == [2, 1, 0]
+    with pytest.raises(NotFoundException, match="add the map_index value"):
+        tis.get_task_instance(**where, task_id="load")
+    with pytest.raises(NotFoundException, match="is not mapped"):
+        tis.get_mapped_task_instances(**where, task_id="report")
+    second = tis.get_mapped_task_instance(**where, task_id="load", map_index=1)
+    assert second.map_index == 1 and second.task_id == "load" and second.try_number == 1
+    with pytest.raises(NotFoundException):
+        tis.get_mapped_task_instance(**where, task_id="load", map_index=7)
+    assert [t.map_index for t in tis.get_mapped_task_instance_tries(**where, task_id="load", map_index=1)
+            .task_instances] == [1]
+    log = tis.get_log(**where, task_id="load", try_number=1, map_index=2, full_content=True)
+    assert [message.event for message in log.content.actual_instance] == ["loading c.csv"]
+    xcoms = x_com_api.XComApi(client)
+    entry = xcoms.get_xcom_entry(**where, task_id="load", xcom_key="return_value", map_index=1)
+    assert entry.actual_instance.value == "b.csv loaded" and entry.actual_instance.map_index == 1
+    report = tis.get_log(**where, task_id="report", try_number=1, full_content=True)
+    assert [message.event for message in report.content.actual_instance] == [
+        'loaded ["a.csv loaded","b.csv loaded","c.csv loaded"]']
+
+    # Clear one map index: only it runs again (a second try); the others keep theirs.
+    cleared = task_instance_api.TaskInstanceApi(client).post_clear_task_instances(
+        "api_mapped", ClearTaskInstancesBody(
+            dry_run=False, only_failed=False, dag_run_id="client-mapped",
+            task_ids=[ClearTaskInstancesBodyTaskIdsInner(["load", 2])]))
+    assert [(ti.task_id, ti.map_index) for ti in cleared.task_instances] == [("load", 2)]
+    deadline = time.monotonic() + 60
+    while tis.get_mapped_task_instance(**where, task_id="load", map_index=2).try_number != 2 or \
+            runs.get_dag_run("api_mapped", "client-mapped").state.value != "success":
+        assert time.monotonic() < deadline, "load[2] did not run again"
+        time.sleep(0.2)
+    assert [ti.try_number for ti in tis.get_mapped_task_instances(**where, task_id="load").task_instances] == [1, 1, 2]
+    # Mark one map index failed by its path.
+    marked = tis.patch_task_instance_by_map_index(
+        **where, task_id="load", map_index=0, patch_task_instance_body=PatchTaskInstanceBody(new_state="failed"))
+    assert [(ti.map_index, ti.state.value) for ti in marked.task_instances] == [(0, "failed")]
+    assert tis.get_mapped_task_instance(**where, task_id="load", map_index=1).state.value == "success"

@@ -31,6 +31,8 @@ def test_the_server_keeps_its_openapi_document(own_tide):
          "--exclude-path-regex", "stream|events",
          "--max-examples", "25", "--phases", "examples,coverage,fuzzing,stateful", "--seed", "20261202",
          "--workers", "2", "--no-color"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "contract_hooks",
+             "PYTHONPATH": str(pathlib.Path(__file__).resolve().parent)})
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "passed" in result.stdout

@@ -27,7 +27,7 @@ struct TaskOperationsTests {
             #expect(run.state == .success)
             let cleared = try await cluster.cli(["tasks", "clear", String(run.id), "b", "--downstream"])
             #expect(cleared.status == 0)
-            #expect(cleared.output.contains("cleared 2 task(s) of run \(run.id): b, c"))
+            #expect(cleared.output.contains("cleared 2 task instance(s) of run \(run.id): b, c"))
             try await Eventually.that("b and c to run again", describe: cluster.logs) {
                 let tasks = try await cluster.instances(run.id)
                 return tasks["c"]?.tryNumber == 2 && tasks["c"]?.state == .success

@@ -156,7 +156,7 @@ enum AirflowJSON {
         let duration = ti.startedAt.flatMap { start in ti.endedAt.map { $0 - start } }
         return [
             "task_id": .string(ti.taskId), "dag_id": .string(ti.dagId), "dag_run_id": .string(run.runId),
-            "map_index": .number(-1), "start_date": AirflowDate.json(ti.startedAt),
+            "map_index": .number(Double(ti.mapIndex)), "start_date": AirflowDate.json(ti.startedAt),
             "end_date": AirflowDate.json(ti.endedAt), "duration": duration.map(JSONValue.number) ?? .null,
             "state": state(ti.state), "try_number": .number(Double(ti.tryNumber)),
             "max_tries": .number(Double(max(0, ti.maxTries - 1))), "task_display_name": .string(ti.taskId),

@@ -163,19 +163,21 @@ struct BodyReader {
         }
     }
 
-    /// Airflow's `task_ids`: task ids, or `[task_id, map_index]` pairs (Tide has no mapped tasks, so -1).
-    mutating func taskIds(_ name: String) -> [String]? {
-        guard case .array(let items)? = object[name] else { return strings(name) }
-        var ids: [String] = []
+    /// Airflow's `task_ids`: task ids, or `[task_id, map_index]` pairs (one mapped instance).
+    mutating func taskIds(_ name: String) -> [(taskId: String, mapIndex: Int?)]? {
+        guard case .array(let items)? = object[name] else { return strings(name)?.map { ($0, nil) } }
+        var ids: [(taskId: String, mapIndex: Int?)] = []
         for item in items {
             switch item {
-            case .string(let id): ids.append(id)
+            case .string(let id): ids.append((id, nil))
             case .array(let pair) where pair.count == 2 && pair[0].string != nil:
-                guard case .number(let index) = pair[1], index == -1, let id = pair[0].string else {
-                    wrongType(name, "Tide has no mapped task instances: map_index must be -1", "value_error")
+                guard case .number(let index) = pair[1], index >= -1, index < Double(Int32.max),
+                    index.rounded() == index, let id = pair[0].string
+                else {
+                    wrongType(name, "Input should be a [task_id, map_index] pair with a whole map_index", "value_error")
                     return nil
                 }
-                ids.append(id)
+                ids.append((id, index < 0 ? nil : Int(index)))
             default:
                 wrongType(name, "Input should be a task id or a [task_id, map_index] pair", "list_type")
                 return nil

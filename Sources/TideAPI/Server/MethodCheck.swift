@@ -19,14 +19,19 @@ struct MethodCheck: Sendable {
         }
     }
 
-    /// The methods allowed on `path`, when it is a documented resource.
+    /// The methods allowed on `path`, when it is a documented resource. Where several paths match
+    /// (`{task_id}/xcomEntries` and `{task_id}/{map_index}`), the one with a fixed segment where
+    /// the others have a parameter, first from the left, is the resource (as the router picks it).
     func allowedMethods(for path: String) -> [String]? {
         let parts = path.split(separator: "/").map(String.init)
         let matches = routes.filter { route in
             route.segments.count == parts.count
                 && zip(route.segments, parts).allSatisfy { expected, actual in expected == nil || expected == actual }
         }
-        guard !matches.isEmpty else { return nil }
-        return Array(Set(matches.flatMap(\.methods))).sorted()
+        let fixed = { (route: (segments: [String?], methods: [String])) in route.segments.map { $0 != nil } }
+        let best = matches.max { left, right in
+            zip(fixed(left), fixed(right)).first { $0 != $1 }.map { !$0.0 && $0.1 } ?? false
+        }
+        return best?.methods
     }
 }

@@ -42,12 +42,12 @@ struct LogRoutes: Sendable {
             let routes = TaskInstanceRoutes(environment: environment)
             var reader = QueryReader(request)
             let fullContent = reader.bool("full_content") ?? false
-            let mapIndex = reader.int("map_index", default: -1, in: -1 ... -1)
-            _ = mapIndex
+            let mapIndex = reader.int("map_index", default: -1, in: -1...Int(Int32.max))
             let tokenText = reader.string("token")
             try reader.check()
             let tryNumber = try routes.tryNumber(context, "try_number")
-            let (run, ti) = try await routes.taskInstance(context)
+            // A mapped task's instance by its map index; -1 (the default) is the task's only instance.
+            let (run, ti) = try await routes.taskInstance(context, mapIndex: mapIndex)
             guard tryNumber >= 1, tryNumber <= max(ti.tryNumber, 1) else {
                 throw APIError.notFound(
                     "TaskInstance '\(ti.taskId)' of run '\(run.runId)' has no try \(tryNumber) (it has \(ti.tryNumber))"

@@ -13,71 +13,143 @@ struct TaskInstanceRoutes: Sendable {
     func register(on api: RouterGroup<APIRequestContext>) {
         let base = "dags/:dag_id/dagRuns/:dag_run_id/taskInstances"
         api.get(RouterPath(base)) { request, context in try await list(request, context) }
-        api.get(RouterPath(base + "/:task_id")) { request, context in
-            _ = try context.require(.viewer, to: "reading task instances")
-            let (run, ti) = try await taskInstance(context)
-            let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
-            let tasks = TaskLookup(dag)
-            return JSONResponse.make(AirflowJSON.taskInstance(ti, run: run, tasks: tasks), for: request)
-        }
-        api.patch(RouterPath(base + "/:task_id")) { request, context in
-            try await patch(request, context, dryRun: false)
-        }
-        api.patch(RouterPath(base + "/:task_id/dry_run")) { request, context in
-            try await patch(request, context, dryRun: true)
-        }
-        api.get(RouterPath(base + "/:task_id/tries")) { request, context in
-            _ = try context.require(.viewer, to: "reading task instances")
-            let (run, ti) = try await taskInstance(context)
-            let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
-            let tasks = TaskLookup(dag)
-            let tries = try await service.taskInstances.tries(of: ti)
-            return JSONResponse.make(
-                JSONObject.collection(
-                    "task_instances", tries.map { AirflowJSON.tryRecord($0, of: ti, run: run, tasks: tasks) }),
-                for: request)
-        }
-        api.get(RouterPath(base + "/:task_id/tries/:task_try_number")) { request, context in
-            _ = try context.require(.viewer, to: "reading task instances")
-            let (run, ti) = try await taskInstance(context)
-            let number = try tryNumber(context, "task_try_number")
-            let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
-            let tasks = TaskLookup(dag)
-            guard let entry = try await service.taskInstances.tries(of: ti).first(where: { $0.tryNumber == number })
-            else {
-                throw APIError.notFound(
-                    "The Task Instance with dag_id: '\(run.dagId)', run_id: '\(run.runId)', task_id: '\(ti.taskId)', try_number: \(number) and map_index: -1 was not found"
-                )
+        // Each path of one task instance, also with its map index after the task id (Airflow's mapped routes).
+        for mapped in [false, true] {
+            let path = base + (mapped ? "/:task_id/:map_index" : "/:task_id")
+            api.get(RouterPath(path)) { request, context in
+                _ = try context.require(.viewer, to: "reading task instances")
+                let (run, ti) = try await taskInstance(context, mapped: mapped)
+                if !mapped && ti.mapIndex >= 0 {
+                    throw APIError.notFound("Task instance is mapped, add the map_index value to the URL")
+                }
+                let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+                return JSONResponse.make(AirflowJSON.taskInstance(ti, run: run, tasks: TaskLookup(dag)), for: request)
             }
-            return JSONResponse.make(AirflowJSON.tryRecord(entry, of: ti, run: run, tasks: tasks), for: request)
+            api.patch(RouterPath(path)) { request, context in
+                try await patch(request, context, mapped: mapped, dryRun: false)
+            }
+            api.patch(RouterPath(path + "/dry_run")) { request, context in
+                try await patch(request, context, mapped: mapped, dryRun: true)
+            }
+            api.get(RouterPath(path + "/tries")) { request, context in
+                _ = try context.require(.viewer, to: "reading task instances")
+                let (run, ti) = try await taskInstance(context, mapped: mapped)
+                let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+                let tasks = TaskLookup(dag)
+                let tries = try await service.taskInstances.tries(of: ti)
+                return JSONResponse.make(
+                    JSONObject.collection(
+                        "task_instances", tries.map { AirflowJSON.tryRecord($0, of: ti, run: run, tasks: tasks) }),
+                    for: request)
+            }
+            api.get(RouterPath(path + "/tries/:task_try_number")) { request, context in
+                _ = try context.require(.viewer, to: "reading task instances")
+                let (run, ti) = try await taskInstance(context, mapped: mapped)
+                let number = try integer(context, "task_try_number")
+                let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+                let tasks = TaskLookup(dag)
+                guard
+                    let entry = try await service.taskInstances.tries(of: ti).first(where: { $0.tryNumber == number })
+                else {
+                    throw APIError.notFound(
+                        "The Task Instance with dag_id: '\(run.dagId)', run_id: '\(run.runId)', task_id: '\(ti.taskId)', try_number: \(number) and map_index: \(ti.mapIndex) was not found"
+                    )
+                }
+                return JSONResponse.make(AirflowJSON.tryRecord(entry, of: ti, run: run, tasks: tasks), for: request)
+            }
+        }
+        api.get(RouterPath(base + "/:task_id/listMapped")) { request, context in try await listMapped(request, context)
         }
         api.post("dags/:dag_id/clearTaskInstances") { request, context in try await clear(request, context) }
     }
 
-    /// The run and task instance named in the path.
-    func taskInstance(_ context: APIRequestContext) async throws -> (RunRecord, TaskInstanceRecord) {
+    /// The run and task instance named in the path: a task's first instance, or with `mapped`,
+    /// the one at the path's map index.
+    func taskInstance(_ context: APIRequestContext, mapped: Bool = false, mapIndex: Int? = nil) async throws
+        -> (RunRecord, TaskInstanceRecord)
+    {
         let run = try await runs.run(context)
         let taskId = try APIEnvironment.parameter(context, "task_id")
+        let index = mapped ? try integer(context, "map_index", from: -1) : mapIndex
         do {
-            return (run, try await service.taskInstance(of: run, taskId: taskId))
+            return (run, try await service.taskInstance(of: run, taskId: taskId, mapIndex: index))
         } catch let error as ServiceError where error.code == .notFound {
+            if mapped {
+                throw APIError.notFound(
+                    "The Mapped Task Instance with dag_id: '\(run.dagId)', run_id: '\(run.runId)', task_id: '\(taskId)', and map_index: \(index ?? -1) was not found"
+                )
+            }
             throw APIError.notFound(
-                "The Task Instance with dag_id: '\(run.dagId)', run_id: '\(run.runId)', task_id: '\(taskId)' and map_index: -1 was not found"
+                "The Task Instance with dag_id: '\(run.dagId)', run_id: '\(run.runId)', task_id: '\(taskId)' and map_index: \(index ?? -1) was not found"
             )
         }
     }
 
     func tryNumber(_ context: APIRequestContext, _ name: String) throws -> Int {
+        try integer(context, name)
+    }
+
+    /// A whole-number path parameter, at least `minimum`.
+    func integer(_ context: APIRequestContext, _ name: String, from minimum: Int = 0) throws -> Int {
         let text = try APIEnvironment.parameter(context, name)
-        guard let number = Int(text), number >= 0 else {
+        guard let number = Int(text), number >= minimum, number <= Int(Int32.max) else {
             throw APIError(
                 validation: [
                     ValidationProblem(
-                        location: ["path", name], message: "Input should be a valid integer of at least 0",
+                        location: ["path", name], message: "Input should be a valid integer of at least \(minimum)",
                         type: "int_parsing", input: .string(text))
                 ])
         }
         return number
+    }
+
+    /// `…/taskInstances/{task_id}/listMapped`: a mapped task's instances, by map index.
+    func listMapped(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        _ = try context.require(.viewer, to: "reading task instances")
+        var reader = QueryReader(request)
+        var query = TaskInstanceQuery()
+        (query.limit, query.offset) = reader.page(maxPageSize: environment.settings.maxPageSize, defaultLimit: 50)
+        query.states = states(&reader)
+        query.mapIndexes = reader.list("map_index").compactMap { text in
+            guard let index = Int(text), index >= -1, index <= Int(Int32.max) else {
+                reader.problem("map_index", "Input should be a valid integer", type: "int_parsing", input: text)
+                return nil
+            }
+            return index
+        }
+        query.order = try reader.order(
+            TaskInstanceQuery.Field.self, default: [SortKey(.mapIndex)],
+            aliases: ["queued_at": .queuedAt, "logical_date": .mapIndex, "run_after": .mapIndex])
+        try reader.check()
+        let run = try await runs.run(context)
+        let taskId = try APIEnvironment.parameter(context, "task_id")
+        query.taskIds = [taskId]
+        query.onlyMapped = true
+        let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+        let page = try await service.taskInstances.page(runId: run.id, query)
+        if page.total == 0 && query.states == nil && query.mapIndexes.isEmpty {
+            // Expanded over nothing is a mapped task with no instances: not a 404.
+            guard let task = dag?.task(taskId) else { throw APIError.notFound("Task id \(taskId) not found") }
+            guard task.isMapped else { throw APIError.notFound("Task id \(taskId) is not mapped") }
+        }
+        return JSONResponse.make(
+            JSONObject.collection(
+                "task_instances", page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: TaskLookup(dag)) },
+                total: page.total), for: request)
+    }
+
+    /// The `state` filter of a list (`none`/`no_status`: no state yet).
+    private func states(_ reader: inout QueryReader) -> [TaskState]? {
+        let states = reader.list("state")
+        guard !states.isEmpty else { return nil }
+        return states.compactMap { text in
+            if text == "none" || text == "no_status" { return TaskState.none }
+            guard let state = TaskState(rawValue: text) else {
+                reader.problem("state", "Input should be a TaskInstanceState", type: "enum", input: text)
+                return nil
+            }
+            return state
+        }
     }
 
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -85,23 +157,13 @@ struct TaskInstanceRoutes: Sendable {
         var reader = QueryReader(request)
         var query = TaskInstanceQuery()
         (query.limit, query.offset) = reader.page(maxPageSize: environment.settings.maxPageSize, defaultLimit: 50)
-        let states = reader.list("state")
-        if !states.isEmpty {
-            query.states = states.compactMap { text in
-                if text == "none" || text == "no_status" { return TaskState.none }
-                guard let state = TaskState(rawValue: text) else {
-                    reader.problem("state", "Input should be a TaskInstanceState", type: "enum", input: text)
-                    return nil
-                }
-                return state
-            }
-        }
+        query.states = states(&reader)
         query.taskIds = reader.list("task_id")
         query.pools = reader.list("pool")
         query.queues = reader.list("queue")
         query.order = try reader.order(
             TaskInstanceQuery.Field.self, default: [SortKey(.id)],
-            aliases: ["queued_at": .queuedAt, "map_index": .id, "logical_date": .id, "run_after": .id])
+            aliases: ["queued_at": .queuedAt, "logical_date": .id, "run_after": .id])
         try reader.check()
         if try APIEnvironment.parameter(context, "dag_run_id") == "~" {
             return try await listAcrossRuns(request, context, query)
@@ -143,22 +205,31 @@ struct TaskInstanceRoutes: Sendable {
         return JSONResponse.make(JSONObject.collection("task_instances", items, total: page.total), for: request)
     }
 
-    func patch(_ request: Request, _ context: APIRequestContext, dryRun: Bool) async throws -> Response {
+    /// Marks a task instance (or its state and note), Airflow's PATCH; a mapped task's instance
+    /// by the path's map index, or by `?map_index=` on the path without it (every instance of the
+    /// task when not given).
+    func patch(_ request: Request, _ context: APIRequestContext, mapped: Bool, dryRun: Bool) async throws -> Response {
         _ = try context.require(.op, to: "marking task instances")
-        let (run, ti) = try await taskInstance(context)
+        var query = QueryReader(request)
+        let queryIndex =
+            mapped || query.string("map_index") == nil
+            ? nil : query.int("map_index", default: -1, in: -1...Int(Int32.max))
+        try query.check()
+        let (run, ti) = try await taskInstance(context, mapped: mapped, mapIndex: queryIndex)
         var body = try await BodyReader.read(
             request, maxBytes: environment.settings.maxBodyBytes,
             fields: ["new_state", "note", "include_upstream", "include_downstream", "include_future", "include_past"])
         let newState = body.enumValue("new_state", [TaskState.success, .failed])
         let note = body.string("note", maxLength: 1000)
-        let selection = TaskSelection(
+        var selection = TaskSelection(
             taskIds: [ti.taskId], includeUpstream: body.bool("include_upstream") ?? false,
             includeDownstream: body.bool("include_downstream") ?? false)
+        if mapped || queryIndex != nil { selection.mapIndexes[ti.taskId] = [ti.mapIndex] }
         if body.bool("include_future") == true || body.bool("include_past") == true {
             throw APIError(.badRequest, "include_future and include_past are not supported by Tide")
         }
         try body.check()
-        let mask = try QueryReader(request).updateMask(allowed: ["new_state", "note"])
+        let mask = try query.updateMask(allowed: ["new_state", "note"])
         let changeState = mask.changes("new_state", given: true) && newState != nil
         let changeNote = mask.changes("note", given: body.has("note"))
         var changed: [TaskInstanceRecord] = [ti]
@@ -193,7 +264,11 @@ struct TaskInstanceRoutes: Sendable {
         selection.onlyRunning = body.bool("only_running") ?? false
         selection.includeUpstream = body.bool("include_upstream") ?? false
         selection.includeDownstream = body.bool("include_downstream") ?? false
-        selection.taskIds = body.taskIds("task_ids") ?? []
+        let named = body.taskIds("task_ids") ?? []
+        selection.taskIds = named.map(\.taskId)
+        for entry in named {
+            if let index = entry.mapIndex { selection.mapIndexes[entry.taskId, default: []].insert(index) }
+        }
         let runId = body.string("dag_run_id")
         var range = TimeRange()
         range.from = body.date("start_date")

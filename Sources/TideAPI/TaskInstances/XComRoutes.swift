@@ -3,8 +3,9 @@ import TideCore
 import TidePostgres
 
 /// `…/taskInstances/{task_id}/xcomEntries[/{xcom_key}]`: the results a task instance's current
-/// try published, as Airflow lists them (one map index, -1); operators create, change and delete
-/// them (`POST`, `PATCH`, `DELETE`).
+/// try published, as Airflow lists them (`map_index` names a mapped task's instance; -1, the
+/// default, a task that is not mapped); operators create, change and delete them (`POST`,
+/// `PATCH`, `DELETE`).
 struct XComRoutes: Sendable {
     let environment: APIEnvironment
 
@@ -19,9 +20,9 @@ struct XComRoutes: Sendable {
             let mapIndex = reader.int("map_index", default: -1, in: -1...Int(Int32.max))
             try reader.check()
             let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
-            let entries = try await environment.service.xcoms.entries(runId: run.id, taskId: ti.taskId).filter {
-                (key == nil || $0.key == key) && mapIndex == -1
-            }
+            let entries = try await environment.service.xcoms.entries(
+                runId: run.id, taskId: ti.taskId, mapIndex: mapIndex
+            ).filter { key == nil || $0.key == key }
             let page = entries.dropFirst(offset).prefix(limit)
             return JSONResponse.make(
                 JSONObject.collection(
@@ -37,9 +38,10 @@ struct XComRoutes: Sendable {
             try reader.check()
             let key = try APIEnvironment.parameter(context, "xcom_key")
             let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
-            guard mapIndex == -1,
-                let entry = try await environment.service.xcoms.entries(runId: run.id, taskId: ti.taskId)
-                    .first(where: { $0.key == key }),
+            guard
+                let entry = try await environment.service.xcoms.entries(
+                    runId: run.id, taskId: ti.taskId, mapIndex: mapIndex
+                ).first(where: { $0.key == key }),
                 let value = try? JSONValue.parse(entry.value)
             else {
                 throw APIError.notFound("XCom entry with key: `\(key)` not found")
@@ -69,14 +71,19 @@ struct XComRoutes: Sendable {
             guard let key, let value = body.value("value") else {
                 throw APIError(.badRequest, "key and value are required")
             }
-            try Self.check(key: key, mapIndex: mapIndex)
+            try Self.check(key: key)
             let text = try checked(value)
-            let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
-            guard try await environment.service.xcoms.create(runId: run.id, taskId: ti.taskId, key: key, value: text)
+            let index = mapIndex ?? -1
+            let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(
+                context, mapIndex: index)
+            guard
+                try await environment.service.xcoms.create(
+                    runId: run.id, taskId: ti.taskId, mapIndex: index, key: key, value: text)
             else {
-                throw APIError(.conflict, "The XCom with key: `\(key)` with mapped index: -1 already exists.")
+                throw APIError(.conflict, "The XCom with key: `\(key)` with mapped index: \(index) already exists.")
             }
-            return try await stored(key: key, run: run, taskId: ti.taskId, request: request, status: .created)
+            return try await stored(
+                key: key, run: run, taskId: ti.taskId, mapIndex: index, request: request, status: .created)
         }
         api.patch(RouterPath(base + "/:xcom_key")) { request, context in
             _ = try context.require(.op, to: "writing XCom entries")
@@ -87,14 +94,18 @@ struct XComRoutes: Sendable {
             try body.check()
             guard let value = body.value("value") else { throw APIError(.badRequest, "value is required") }
             let key = try APIEnvironment.parameter(context, "xcom_key")
-            try Self.check(key: key, mapIndex: mapIndex)
+            try Self.check(key: key)
             let text = try checked(value)
+            let index = mapIndex ?? -1
             let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
-            guard try await environment.service.xcoms.update(runId: run.id, taskId: ti.taskId, key: key, value: text)
+            guard
+                try await environment.service.xcoms.update(
+                    runId: run.id, taskId: ti.taskId, mapIndex: index, key: key, value: text)
             else {
-                throw APIError.notFound("The XCom with key: `\(key)` with mapped index: -1 not found.")
+                throw APIError.notFound("The XCom with key: `\(key)` with mapped index: \(index) not found.")
             }
-            return try await stored(key: key, run: run, taskId: ti.taskId, request: request, status: .ok)
+            return try await stored(
+                key: key, run: run, taskId: ti.taskId, mapIndex: index, request: request, status: .ok)
         }
         api.delete(RouterPath(base + "/:xcom_key")) { request, context in
             _ = try context.require(.op, to: "writing XCom entries")
@@ -102,22 +113,22 @@ struct XComRoutes: Sendable {
             let mapIndex = reader.int("map_index", default: -1, in: -1...Int(Int32.max))
             try reader.check()
             let key = try APIEnvironment.parameter(context, "xcom_key")
-            try Self.check(key: key, mapIndex: mapIndex)
+            try Self.check(key: key)
             let (run, ti) = try await TaskInstanceRoutes(environment: environment).taskInstance(context)
-            guard try await environment.service.xcoms.delete(runId: run.id, taskId: ti.taskId, key: key) else {
-                throw APIError.notFound("The XCom with key: `\(key)` with mapped index: -1 not found.")
+            guard
+                try await environment.service.xcoms.delete(
+                    runId: run.id, taskId: ti.taskId, mapIndex: mapIndex, key: key)
+            else {
+                throw APIError.notFound("The XCom with key: `\(key)` with mapped index: \(mapIndex) not found.")
             }
             return JSONResponse.noContent()
         }
     }
 
-    /// A key as results are named, and the one map index Tide has.
-    private static func check(key: String, mapIndex: Int?) throws {
+    /// A key as results are named.
+    private static func check(key: String) throws {
         guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
             throw APIError(.badRequest, "An XCom key is letters, digits, '_', '-' and '.', got '\(key)'")
-        }
-        guard (mapIndex ?? -1) == -1 else {
-            throw APIError(.badRequest, "Tide has no mapped task instances: map_index must be -1")
         }
     }
 
@@ -134,13 +145,13 @@ struct XComRoutes: Sendable {
     }
 
     /// The entry as stored, in Airflow's XComResponseNative.
-    private func stored(key: String, run: RunRecord, taskId: String, request: Request, status: HTTPResponse.Status)
-        async throws -> Response
-    {
+    private func stored(
+        key: String, run: RunRecord, taskId: String, mapIndex: Int, request: Request, status: HTTPResponse.Status
+    ) async throws -> Response {
         guard
-            let entry = try await environment.service.xcoms.entries(runId: run.id, taskId: taskId)
+            let entry = try await environment.service.xcoms.entries(runId: run.id, taskId: taskId, mapIndex: mapIndex)
                 .first(where: { $0.key == key }), let value = try? JSONValue.parse(entry.value)
-        else { throw APIError.notFound("The XCom with key: `\(key)` with mapped index: -1 not found.") }
+        else { throw APIError.notFound("The XCom with key: `\(key)` with mapped index: \(mapIndex) not found.") }
         return JSONResponse.make(
             Self.entry(entry, run: run, taskId: taskId, value: value), status: status, for: request)
     }
@@ -149,7 +160,8 @@ struct XComRoutes: Sendable {
     static func entry(_ entry: XComStore.Entry, run: RunRecord, taskId: String, value: JSONValue?) -> JSONObject {
         var object: JSONObject = [
             "key": .string(entry.key), "timestamp": AirflowDate.json(entry.createdAt),
-            "logical_date": AirflowDate.json(run.logicalDate), "map_index": .number(-1), "task_id": .string(taskId),
+            "logical_date": AirflowDate.json(run.logicalDate), "map_index": .number(Double(entry.mapIndex)),
+            "task_id": .string(taskId),
             "dag_id": .string(run.dagId), "run_id": .string(run.runId), "dag_display_name": .string(run.dagId),
             "task_display_name": .string(taskId),
             "run_after": AirflowDate.json(run.dataIntervalEnd ?? run.logicalDate),

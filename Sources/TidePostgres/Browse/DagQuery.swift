@@ -71,6 +71,7 @@ public struct TaskInstanceQuery: Sendable, Hashable {
         case queuedAt = "queued_when"
         case pool
         case queue
+        case mapIndex = "map_index"
     }
 
     /// nil: every state; `none` selects task instances with no state yet.
@@ -78,6 +79,10 @@ public struct TaskInstanceQuery: Sendable, Hashable {
     public var taskIds: [String] = []
     public var pools: [String] = []
     public var queues: [String] = []
+    /// Only mapped instances (map index 0 and up), as Airflow's `listMapped`.
+    public var onlyMapped = false
+    /// Only these map indexes (empty: any).
+    public var mapIndexes: [Int] = []
     public var order: [SortKey<Field>] = [SortKey(.id)]
     public var limit = 100
     public var offset = 0

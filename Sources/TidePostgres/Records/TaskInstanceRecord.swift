@@ -95,6 +95,11 @@ public struct TaskInstanceRecord: Sendable, Hashable, Codable {
     }
 }
 
+extension TaskInstanceRecord {
+    /// The task id, with the map index of a mapped instance (`load[2]`), as Airflow's CLI and UI show it.
+    public var label: String { mapIndex < 0 ? taskId : "\(taskId)[\(mapIndex)]" }
+}
+
 /// The output and outcome of one try.
 public struct TaskLogRecord: Sendable, Hashable, Codable {
     public var taskInstanceId: Int64

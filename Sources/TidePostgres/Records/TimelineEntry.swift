@@ -25,6 +25,8 @@ public struct TimelineEntry: Sendable, Hashable {
     public var podWaitingReason: String?
     /// The limit that held the try back while it was ready (`pool_full`, `max_active_tasks`, …), if one did.
     public var heldReason: String? = nil
+    /// The map index of a mapped task's instance (-1: the task is not mapped).
+    public var mapIndex = -1
 
     public init(
         taskId: String, tryNumber: Int, state: String, scheduledAt: Double?, queuedAt: Double?, claimedAt: Double?,
@@ -51,4 +53,9 @@ public struct TimelineEntry: Sendable, Hashable {
         self.podWaitingReason = podWaitingReason
         self.heldReason = heldReason
     }
+}
+
+extension TimelineEntry {
+    /// The task id, with the map index of a mapped instance (`load[2]`).
+    public var label: String { mapIndex < 0 ? taskId : "\(taskId)[\(mapIndex)]" }
 }

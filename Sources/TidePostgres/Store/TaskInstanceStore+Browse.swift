@@ -16,6 +16,10 @@ extension TaskInstanceStore {
         where !values.isEmpty {
             page.require("\(column) = ANY(\(page.bind(PGArray.literal(values)))::text[])")
         }
+        if query.onlyMapped { page.require("ti.map_index >= 0") }
+        if !query.mapIndexes.isEmpty {
+            page.require("ti.map_index = ANY(\(page.bind(PGArray.literal(query.mapIndexes.map(Int64.init))))::int[])")
+        }
         let order = query.order.map { key -> String in
             let column =
                 switch key.field {
@@ -29,6 +33,7 @@ extension TaskInstanceStore {
                 case .queuedAt: "ti.queued_at"
                 case .pool: "ti.pool"
                 case .queue: "ti.queue"
+                case .mapIndex: "ti.map_index"
                 }
             return column + PageQuery.direction(descending: key.descending)
         }
@@ -41,15 +46,22 @@ extension TaskInstanceStore {
             total: rows.first?.int("total") ?? 0)
     }
 
-    /// One task instance of a run.
+    /// One task instance of a run: a task's first instance (the lowest map index), or the one at
+    /// `mapIndex`.
     /// - Throws: ``PGError`` `notFound`.
-    public func get(runId: Int64, taskId: String) async throws -> TaskInstanceRecord {
+    public func get(runId: Int64, taskId: String, mapIndex: Int? = nil) async throws -> TaskInstanceRecord {
         guard
             let row = try await pool.query(
-                "SELECT \(TaskInstanceRecord.columns) FROM task_instances ti WHERE ti.run_id = $1 AND ti.task_id = $2",
-                [String(runId), taskId], context: "load task instance"
+                """
+                SELECT \(TaskInstanceRecord.columns) FROM task_instances ti
+                WHERE ti.run_id = $1 AND ti.task_id = $2 AND ($3::int IS NULL OR ti.map_index = $3)
+                ORDER BY ti.map_index LIMIT 1
+                """, [String(runId), taskId, mapIndex.map(String.init)], context: "load task instance"
             ).rows.first
-        else { throw PGError(code: .notFound, message: "the run has no task instance '\(taskId)'") }
+        else {
+            let which = mapIndex.map { " with map index \($0)" } ?? ""
+            throw PGError(code: .notFound, message: "the run has no task instance '\(taskId)'\(which)")
+        }
         return try TaskInstanceRecord(row: row)
     }
 

@@ -12,7 +12,7 @@ extension TaskInstanceStore {
                    NULL AS pod, extract(epoch FROM l.pod_created_at) AS pod_created_at,
                    extract(epoch FROM l.pod_scheduled_at) AS pod_scheduled_at,
                    extract(epoch FROM l.container_started_at) AS container_started_at, l.node_name,
-                   NULL AS pod_waiting_reason, l.held_reason, ti.id AS ti_id
+                   NULL AS pod_waiting_reason, l.held_reason, ti.id AS ti_id, ti.map_index
             FROM task_logs l JOIN task_instances ti ON ti.id = l.task_instance_id
             WHERE ti.run_id = $1 AND ($2::text IS NULL OR ti.task_id = $2)
               AND NOT (l.try_number = ti.try_number AND ti.state IN \(TaskState.holdingSlotSQLList))
@@ -28,7 +28,7 @@ extension TaskInstanceStore {
                    ti.queue, ti.pool, p.worker_id, p.hostname, p.external_id, extract(epoch FROM p.pod_created_at),
                    extract(epoch FROM p.pod_scheduled_at), extract(epoch FROM p.container_started_at), p.node_name,
                    p.pod_waiting_reason, CASE WHEN ti.state IN ('none', 'up_for_retry', 'up_for_reschedule') THEN NULL ELSE ti.held_reason END,
-                   ti.id
+                   ti.id, ti.map_index
             FROM task_instances ti, LATERAL (SELECT ti.state IN ('none', 'scheduled', 'up_for_retry', 'up_for_reschedule') AS waiting) w,
                  -- A waiting task's worker and pod fields belong to its last try, not the next.
                  LATERAL (SELECT CASE WHEN NOT waiting THEN ti.worker_id END AS worker_id,
@@ -47,7 +47,7 @@ extension TaskInstanceStore {
             guard let taskId = row["task_id"], let tryNumber = row.int("try_number"), let state = row["state"] else {
                 return nil
             }
-            return TimelineEntry(
+            var entry = TimelineEntry(
                 taskId: taskId, tryNumber: tryNumber, state: state, scheduledAt: row.double("scheduled_at"),
                 queuedAt: row.double("queued_at"), claimedAt: row.double("claimed_at"), endedAt: row.double("ended_at"),
                 queue: row["queue"] ?? "", pool: row["pool"] ?? "", workerId: row["worker_id"],
@@ -56,6 +56,8 @@ extension TaskInstanceStore {
                 podScheduledAt: row.double("pod_scheduled_at"),
                 containerStartedAt: row.double("container_started_at"), nodeName: row["node_name"],
                 podWaitingReason: row["pod_waiting_reason"], heldReason: row["held_reason"])
+            entry.mapIndex = row.int("map_index") ?? -1
+            return entry
         }
     }
 }

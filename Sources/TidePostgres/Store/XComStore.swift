@@ -16,6 +16,8 @@ public struct XComStore: Sendable {
         public var value: String
         /// When it was stored (Unix seconds).
         public var createdAt: Double
+        /// The map index of the instance that stored it (-1: the task is not mapped).
+        public var mapIndex = -1
     }
 
     /// Stores a running try's values (key → JSON text), replacing what an earlier try stored under
@@ -84,60 +86,71 @@ public struct XComStore: Sendable {
     /// Stores a value under `key` for a task instance's current try, as an operator does through
     /// the API (Airflow's create XCom entry).
     /// - Returns: false when its current try already has a value under that key (nothing changed).
-    public func create(runId: Int64, taskId: String, key: String, value: String) async throws -> Bool {
+    /// `mapIndex` names a mapped task's instance (-1: a task that is not mapped), here and below.
+    public func create(runId: Int64, taskId: String, mapIndex: Int = -1, key: String, value: String) async throws
+        -> Bool
+    {
         !(try await pool.query(
             """
             INSERT INTO xcom (task_instance_id, key, try_number, value)
-            SELECT ti.id, $3, ti.try_number, $4::jsonb FROM task_instances ti WHERE ti.run_id = $1 AND ti.task_id = $2
+            SELECT ti.id, $3, ti.try_number, $4::jsonb FROM task_instances ti
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND ti.map_index = $5
             ON CONFLICT (task_instance_id, key) DO UPDATE SET try_number = EXCLUDED.try_number,
                 value = EXCLUDED.value, created_at = clock_timestamp()
                 -- A value of an earlier try is not the current try's: it is replaced.
                 WHERE xcom.try_number <> EXCLUDED.try_number
             RETURNING key
-            """, [String(runId), taskId, key, value], context: "create a result"
+            """, [String(runId), taskId, key, value, String(mapIndex)], context: "create a result"
         ).rows.isEmpty)
     }
 
     /// Replaces the value under `key` of a task instance's current try.
     /// - Returns: false when there is none.
-    public func update(runId: Int64, taskId: String, key: String, value: String) async throws -> Bool {
+    public func update(runId: Int64, taskId: String, mapIndex: Int = -1, key: String, value: String) async throws
+        -> Bool
+    {
         !(try await pool.query(
             """
             UPDATE xcom x SET value = $4::jsonb, created_at = clock_timestamp()
             FROM task_instances ti
-            WHERE ti.run_id = $1 AND ti.task_id = $2 AND x.task_instance_id = ti.id AND x.key = $3
-              AND x.try_number = ti.try_number
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND ti.map_index = $5 AND x.task_instance_id = ti.id
+              AND x.key = $3 AND x.try_number = ti.try_number
             RETURNING x.key
-            """, [String(runId), taskId, key, value], context: "update a result"
+            """, [String(runId), taskId, key, value, String(mapIndex)], context: "update a result"
         ).rows.isEmpty)
     }
 
     /// Deletes the value under `key` of a task instance's current try.
     /// - Returns: false when there is none.
-    public func delete(runId: Int64, taskId: String, key: String) async throws -> Bool {
+    public func delete(runId: Int64, taskId: String, mapIndex: Int = -1, key: String) async throws -> Bool {
         !(try await pool.query(
             """
             DELETE FROM xcom x USING task_instances ti
-            WHERE ti.run_id = $1 AND ti.task_id = $2 AND x.task_instance_id = ti.id AND x.key = $3
-              AND x.try_number = ti.try_number
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND ti.map_index = $4 AND x.task_instance_id = ti.id
+              AND x.key = $3 AND x.try_number = ti.try_number
             RETURNING x.key
-            """, [String(runId), taskId, key], context: "delete a result"
+            """, [String(runId), taskId, key, String(mapIndex)], context: "delete a result"
         ).rows.isEmpty)
     }
 
-    /// Every value a task instance's current try stored, by key.
-    public func entries(runId: Int64, taskId: String) async throws -> [Entry] {
+    /// Every value a task instance's current try stored, by key (nil `mapIndex`: of every
+    /// instance of a mapped task, by map index then key).
+    public func entries(runId: Int64, taskId: String, mapIndex: Int? = -1) async throws -> [Entry] {
         try await pool.query(
             """
-            SELECT x.key, x.try_number, x.value::text AS value, extract(epoch FROM x.created_at) AS created_at
+            SELECT x.key, x.try_number, x.value::text AS value, extract(epoch FROM x.created_at) AS created_at,
+                   ti.map_index
             FROM task_instances ti JOIN xcom x ON x.task_instance_id = ti.id AND x.try_number = ti.try_number
-            WHERE ti.run_id = $1 AND ti.task_id = $2 ORDER BY x.key
-            """, [String(runId), taskId], context: "list results"
+            WHERE ti.run_id = $1 AND ti.task_id = $2 AND ($3::int IS NULL OR ti.map_index = $3)
+            ORDER BY ti.map_index, x.key
+            """, [String(runId), taskId, mapIndex.map(String.init)], context: "list results"
         ).rows.compactMap { row in
             guard let key = row["key"], let tryNumber = row.int("try_number"), let value = row["value"] else {
                 return nil
             }
-            return Entry(key: key, tryNumber: tryNumber, value: value, createdAt: row.double("created_at") ?? 0)
+            return Entry(
+                key: key, tryNumber: tryNumber, value: value, createdAt: row.double("created_at") ?? 0,
+                mapIndex: row.int("map_index") ?? -1)
         }
     }
 }

@@ -66,7 +66,8 @@
     return wrap;
   }
 
-  const tiName = (ti) => `${ti.task_id} (${ti.dag_run_id ?? ti.run_id ?? ""}) ${ti.state ?? "no status"}`;
+  const tiName = (ti) =>
+    `${ti.task_id}${ti.map_index >= 0 ? `[${ti.map_index}]` : ""} (${ti.dag_run_id ?? ti.run_id ?? ""}) ${ti.state ?? "no status"}`;
 
   // ---- Actions -------------------------------------------------------------------------------
   const actions = {
@@ -105,7 +106,10 @@
     },
     async "clear-task"(button) {
       const request = (dry, options) => api("POST", button.dataset.url, {
-        dag_run_id: button.dataset.run, task_ids: [button.dataset.task], dry_run: dry, only_failed: false,
+        dag_run_id: button.dataset.run, dry_run: dry, only_failed: false,
+        // A mapped instance is cleared alone (its downstream tasks whole), as Airflow's [task_id, map_index].
+        task_ids: [button.dataset.mapIndex === undefined ? button.dataset.task
+                   : [button.dataset.task, Number(button.dataset.mapIndex)]],
         include_downstream: options.downstream, include_upstream: options.upstream, reset_dag_runs: true,
       });
       const options = { downstream: true, upstream: false };

@@ -68,8 +68,9 @@ extension Pages {
         let rows = page.items.compactMap { ti -> [String: Any]? in
             guard let run = runs[ti.runId] else { return nil }
             return [
-                "dagId": ti.dagId, "runId": run.runId, "taskId": ti.taskId, "dagUrl": Paths.dag(ti.dagId),
-                "runUrl": Paths.run(ti.dagId, run.runId), "url": Paths.taskInstance(ti.dagId, run.runId, ti.taskId),
+                "dagId": ti.dagId, "runId": run.runId, "taskId": ti.label, "dagUrl": Paths.dag(ti.dagId),
+                "runUrl": Paths.run(ti.dagId, run.runId),
+                "url": Paths.taskInstance(ti.dagId, run.runId, ti.taskId, mapIndex: ti.mapIndex),
                 "state": StateStyle(ti.state).model, "try": ti.tryNumber, "pool": ti.pool, "queue": ti.queue,
                 "start": Format.time(ti.startedAt),
                 "duration": Format.duration(ti.startedAt.flatMap { start in ti.endedAt.map { $0 - start } }),

@@ -17,7 +17,14 @@ extension Pages {
         }
         var states: [String: StateStyle] = [:]
         if let chosen {
-            for ti in try await service.taskInstances.forRun(chosen.id) { states[ti.taskId] = StateStyle(ti.state) }
+            // A mapped task's node shows the state standing for all its instances.
+            var byTask: [String: [TaskState]] = [:]
+            for ti in try await service.taskInstances.forRun(chosen.id) {
+                byTask[ti.taskId, default: []].append(ti.state)
+            }
+            for (taskId, instances) in byTask {
+                states[taskId] = StateStyle(instances.count == 1 ? instances[0] : TaskState.mapped(instances))
+            }
         }
         let layout = GraphLayout(tasks: definition.tasks.map { ($0.taskId, $0.upstream) })
         let svg = layout.svg(

@@ -41,7 +41,9 @@ extension Pages {
         // the run on the column header, and the link and tooltip say the rest.
         for task in shown {
             let name = HTML.escape(task.taskId)
-            html += "<tr data-task=\"\(name)\"><th scope=\"row\" class=\"task\" title=\"\(name)\">\(name)</th>"
+            // A mapped task is written as Airflow writes it: its id and "[ ]".
+            let shownName = task.isMapped ? name + " <span class=\"mapped\" title=\"mapped task\">[ ]</span>" : name
+            html += "<tr data-task=\"\(name)\"><th scope=\"row\" class=\"task\" title=\"\(name)\">\(shownName)</th>"
             for run in runs {
                 guard let cell = cells[run.id]?[task.taskId] else {
                     html += "<td></td>"
@@ -50,10 +52,16 @@ extension Pages {
                 let style = StateStyle(cell.state)
                 let tries = cell.tryNumber > 1 ? ", try \(cell.tryNumber)" : ""
                 let duration = cell.durationSeconds.map { ", " + Format.duration($0) } ?? ""
+                let mapped = cell.mappedStates.map { counts in
+                    " · \(cell.mappedCount) mapped: "
+                        + counts.sorted { $0.value > $1.value }.map { "\($0.value) \(StateStyle($0.key).label)" }
+                        .joined(separator: ", ")
+                }
                 html += """
-                    <td><a class="cell \(style.cssClass)" data-state="\(style.name)" \
+                    <td><a class="cell \(style.cssClass)" data-state="\(style.name)"\
+                    \(cell.mappedStates == nil ? "" : " data-mapped=\"\(cell.mappedCount)\"") \
                     href="\(Paths.taskInstance(run.dagId, run.runId, task.taskId))" \
-                    title="\(name): \(style.label)\(tries)\(duration)">\(style.symbol)</a></td>
+                    title="\(name): \(style.label)\(mapped ?? "")\(tries)\(duration)">\(style.symbol)</a></td>
                     """
             }
             html += "</tr>"

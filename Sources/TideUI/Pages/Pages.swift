@@ -26,18 +26,22 @@ struct Pages: Sendable {
                 try await run($0, request, dagId: try name(context, "dag_id"), runId: try name(context, "run_id"))
             }
         }
-        router.get("dags/:dag_id/runs/:run_id/tasks/:task_id") { request, context in
-            try await page(request, context) {
-                try await taskInstance(
-                    $0, request, dagId: try name(context, "dag_id"), runId: try name(context, "run_id"),
-                    taskId: try name(context, "task_id"))
+        // A task instance, or a mapped task's instance by its map index (as Airflow's UI: …/mapped/N).
+        for mapped in [false, true] {
+            let path = "dags/:dag_id/runs/:run_id/tasks/:task_id" + (mapped ? "/mapped/:map_index" : "")
+            router.get(RouterPath(path)) { request, context in
+                try await page(request, context) {
+                    try await taskInstance(
+                        $0, request, dagId: try name(context, "dag_id"), runId: try name(context, "run_id"),
+                        taskId: try name(context, "task_id"), mapIndex: mapped ? try mapIndex(context) : nil)
+                }
             }
-        }
-        router.get("dags/:dag_id/runs/:run_id/tasks/:task_id/log.txt") { request, context in
-            guard context.uiViewer != nil else { throw HTTPError(.unauthorized) }
-            return try await logDownload(
-                request, dagId: try name(context, "dag_id"), runId: try name(context, "run_id"),
-                taskId: try name(context, "task_id"))
+            router.get(RouterPath(path + "/log.txt")) { request, context in
+                guard context.uiViewer != nil else { throw HTTPError(.unauthorized) }
+                return try await logDownload(
+                    request, dagId: try name(context, "dag_id"), runId: try name(context, "run_id"),
+                    taskId: try name(context, "task_id"), mapIndex: mapped ? try mapIndex(context) : nil)
+            }
         }
         router.get("browse/runs") { request, context in
             try await page(request, context) { try await browseRuns($0, request) }
@@ -82,6 +86,15 @@ struct Pages: Sendable {
             throw PageInputError(message: "missing \(parameter)")
         }
         return value
+    }
+
+    /// The `map_index` path parameter: a mapped instance's index.
+    func mapIndex<Context: UIRequestContext>(_ context: Context) throws -> Int {
+        let text = try name(context, "map_index")
+        guard let index = Int(text), index >= 0, index <= Int(Int32.max) else {
+            throw PageInputError(message: "map index: expected a whole number from 0, got '\(text)'")
+        }
+        return index
     }
 
     func html(

@@ -36,11 +36,13 @@ extension Pages {
         let first = (ganttPage - 1) * Self.ganttRowsPerPage
         var pageOfRows = gantt
         pageOfRows.rows = Array(gantt.rows.dropFirst(first).prefix(Self.ganttRowsPerPage))
-        let svg = pageOfRows.svg { Paths.taskInstance(dagId, runId, $0.taskId, try: $0.tryNumber) }
+        let svg = pageOfRows.svg {
+            Paths.taskInstance(dagId, runId, $0.taskId, mapIndex: $0.mapIndex, try: $0.tryNumber)
+        }
 
-        // The task table: each task's latest try.
+        // The task table: each task instance's latest try (each mapped instance's).
         var latest: [String: GanttChart.Row] = [:]
-        for row in gantt.rows { latest[row.entry.taskId] = row }
+        for row in gantt.rows { latest[row.entry.label] = row }
         func seconds(_ row: GanttChart.Row, _ phase: GanttChart.Phase) -> Double? {
             let matching = row.segments.filter { $0.phase == phase }
             return matching.isEmpty ? nil : matching.map { $0.end - $0.start }.reduce(0, +)
@@ -54,7 +56,7 @@ extension Pages {
                 case .start: row.entry.claimedAt ?? .infinity
                 case .task, .state: 0
                 }
-            return (row, key, sort == .state ? row.entry.state + row.entry.taskId : row.entry.taskId)
+            return (row, key, sort == .state ? row.entry.state + row.entry.label : row.entry.label)
         }
         table.sort { left, right in
             if sort == .task || sort == .state { return ascending ? left.name > right.name : left.name < right.name }
@@ -65,7 +67,7 @@ extension Pages {
         let tasks = table.prefix(showAll ? table.count : Self.taskRowsShown).map { item -> [String: Any] in
             let entry = item.row.entry
             return [
-                "taskId": entry.taskId, "url": Paths.taskInstance(dagId, runId, entry.taskId),
+                "taskId": entry.label, "url": Paths.taskInstance(dagId, runId, entry.taskId, mapIndex: entry.mapIndex),
                 "state": StateStyle(text: entry.state).model, "try": entry.tryNumber,
                 "queueWait": Format.duration(seconds(item.row, .queued)),
                 // Without a limit named, the gap is the dispatcher's own latency, not a hold.

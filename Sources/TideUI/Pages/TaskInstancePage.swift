@@ -9,11 +9,13 @@ extension Pages {
     static let logTailCharacters = 65_536
 
     /// A task instance's page: its tries, the log viewer at the tail, why it is not running, the pod card and actions.
-    func taskInstance(_ viewer: UIViewer, _ request: Request, dagId: String, runId: String, taskId: String)
-        async throws -> Response
-    {
+    /// A mapped task's page is its instance at `mapIndex` (the first when not given), with a strip of
+    /// every instance.
+    func taskInstance(
+        _ viewer: UIViewer, _ request: Request, dagId: String, runId: String, taskId: String, mapIndex: Int? = nil
+    ) async throws -> Response {
         let run = try await service.run(dagId: dagId, runId: runId)
-        let ti = try await service.taskInstance(of: run, taskId: taskId)
+        let ti = try await service.taskInstance(of: run, taskId: taskId, mapIndex: mapIndex)
         let definition = try? await service.definition(dagId: dagId, hash: run.dagHash)
         let spec = definition?.task(taskId)
         let params = PageQuery(request)
@@ -34,7 +36,7 @@ extension Pages {
             why = report.reasons.map { ["kind": $0.kind.rawValue, "message": $0.message, "blocking": $0.blocking] }
         }
         let timeline = try await service.taskInstances.timeline(runId: run.id, taskId: taskId).first {
-            $0.tryNumber == chosen
+            $0.tryNumber == chosen && $0.mapIndex == ti.mapIndex
         }
         let style = StateStyle(ti.state)
         var model: [String: Any] = [
@@ -49,19 +51,33 @@ extension Pages {
             "tries": tries.reversed().map { item -> [String: Any] in
                 [
                     "number": item.tryNumber, "state": StateStyle(text: item.state).model,
-                    "url": Paths.taskInstance(dagId, runId, taskId, try: item.tryNumber),
+                    "url": Paths.taskInstance(dagId, runId, taskId, mapIndex: ti.mapIndex, try: item.tryNumber),
                     "chosen": item.tryNumber == chosen, "start": Format.time(item.startedAt),
                     "duration": Format.duration(item.startedAt.flatMap { start in item.endedAt.map { $0 - start } }),
                     "host": item.hostname ?? "", "exitCode": item.exitCode.map(String.init) ?? "",
                 ]
             },
             "why": why, "waiting": !why.isEmpty, "canOperate": viewer.canOperate,
-            "apiUrl": Paths.apiTaskInstance(dagId, runId, taskId), "apiDagUrl": Paths.apiDag(dagId),
-            "log": log.model, "logUrl": Paths.run(dagId, runId) + "/tasks/" + HTML.component(taskId) + "/log.txt",
-            "note": ti.note ?? "",
+            "apiUrl": Paths.apiTaskInstance(dagId, runId, taskId, mapIndex: ti.mapIndex),
+            "apiDagUrl": Paths.apiDag(dagId), "log": log.model,
+            "logUrl": Paths.taskInstance(dagId, runId, taskId, mapIndex: ti.mapIndex) + "/log.txt",
+            "note": ti.note ?? "", "label": ti.label,
         ]
+        if ti.mapIndex >= 0 {
+            model["isMapped"] = true
+            model["mapIndex"] = ti.mapIndex
+            model["mapItem"] = ti.mapItem ?? ""
+            model["mappedInstances"] = try await service.taskInstances.forRun(run.id).filter { $0.taskId == taskId }
+                .map { instance -> [String: Any] in
+                    [
+                        "index": instance.mapIndex, "state": StateStyle(instance.state).model,
+                        "url": Paths.taskInstance(dagId, runId, taskId, mapIndex: instance.mapIndex),
+                        "chosen": instance.mapIndex == ti.mapIndex,
+                    ]
+                }
+        }
         // What the current try published for other tasks (XCom), long values cut for the page.
-        let results = try await service.xcoms.entries(runId: run.id, taskId: taskId)
+        let results = try await service.xcoms.entries(runId: run.id, taskId: taskId, mapIndex: ti.mapIndex)
         model["hasXcom"] = !results.isEmpty
         model["xcomTry"] = results.first?.tryNumber ?? 0
         model["xcom"] = results.map { entry -> [String: Any] in
@@ -72,7 +88,7 @@ extension Pages {
             model["pod"] = PodCard(ti: ti, spec: spec, timeline: timeline, logText: log.text).model
         }
         return html(
-            "task_instance", model, title: "\(taskId) · \(runId)", section: .dags, viewer: viewer,
+            "task_instance", model, title: "\(ti.label) · \(runId)", section: .dags, viewer: viewer,
             events: "dag_id=" + HTML.component(dagId) + "&dag_run_id=" + HTML.component(runId))
     }
 
@@ -125,10 +141,12 @@ extension Pages {
 
     /// `…/log.txt?try=N`: the whole log as a download, streamed in slices; with `from` and `to`
     /// (characters), just that part, for the viewer's "earlier" button.
-    func logDownload(_ request: Request, dagId: String, runId: String, taskId: String) async throws -> Response {
+    func logDownload(_ request: Request, dagId: String, runId: String, taskId: String, mapIndex: Int? = nil)
+        async throws -> Response
+    {
         let params = PageQuery(request)
         let run = try await service.run(dagId: dagId, runId: runId)
-        let ti = try await service.taskInstance(of: run, taskId: taskId)
+        let ti = try await service.taskInstance(of: run, taskId: taskId, mapIndex: mapIndex)
         let tryNumber = try params.int("try", default: max(ti.tryNumber, 1), in: 1...max(ti.tryNumber, 1))
         let from = try params.int("from", default: 0, in: 0...Int(Int32.max))
         let to = try params.int("to", default: Int(Int32.max), in: 0...Int(Int32.max))

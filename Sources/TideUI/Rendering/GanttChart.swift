@@ -59,7 +59,7 @@ struct GanttChart {
             let running =
                 entry.containerStartedAt ?? (entry.pod == nil && entry.podCreatedAt == nil ? entry.claimedAt : nil)
             if let ready = entry.scheduledAt {
-                if let previous = previousTryEnd[entry.taskId] {
+                if let previous = previousTryEnd[entry.label] {
                     segments.append(Segment(phase: .retryDelay, start: previous, end: ready, detail: ""))
                 } else {
                     let upstreamDone = (upstream[entry.taskId] ?? []).compactMap { lastEnd[$0] }.max() ?? runStart
@@ -102,7 +102,7 @@ struct GanttChart {
                         end: entry.endedAt ?? (entry.state == "running" ? now : running),
                         detail: entry.hostname ?? ""))
             }
-            if let end = entry.endedAt { previousTryEnd[entry.taskId] = end }
+            if let end = entry.endedAt { previousTryEnd[entry.label] = end }
             // Zero-length phases (a try queued in the pass that found it ready) are not drawn; a run is.
             let drawn = segments.filter { $0.end > $0.start || ($0.phase == .running && $0.end == $0.start) }
             built.append(Row(entry: entry, segments: drawn, critical: false))
@@ -168,7 +168,7 @@ struct GanttChart {
         for (index, row) in rows.enumerated() {
             let y = 20 + Double(index) * Self.rowHeight
             let entry = row.entry
-            let label = entry.taskId + (entry.tryNumber > 1 ? " (try \(entry.tryNumber))" : "")
+            let label = entry.label + (entry.tryNumber > 1 ? " (try \(entry.tryNumber))" : "")
             let style = StateStyle(text: entry.state)
             out += """
                 <g class="try\(row.critical ? " critical" : "")" data-task="\(HTML.escape(entry.taskId))" data-try="\(entry.tryNumber)">\
@@ -178,7 +178,7 @@ struct GanttChart {
                 let left = x(segment.start)
                 let width = max(1.5, x(segment.end) - left)
                 let tip =
-                    "\(entry.taskId) try \(entry.tryNumber): \(segment.phase.title)"
+                    "\(entry.label) try \(entry.tryNumber): \(segment.phase.title)"
                     + (segment.detail.isEmpty ? "" : " (\(segment.detail))") + ", "
                     + Format.duration(segment.end - segment.start)
                 out += """

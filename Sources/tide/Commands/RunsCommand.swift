@@ -140,14 +140,14 @@ enum TaskTable {
         var table = TextTable(["task_id", "state", "try", "queue", "worker", "node", "duration", "exit"])
         for task in tasks {
             table.add([
-                task.taskId, task.state.rawValue, "\(task.tryNumber)/\(task.maxTries)", task.queue,
+                task.label, task.state.rawValue, "\(task.tryNumber)/\(task.maxTries)", task.queue,
                 task.workerId ?? "-", task.nodeName ?? "-",
                 Formatting.duration(from: task.startedAt, to: task.endedAt), task.exitCode.map(String.init) ?? "-",
             ])
         }
         // What each waiting sensor the scheduler checks found last.
         let waiting = tasks.compactMap { task in
-            task.state == .upForReschedule ? task.sensorStatus.map { "\(task.taskId): waiting for \($0)" } : nil
+            task.state == .upForReschedule ? task.sensorStatus.map { "\(task.label): waiting for \($0)" } : nil
         }
         return ([table.rendered] + waiting).joined(separator: "\n")
     }

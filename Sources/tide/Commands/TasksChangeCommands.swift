@@ -14,6 +14,8 @@ extension TasksCommand {
         @Argument(help: "The task id.") var task: String
         @Flag(help: "Also clear every task downstream of it.") var downstream = false
         @Flag(help: "Also clear every task upstream of it.") var upstream = false
+        @Option(help: "Only this mapped instance of the task (repeatable; its downstream tasks are cleared whole).")
+        var mapIndex: [Int] = []
 
         func run() async throws {
             try await reportingErrors {
@@ -30,15 +32,15 @@ extension TasksCommand {
                         "run \(run) has no task '\(task)'",
                         hint: "tasks: \(dag.tasks.map(\.taskId).joined(separator: ", "))")
                 }
+                var selection = TaskSelection(
+                    taskIds: [task], includeUpstream: upstream, includeDownstream: downstream)
+                if !mapIndex.isEmpty { selection.mapIndexes[task] = Set(mapIndex) }
                 // A running task's new try waits for its worker's next heartbeat, which stops the old one.
-                let cleared = try await service.clear(
-                    record,
-                    selection: TaskSelection(taskIds: [task], includeUpstream: upstream, includeDownstream: downstream),
-                    dryRun: false
-                ).map(\.taskId).sorted()
+                let cleared = try await service.clear(record, selection: selection, dryRun: false).map(\.label)
                 service.close()
                 await pool.close()
-                print("cleared \(cleared.count) task(s) of run \(run): \(cleared.joined(separator: ", "))")
+                print(
+                    "cleared \(cleared.count) task instance(s) of run \(run): \(cleared.joined(separator: ", "))")
             }
         }
     }
@@ -50,6 +52,7 @@ extension TasksCommand {
         @Argument(help: "The run's number.") var run: Int64
         @Argument(help: "The task id.") var task: String
         @Argument(help: "success or failed.") var state: String
+        @Option(help: "Only this mapped instance of the task.") var mapIndex: Int?
 
         func run() async throws {
             try await reportingErrors {
@@ -60,11 +63,14 @@ extension TasksCommand {
                 let pool = context.pool(maxConnections: 1, application: "tide-cli")
                 let service = context.service(pool: pool)
                 let record = try await RunStore(pool: pool).get(run)
-                let before = try await TaskInstanceStore(pool: pool).get(runId: run, taskId: task).state
-                _ = try await service.mark(record, selection: TaskSelection(taskIds: [task]), as: target, dryRun: false)
+                let instance = try await TasksCommand.instance(of: task, inRun: run, mapIndex: mapIndex, pool: pool)
+                var selection = TaskSelection(taskIds: [task])
+                if let mapIndex { selection.mapIndexes[task] = [mapIndex] }
+                _ = try await service.mark(record, selection: selection, as: target, dryRun: false)
                 service.close()
                 await pool.close()
-                print("marked task '\(task)' of run \(run) \(target.rawValue) (was \(before.rawValue))")
+                let what = mapIndex == nil ? instance.taskId : instance.label
+                print("marked task '\(what)' of run \(run) \(target.rawValue) (was \(instance.state.rawValue))")
             }
         }
     }
