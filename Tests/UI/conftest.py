@@ -71,6 +71,24 @@ tasks:
     upstream: [wait_for_partner]
     bash: echo after
 """,
+    "ui_mapped.yaml": """
+dag_id: ui_mapped
+description: Loads each partition a listing returns
+tags: [ui]
+tasks:
+  - task_id: list_partitions
+    bash: echo '["2026-12-01", "2026-12-02", "2026-12-03"]' > "$TIDE_XCOM_DIR/return_value.json"
+  - task_id: load_partition
+    expand:
+      day: {from: list_partitions}
+    bash: |
+      echo "loading partition {{ expanded.day }}"
+      if [ "{{ expanded.day }}" = 2026-12-02 ]; then echo "partition missing"; exit 1; fi
+  - task_id: summarize
+    upstream: [load_partition]
+    trigger_rule: all_done
+    bash: echo "summarized"
+""",
     "ui_ledger.yaml": """
 dag_id: ui_ledger
 description: Quarterly revenue rollup for the finance team

@@ -68,7 +68,7 @@ def test_home_shows_the_health_of_every_part(signed_in):
 def test_dag_search_matches_descriptions_and_tags_and_lives_in_the_url(signed_in):
     admin = signed_in("admin")
     page = admin.open("/dags")
-    expect(page.locator("tr[data-dag]")).to_have_count(9)
+    expect(page.locator("tr[data-dag]")).to_have_count(10)
     admin.screenshot("dags")
     page.fill("#dag-search", "REVENUE")
     page.press("#dag-search", "Enter")
@@ -407,3 +407,40 @@ def test_a_dataset_triggered_run_shows_its_updates_and_a_waiting_sensor_says_wha
     assert marked.status_code == 200, marked.text
     assert admin.errors == []
 
+
+
+def test_a_mapped_task_shows_one_grid_cell_and_a_page_per_map_index(signed_in, tide):
+    run_id = trigger(tide, "ui_mapped")
+    tide.wait_for_run("ui_mapped", run_id)
+    op = signed_in("op")
+    page = op.open("/dags/ui_mapped")
+    row = page.locator('tr[data-task="load_partition"]')
+    expect(row.locator("th .mapped")).to_have_text("[ ]")
+    cell = row.locator("a.cell").last
+    expect(cell).to_have_attribute("data-mapped", "3")
+    expect(cell).to_have_attribute("data-state", "failed")
+    expect(cell).to_have_attribute("title", re.compile(r"3 mapped: 2 success, 1 failed"))
+    op.screenshot("grid-mapped")
+    cell.click()
+    expect(page.locator("h1")).to_have_text("load_partition[0]")
+    strip = page.locator("#mapped-instances a")
+    expect(strip).to_have_count(3)
+    strip.nth(1).click()
+    expect(page).to_have_url(re.compile(r"/tasks/load_partition/mapped/1$"))
+    expect(page.locator("h1")).to_have_text("load_partition[1]")
+    expect(page.locator("#ti-badge")).to_have_attribute("data-state", "failed")
+    expect(page.locator("#map-item")).to_contain_text('"day": "2026-12-02"')
+    expect(page.locator("#log")).to_contain_text("partition missing")
+    op.screenshot("task-instance-mapped")
+    # Clear just this map index: the dialog lists it alone (and summarize, downstream).
+    page.click("#clear-button")
+    expect(page.locator("#confirm-body")).to_contain_text("load_partition[1]")
+    expect(page.locator("#confirm-body")).not_to_contain_text("load_partition[0]")
+    page.click("#confirm-ok")
+    expect(page.locator("#toast")).to_contain_text("Cleared 2 task instances")
+    expect(page.locator('nav[aria-label="Tries"] a')).to_have_count(2, timeout=TIMEOUT)
+    instances = tide.session("admin").get(
+        f"{tide.url}/api/v2/dags/ui_mapped/dagRuns/{quoted(run_id)}/taskInstances/load_partition/listMapped",
+        timeout=10).json()["task_instances"]
+    assert [ti["try_number"] for ti in instances] == [1, 2, 1]
+    assert op.errors == []
