@@ -14,6 +14,12 @@ struct RequestReadingTests {
         #expect(check.allowedMethods(for: "/api/v2/dags/a/dagRuns/b/taskInstances/c/logs/1")?.contains("GET") == true)
         #expect(check.allowedMethods(for: "/api/v2/nothing") == nil)
         #expect(check.allowedMethods(for: "/api/v2/pools/a/b") == nil)
+        // A fixed segment wins over a parameter: xcomEntries is not a map index, dry_run is not one.
+        let instance = "/api/v2/dags/a/dagRuns/b/taskInstances/c/"
+        #expect(check.allowedMethods(for: instance + "xcomEntries") == ["GET", "POST"])
+        #expect(check.allowedMethods(for: instance + "dry_run") == ["PATCH"])
+        #expect(check.allowedMethods(for: instance + "2") == ["GET", "PATCH"])
+        #expect(check.allowedMethods(for: instance + "listMapped") == ["GET"])
     }
 
     @Test("the compiled-in OpenAPI document is OpenAPI 3.1 with Tide's and Airflow's paths")

@@ -74,10 +74,20 @@ extension DAGFileReader {
     /// makes the task whose result is expanded over an upstream task).
     mutating func checkExpansions(_ tasks: inout [TaskSpec], taskNodes: [String: Node]) {
         let ids = Set(tasks.map(\.taskId))
+        let podTasks = Set(
+            tasks.compactMap { task -> String? in
+                if case .kubernetesPod = task.kind { return task.taskId }
+                return nil
+            })
         for position in tasks.indices {
             guard let expansion = tasks[position].expand else { continue }
             for pull in expansion.pulls {
-                if !ids.contains(pull.taskId) {
+                if podTasks.contains(pull.taskId) {
+                    report(
+                        taskNodes[tasks[position].taskId],
+                        "task '\(tasks[position].taskId)' expands over a result of '\(pull.taskId)', a kubernetes_pod task, which publishes no results (not yet)",
+                        hint: "publish the list from a bash or command task (it may run in a pod with executor: kubernetes)")
+                } else if !ids.contains(pull.taskId) {
                     report(
                         taskNodes[tasks[position].taskId],
                         "task '\(tasks[position].taskId)' expands over a result of unknown task '\(pull.taskId)'",
