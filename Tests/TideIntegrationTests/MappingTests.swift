@@ -124,3 +124,51 @@ struct MappingTests {
         }
     }
 }
+
+/// Mapped instances in pods: an `executor: kubernetes` task publishes the list from its pod, and a
+/// `kubernetes_pod` task maps over it, each instance in a pod of its own, no more at once than its
+/// `max_active_tis_per_dag`.
+@Suite("Mapped pod tasks", .serialized)
+struct MappedPodTests {
+    @Test func eachMappedInstanceRunsInItsOwnPodWithinItsLimit() async throws {
+        try await withPodCluster(workerSecret: "tide-worker") { cluster, sim, config in
+            try await sim.client.createSecret(
+                name: "tide-worker", namespace: "default", values: ["TIDE_DATABASE_URL": cluster.schema.url])
+            try cluster.writeDAG(
+                "mapped_pods.yaml",
+                """
+                dag_id: mapped_pods
+                tasks:
+                  - task_id: shards
+                    executor: kubernetes
+                    bash: echo '[10, 20, 30]' > "$TIDE_XCOM_DIR/return_value.json"
+                  - task_id: per_shard
+                    expand:
+                      shard: {from: shards}
+                    max_active_tis_per_dag: 1
+                    kubernetes_pod:
+                      image: busybox
+                      cmds: [sh, -c, "echo shard {{ expanded.shard }} is instance {{ ti.map_index }}; sleep 0.2"]
+                """)
+            try await cluster.start(loading: "mapped_pods", config: config)
+            let run = try await cluster.waitForRun(try await cluster.trigger("mapped_pods").id, timeout: 120)
+            #expect(run.state == .success)
+            let instances = try await cluster.mapped(run.id, "per_shard")
+            #expect(instances.map(\.mapIndex) == [0, 1, 2])
+            let pods = instances.compactMap(\.externalId)
+            #expect(Set(pods).count == 3, "\(pods)")
+            for instance in instances {
+                let log = try await cluster.tasks.logs(runId: run.id, taskId: "per_shard", mapIndex: instance.mapIndex)
+                let shard = (instance.mapIndex + 1) * 10
+                #expect(
+                    log.first?.content.contains("shard \(shard) is instance \(instance.mapIndex)\n") == true,
+                    "\(log.first?.content ?? "no log")")
+            }
+            // max_active_tis_per_dag: 1 holds for the mapped instances: they ran one after another.
+            let spans = instances.compactMap { ti in ti.startedAt.flatMap { start in ti.endedAt.map { (start, $0) } } }
+                .sorted { $0.0 < $1.0 }
+            #expect(spans.count == 3)
+            for (earlier, later) in zip(spans, spans.dropFirst()) { #expect(earlier.1 <= later.0) }
+        }
+    }
+}
