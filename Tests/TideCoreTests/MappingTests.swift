@@ -109,7 +109,8 @@ struct MappingTests {
     }
 
     @Test func itemsAreAListsElementsOrAnObjectsPairsWithinTheLimit() throws {
-        #expect(try TaskExpansion.items(of: .array([.number(1), .string("a")]), maxLength: 2) == [.number(1), .string("a")])
+        #expect(
+            try TaskExpansion.items(of: .array([.number(1), .string("a")]), maxLength: 2) == [.number(1), .string("a")])
         #expect(
             try TaskExpansion.items(of: .object(["b": .number(2), "a": .number(1)]), maxLength: 5) == [
                 .array([.string("a"), .number(1)]), .array([.string("b"), .number(2)]),

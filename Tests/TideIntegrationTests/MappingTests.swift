@@ -172,3 +172,84 @@ struct MappedPodTests {
         }
     }
 }
+
+/// The same DAG shapes as `scripts/airflow-reference/mapping.py` ran through Airflow 3.3.2
+/// (`Fixtures/airflow-mapping.json`): every task instance, mapped or not, ends in Airflow's state,
+/// and so does each run.
+@Suite("Mapping outcomes as Airflow's", .serialized)
+struct AirflowMappingReferenceTests {
+    struct Reference: Decodable {
+        struct Case: Decodable {
+            var name: String
+            var returns: JSONValue?
+            var run_state: String
+            var instances: [[JSONValue]]
+        }
+        var max_map_length: Int
+        var cases: [Case]
+    }
+
+    static func reference() throws -> Reference {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/airflow-mapping.json")
+        return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+    }
+
+    /// The case's DAG in Tide's YAML: `make` publishes the value (or nothing), `each` maps over it.
+    static func dag(_ reference: Reference.Case) -> String {
+        let make =
+            switch reference.returns {
+            case nil, .null?: "true"
+            case let value?: "echo '\(value.jsonText)' > \"$TIDE_XCOM_DIR/return_value.json\""
+            }
+        return """
+            dag_id: map_\(reference.name)
+            tasks:
+              - task_id: make
+                bash: |
+                  \(make)
+              - task_id: each
+                expand:
+                  x: {from: make}
+                bash: "if [ '{{ expanded.x }}' = bad ]; then exit 1; fi"
+              - task_id: collect
+                upstream: [each]
+                trigger_rule: all_done
+                bash: echo collected
+              - task_id: after
+                upstream: [each]
+                empty: true
+            """
+    }
+
+    @Test func everyInstanceEndsAsInAirflow() async throws {
+        let reference = try Self.reference()
+        #expect(reference.cases.count == 7)
+        try await withCluster { cluster in
+            for item in reference.cases { try cluster.writeDAG("map_\(item.name).yaml", Self.dag(item)) }
+            let limit = ["TIDE_WORKER_MAX_MAP_LENGTH": String(reference.max_map_length)]
+            _ = try cluster.startScheduler(limit)
+            _ = try cluster.startWorker(concurrency: 4, limit)
+            for item in reference.cases { try await cluster.waitForDAG("map_\(item.name)") }
+            var runs: [String: Int64] = [:]
+            for item in reference.cases { runs[item.name] = try await cluster.trigger("map_\(item.name)").id }
+            for item in reference.cases {
+                let runId = try #require(runs[item.name])
+                let run = try await cluster.waitForRun(runId)
+                #expect(run.state.rawValue == item.run_state, "\(item.name)")
+                let instances = try await cluster.tasks.forRun(runId)
+                    .map { "\($0.taskId) \($0.mapIndex) \($0.state.rawValue)" }.sorted()
+                let expected = item.instances.map { fields in
+                    fields.map { field in
+                        switch field {
+                        case .string(let text): text
+                        case .number(let number): String(Int(number))
+                        default: "?"
+                        }
+                    }.joined(separator: " ")
+                }.sorted()
+                #expect(instances == expected, "\(item.name)")
+            }
+        }
+    }
+}

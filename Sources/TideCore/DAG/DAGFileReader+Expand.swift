@@ -86,7 +86,9 @@ extension DAGFileReader {
                     report(
                         taskNodes[tasks[position].taskId],
                         "task '\(tasks[position].taskId)' expands over a result of '\(pull.taskId)', a kubernetes_pod task, which publishes no results (not yet)",
-                        hint: "publish the list from a bash or command task (it may run in a pod with executor: kubernetes)")
+                        hint:
+                            "publish the list from a bash or command task (it may run in a pod with executor: kubernetes)"
+                    )
                 } else if !ids.contains(pull.taskId) {
                     report(
                         taskNodes[tasks[position].taskId],
