@@ -18,8 +18,8 @@ extension TaskInstanceStore {
     }
 
     /// The current state of each awaited task instance or run; missing when there is no such run
-    /// (or the run has no such task). Logical dates match to the millisecond (they travel as
-    /// floating-point seconds).
+    /// (or the run has no such task). A mapped task's is ``TaskState/mapped(_:)`` of its instances.
+    /// Logical dates match to the millisecond (they travel as floating-point seconds).
     public func states(of awaited: [AwaitedInstance]) async throws -> [AwaitedInstance: TaskState] {
         guard !awaited.isEmpty else { return [:] }
         let rows = try await pool.query(
@@ -39,14 +39,14 @@ extension TaskInstanceStore {
                 PGArray.literal(awaited.map { String($0.logicalDate) }),
             ], context: "read the states sensors wait for"
         ).rows
-        var states: [AwaitedInstance: TaskState] = [:]
+        var instances: [AwaitedInstance: [TaskState]] = [:]
         for row in rows {
             guard let position = row.int("n"), position >= 1, position <= awaited.count,
                 let state = row["state"].flatMap(TaskState.init(rawValue:))
             else { continue }
-            states[awaited[position - 1]] = state
+            instances[awaited[position - 1], default: []].append(state)
         }
-        return states
+        return instances.mapValues { $0.count == 1 ? $0[0] : TaskState.mapped($0) }
     }
 
     /// One check the scheduler made of a sensor.
