@@ -87,6 +87,12 @@ struct MappingTests {
               - task_id: per_pod
                 expand: {x: {from: pod}}
                 bash: echo
+              - task_id: typo
+                expand: {file: [a]}
+                bash: echo {{ expanded.fiel }}
+              - task_id: unmapped
+                env: {F: "{{ expanded.file }}"}
+                bash: 'echo "not a template: expanded.file"' 
             """)
         let expected = [
             "d.yaml:6:13: expand of task 'nothing' has no arguments",
@@ -101,6 +107,8 @@ struct MappingTests {
             "d.yaml:32:13: expand on task 'past': a depends_on_past task cannot be mapped (not yet)",
             "d.yaml:35:27: unknown key 'keys' in expand.x of task 'extra' (did you mean 'key'?)",
             "d.yaml:39:5: task 'per_pod' expands over a result of 'pod', a kubernetes_pod task, which publishes no results",
+            "d.yaml:44:11: task 'typo' reads expanded.fiel, which is not one of its expand arguments (did you mean 'file'?)",
+            "d.yaml:47:11: task 'unmapped' reads expanded.file but is not mapped",
         ]
         for message in expected {
             #expect(found.contains { $0.hasPrefix(message) }, "missing \(message) in \(found)")

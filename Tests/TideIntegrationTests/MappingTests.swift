@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TideCore
 import TidePostgres
+import TideRedis
 import TideTestSupport
 
 /// Dynamic task mapping: a task expands over a literal list or another task's result into mapped
@@ -250,6 +251,55 @@ struct AirflowMappingReferenceTests {
                 }.sorted()
                 #expect(instances == expected, "\(item.name)")
             }
+        }
+    }
+}
+
+/// An `external_task` sensor waiting for another DAG's mapped task sees the state that stands for
+/// all its instances: one failed instance is a failed task, whichever instance finished last.
+@Suite("Waiting for a mapped task", .serialized)
+struct ExternalSensorOnMappedTaskTests {
+    @Test func aFailedInstanceFailsTheSensorWaitingForTheTask() async throws {
+        try await withCluster { cluster in
+            try cluster.writeDAG(
+                "mapped_source.yaml",
+                """
+                dag_id: mapped_source
+                tasks:
+                  - task_id: load
+                    expand:
+                      delay: [0, 0.3, 0.6]
+                    bash: "sleep {{ expanded.delay }}; [ {{ ti.map_index }} != 0 ]"
+                """)
+            try cluster.writeDAG(
+                "mapped_watch.yaml",
+                """
+                dag_id: mapped_watch
+                tasks:
+                  - task_id: wait_for_load
+                    sensor:
+                      external_task: {dag_id: mapped_source, task_id: load, failed_states: [failed]}
+                      mode: reschedule
+                      poke_interval: 1s
+                      timeout: 1m
+                """)
+            try await cluster.start(loading: "mapped_source")
+            try await cluster.waitForDAG("mapped_watch")
+            let day = (Date().timeIntervalSince1970 / 86400).rounded(.down) * 86400
+            var runs: [RunRecord] = []
+            for dagId in ["mapped_source", "mapped_watch"] {
+                let run = try await cluster.runs.trigger(dagId: dagId, logicalDate: day)
+                try await EventChannel(keys: cluster.prefix.keys).publish(
+                    TaskEvent(kind: .runCreated, runId: run.id), on: cluster.redis)
+                runs.append(run)
+            }
+            let source = try await cluster.waitForRun(runs[0].id)
+            #expect(source.state == .failed)
+            #expect(try await cluster.mapped(source.id, "load").map(\.state) == [.failed, .success, .success])
+            let watch = try await cluster.waitForRun(runs[1].id)
+            #expect(watch.state == .failed)
+            let sensor = try await cluster.instances(watch.id)["wait_for_load"]
+            #expect(sensor?.state == .failed)
         }
     }
 }

@@ -44,6 +44,33 @@ extension DAGFileReader {
         return arguments.count == pairs.count ? TaskExpansion(arguments: arguments) : nil
     }
 
+    /// Each `{{ expanded.NAME }}` in the task's templates names one of its `expand` arguments (a
+    /// task that is not mapped has none).
+    mutating func checkExpandedNames(_ task: TaskSpec, fields: [String: Node], node: Node) {
+        let names = Set(task.expand?.arguments.map(\.name) ?? [])
+        var reported: Set<String> = []
+        let place = DAGParser.kindKeys.compactMap { fields[$0] }.first ?? node
+        for text in task.templatedTexts where text.contains("expanded") {
+            for match in text.matches(of: Self.expandedReference) {
+                let name = String(match.output.1)
+                guard !names.contains(name), reported.insert(name).inserted else { continue }
+                if names.isEmpty {
+                    report(
+                        place, "task '\(task.taskId)' reads expanded.\(name) but is not mapped",
+                        hint: "add expand: {\(name): [...]} to map it, or remove the reference")
+                } else {
+                    report(
+                        place, "task '\(task.taskId)' reads expanded.\(name), which is not one of its expand arguments",
+                        hint: Suggestion.hint(for: name, among: names)
+                            ?? "its arguments: \(names.sorted().joined(separator: ", "))")
+                }
+            }
+        }
+    }
+
+    /// `expanded.NAME` inside a template expression or tag (`{{ … }}`, `{% … %}`).
+    nonisolated(unsafe) private static let expandedReference = #/\{[{%][^}]*?\bexpanded\.([A-Za-z_][A-Za-z0-9_]*)/#
+
     /// `{from: TASK, key: KEY}`.
     private mutating func resultSource(_ node: Node, what: String) -> XComPull? {
         guard let pairs = mapping(node, what: what) else { return nil }

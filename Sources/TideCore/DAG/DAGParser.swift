@@ -253,6 +253,9 @@ struct DAGFileReader {
         withSecrets.branch = readBranch(fields, kind: kind, taskId: taskId)
         withSecrets.outlets = readOutlets(fields, kind: kind, taskId: taskId)
         withSecrets.expand = readExpand(fields, kind: kind, taskId: taskId, dependsOnPast: task.dependsOnPast)
+        if fields["expand"] == nil || withSecrets.expand != nil {
+            checkExpandedNames(withSecrets, fields: fields, node: node)
+        }
         if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
             kind?.isLocalCommand != true
         {
