@@ -296,8 +296,11 @@ def test_mapped_task_instances(client):
         tis.get_task_instance(**where, task_id="load")
     with pytest.raises(NotFoundException, match="is not mapped"):
         tis.get_mapped_task_instances(**where, task_id="report")
+    assert task_api.TaskApi(client).get_task("api_mapped", "load").is_mapped is True
+    assert task_api.TaskApi(client).get_task("api_mapped", "report").is_mapped is False
     second = tis.get_mapped_task_instance(**where, task_id="load", map_index=1)
     assert second.map_index == 1 and second.task_id == "load" and second.try_number == 1
+    assert second.rendered_map_index == "1"
     with pytest.raises(NotFoundException):
         tis.get_mapped_task_instance(**where, task_id="load", map_index=7)
     assert [t.map_index for t in tis.get_mapped_task_instance_tries(**where, task_id="load", map_index=1)

@@ -107,7 +107,7 @@ enum AirflowJSON {
             "downstream_task_ids": .array((downstream[task.taskId] ?? []).sorted().map { .string($0) }),
             "doc_md": .null, "operator_name": .string(operatorName(task.kind)), "params": .object([:]),
             "class_ref": .object(["class_name": .string(operatorName(task.kind)), "module_path": .string("tide")]),
-            "is_mapped": .bool(false), "extra_links": .array([]),
+            "is_mapped": .bool(task.isMapped), "extra_links": .array([]),
         ])
     }
 
@@ -143,7 +143,8 @@ enum AirflowJSON {
         object["logical_date"] = AirflowDate.json(run.logicalDate)
         object["run_after"] = AirflowDate.json(run.dataIntervalEnd ?? run.logicalDate)
         object["note"] = ti.note.map(JSONValue.string) ?? .null
-        object["rendered_map_index"] = .null
+        // As Airflow without a map_index_template: the index as text for a mapped instance.
+        object["rendered_map_index"] = ti.mapIndex >= 0 ? .string(String(ti.mapIndex)) : .null
         object["rendered_fields"] = .object([:])
         object["trigger"] = .null
         object["triggerer_job"] = .null
