@@ -26,6 +26,10 @@ struct MappingTests {
                       region: [eu, 2, {zone: b}]
                       part: {from: list_files, key: parts}
                     bash: echo {{ expanded.file }}
+                  - task_id: check
+                    expand:
+                      loaded: {from: load}
+                    bash: echo {{ expanded.loaded }}
                 """, file: "d.yaml")
         let load = try #require(dag.task("load"))
         #expect(load.upstream == ["list_files"])
@@ -36,7 +40,8 @@ struct MappingTests {
                 .init(name: "part", source: .result(XComPull(taskId: "list_files", key: "parts"))),
             ])
         let compiled = CompiledDAG(dag)
-        #expect(compiled.mapped == ["load"])
+        #expect(compiled.mapped == ["load", "check"])
+        // A mapped source's instances publish items, not lists: only list_files must publish lists.
         #expect(compiled.expandedResults == ["list_files": ["return_value", "parts"]])
         // Stored and read back unchanged; a task without expand encodes as before (no new key).
         let decoded = try DAG.deserialize(dag.serializedJSON())

@@ -30,6 +30,10 @@ struct MappingTests {
           - task_id: total
             upstream: [load]
             bash: echo 'loaded {{ ti.xcom_pull(task_ids="load") }}'
+          - task_id: verify
+            expand:
+              loaded: {from: load}
+            bash: echo 'verified {{ expanded.loaded.file }}'
           - task_id: regions
             expand:
               region: [eu, us]
@@ -74,6 +78,11 @@ struct MappingTests {
                 second.first?.content.contains("loading b.csv as instance 1 (env 1), try 1") == true,
                 "\(second.first?.content ?? "no log")")
 
+            // Mapped over a mapped task's results: one instance per load instance.
+            let verified = try await cluster.mapped(run.id, "verify")
+            #expect(verified.map(\.state) == [.success, .success, .success])
+            let lastVerify = try await cluster.tasks.logs(runId: run.id, taskId: "verify", mapIndex: 2)
+            #expect(lastVerify.first?.content.contains("verified c.csv") == true, "\(lastVerify)")
             let total = try await cluster.firstLog(run.id, "total")
             #expect(
                 total.contains(#"loaded [{"file":"a.csv"},{"file":"b.csv"},{"file":"c.csv"}]"#), "\(total)")
@@ -108,14 +117,16 @@ struct MappingTests {
             #expect(cleared.status == 0, "\(cleared.output)")
             try await Eventually.that("load to be expanded again and total to run", describe: cluster.logs) {
                 let tasks = try await cluster.instances(run.id)
+                let verify = try await cluster.mapped(run.id, "verify")
                 return tasks["list_files"]?.tryNumber == 2 && tasks["total"]?.tryNumber == 2
-                    && tasks["total"]?.state.isFinished == true
+                    && tasks["total"]?.state.isFinished == true && verify.allSatisfy { $0.state.isFinished }
             }
             let reloaded = try await cluster.mapped(run.id, "load")
             #expect(reloaded.map(\.mapIndex) == [0, 1])
             #expect(reloaded.map(\.state) == [.success, .success])
             #expect(reloaded.map(\.tryNumber) == [2, 3])
             #expect(reloaded.map(\.mapItem) == [#"{"file": "d.csv"}"#, #"{"file": "e.csv"}"#])
+            #expect(try await cluster.mapped(run.id, "verify").map(\.mapIndex) == [0, 1])
             let totals = try await cluster.tasks.logs(runId: run.id, taskId: "total")
             #expect(
                 totals.last?.content.contains(#"loaded [{"file":"d.csv"},{"file":"e.csv"}]"#) == true,

@@ -21,7 +21,8 @@ public struct CompiledDAG: Sendable {
     /// The mapped tasks (``TaskExpansion``): each has several instances in a run once expanded.
     public let mapped: Set<String>
     /// For each task whose results a mapped task expands over, those results' keys: its try must
-    /// publish a list (or an object) under each, as Airflow fails the pushing task otherwise.
+    /// publish a list (or an object) under each, as Airflow fails the pushing task otherwise. A
+    /// mapped task is not one of them: the list is made of its instances' results.
     public let expandedResults: [String: Set<String>]
 
     public init(_ dag: DAG) {
@@ -53,7 +54,10 @@ public struct CompiledDAG: Sendable {
         mapped = Set(dag.tasks.filter(\.isMapped).map(\.taskId))
         var expandedResults: [String: Set<String>] = [:]
         for task in dag.tasks {
-            for pull in task.expand?.pulls ?? [] { expandedResults[pull.taskId, default: []].insert(pull.key) }
+            // A mapped task's instances each publish one item of the list that is expanded over.
+            for pull in task.expand?.pulls ?? [] where !mapped.contains(pull.taskId) {
+                expandedResults[pull.taskId, default: []].insert(pull.key)
+            }
         }
         self.expandedResults = expandedResults
     }

@@ -7,6 +7,8 @@ struct ReadyMappedTask: Sendable {
     var runId: Int64
     var taskId: String
     var dag: CompiledDAG
+    /// Its instances (one before its first expansion).
+    var instanceIds: [Int64]
 }
 
 extension SchedulerService {
@@ -53,8 +55,7 @@ extension SchedulerService {
                 logger.error(
                     "cannot expand mapped task",
                     metadata: ["run.id": "\(task.runId)", "task.id": "\(task.taskId)", "error": "\(problem)"])
-                let ids = try await tasks.states(of: [task.runId: [task.taskId]])[task.runId]?[task.taskId]?.ids
-                try await tasks.markUnrunnable(ids ?? [], as: .upstreamFailed)
+                try await tasks.markUnrunnable(task.instanceIds, as: .upstreamFailed)
                 decided.insert(task.runId)
                 continue
             }

@@ -287,7 +287,8 @@ public final class SchedulerService: Service, Sendable {
                     let undecided = instances.instances.filter { $0.state == .none }.map(\.id)
                     // Undecided as a whole: expanded (again, after a clear) from what it maps over now.
                     if undecided.count == instances.instances.count {
-                        toExpand.append(ReadyMappedTask(runId: runId, taskId: name, dag: dag))
+                        toExpand.append(
+                            ReadyMappedTask(runId: runId, taskId: name, dag: dag, instanceIds: instances.ids))
                     } else {
                         toQueue += undecided
                     }
