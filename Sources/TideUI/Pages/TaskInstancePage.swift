@@ -5,6 +5,9 @@ import TidePostgres
 import TideService
 
 extension Pages {
+    /// Mapped instances shown as badges on a mapped instance's page.
+    static let mappedStripLength = 100
+
     /// Characters of log a page opens with (the tail); earlier parts load on demand.
     static let logTailCharacters = 65_536
 
@@ -67,14 +70,17 @@ extension Pages {
             model["isMapped"] = true
             model["mapIndex"] = ti.mapIndex
             model["mapItem"] = ti.mapItem ?? ""
-            model["mappedInstances"] = try await service.taskInstances.forRun(run.id).filter { $0.taskId == taskId }
-                .map { instance -> [String: Any] in
-                    [
-                        "index": instance.mapIndex, "state": StateStyle(instance.state).model,
-                        "url": Paths.taskInstance(dagId, runId, taskId, mapIndex: instance.mapIndex),
-                        "chosen": instance.mapIndex == ti.mapIndex,
-                    ]
-                }
+            // A strip of badges: the first ones and the one shown; a task mapped wider says how many more.
+            let all = try await service.taskInstances.forRun(run.id).filter { $0.taskId == taskId }
+            let shown = all.filter { $0.mapIndex < Self.mappedStripLength || $0.mapIndex == ti.mapIndex }
+            model["mappedInstances"] = shown.map { instance -> [String: Any] in
+                [
+                    "index": instance.mapIndex, "state": StateStyle(instance.state).model,
+                    "url": Paths.taskInstance(dagId, runId, taskId, mapIndex: instance.mapIndex),
+                    "chosen": instance.mapIndex == ti.mapIndex,
+                ]
+            }
+            if all.count > shown.count { model["mappedMore"] = all.count - shown.count }
         }
         // What the current try published for other tasks (XCom), long values cut for the page.
         let results = try await service.xcoms.entries(runId: run.id, taskId: taskId, mapIndex: ti.mapIndex)
