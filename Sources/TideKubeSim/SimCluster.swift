@@ -320,10 +320,11 @@ actor SimCluster {
         return true
     }
 
-    func containerExited(_ key: String, exitCode: Int32, reason: String) {
+    func containerExited(_ key: String, exitCode: Int32, reason: String, message: String? = nil) {
         guard var pod = pods[key], case .running(let startedAt) = pod.container else { return }
         let now = Date()
         pod.container = .terminated(exitCode: exitCode, reason: reason, startedAt: startedAt, finishedAt: now)
+        pod.terminationMessage = message
         pod.processGroup = nil
         pod.resourceVersion = nextResourceVersion()
         pods[key] = pod

@@ -23,7 +23,12 @@ struct SimKubelet: Sendable {
     struct Exit: Sendable {
         var code: Int32
         var reason: String
+        /// What it wrote at its `terminationMessagePath` (at most 4096 bytes, as the kubelet reads).
+        var message: String? = nil
     }
+
+    /// The kubelet's default `terminationMessagePath`, which the simulator does not provide.
+    static let defaultTerminationMessagePath = "/dev/termination-log"
 
     /// Starts the pod's first container; output and exit are reported to `cluster`.
     /// - Parameter environment: the container's variables, references to Secrets resolved.
@@ -42,7 +47,7 @@ struct SimKubelet: Sendable {
                 await cluster.containerExited(podKey, exitCode: 0, reason: "Completed")
                 return
             }
-            await cluster.containerExited(podKey, exitCode: exit.code, reason: exit.reason)
+            await cluster.containerExited(podKey, exitCode: exit.code, reason: exit.reason, message: exit.message)
         }
     }
 
@@ -71,10 +76,28 @@ struct SimKubelet: Sendable {
         _ container: [String: JSONValue], environment: [Environment.Key: String], podKey: String, cluster: SimCluster,
         isMain: Bool
     ) async -> Exit? {
-        let argv =
+        var argv =
             (container["command"]?.array ?? []).compactMap(\.string)
             + (container["args"]?.array ?? []).compactMap(\.string)
-        guard let program = argv.first else { return nil }
+        guard !argv.isEmpty else { return nil }
+        // A termination message file: as the kubelet does, a file of the pod's own is mounted at the
+        // path (in a private mount namespace, so pods writing the same path do not meet), and read
+        // when the container ends.
+        var terminationLog: TerminationLog?
+        if isMain, let path = container["terminationMessagePath"]?.string,
+            path != Self.defaultTerminationMessagePath
+        {
+            do {
+                let log = try TerminationLog(mountedAt: path)
+                argv = log.wrap(argv)
+                terminationLog = log
+            } catch {
+                await cluster.appendLog(podKey, Array("tide-kubesim: terminationMessagePath \(path): \(error)\n".utf8))
+                return Exit(code: 128, reason: "StartError")
+            }
+        }
+        defer { terminationLog?.remove() }
+        let program = argv[0]
         var options = PlatformOptions()
         options.processGroupID = 0
         do {
@@ -91,12 +114,13 @@ struct SimKubelet: Sendable {
                     await cluster.appendLog(podKey, bytes)
                 }
             }
+            let message = terminationLog?.read()
             switch outcome.terminationStatus {
             case .exited(let code):
-                return Exit(code: code, reason: code == 0 ? "Completed" : "Error")
+                return Exit(code: code, reason: code == 0 ? "Completed" : "Error", message: message)
             case .signaled(let signal):
                 // A signal-killed container reports 128 + signal, like a container runtime.
-                return Exit(code: 128 + signal, reason: signal == SIGKILL ? "OOMKilled" : "Error")
+                return Exit(code: 128 + signal, reason: signal == SIGKILL ? "OOMKilled" : "Error", message: message)
             }
         } catch {
             logger.warning("container failed to start", metadata: ["pod": "\(podKey)", "error": "\(error)"])

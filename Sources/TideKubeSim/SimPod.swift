@@ -18,6 +18,8 @@ struct SimPod: Sendable {
     /// `metadata` and `spec` as created (labels and annotations may be patched).
     var metadata: [String: JSONValue]
     var spec: [String: JSONValue]
+    /// What the main container left at its `terminationMessagePath`, once it ended.
+    var terminationMessage: String? = nil
     var requirements: PodRequirements
     var nodeName: String?
     var startTime: Date?
@@ -120,10 +122,12 @@ struct SimPod: Sendable {
     private func containerStatus() -> JSONValue {
         Self.status(
             name: containerName, image: spec["containers"]?.array?.first?["image"]?.string ?? "", state: container,
-            uid: uid)
+            uid: uid, terminationMessage: terminationMessage)
     }
 
-    private static func status(name: String, image: String, state: ContainerState, uid: String) -> JSONValue {
+    private static func status(
+        name: String, image: String, state: ContainerState, uid: String, terminationMessage: String? = nil
+    ) -> JSONValue {
         var fields: [String: JSONValue] = [
             "name": .string(name), "image": .string(image), "imageID": "", "restartCount": .number(0),
         ]
@@ -145,6 +149,7 @@ struct SimPod: Sendable {
                 "finishedAt": .string(SimTime.text(finishedAt)),
             ]
             if let startedAt { terminated["startedAt"] = .string(SimTime.text(startedAt)) }
+            if let message = terminationMessage { terminated["message"] = .string(message) }
             fields["state"] = .object(["terminated": .object(terminated)])
             fields["ready"] = .bool(false)
             fields["started"] = .bool(false)

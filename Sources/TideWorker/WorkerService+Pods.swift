@@ -19,7 +19,11 @@ extension WorkerService {
                 ?? "none is configured (set kubernetes.kubeconfig or kubernetes.in_cluster, or run it in a pod)"
             return (.failed, nil, noticeLog("failed to start: this worker has no Kubernetes connection: \(reason)"))
         }
-        let pod = podOf(kubernetes)
+        let pod = {
+            var pod = podOf(kubernetes)
+            if case .kubernetesPod = task.kind { pod.publishesReturnValue = task.doXcomPush }
+            return pod
+        }()
         let cluster: KubernetesClusters.Opened?
         do {
             cluster = try kubernetes.clusters?.cluster(for: pod)
@@ -65,14 +69,44 @@ extension WorkerService {
             }
         }
         if let cleanUp = result.cleanUp { pendingCleanUps.mutate { $0[token] = cleanUp } }
-        let outcome: TryOutcome? =
+        var outcome: TryOutcome? =
             switch result.ending {
             case .succeeded: .success
             case .skipped: .skipped
             case .failed: .failed
             case .detached: nil
             }
+        if outcome == .success, pod.publishesReturnValue {
+            outcome = await publishReturnValue(
+                result.terminationMessage, task: task, claimed: claimed, message: message, log: tryLog)
+        }
         return (outcome, result.exitCode, tryLog)
+    }
+
+    /// Stores what a succeeded `kubernetes_pod` try wrote to `/airflow/xcom/return.json` (its
+    /// termination message) as its return value: a value that is not JSON, too large, or not what a
+    /// mapped task expanding over it needs fails the try, with the reason in its log.
+    private func publishReturnValue(
+        _ terminationMessage: String?, task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry, message: TaskMessage,
+        log: TryLogWriter
+    ) async -> TryOutcome {
+        do {
+            let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
+            let values = try XComResults.fromTerminationMessage(
+                terminationMessage, maxBytes: settings.xcomMaxBytes,
+                expanded: XComResults.Expanded(taskId: task.taskId, dag: compiled, maxLength: settings.maxMapLength))
+            guard !values.isEmpty else { return .success }
+            _ = try await XComStore(pool: dependencies.pool).push(
+                values, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id)
+            log.notice("published the return value from \(KubernetesPodTask.returnValuePath)")
+            return .success
+        } catch let problem as XComResults.Problem {
+            log.notice(problem.message)
+            return .failed
+        } catch {
+            log.notice("cannot store the try's return value: \(error)")
+            return .failed
+        }
     }
 
     /// Gives a pod try back (same try number) and pushes its message, for another worker to adopt.

@@ -39,14 +39,7 @@ enum XComResults {
         directory: String, lastLine: String?, maxBytes: Int, branch: Branch? = nil, expanded: Expanded? = nil
     ) throws(Problem) -> (values: [String: String], notice: String?) {
         var values = try collect(directory: directory, lastLine: branch == nil ? lastLine : nil, maxBytes: maxBytes)
-        for key in expanded?.keys.sorted() ?? [] {
-            do {
-                _ = try TaskExpansion.items(
-                    of: values[key].flatMap { try? JSONValue.parse($0) }, maxLength: expanded?.maxLength ?? 0)
-            } catch {
-                throw Problem(message: "result '\(key)' is expanded over by a mapped task: \(error.message)")
-            }
-        }
+        try check(values, expanded: expanded)
         guard let branch else { return (values, nil) }
         let returned: JSONValue =
             if let text = values[XComPull.returnValueKey], let value = try? JSONValue.parse(text) {
@@ -68,6 +61,48 @@ enum XComResults {
         let skipped = branch.dag.children(of: branch.taskId).filter { !choice.followed.contains($0) }
         let list = { (ids: [String]) in ids.isEmpty ? "nothing" : ids.joined(separator: ", ") }
         return (values, "branch: following \(list(choice.followed)); skipping \(list(skipped))")
+    }
+
+    /// The return value a `kubernetes_pod` try wrote to ``KubernetesPodTask/returnValuePath``, as
+    /// the kubelet reported it (the container's termination message): none when it wrote nothing,
+    /// as KubernetesPodOperator pushes nothing for an empty file.
+    /// - Throws: ``Problem`` for a value that is not JSON (or was cut at the kubelet's 4096 bytes),
+    ///   too large, or not what a mapped task expanding over it needs.
+    static func fromTerminationMessage(_ message: String?, maxBytes: Int, expanded: Expanded? = nil) throws(Problem)
+        -> [String: String]
+    {
+        var values: [String: String] = [:]
+        let text = (message ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty {
+            guard let value = try? JSONValue.parse(text) else {
+                let path = KubernetesPodTask.returnValuePath
+                let limit = KubernetesPodTask.terminationMessageMaxBytes
+                throw Problem(
+                    message: text.utf8.count >= limit
+                        ? "\(path) is over \(limit) bytes, the most a pod's termination message carries: publish where the data is (a path, a URI), not the data"
+                        : "\(path) is not JSON")
+            }
+            let json = value.jsonText
+            guard json.utf8.count <= maxBytes else {
+                throw Problem(
+                    message: "the return value is \(json.utf8.count) bytes, over worker.xcom_max_bytes (\(maxBytes))")
+            }
+            values[XComPull.returnValueKey] = json
+        }
+        try check(values, expanded: expanded)
+        return values
+    }
+
+    /// Each result a mapped task expands over is a list or object within `worker.max_map_length`.
+    private static func check(_ values: [String: String], expanded: Expanded?) throws(Problem) {
+        for key in expanded?.keys.sorted() ?? [] {
+            do {
+                _ = try TaskExpansion.items(
+                    of: values[key].flatMap { try? JSONValue.parse($0) }, maxLength: expanded?.maxLength ?? 0)
+            } catch {
+                throw Problem(message: "result '\(key)' is expanded over by a mapped task: \(error.message)")
+            }
+        }
     }
 
     /// Key → JSON text of every value published.

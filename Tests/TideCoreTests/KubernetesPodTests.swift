@@ -293,6 +293,15 @@ struct PodSpecBuilderTests {
         #expect(at(pod, "spec", "restartPolicy") == .string("Never"))
         #expect(at(pod, "spec", "containers", 0, "name") == .string("base"))
         #expect(at(pod, "spec", "containers", 0, "command") == .array([.string("sh"), .string("-c")]))
+        #expect(at(pod, "spec", "containers", 0, "terminationMessagePath") == nil)
+        var publishing = task
+        publishing.publishesReturnValue = true
+        let published = try PodSpecBuilder.build(
+            publishing, identity: identity, nodePools: ["pool-1": pool1], defaultNamespace: "tide", suffix: "x7k2p9")
+        // do_xcom_push: the kubelet returns /airflow/xcom/return.json as the termination message.
+        #expect(
+            at(published, "spec", "containers", 0, "terminationMessagePath") == .string("/airflow/xcom/return.json"))
+        #expect(at(published, "spec", "containers", 0, "terminationMessagePolicy") == .string("File"))
         #expect(
             at(pod, "spec", "containers", 0, "resources", "requests")
                 == .object(["cpu": .string("2"), "memory": .string("1Gi")]))

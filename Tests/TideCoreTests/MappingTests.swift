@@ -111,7 +111,7 @@ struct MappingTests {
             "d.yaml:28:13: expand on task 'chooser': a branch task cannot be mapped",
             "d.yaml:32:13: expand on task 'past': a depends_on_past task cannot be mapped (not yet)",
             "d.yaml:35:27: unknown key 'keys' in expand.x of task 'extra' (did you mean 'key'?)",
-            "d.yaml:39:5: task 'per_pod' expands over a result of 'pod', a kubernetes_pod task, which publishes no results",
+            "d.yaml:39:5: task 'per_pod' expands over a result of 'pod', a kubernetes_pod task without do_xcom_push",
             "d.yaml:44:11: task 'typo' reads expanded.fiel, which is not one of its expand arguments (did you mean 'file'?)",
             "d.yaml:47:11: task 'unmapped' reads expanded.file but is not mapped",
         ]

@@ -20,6 +20,9 @@ struct PodManifestValidationTests {
             taskInstanceId: 9)
         var minimal = KubernetesPodTask(image: "busybox")
         minimal.cmds = ["true"]
+        // do_xcom_push: the return value comes back as the container's termination message.
+        var publishing = minimal
+        publishing.publishesReturnValue = true
         var full = KubernetesPodTask(image: "ghcr.io/acme/train:1.4")
         full.cmds = ["python", "train.py"]
         full.arguments = ["--day", "2026-11-21"]
@@ -81,7 +84,7 @@ struct PodManifestValidationTests {
         for (name, task, siteDefaults) in [
             ("minimal", minimal, PodDefaults()), ("full", full, PodDefaults()), ("templated", templated, PodDefaults()),
             ("executor", executor, PodDefaults()), ("defaulted", defaulted, defaults),
-            ("executor-defaulted", executor, defaults),
+            ("executor-defaulted", executor, defaults), ("publishing", publishing, PodDefaults()),
         ] {
             let manifest = try PodSpecBuilder.build(
                 task, identity: identity, nodePools: ["pool-1": pool], defaultNamespace: "tide", suffix: "abc123",

@@ -101,9 +101,10 @@ extension DAGFileReader {
     /// makes the task whose result is expanded over an upstream task).
     mutating func checkExpansions(_ tasks: inout [TaskSpec], taskNodes: [String: Node]) {
         let ids = Set(tasks.map(\.taskId))
+        // A kubernetes_pod task publishes only with do_xcom_push (its /airflow/xcom/return.json).
         let podTasks = Set(
             tasks.compactMap { task -> String? in
-                if case .kubernetesPod = task.kind { return task.taskId }
+                if case .kubernetesPod = task.kind, !task.doXcomPush { return task.taskId }
                 return nil
             })
         for position in tasks.indices {
@@ -112,10 +113,8 @@ extension DAGFileReader {
                 if podTasks.contains(pull.taskId) {
                     report(
                         taskNodes[tasks[position].taskId],
-                        "task '\(tasks[position].taskId)' expands over a result of '\(pull.taskId)', a kubernetes_pod task, which publishes no results (not yet)",
-                        hint:
-                            "publish the list from a bash or command task (it may run in a pod with executor: kubernetes)"
-                    )
+                        "task '\(tasks[position].taskId)' expands over a result of '\(pull.taskId)', a kubernetes_pod task without do_xcom_push, which publishes none",
+                        hint: "set do_xcom_push: true on it and write the list to /airflow/xcom/return.json")
                 } else if !ids.contains(pull.taskId) {
                     report(
                         taskNodes[tasks[position].taskId],

@@ -257,11 +257,11 @@ struct DAGFileReader {
             checkExpandedNames(withSecrets, fields: fields, node: node)
         }
         if withSecrets.doXcomPush, let node = fields["do_xcom_push"] ?? fields["task_id"],
-            kind?.isLocalCommand != true
+            !(kind?.publishesResults ?? true)
         {
             report(
-                node, "do_xcom_push is for bash and command tasks; not yet for kubernetes_pod tasks",
-                hint: "a kubernetes_pod task cannot publish results yet (issue 17)")
+                node, "do_xcom_push is for bash, command and kubernetes_pod tasks",
+                hint: "a sensor or empty task publishes no results")
         }
         if case .kubernetesPod = kind {
             if let node = fields["secret_env"] {

@@ -55,6 +55,15 @@ public enum TaskKind: Sendable, Hashable, Codable {
 
 extension TaskKind {
     /// A `bash` or `command` task: a process Tide starts itself.
+    /// Whether a task of this kind can publish results (XCom): a command Tide runs, or a pod that
+    /// writes `/airflow/xcom/return.json`.
+    public var publishesResults: Bool {
+        switch self {
+        case .bash, .command, .kubernetesPod: true
+        case .empty, .sensor: false
+        }
+    }
+
     public var isLocalCommand: Bool {
         switch self {
         case .bash, .command: true

@@ -83,6 +83,15 @@ public struct KubernetesPodTask: Sendable, Hashable, Codable {
     public var skipOnExitCode: [Int] = []
     /// A full pod manifest the fields above override.
     public var podTemplate: JSONValue?
+    /// Whether the pod publishes ``returnValuePath`` as the task's return value (the task's
+    /// `do_xcom_push`, set when a try runs; not part of the stored definition).
+    public var publishesReturnValue = false
+
+    /// Where a `kubernetes_pod` task writes its return value, as KubernetesPodOperator's users do.
+    public static let returnValuePath = "/airflow/xcom/return.json"
+    /// The most a container's termination message holds (the kubelet's limit), and so the largest
+    /// return value a `kubernetes_pod` task can publish.
+    public static let terminationMessageMaxBytes = 4096
 
     public init(image: String) { self.image = image }
 

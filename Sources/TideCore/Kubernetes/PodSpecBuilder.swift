@@ -73,6 +73,12 @@ public enum PodSpecBuilder {
         if let ports = task.ports, !ports.isEmpty { container["ports"] = .array(ports) }
         if !task.volumeMounts.isEmpty { container["volumeMounts"] = .array(task.volumeMounts) }
         if let policy = task.imagePullPolicy { container["imagePullPolicy"] = .string(policy) }
+        if task.publishesReturnValue {
+            // The kubelet reads the file when the container ends and reports it in the pod's status
+            // (its termination message): the return value comes back without a sidecar or exec.
+            container["terminationMessagePath"] = .string(KubernetesPodTask.returnValuePath)
+            container["terminationMessagePolicy"] = .string("File")
+        }
 
         var spec: [String: JSONValue] = ["restartPolicy": .string("Never"), "containers": .array([.object(container)])]
         if !task.initContainers.isEmpty { spec["initContainers"] = .array(task.initContainers) }

@@ -26,9 +26,11 @@ extension PodRunner {
             return Result(ending: .detached, exitCode: nil)
         case .finished(let pod):
             var reason: String?
-            if case .terminated(let code, let why, _) = pod.container {
+            var message: String?
+            if case .terminated(let code, let why, let said) = pod.container {
                 exitCode = code
                 reason = why
+                message = said
             }
             let why = reason ?? pod.failureReason
             // A pod whose container never ran (an init container failed) has only the reason.
@@ -58,7 +60,7 @@ extension PodRunner {
                 case .keepPod: false
                 }
             let client = client
-            return Result(ending: ending, exitCode: exitCode) {
+            return Result(ending: ending, exitCode: exitCode, terminationMessage: message) {
                 do {
                     if delete {
                         try await client.deletePod(namespace: namespace, name: name)

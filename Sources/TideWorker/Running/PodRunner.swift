@@ -22,8 +22,10 @@ struct PodRunner: Sendable {
         }
         var ending: Ending
         var exitCode: Int?
+        /// The main container's termination message (a `kubernetes_pod` task's return value).
+        var terminationMessage: String? = nil
         /// What to do with the pod once the result is recorded (delete it or mark it finished).
-        var cleanUp: (@Sendable () async -> Void)?
+        var cleanUp: (@Sendable () async -> Void)? = nil
     }
 
     let client: KubeClient
