@@ -150,4 +150,51 @@ struct BranchChoiceTests {
                 "d.yaml:10:13: expected true or false for branch in task 'c', got 'sometimes'",
             ])
     }
+
+    @Test func declaredChoicesAreDownstreamTasksAndBoundWhatItChooses() throws {
+        // `branch: [a, b]`: validated where it is written, then enforced on the choice.
+        var found: [String] = []
+        do {
+            _ = try DAGParser.parse(
+                yaml: """
+                    dag_id: d
+                    tasks:
+                      - task_id: pick
+                        branch: [a, side, nope]
+                        bash: echo a
+                      - {task_id: a, upstream: [pick], bash: 'true'}
+                      - {task_id: b, upstream: [pick], bash: 'true'}
+                      - {task_id: side, bash: 'true'}
+                      - task_id: empty_list
+                        branch: []
+                        upstream: [a]
+                        bash: 'true'
+                    """, file: "d.yaml")
+        } catch {
+            found = error.issues.map(\.description)
+        }
+        #expect(
+            found == [
+                "d.yaml:3:5: branch task 'pick' may choose 'side', which is not directly downstream of it "
+                    + "(add 'pick' to the upstream of 'side')",
+                "d.yaml:3:5: branch task 'pick' may choose 'nope', which is not a task of the DAG",
+                "d.yaml:10:13: branch of task 'empty_list' lists no choices (list the tasks it may choose, or say true)",
+            ])
+        let dag = try DAGParser.parse(
+            yaml: """
+                dag_id: d
+                tasks:
+                  - {task_id: pick, branch: [a, b], bash: echo a}
+                  - {task_id: a, upstream: [pick], bash: 'true'}
+                  - {task_id: b, upstream: [pick], bash: 'true'}
+                  - {task_id: c, upstream: [pick], bash: 'true'}
+                """, file: "d.yaml")
+        #expect(dag.task("pick")?.branch == true && dag.task("pick")?.branchChoices == ["a", "b"])
+        let compiled = CompiledDAG(dag)
+        #expect(try BranchChoice.choice(of: "pick", chosen: ["b"], in: compiled).followed == ["b"])
+        #expect(throws: BranchChoice.Problem(message: "branch 'pick' chose 'c', not one of its declared choices a, b"))
+        {
+            try BranchChoice.choice(of: "pick", chosen: ["a", "c"], in: compiled)
+        }
+    }
 }

@@ -3,9 +3,9 @@ import Yams
 extension DAGFileReader {
     /// Reads a task's `expand:` (``TaskExpansion``): each argument a literal list, or
     /// `{from: TASK, key: KEY}` for another task's result (its return value when no key is given).
-    mutating func readExpand(_ fields: [String: Node], kind: TaskKind?, taskId: String, dependsOnPast: Bool)
-        -> TaskExpansion?
-    {
+    mutating func readExpand(
+        _ fields: [String: Node], kind: TaskKind?, taskId: String, dependsOnPast: Bool, branch: Bool
+    ) -> TaskExpansion? {
         guard let node = fields["expand"], !node.isNull,
             let pairs = mapping(node, what: "expand of task '\(taskId)'")
         else { return nil }
@@ -14,7 +14,7 @@ extension DAGFileReader {
                 node, "expand of task '\(taskId)' has no arguments", hint: "give NAME: [items] or NAME: {from: TASK}")
             return nil
         }
-        if let problem = Self.unmappable(kind, branch: fields["branch"]?.bool == true, dependsOnPast: dependsOnPast) {
+        if let problem = Self.unmappable(kind, branch: branch, dependsOnPast: dependsOnPast) {
             report(node, "expand on task '\(taskId)': \(problem)")
             return nil
         }

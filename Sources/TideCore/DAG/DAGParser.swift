@@ -250,9 +250,10 @@ struct DAGFileReader {
             executor: executor(merged, kind: kind, taskId: taskId, fields: fields))
         var withSecrets = task
         withSecrets.doXcomPush = merged.doXcomPush ?? false
-        withSecrets.branch = readBranch(fields, kind: kind, taskId: taskId)
+        (withSecrets.branch, withSecrets.branchChoices) = readBranch(fields, kind: kind, taskId: taskId)
         withSecrets.outlets = readOutlets(fields, kind: kind, taskId: taskId)
-        withSecrets.expand = readExpand(fields, kind: kind, taskId: taskId, dependsOnPast: task.dependsOnPast)
+        withSecrets.expand = readExpand(
+            fields, kind: kind, taskId: taskId, dependsOnPast: task.dependsOnPast, branch: withSecrets.branch)
         if fields["expand"] == nil || withSecrets.expand != nil {
             checkExpandedNames(withSecrets, fields: fields, node: node)
         }

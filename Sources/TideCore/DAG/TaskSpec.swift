@@ -48,6 +48,9 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     /// A branch task (Airflow's `@task.branch`): its return value names the task(s) to follow, and
     /// the other tasks directly downstream are skipped (see ``BranchChoice``).
     public var branch = false
+    /// A branch task's possible choices, when the DAG file lists them (`branch: [a, b]`): each is
+    /// directly downstream of it (checked when the file is read), and it may choose no other.
+    public var branchChoices: [String] = []
     /// Datasets (URIs) the task updates when it succeeds (Airflow's `outlets`): each success
     /// records a dataset event, which can trigger DAGs scheduled on those datasets.
     public var outlets: [String] = []
@@ -112,6 +115,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         secretEnv = try container.decodeIfPresent([String: String].self, forKey: .secretEnv) ?? [:]
         doXcomPush = try container.decodeIfPresent(Bool.self, forKey: .doXcomPush) ?? false
         branch = try container.decodeIfPresent(Bool.self, forKey: .branch) ?? false
+        branchChoices = try container.decodeIfPresent([String].self, forKey: .branchChoices) ?? []
         outlets = try container.decodeIfPresent([String].self, forKey: .outlets) ?? []
         expand = try container.decodeIfPresent(TaskExpansion.self, forKey: .expand)
     }
@@ -142,6 +146,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         try container.encode(secretEnv, forKey: .secretEnv)
         try container.encode(doXcomPush, forKey: .doXcomPush)
         if branch { try container.encode(branch, forKey: .branch) }
+        if !branchChoices.isEmpty { try container.encode(branchChoices, forKey: .branchChoices) }
         if !outlets.isEmpty { try container.encode(outlets, forKey: .outlets) }
         try container.encodeIfPresent(expand, forKey: .expand)
     }
@@ -153,6 +158,7 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         case retryExponentialBackoff = "retry_exponential_backoff", maxRetryDelaySeconds = "max_retry_delay_seconds"
         case weightRule = "weight_rule", pool, poolSlots = "pool_slots", maxActiveTisPerDag = "max_active_tis_per_dag"
         case callbacks, executor, secretEnv = "secret_env", doXcomPush = "do_xcom_push", branch, outlets, expand
+        case branchChoices = "branch_choices"
     }
 }
 

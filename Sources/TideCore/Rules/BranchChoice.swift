@@ -72,6 +72,13 @@ public struct BranchChoice: Sendable, Hashable {
                 message: "branch '\(branchTask)' chose \(names), not a task of DAG '\(dag.dagId)'"
                     + (Suggestion.hint(for: unknown[0], among: Set(dag.index.keys)).map { " (\($0))" } ?? ""))
         }
+        // Choices declared in the DAG file (`branch: [a, b]`) bound what it may choose.
+        let declared = dag.task(branchTask)?.branchChoices ?? []
+        if !declared.isEmpty, let outside = chosen.first(where: { !declared.contains($0) }) {
+            throw Problem(
+                message: "branch '\(branchTask)' chose '\(outside)', not one of its declared choices "
+                    + declared.joined(separator: ", "))
+        }
         var reached = Set(chosen)
         for id in chosen { reached.formUnion(dag.descendants(of: id)) }
         return BranchChoice(followed: dag.children(of: branchTask).filter(reached.contains))
