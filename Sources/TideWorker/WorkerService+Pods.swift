@@ -21,7 +21,8 @@ extension WorkerService {
         }
         let pod = {
             var pod = podOf(kubernetes)
-            if case .kubernetesPod = task.kind { pod.publishesReturnValue = task.doXcomPush }
+            // A kubernetes_pod branch returns its choice as its return value.
+            if case .kubernetesPod = task.kind { pod.publishesReturnValue = task.doXcomPush || task.branch }
             return pod
         }()
         let cluster: KubernetesClusters.Opened?
@@ -92,9 +93,15 @@ extension WorkerService {
     ) async -> TryOutcome {
         do {
             let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
-            let values = try XComResults.fromTerminationMessage(
+            var values = try XComResults.fromTerminationMessage(
                 terminationMessage, maxBytes: settings.xcomMaxBytes,
                 expanded: XComResults.Expanded(taskId: task.taskId, dag: compiled, maxLength: settings.maxMapLength))
+            if task.branch {
+                let returned = values[XComPull.returnValueKey].flatMap { try? JSONValue.parse($0) } ?? .null
+                log.notice(
+                    try XComResults.choose(
+                        returned, branch: XComResults.Branch(taskId: task.taskId, dag: compiled), into: &values))
+            }
             guard !values.isEmpty else { return .success }
             _ = try await XComStore(pool: dependencies.pool).push(
                 values, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id)

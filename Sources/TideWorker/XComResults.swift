@@ -49,6 +49,15 @@ enum XComResults {
             } else {
                 .null
             }
+        let notice = try choose(returned, branch: branch, into: &values)
+        return (values, notice)
+    }
+
+    /// A branch's choice from its return value, stored beside it (``BranchChoice/xcomKey``).
+    /// - Returns: the line that says what it follows and skips.
+    static func choose(_ returned: JSONValue, branch: Branch, into values: inout [String: String]) throws(Problem)
+        -> String
+    {
         let choice: BranchChoice
         do {
             choice = try BranchChoice.choice(
@@ -60,7 +69,7 @@ enum XComResults {
         values[BranchChoice.xcomKey] = choice.jsonValue.jsonText
         let skipped = branch.dag.children(of: branch.taskId).filter { !choice.followed.contains($0) }
         let list = { (ids: [String]) in ids.isEmpty ? "nothing" : ids.joined(separator: ", ") }
-        return (values, "branch: following \(list(choice.followed)); skipping \(list(skipped))")
+        return "branch: following \(list(choice.followed)); skipping \(list(skipped))"
     }
 
     /// The return value a `kubernetes_pod` try wrote to ``KubernetesPodTask/returnValuePath``, as

@@ -129,12 +129,12 @@ struct BranchChoiceTests {
                       - task_id: lonely
                         branch: true
                         bash: echo a
-                      - task_id: pod
+                      - task_id: waits
                         branch: true
-                        kubernetes_pod: {image: busybox}
+                        sensor: {file: /x, timeout: 1m}
                       - task_id: c
                         branch: sometimes
-                        upstream: [pod]
+                        upstream: [waits]
                         bash: 'true'
                     """, file: "d.yaml")
             found = []
@@ -145,8 +145,8 @@ struct BranchChoiceTests {
             found == [
                 "d.yaml:3:5: branch task 'lonely' has no tasks downstream to choose from "
                     + "(list it in the upstream of the tasks it chooses between)",
-                "d.yaml:7:13: branch is for bash and command tasks; task 'pod' is kubernetes_pod "
-                    + "(a branch prints the task id(s) to follow as its last line of output)",
+                "d.yaml:7:13: branch is for bash, command and kubernetes_pod tasks; task 'waits' is sensor "
+                    + "(a branch returns the task id(s) to follow)",
                 "d.yaml:10:13: expected true or false for branch in task 'c', got 'sometimes'",
             ])
     }

@@ -42,8 +42,12 @@ struct PodDefaultsSpreadTests {
                 let metricsURL = try await ScalingSupport.listeningURL(of: scheduler, logs: cluster.logs)
                 try cluster.startWorker(concurrency: 8, ["TIDE_CONFIG": config])
                 try await cluster.waitForDAG("spread")
+                // Queued while paused and released together, so that the six pods run at the same
+                // time even on a busy machine (triggered one by one, they could start a second apart).
+                #expect(try await cluster.cli(["dags", "pause", "spread"]).status == 0)
                 var runs: [RunRecord] = []
                 for _ in 0..<6 { runs.append(try await cluster.trigger("spread")) }
+                #expect(try await cluster.cli(["dags", "unpause", "spread"]).status == 0)
                 // While they run, the scheduler's /metrics has a gauge of running pod tasks per node.
                 let gauges = try await Eventually.value("two pods per node in /metrics", describe: cluster.logs) {
                     let samples = try ScalingSupport.parseExposition(

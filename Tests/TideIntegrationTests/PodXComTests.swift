@@ -41,6 +41,11 @@ struct PodXComTests {
             kubernetes_pod: {image: busybox, cmds: [sh, -c, "head -c 6000 /dev/zero | tr '\\\\0' x > /airflow/xcom/return.json"]}
           - task_id: no_push
             kubernetes_pod: {image: busybox, cmds: [sh, -c, "echo '[1]'"]}
+          - task_id: route_in_pod
+            branch: [left, right]
+            kubernetes_pod: {image: busybox, cmds: [sh, -c, "echo '\\"left\\"' > /airflow/xcom/return.json"]}
+          - {task_id: left, upstream: [route_in_pod], bash: 'true'}
+          - {task_id: right, upstream: [route_in_pod], bash: 'true'}
         """
 
     @Test func podResultsReachLocalAndMappedTasks() async throws {
@@ -75,6 +80,11 @@ struct PodXComTests {
             // Without do_xcom_push nothing is read (not even a JSON last line, unlike BashOperator's).
             #expect(tasks["no_push"]?.state == .success)
             #expect(try await XComStore(pool: cluster.schema.pool).entries(runId: run.id, taskId: "no_push").isEmpty)
+            // A kubernetes_pod branch returns its choice in the file.
+            #expect(tasks["left"]?.state == .success)
+            #expect(tasks["right"]?.state == .skipped)
+            let route = try await cluster.firstLog(run.id, "route_in_pod")
+            #expect(route.contains("[tide] branch: following left; skipping right"), "\(route)")
         }
     }
 }

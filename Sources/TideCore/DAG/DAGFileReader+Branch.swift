@@ -2,8 +2,8 @@ import Yams
 
 extension DAGFileReader {
     /// Reads a task's `branch: true`, or `branch: [a, b]` (the tasks it may choose): a `bash` or
-    /// `command` task (local or `executor: kubernetes`) whose return value names the tasks to
-    /// follow (``BranchChoice``).
+    /// `command` task (local or `executor: kubernetes`), or a `kubernetes_pod` task (its
+    /// `/airflow/xcom/return.json`), whose return value names the tasks to follow (``BranchChoice``).
     mutating func readBranch(_ fields: [String: Node], kind: TaskKind?, taskId: String) -> (Bool, [String]) {
         guard let node = fields["branch"], !node.isNull else { return (false, []) }
         var choices: [String] = []
@@ -20,10 +20,10 @@ extension DAGFileReader {
             guard let value = boolean(node, what: "branch in task '\(taskId)'") else { return (false, []) }
             guard value else { return (false, []) }
         }
-        if let kind, !kind.isLocalCommand {
+        if let kind, !kind.isLocalCommand, !kind.isKubernetesPod {
             report(
-                node, "branch is for bash and command tasks; task '\(taskId)' is \(kind.name)",
-                hint: "a branch prints the task id(s) to follow as its last line of output")
+                node, "branch is for bash, command and kubernetes_pod tasks; task '\(taskId)' is \(kind.name)",
+                hint: "a branch returns the task id(s) to follow")
             return (false, [])
         }
         return (true, choices)

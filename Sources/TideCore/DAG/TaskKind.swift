@@ -64,6 +64,11 @@ extension TaskKind {
         }
     }
 
+    public var isKubernetesPod: Bool {
+        if case .kubernetesPod = self { return true }
+        return false
+    }
+
     public var isLocalCommand: Bool {
         switch self {
         case .bash, .command: true
