@@ -85,13 +85,15 @@ extension WorkerService {
     }
 
     /// Stores what a succeeded `kubernetes_pod` try wrote to `/airflow/xcom/return.json` (its
-    /// termination message) as its return value: a value that is not JSON, too large, or not what a
-    /// mapped task expanding over it needs fails the try, with the reason in its log.
+    /// termination message) as its return value (a branch's choice too): a value that is not JSON,
+    /// too large, or not what a mapped task expanding over it needs fails the try, with the reason
+    /// in its log.
     private func publishReturnValue(
         _ terminationMessage: String?, task: TaskSpec, claimed: TaskInstanceStore.ClaimedTry, message: TaskMessage,
         log: TryLogWriter
     ) async -> TryOutcome {
-        do {
+        await publish(message, log: log, stored: "published the return value from \(KubernetesPodTask.returnValuePath)")
+        { [settings, definitions] in
             let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
             var values = try XComResults.fromTerminationMessage(
                 terminationMessage, maxBytes: settings.xcomMaxBytes,
@@ -102,17 +104,7 @@ extension WorkerService {
                     try XComResults.choose(
                         returned, branch: XComResults.Branch(taskId: task.taskId, dag: compiled), into: &values))
             }
-            guard !values.isEmpty else { return .success }
-            _ = try await XComStore(pool: dependencies.pool).push(
-                values, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id)
-            log.notice("published the return value from \(KubernetesPodTask.returnValuePath)")
-            return .success
-        } catch let problem as XComResults.Problem {
-            log.notice(problem.message)
-            return .failed
-        } catch {
-            log.notice("cannot store the try's return value: \(error)")
-            return .failed
+            return values
         }
     }
 

@@ -409,20 +409,19 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    /// Stores what a succeeded local try published (``XComResults``): a result that is not JSON,
-    /// too large, or cannot be stored fails the try, with the reason in its log.
-    private func publishResults(
-        in directory: String, lastLine: String?, branch: XComResults.Branch?, expanded: XComResults.Expanded?,
-        message: TaskMessage, log: TryLogWriter
+    /// Stores what a succeeded try published, as `collect` gathers it (``XComResults``): a result
+    /// that is not JSON, too large, or cannot be stored fails the try, with the reason in its log.
+    /// - Parameter stored: a line for the log once something was stored.
+    func publish(
+        _ message: TaskMessage, log: TryLogWriter, stored: String? = nil,
+        collect: () async throws -> [String: String]
     ) async -> TryOutcome {
         do {
-            let (values, notice) = try XComResults.collect(
-                directory: directory, lastLine: lastLine, maxBytes: settings.xcomMaxBytes, branch: branch,
-                expanded: expanded)
-            if let notice { log.notice(notice) }
+            let values = try await collect()
             guard !values.isEmpty else { return .success }
             _ = try await XComStore(pool: dependencies.pool).push(
                 values, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: identity.id)
+            if let stored { log.notice(stored) }
             return .success
         } catch let problem as XComResults.Problem {
             log.notice(problem.message)
@@ -559,8 +558,13 @@ public final class WorkerService: Service, Sendable {
             task.branch || lastLine != nil || expanded != nil || !XComFolders.isEmpty(xcomFolder)
         {
             let branch = task.branch ? XComResults.Branch(taskId: task.taskId, dag: compiled) : nil
-            outcome = await publishResults(
-                in: xcomFolder, lastLine: lastLine, branch: branch, expanded: expanded, message: message, log: tryLog)
+            outcome = await publish(message, log: tryLog) { [settings] in
+                let (values, notice) = try XComResults.collect(
+                    directory: xcomFolder, lastLine: lastLine, maxBytes: settings.xcomMaxBytes, branch: branch,
+                    expanded: expanded)
+                if let notice { tryLog.notice(notice) }
+                return values
+            }
         }
         return (outcome, result.exitCode.map(Int.init), tryLog, retryDelay, task)
     }

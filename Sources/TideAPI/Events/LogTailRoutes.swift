@@ -16,7 +16,7 @@ struct LogTailRoutes: Sendable {
             request, context in
             _ = try context.require(.viewer, to: "reading logs")
             let routes = TaskInstanceRoutes(environment: environment)
-            let tryNumber = try routes.tryNumber(context, "try_number")
+            let tryNumber = try routes.integer(context, "try_number")
             let (run, ti) = try await routes.taskInstance(context)
             guard tryNumber >= 1, tryNumber <= max(ti.tryNumber, 1) else {
                 throw APIError.notFound("TaskInstance '\(ti.taskId)' of run '\(run.runId)' has no try \(tryNumber)")

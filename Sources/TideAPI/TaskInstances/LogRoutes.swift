@@ -45,7 +45,7 @@ struct LogRoutes: Sendable {
             let mapIndex = reader.int("map_index", default: -1, in: -1...Int(Int32.max))
             let tokenText = reader.string("token")
             try reader.check()
-            let tryNumber = try routes.tryNumber(context, "try_number")
+            let tryNumber = try routes.integer(context, "try_number")
             // A mapped task's instance by its map index; -1 (the default) is the task's only instance.
             let (run, ti) = try await routes.taskInstance(context, mapIndex: mapIndex)
             guard tryNumber >= 1, tryNumber <= max(ti.tryNumber, 1) else {

@@ -85,10 +85,6 @@ struct TaskInstanceRoutes: Sendable {
         }
     }
 
-    func tryNumber(_ context: APIRequestContext, _ name: String) throws -> Int {
-        try integer(context, name)
-    }
-
     /// A whole-number path parameter, at least `minimum`.
     func integer(_ context: APIRequestContext, _ name: String, from minimum: Int = 0) throws -> Int {
         let text = try APIEnvironment.parameter(context, name)
@@ -126,6 +122,7 @@ struct TaskInstanceRoutes: Sendable {
         query.taskIds = [taskId]
         query.onlyMapped = true
         let dag = try? await service.definition(dagId: run.dagId, hash: run.dagHash)
+        let tasks = TaskLookup(dag)
         let page = try await service.taskInstances.page(runId: run.id, query)
         if page.total == 0 && query.states == nil && query.mapIndexes.isEmpty {
             // Expanded over nothing is a mapped task with no instances: not a 404.
@@ -134,7 +131,7 @@ struct TaskInstanceRoutes: Sendable {
         }
         return JSONResponse.make(
             JSONObject.collection(
-                "task_instances", page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: TaskLookup(dag)) },
+                "task_instances", page.items.map { AirflowJSON.taskInstance($0, run: run, tasks: tasks) },
                 total: page.total), for: request)
     }
 

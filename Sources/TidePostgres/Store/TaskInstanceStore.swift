@@ -94,7 +94,6 @@ public struct TaskInstanceStore: Sendable {
             SELECT ti.run_id, ti.task_id, ti.id, ti.state, ti.map_index FROM task_instances ti
             JOIN unnest($1::bigint[], $2::text[]) AS wanted(run_id, task_id)
               ON ti.run_id = wanted.run_id AND ti.task_id = wanted.task_id
-            ORDER BY ti.map_index
             """, [PGArray.literal(pairs.map(\.0)), PGArray.literal(pairs.map(\.1))], context: "read task states"
         ).rows
         var result: [Int64: [String: TaskInstances]] = [:]
@@ -104,6 +103,13 @@ public struct TaskInstanceStore: Sendable {
             {
                 let instance = TaskInstances.Instance(id: id, mapIndex: row.int("map_index") ?? -1, state: state)
                 result[run, default: [:]][task, default: TaskInstances(instances: [])].instances.append(instance)
+            }
+        }
+        // Only a mapped task has several instances: they alone are put in map index order (no sort
+        // of every row in the scheduler's hot query).
+        for (run, tasks) in result {
+            for (task, found) in tasks where found.instances.count > 1 {
+                result[run]?[task]?.instances.sort { $0.mapIndex < $1.mapIndex }
             }
         }
         return result
