@@ -1,14 +1,17 @@
 # syntax=docker/dockerfile:1
 # Tide in a container: `tide` is the entrypoint; the command picks the role
-# (scheduler, worker, api, db migrate, standalone).
+# (scheduler, worker, api, db migrate, standalone). Scheduler and worker replicas run
+# `tide-scheduler` and `tide-worker` instead (the same roles in executables without the API and UI
+# code, so each replica is a smaller process): `--entrypoint tide-worker`.
 #
 #   docker build -t tide:local .                  # from source, in the official Swift image
 #   docker run --rm tide:local --help
 #
 # A binary built elsewhere (your CI, or scripts/compose-test where no registry is reachable) goes
 # into the same runtime image with the `prebuilt` target; its build context is a folder holding
-# `tide` (built on Debian 12 or older glibc) and `swift-runtime/` (the Swift runtime's .so files
-# for a dynamically linked binary; an empty folder for one built with --static-swift-stdlib):
+# `tide`, `tide-scheduler` and `tide-worker` (built on Debian 12 or older glibc) and `swift-runtime/` (the Swift
+# runtime's .so files for dynamically linked binaries; an empty folder for ones built with
+# --static-swift-stdlib):
 #
 #   docker build --target prebuilt -f Dockerfile -t tide:local path/to/that/folder
 #
@@ -40,10 +43,12 @@ FROM runtime-base AS prebuilt
 # Root only to register the runtime libraries with the dynamic linker; the image runs as tide.
 USER root
 COPY swift-runtime/ /usr/local/lib/swift-runtime/
-COPY tide /usr/local/bin/tide
+COPY tide tide-scheduler tide-worker /usr/local/bin/
 RUN echo /usr/local/lib/swift-runtime > /etc/ld.so.conf.d/swift-runtime.conf \
     && ldconfig \
-    && tide --version
+    && tide --version \
+    && tide-scheduler --version \
+    && tide-worker --version
 USER 10001:10001
 
 # --- build: the Swift 6 toolchain and the C libraries' headers ---------------------------------
@@ -56,9 +61,11 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift package resolve
-RUN swift build -c release --product tide --static-swift-stdlib \
-    && install -D "$(swift build -c release --show-bin-path)/tide" /out/tide
+RUN for product in tide tide-scheduler tide-worker; do \
+        swift build -c release --product "$product" --static-swift-stdlib || exit 1; \
+        install -D -t /out "$(swift build -c release --show-bin-path)/$product"; \
+    done
 
 # --- runtime (the default target): the binary built above ---------------------------------------
 FROM runtime-base AS runtime
-COPY --from=build /out/tide /usr/local/bin/tide
+COPY --from=build /out/tide /out/tide-scheduler /out/tide-worker /usr/local/bin/

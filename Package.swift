@@ -6,11 +6,20 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Executables are linked with lld and packed relative relocations (DT_RELR, glibc 2.36+): the
+/// dynamic loader then applies a few kilobytes of relocations at start-up instead of megabytes,
+/// pages every process of Tide would otherwise read and keep.
+let leanLinking: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])
+]
+
 let package = Package(
     name: "Tide",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tide", targets: ["tide"]),
+        .executable(name: "tide-worker", targets: ["tide-worker"]),
+        .executable(name: "tide-scheduler", targets: ["tide-scheduler"]),
         .executable(name: "tide-kubesim", targets: ["tide-kubesim"]),
         .executable(name: "tide-fuzz", targets: ["tide-fuzz"]),
     ],
@@ -48,12 +57,24 @@ let package = Package(
         .executableTarget(
             name: "tide-fuzz",
             dependencies: ["TideFuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: leanLinking
         ),
         .target(
             name: "TideMetrics",
             dependencies: [
                 "TideCore", "TideScaling", "TideRedis", .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideOps",
+            dependencies: [
+                "TideMetrics", "TideRedis", "TideScaling",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -68,7 +89,7 @@ let package = Package(
         .target(
             name: "TideUI",
             dependencies: [
-                "TideCore", "TideScaling", "TidePostgres", "TideService",
+                "TideCore", "TideScaling", "TidePostgres", "TideService", "TideMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -81,6 +102,7 @@ let package = Package(
             name: "TideAPI",
             dependencies: [
                 "TideCore", "TideScaling", "TideMetrics", "TideRedis", "TidePostgres", "TideService", "TideUI",
+                "TideOps",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -136,7 +158,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: leanLinking
         ),
         .target(
             name: "TideScheduler",
@@ -158,6 +181,56 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The command-line pieces every executable shares: options, errors, the composition root.
+        .target(
+            name: "TideCommandLine",
+            dependencies: [
+                "TideCore", "TideRedis", "TidePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideWorkerRole",
+            dependencies: [
+                "TideCommandLine", "TideCore", "TideWorker", "TideKube",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TideSchedulerRole",
+            dependencies: [
+                "TideCommandLine", "TideScheduler", "TideMetrics", "TideOps",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The worker and the scheduler alone, without the API's and UI's code: the executables
+        // their replicas run.
+        .executableTarget(
+            name: "tide-worker",
+            dependencies: [
+                "TideWorkerRole", "TideCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: leanLinking
+        ),
+        .executableTarget(
+            name: "tide-scheduler",
+            dependencies: [
+                "TideSchedulerRole", "TideCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: leanLinking
+        ),
         .target(
             name: "TideTestSupport",
             dependencies: ["TideCore", "TideRedis", "TidePostgres", "TideBlocking"],
@@ -167,14 +240,16 @@ let package = Package(
             name: "tide",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideWorker", "TideKube", "TideKubeSim",
-                "TideAPI", "TideMetrics", "TideScaling", "TideHTTP", "TideService",
+                "TideAPI", "TideMetrics", "TideScaling", "TideHTTP", "TideService", "TideCommandLine",
+                "TideWorkerRole", "TideSchedulerRole",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: leanLinking
         ),
 
         .testTarget(
@@ -198,7 +273,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TideHTTPTests", dependencies: ["TideHTTP", "TideBlocking", "TideTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TideSchedulerTests",
             dependencies: [
@@ -211,7 +287,8 @@ let package = Package(
             name: "TideIntegrationTests",
             dependencies: [
                 "TideCore", "TideRedis", "TidePostgres", "TideScheduler", "TideService", "TideTestSupport", "TideKube",
-                "TideHTTP", "TideScaling", "tide", "tide-kubesim", .product(name: "Logging", package: "swift-log"),
+                "TideHTTP", "TideScaling", "tide", "tide-scheduler", "tide-worker", "tide-kubesim",
+                .product(name: "Logging", package: "swift-log"),
             ],
             // Read from the source tree (Airflow's outcomes, see scripts/airflow-reference).
             exclude: ["Fixtures"],

@@ -66,6 +66,10 @@ def test_compose_cluster_has_the_services_health_checks_and_start_order():
     assert services["api"]["ports"][0]["target"] == 8080
     # The drain must fit in the stop grace period that compose gives before SIGKILL.
     assert services["worker"]["stop_grace_period"] == "40s"
+    # Replicas run the lean worker executable the image ships beside `tide`.
+    assert services["worker"]["entrypoint"] == ["tide-worker"] and not services["worker"].get("command")
+    assert services["scheduler"]["entrypoint"] == ["tide-scheduler"]
+    assert services["scheduler"]["command"] == ["--metrics-port", "9090"]
     assert services["worker"]["environment"]["TIDE_WORKER_SHUTDOWN_GRACE"] == "30s"
 
 
@@ -195,7 +199,8 @@ def test_each_queue_gets_its_own_worker_deployment_drain_and_budget():
     workers = {d["metadata"]["name"]: d for d in by_kind(rendered, "Deployment") if "worker" in d["metadata"]["name"]}
     assert set(workers) == {"tide-worker-default", "tide-worker-gpu"}
     gpu = workers["tide-worker-gpu"]["spec"]["template"]["spec"]
-    assert gpu["containers"][0]["args"] == ["worker", "--queues", "gpu", "--concurrency", "1"]
+    assert gpu["containers"][0]["command"] == ["tide-worker"]
+    assert gpu["containers"][0]["args"] == ["--queues", "gpu", "--concurrency", "1"]
     assert gpu["nodeSelector"] == {"gpu": "true"}
     assert gpu["terminationGracePeriodSeconds"] == 45 + 15
     assert gpu["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
@@ -229,6 +234,8 @@ def test_scheduler_is_highly_available_and_only_workers_may_touch_pods():
     rendered = render()
     scheduler = next(d for d in by_kind(rendered, "Deployment") if d["metadata"]["name"] == "tide-scheduler")
     assert scheduler["spec"]["replicas"] >= 2
+    container = scheduler["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["tide-scheduler"] and container["args"][0] == "--metrics-port"
     assert scheduler["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
     role = by_kind(rendered, "Role")[0]
     granted = {(resource, verb) for rule in role["rules"] for resource in rule["resources"] for verb in rule["verbs"]}

@@ -4,10 +4,18 @@ import Testing
 @testable import TideCore
 
 @Suite("Credentials apart from the URLs, and *_FILE variables")
-struct CredentialsTests {
+final class CredentialsTests {
+    /// The secret files this test wrote, removed when it ends.
+    private var files: [String] = []
+
+    deinit {
+        for file in files { try? FileManager.default.removeItem(atPath: file) }
+    }
+
     func secretFile(_ contents: String) throws -> String {
         let path = NSTemporaryDirectory() + "tide-secret-\(UUID().uuidString.prefix(8))"
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        files.append(path)
         return path
     }
 

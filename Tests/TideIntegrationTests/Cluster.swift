@@ -52,23 +52,32 @@ final class Cluster: @unchecked Sendable {
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// Starts `tide ARGUMENTS` as a long-running process of this cluster (stopped at shutdown).
+    /// Starts `tide ARGUMENTS` (or another of Tide's executables) as a long-running process of this
+    /// cluster (stopped at shutdown).
     @discardableResult
-    func startProcess(_ arguments: [String], _ extra: [String: String] = [:]) throws -> TideProcess {
+    func startProcess(
+        _ arguments: [String], _ extra: [String: String] = [:], executable: String = TideProcess.binaryPath(),
+        name: String? = nil
+    ) throws -> TideProcess {
         let process = try TideProcess(
-            arguments, environment: try environment(extra), name: arguments.first ?? "tide")
+            arguments, environment: try environment(extra), name: name ?? arguments.first ?? "tide",
+            executable: executable)
         processes.append(process)
         return process
     }
 
+    /// Starts `tide-scheduler`, the executable scheduler replicas run (`tide scheduler` is the same role).
     @discardableResult
     func startScheduler(_ extra: [String: String] = [:]) throws -> TideProcess {
-        try startProcess(["scheduler"], extra)
+        try startProcess([], extra, executable: TideProcess.builtBinaryPath("tide-scheduler"), name: "scheduler")
     }
 
+    /// Starts `tide-worker`, the executable worker replicas run (`tide worker` is the same role).
     @discardableResult
     func startWorker(concurrency: Int = 4, _ extra: [String: String] = [:]) throws -> TideProcess {
-        try startProcess(["worker", "--concurrency", String(concurrency)], extra)
+        try startProcess(
+            ["--concurrency", String(concurrency)], extra, executable: TideProcess.builtBinaryPath("tide-worker"),
+            name: "worker")
     }
 
     /// Runs the CLI against this cluster.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TideCore
+import TideMetrics
 import TidePostgres
 import TideRedis
 import TideScaling

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TideCore
+import TideMetrics
 import TideService
 
 /// `GET /api/v2/monitor/health` and `GET /api/v2/version`, both without authentication as in Airflow.

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TideCore
 import TideMetrics
+import TideOps
 import TidePostgres
 import TideRedis
 import TideService

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import TideAPI
+import TideCommandLine
 import TideMetrics
 
 struct APICommand: AsyncParsableCommand {

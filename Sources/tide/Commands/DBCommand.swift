@@ -1,4 +1,5 @@
 import ArgumentParser
+import TideCommandLine
 import TidePostgres
 
 struct DBCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TideCommandLine
 import TideCore
 import TidePostgres
 import TideRedis

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TideCommandLine
 import TideCore
 import TidePostgres
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TideCommandLine
 import TideMetrics
 import TideRedis
 import TideScaling

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TideAPI
+import TideCommandLine
 import TideCore
 import TideMetrics
 import TidePostgres

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HummingbirdBcrypt
+import TideCommandLine
 import TideCore
 import TidePostgres
 import TideService

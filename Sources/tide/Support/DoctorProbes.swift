@@ -1,9 +1,11 @@
 import Foundation
+import TideCommandLine
 import TideCore
 import TideKube
 import TidePostgres
 import TideRedis
 import TideWorker
+import TideWorkerRole
 
 /// The checks of `tide doctor` that talk to something: PostgreSQL (and the clock against it),
 /// Redis, the Kubernetes API (and the rights pod tasks need), and what is stored (DAGs, import

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import Logging
 import TideAPI
+import TideCommandLine
 import TideCore
 import TidePostgres
 import TideService

@@ -1,3 +1,4 @@
+import TideCommandLine
 import TideCore
 import TideRedis
 import TideService

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TideCommandLine
 import TideCore
 import TideKubeSim
 

@@ -1,5 +1,4 @@
 import TideCore
-import TideMetrics
 import TideRedis
 import TideScaling
 

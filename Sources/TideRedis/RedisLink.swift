@@ -1,5 +1,4 @@
 import TideCore
-import TideRedis
 
 /// One Redis connection kept open for occasional commands (wake-ups, queue positions, depths),
 /// opened on first use and replaced after a failure.

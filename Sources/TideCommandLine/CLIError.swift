@@ -5,19 +5,19 @@ import TidePostgres
 import TideRedis
 
 /// A failure the CLI reports as one clear line plus a hint, with exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    var message: String
-    var hint: String?
+public struct CLIError: Error, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
 
-    init(_ message: String, hint: String? = nil) {
+    public init(_ message: String, hint: String? = nil) {
         self.message = message
         self.hint = hint
     }
 
-    var description: String { message }
+    public var description: String { message }
 
     /// Turns any error into a user-facing one, with a hint where the fix is known.
-    static func from(_ error: any Error) -> CLIError {
+    public static func from(_ error: any Error) -> CLIError {
         switch error {
         case let error as CLIError:
             return error
@@ -48,7 +48,7 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 /// Runs a command body, printing any failure as `error: …` / `hint: …` and exiting 1 (no stack trace).
-func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+public func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let exit as ExitCode {

@@ -4,15 +4,20 @@ import NIOCore
 import TideMetrics
 import TideRedis
 import TideScaling
-import TideService
 
-/// The endpoints of `tide api` (and of `tide standalone`, `tide scheduler --metrics-port`):
-/// `GET /metrics`, `GET /api/v1/scaling`, `GET /healthz`.
-struct OpsRoutes: Sendable {
+/// The operational endpoints every Tide server has (`tide api`, `tide standalone`, and the
+/// scheduler's `--metrics-port`): `GET /metrics`, `GET /api/v1/scaling`, `GET /healthz`.
+public struct OpsRoutes: Sendable {
     let metrics: TideMetrics
     let reports: ReportReader
 
-    func register(on router: Router<APIRequestContext>) {
+    public init(metrics: TideMetrics, reports: ReportReader) {
+        self.metrics = metrics
+        self.reports = reports
+    }
+
+    /// Adds the three routes to `router`.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/healthz") { _, _ in Self.text("ok\n") }
         router.get("/metrics") { _, _ in
             // The gauges follow the published report even where no scheduler runs in this process.
@@ -40,12 +45,14 @@ struct OpsRoutes: Sendable {
         }
     }
 
+    /// A 200 answer with a text body.
     static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
         Response(
             status: .ok, headers: [.contentType: contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
+    /// An answer with `value` as its JSON body (keys sorted).
     static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -2,15 +2,14 @@ import Logging
 import TideCore
 import TidePostgres
 import TideRedis
-import TideService
 
 /// The composition root: builds the shared pieces every command needs from the configuration.
-struct CommandContext: Sendable {
-    let configuration: TideConfiguration
-    let redis: RedisEndpoint
-    let keys: RedisKeys
+public struct CommandContext: Sendable {
+    public let configuration: TideConfiguration
+    public let redis: RedisEndpoint
+    public let keys: RedisKeys
 
-    init(_ configuration: TideConfiguration) throws {
+    public init(_ configuration: TideConfiguration) throws {
         self.configuration = configuration
         do {
             redis = try RedisEndpoint(url: configuration.redisURL)
@@ -27,20 +26,15 @@ struct CommandContext: Sendable {
         keys = RedisKeys(prefix: configuration.redisKeyPrefix)
     }
 
-    func pool(maxConnections: Int = 4, application: String) -> PGPool {
+    public func pool(maxConnections: Int = 4, application: String) -> PGPool {
         PGPool(
             .init(
                 url: configuration.databaseURL, schema: configuration.databaseSchema, maxConnections: maxConnections,
                 applicationName: application))
     }
 
-    /// The service layer the API uses too: reads, and changes that wake the scheduler.
-    func service(pool: PGPool) -> TideService {
-        TideService(pool: pool, configuration: configuration, redis: redis)
-    }
-
     /// Bootstraps swift-log once, writing to stderr at the configured level.
-    static func bootstrapLogging(level: String) {
+    public static func bootstrapLogging(level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -3,15 +3,17 @@ import Foundation
 import TideCore
 
 /// Options every command takes.
-struct GlobalOptions: ParsableArguments {
+public struct GlobalOptions: ParsableArguments {
+    public init() {}
+
     @Option(
         name: .customLong("config"),
         help: ArgumentHelp(
             "Configuration file (default: $TIDE_CONFIG, else ./tide.yaml if present).", valueName: "path"))
-    var configPath: String?
+    public var configPath: String?
 
     /// Reads `tide.yaml` (if any) and the `TIDE_*` environment.
-    func configuration() throws -> TideConfiguration {
+    public func configuration() throws -> TideConfiguration {
         let environment = ProcessInfo.processInfo.environment
         let explicit = configPath ?? environment["TIDE_CONFIG"]
         let path = explicit ?? "tide.yaml"
@@ -31,14 +33,4 @@ struct GlobalOptions: ParsableArguments {
             throw CLIError(error.description, hint: "'tide config keys' lists every key and variable")
         }
     }
-}
-
-/// `--output table|json` for listings.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
-}
-
-struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: table or json.")
-    var output: OutputFormat = .table
 }

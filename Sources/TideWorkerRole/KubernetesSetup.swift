@@ -1,13 +1,16 @@
 import Foundation
+import TideCommandLine
 import TideCore
 import TideKube
 import TideWorker
 
 /// The Kubernetes connection a worker uses for pod tasks, from the `kubernetes.*` settings.
-enum KubernetesSetup {
+public enum KubernetesSetup {
     /// - Returns: nil when no kubeconfig is configured and the process is not in a pod.
     /// - Throws: ``CLIError`` naming the setting whose file cannot be read or used.
-    static func access(_ configuration: TideConfiguration, environment: [String: String]) throws -> KubernetesAccess? {
+    public static func access(_ configuration: TideConfiguration, environment: [String: String]) throws
+        -> KubernetesAccess?
+    {
         let settings = configuration.kubernetes
         var connection: KubeConnection
         if let path = settings.kubeconfig {
