@@ -91,6 +91,11 @@ public final class WorkerService: Service, Sendable {
             id: identity.id, hostname: identity.hostname, pid: identity.pid, queues: settings.queues,
             slots: settings.concurrency)
         latestHeartbeat.mutate { $0 = .now }
+        let abandoned = XComFolders.removeAbandoned()
+        if !abandoned.isEmpty {
+            logger.notice(
+                "removed the result folders of workers that are gone", metadata: ["folders": "\(abandoned)"])
+        }
         logger.info(
             "worker started",
             metadata: ["worker.queues": "\(settings.queues)", "worker.concurrency": "\(settings.concurrency)"])

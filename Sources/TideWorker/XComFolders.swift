@@ -9,9 +9,28 @@ final class XComFolders: Sendable {
     private let free = LockedBox<[String]>([])
     private let made = LockedBox(0)
 
+    private static let prefix = "tide-xcom-"
+
     init() {
-        base = NSTemporaryDirectory() + "tide-xcom-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        base = NSTemporaryDirectory() + Self.prefix + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         _ = mkdir(base, 0o700)
+    }
+
+    /// Removes the folders of workers that ended without removing theirs (SIGKILL, the OOM killer):
+    /// those whose process no longer exists. A folder whose process number is in use is left alone,
+    /// whoever uses it now.
+    /// - Returns: the folders removed.
+    @discardableResult
+    static func removeAbandoned(in directory: String = NSTemporaryDirectory()) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name -> String? in
+            guard name.hasPrefix(prefix),
+                let pid = name.dropFirst(prefix.count).split(separator: "-").first.flatMap({ pid_t($0) }),
+                pid > 0, kill(pid, 0) == -1, errno == ESRCH
+            else { return nil }
+            let path = (directory as NSString).appendingPathComponent(name)
+            return (try? FileManager.default.removeItem(atPath: path)) != nil ? path : nil
+        }
     }
 
     /// An empty folder for one try.

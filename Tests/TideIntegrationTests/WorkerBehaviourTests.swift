@@ -40,6 +40,35 @@ struct WorkerBehaviourTests {
         }
     }
 
+    @Test func aStartingWorkerRemovesTheResultFoldersOfWorkersThatAreGone() async throws {
+        try await withCluster { cluster in
+            let temporary = cluster.dagsFolder + "/tmp"
+            // A process that has exited: its number names a worker killed before it could clean up.
+            let exited = Process()
+            exited.executableURL = URL(fileURLWithPath: "/bin/true")
+            try exited.run()
+            exited.waitUntilExit()
+            let abandoned = temporary + "/tide-xcom-\(exited.processIdentifier)-42"
+            let alive = temporary + "/tide-xcom-\(getpid())-43"
+            let unrelated = temporary + "/tide-xcomics"
+            for folder in [abandoned + "/1", alive + "/1", unrelated] {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            let worker = try cluster.startWorker(concurrency: 1, ["TMPDIR": temporary])
+            try await Eventually.that("the worker to start", describe: cluster.logs) {
+                worker.output.contains("worker started")
+            }
+            #expect(!FileManager.default.fileExists(atPath: abandoned), "the gone worker's folder is removed")
+            #expect(worker.output.contains("removed the result folders of workers that are gone"))
+            #expect(FileManager.default.fileExists(atPath: alive + "/1"), "a live process's folder stays")
+            #expect(FileManager.default.fileExists(atPath: unrelated))
+            let own = try FileManager.default.contentsOfDirectory(atPath: temporary).filter {
+                $0.hasPrefix("tide-xcom-\(worker.pid)-")
+            }
+            #expect(own.count == 1, "the worker's own folder is made, and kept while it runs")
+        }
+    }
+
     /// The worker lowers a task's priority right after it starts: the task waits (up to 5 s) to see
     /// it, then prints it.
     private let waitForNiceness = "for i in $(seq 1 100); do [ $(nice) = 10 ] && break; sleep 0.05; done; nice"
