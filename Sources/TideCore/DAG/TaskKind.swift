@@ -6,10 +6,11 @@ public enum TaskKind: Sendable, Hashable, Codable {
     case command([String])
     /// Succeeds without starting a process (a join point or placeholder).
     case empty
-    /// Runs in its own Kubernetes pod.
-    case kubernetesPod(KubernetesPodTask)
+    /// Runs in its own Kubernetes pod. (`indirect`, as the sensor: their payloads are hundreds of
+    /// bytes and would otherwise be inline in every task of every DAG, a `bash` task's too.)
+    indirect case kubernetesPod(KubernetesPodTask)
     /// Waits for a condition (Airflow's sensors).
-    case sensor(SensorTask)
+    indirect case sensor(SensorTask)
 
     private enum CodingKeys: String, CodingKey {
         case bash, command, empty, kubernetesPod = "kubernetes_pod", sensor
