@@ -6,12 +6,34 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// Executables are linked with lld and packed relative relocations (DT_RELR, glibc 2.36+): the
+#if canImport(Glibc)
+    import Glibc
+    import Foundation
+
+    /// Whether executables can be linked with packed relative relocations (DT_RELR): the glibc they
+    /// are built against (which they need at least) must be 2.36 or newer, for the dynamic loader to
+    /// read them, and the toolchain's lld must be on the PATH.
+    let packedRelocationsWork: Bool = {
+        // "glibc 2.36"
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count) > 0 else { return false }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let version = (text.split(separator: " ").last ?? "").split(separator: ".").compactMap { Int($0) }
+        guard version.count >= 2, version[0] > 2 || (version[0] == 2 && version[1] >= 36) else { return false }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
+    }()
+#else
+    let packedRelocationsWork = false
+#endif
+
+/// Executables are linked with lld and packed relative relocations where that works (above): the
 /// dynamic loader then applies a few kilobytes of relocations at start-up instead of megabytes,
 /// pages every process of Tide would otherwise read and keep.
-let leanLinking: [LinkerSetting] = [
-    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])
-]
+let leanLinking: [LinkerSetting] =
+    packedRelocationsWork
+    ? [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
+    : []
 
 let package = Package(
     name: "Tide",
