@@ -111,6 +111,13 @@ def test_dockerfile_builds_in_a_swift_image_and_runs_slim_as_a_non_root_user():
         end = next((i for i, c in enumerate(following[1:], 1) if c.cmd == "FROM"), len(following))
         users = [c.value[0] for c in following[:end] if c.cmd == "USER"]
         assert users and not users[-1].startswith("0") and users[-1] != "root", (stage, users)
+    # The scheduler and worker replicas run executables of their own: both images carry all three.
+    for stage in ["prebuilt", "runtime"]:
+        following = commands[commands.index(stages[stage]) + 1 :]
+        end = next((i for i, c in enumerate(following) if c.cmd == "FROM"), len(following))
+        sources = [path for c in following[:end] if c.cmd == "COPY" for path in c.value[:-1]]
+        copied = {path.rstrip("/").rsplit("/", 1)[-1] for path in sources}
+        assert {"tide", "tide-scheduler", "tide-worker"} <= copied, (stage, copied)
 
 
 # --- Helm chart --------------------------------------------------------------------------------
