@@ -6,9 +6,12 @@ import TideRedis
 
 /// A failure the CLI reports as one clear line plus a hint, with exit code 1.
 public struct CLIError: Error, CustomStringConvertible {
+    /// What went wrong, naming the option, setting or input at fault.
     public var message: String
+    /// How to fix it, where that is known (printed as `hint: …`).
     public var hint: String?
 
+    /// A failure reported as `error: message` and, with a hint, `hint: hint`.
     public init(_ message: String, hint: String? = nil) {
         self.message = message
         self.hint = hint

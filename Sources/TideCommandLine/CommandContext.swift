@@ -5,10 +5,15 @@ import TideRedis
 
 /// The composition root: builds the shared pieces every command needs from the configuration.
 public struct CommandContext: Sendable {
+    /// The loaded configuration (file and environment).
     public let configuration: TideConfiguration
+    /// Where Redis is, from `redis_url`.
     public let redis: RedisEndpoint
+    /// Redis key names under `redis_key_prefix`.
     public let keys: RedisKeys
 
+    /// Checks the URLs of the configuration.
+    /// - Throws: ``CLIError`` naming the setting whose URL is malformed.
     public init(_ configuration: TideConfiguration) throws {
         self.configuration = configuration
         do {
@@ -26,6 +31,7 @@ public struct CommandContext: Sendable {
         keys = RedisKeys(prefix: configuration.redisKeyPrefix)
     }
 
+    /// A PostgreSQL pool on the configured database and schema.
     public func pool(maxConnections: Int = 4, application: String) -> PGPool {
         PGPool(
             .init(

@@ -6,6 +6,7 @@ import TideCore
 public struct GlobalOptions: ParsableArguments {
     public init() {}
 
+    /// `--config`: the configuration file, if not `$TIDE_CONFIG` or `./tide.yaml`.
     @Option(
         name: .customLong("config"),
         help: ArgumentHelp(
