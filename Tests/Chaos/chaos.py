@@ -5,7 +5,8 @@ crashes and restarts PostgreSQL. At the end it checks, from PostgreSQL and the t
 files, that every task instance is terminal in the state its script decides, that no try ran
 twice, and prints a one-line verdict. Exit 0 only when nothing was lost, duplicated or wrong.
 
-Run by scripts/chaos (full size) and scripts/test (CI size). Its own Redis and PostgreSQL run on
+Schedulers and workers run as `tide-scheduler` and `tide-worker` (as deployments run them) where
+those were built beside `tide`. Run by scripts/chaos (full size) and scripts/test (CI size). Its own Redis and PostgreSQL run on
 ports 17379 and 17432 (data under .tide/chaos), so restarting them disturbs nothing else.
 """
 
@@ -56,10 +57,18 @@ class Cluster:
         self.processes = {}
         self.counter = collections.Counter()
 
+    def command(self, arguments):
+        """`tide ROLE …`, or for the scheduler and worker the executables their replicas run
+        (`tide-scheduler`, `tide-worker`) where they were built beside `tide`."""
+        role = pathlib.Path(self.tide).with_name(f"tide-{arguments[0]}")
+        if arguments[0] in ("scheduler", "worker") and os.access(role, os.X_OK):
+            return [str(role), *arguments[1:]]
+        return [self.tide, *arguments]
+
     def start(self, name, *arguments):
         self.counter[name] += 1
         output = open(self.logs / f"{name}.{self.counter[name]}.log", "w")
-        self.processes[name] = subprocess.Popen([self.tide, *arguments], env=self.env, stdout=output,
+        self.processes[name] = subprocess.Popen(self.command(arguments), env=self.env, stdout=output,
                                                 stderr=subprocess.STDOUT)
 
     def kill(self, name):
