@@ -409,6 +409,43 @@ def test_a_dataset_triggered_run_shows_its_updates_and_a_waiting_sensor_says_wha
 
 
 
+def test_a_live_page_shows_a_change_made_before_its_event_stream_connected(signed_in, tide):
+    """A change between a page's render and its event subscription still shows: here the stream is
+    held back while the run is marked failed (which ends its waiting sensor), and no later event follows."""
+    admin_api = tide.session("admin")
+    run_id = trigger(tide, "ui_sensor")
+    run = f"{tide.url}/api/v2/dags/ui_sensor/dagRuns/{quoted(run_id)}"
+
+    def sensor_state():
+        return admin_api.get(f"{run}/taskInstances/wait_for_partner", timeout=10).json().get("state")
+
+    deadline = time.monotonic() + 30
+    while sensor_state() != "up_for_reschedule":
+        assert time.monotonic() < deadline, "the sensor was not checked within 30 s"
+        time.sleep(0.1)
+    admin = signed_in("admin")
+    held = []
+    admin.page.route("**/api/v2/events*", lambda route: held.append(route))
+    page = admin.open(f"/dags/ui_sensor/runs/{quoted(run_id)}/tasks/wait_for_partner")
+    expect(page.locator("#ti-badge")).to_have_attribute("data-state", "up_for_reschedule")
+    marked = admin_api.patch(run, json={"state": "failed"}, timeout=10)
+    assert marked.status_code == 200, marked.text
+    ended = sensor_state()
+    assert ended != "up_for_reschedule", "marking the run failed ends its sensor's wait"
+    # Everything the mark changes settles before the stream may connect: no event comes after it.
+    deadline = time.monotonic() + 30
+    while admin_api.get(f"{run}/taskInstances/after", timeout=10).json().get("state") in (None, "scheduled"):
+        assert time.monotonic() < deadline, "the downstream task was not decided within 30 s"
+        time.sleep(0.1)
+    assert held, "the page opened no event stream"
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/v2/events*")
+    # At once, from the refresh that follows the subscription (Playwright's 5 s), not from some later event.
+    expect(page.locator("#ti-badge")).to_have_attribute("data-state", ended)
+    assert admin.errors == []
+
+
 def test_a_mapped_task_shows_one_grid_cell_and_a_page_per_map_index(signed_in, tide):
     run_id = trigger(tide, "ui_mapped")
     tide.wait_for_run("ui_mapped", run_id)

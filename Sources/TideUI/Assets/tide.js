@@ -374,13 +374,19 @@
     let source = null;
     let retry = 1000;
     let lastId = null;
+    let subscribed = false;
     const connect = () => {
       const query = [filter, lastId ? "last_event_id=" + lastId : ""].filter(Boolean).join("&");
       source = new EventSource("/api/v2/events" + (query ? "?" + query : ""));
       source.addEventListener("open", () => { retry = 1000; setStatus("● live", true); });
       const onEvent = (event) => { if (event.lastEventId) lastId = event.lastEventId; refreshSoon(); };
       ["dag_run", "task_instance", "reset"].forEach((name) => source.addEventListener(name, onEvent));
-      source.addEventListener("hello", (event) => { if (event.lastEventId) lastId = event.lastEventId; });
+      source.addEventListener("hello", (event) => {
+        if (event.lastEventId) lastId = event.lastEventId;
+        // The page was rendered before this first subscription began: a change in between sends no
+        // event it will see (a sensor's first check, under load), so the first hello refreshes once.
+        if (!subscribed) { subscribed = true; refreshSoon(0); }
+      });
       source.addEventListener("error", () => {
         setStatus("Live updates lost: reconnecting…", false);
         if (source.readyState === EventSource.CLOSED) {

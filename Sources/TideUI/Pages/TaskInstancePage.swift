@@ -26,10 +26,12 @@ extension Pages {
         let current = max(ti.tryNumber, 1)
         let chosen = try params.int("try", default: current, in: 1...max(current, 1))
         // A live refresh keeps the log it already shows (it follows the stream), so it is not read
-        // again unless the page's try changed, which the script asks for with a full request.
+        // again unless the page's try changed, which the script asks for with a full request; a
+        // pod's card is read from the log (its reason and Kubernetes events), so it is read for that.
         let refresh = request.headers[.init(UIRefresh.header)!] != nil
+        let showsPod = spec.map { $0.runsInPod || ti.externalId != nil || ti.nodePool != nil } ?? false
         let log =
-            refresh
+            refresh && !showsPod
             ? LogTail(text: "", start: 0, end: 0, stored: 0, running: false, truncated: false, tryNumber: chosen)
             : try await logTail(ti, tryNumber: chosen)
         let waiting: Set<TaskState> = [.none, .scheduled, .queued, .upForRetry, .upForReschedule]
@@ -90,7 +92,7 @@ extension Pages {
             let value = entry.value.count > 2000 ? entry.value.prefix(2000) + " …" : entry.value
             return ["key": entry.key, "value": value]
         }
-        if let spec, spec.runsInPod || ti.externalId != nil || ti.nodePool != nil {
+        if let spec, showsPod {
             model["pod"] = PodCard(ti: ti, spec: spec, timeline: timeline, logText: log.text).model
         }
         return html(
