@@ -11,9 +11,9 @@ import TideRedis
 import TideService
 import TideUI
 
-/// The HTTP server of `tide api` (and `tide standalone`, `tide scheduler --metrics-port`):
-/// `/metrics`, `/api/v1/scaling`, `/healthz`, and with a ``REST`` part the Airflow-compatible
-/// REST API at `/api/v2`, `POST /auth/token` and the OpenAPI document.
+/// The HTTP server of `tide api` (and `tide standalone`): `/metrics`, `/api/v1/scaling`, `/healthz`
+/// (``OpsRoutes``, which a scheduler's `--metrics-port` serves alone with `OpsServer`), the
+/// Airflow-compatible REST API at `/api/v2`, `POST /auth/token`, the OpenAPI document and the web UI.
 public final class APIServer: Service, Sendable {
     public struct Options: Sendable {
         public var host: String
@@ -45,12 +45,12 @@ public final class APIServer: Service, Sendable {
     let options: Options
     let metrics: TideMetrics
     let reports: ReportReader
-    let rest: REST?
+    let rest: REST
     let logger: Logger
     private let boundPort = LockedBox<Int?>(nil)
 
     public init(
-        options: Options, metrics: TideMetrics, redis: RedisEndpoint, keys: RedisKeys, rest: REST? = nil,
+        options: Options, metrics: TideMetrics, redis: RedisEndpoint, keys: RedisKeys, rest: REST,
         logger: Logger
     ) {
         self.options = options
@@ -67,13 +67,8 @@ public final class APIServer: Service, Sendable {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: ErrorMiddleware(methods: MethodCheck(document: OpenAPIDocument.bytes)))
         OpsRoutes(metrics: metrics, reports: reports).register(on: router)
-        var hub: EventHub?
-        var ui: WebUI?
-        if let rest {
-            let events = EventHub(store: StateEventStore(pool: rest.service.database))
-            ui = try await registerREST(rest, hub: events, on: router)
-            hub = events
-        }
+        let hub = EventHub(store: StateEventStore(pool: rest.service.database))
+        let ui = try await registerREST(rest, hub: hub, on: router)
         let logger = logger
         let host = options.host
         let boundPort = boundPort
@@ -87,11 +82,11 @@ public final class APIServer: Service, Sendable {
             }, logger: logger)
         defer {
             reports.close()
-            rest?.service.close()
+            rest.service.close()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            if let hub { group.addTask { await hub.run(pollSeconds: EventRoutes.checkSeconds) } }
-            if let ui { group.addTask { await ui.run() } }
+            group.addTask { await hub.run(pollSeconds: EventRoutes.checkSeconds) }
+            group.addTask { await ui.run() }
             group.addTask { try await app.run() }
             // The server ends on shutdown; the feed reader ends with it.
             try await group.next()
