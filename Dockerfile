@@ -58,6 +58,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
+COPY Linking ./Linking
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift package resolve

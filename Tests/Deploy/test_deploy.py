@@ -118,6 +118,29 @@ def test_dockerfile_builds_in_a_swift_image_and_runs_slim_as_a_non_root_user():
         sources = [path for c in following[:end] if c.cmd == "COPY" for path in c.value[:-1]]
         copied = {path.rstrip("/").rsplit("/", 1)[-1] for path in sources}
         assert {"tide", "tide-scheduler", "tide-worker"} <= copied, (stage, copied)
+    # The source build links with the order of the hot functions (Package.swift reads Linking/).
+    build = commands[commands.index(stages["build"]) : commands.index(stages["runtime"])]
+    assert any(c.cmd == "COPY" and c.value[0] == "Linking" for c in build)
+
+
+def test_the_link_order_lists_the_hot_functions_of_both_replicas():
+    order = ROOT / "Linking" / "tide.order"
+    assert str(order.relative_to(ROOT)) in (ROOT / "Package.swift").read_text()
+    lines = order.read_text().splitlines()
+    names = [line for line in lines if line and not line.startswith("#")]
+    # Mangled names, one a line: no spaces, no comment characters lld would cut them at.
+    assert all(" " not in name and "#" not in name for name in names)
+    assert len(names) == len(set(names)) > 1000
+    # The worker's hot path and the scheduler's are both in it (a profile of only one would leave
+    # the other's code spread over the binary).
+    for needle in ["10TideWorker", "13TideScheduler", "12TidePostgres", "swift_retain"]:
+        assert any(needle in name for name in names), needle
+    parts = [line for line in lines if line.startswith("# ") and "functions run by" in line]
+    assert [part.split(" functions ")[1] for part in parts] == [
+        "run by the worker only, hottest first",
+        "run by both, hottest first",
+        "run by the scheduler only, hottest first",
+    ]
 
 
 # --- Helm chart --------------------------------------------------------------------------------
