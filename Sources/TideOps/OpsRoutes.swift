@@ -16,6 +16,9 @@ public struct OpsRoutes: Sendable {
         self.reports = reports
     }
 
+    /// The paths served, all with GET.
+    static let paths = ["/healthz", "/metrics", "/api/v1/scaling"]
+
     /// Adds the three routes to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/healthz") { _, _ in Self.text("ok\n") }
@@ -55,7 +58,7 @@ public struct OpsRoutes: Sendable {
     /// An answer with `value` as its JSON body (keys sorted).
     static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":"cannot encode the answer"}"#.utf8)
         return Response(
             status: status, headers: [.contentType: "application/json"],

@@ -23,6 +23,7 @@ public final class OpsServer: Service, Sendable {
 
     public func run() async throws {
         let router = Router()
+        router.add(middleware: OpsErrorMiddleware())
         OpsRoutes(metrics: metrics, reports: reports).register(on: router)
         let logger = logger
         let host = host

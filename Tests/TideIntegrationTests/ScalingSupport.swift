@@ -19,9 +19,14 @@ enum ScalingSupport {
 
     /// GETs a URL; returns the status and body.
     static func get(_ url: String) async throws -> (status: Int, body: String) {
+        try await send("GET", url)
+    }
+
+    /// Sends a request without a body; returns the status and body.
+    static func send(_ method: String, _ url: String) async throws -> (status: Int, body: String) {
         let client = CurlHTTPClient(name: "test")
         defer { client.close() }
-        let response = try await client.request("GET", url, timeoutSeconds: 10)
+        let response = try await client.request(method, url, timeoutSeconds: 10)
         return (response.status, String(decoding: response.body, as: UTF8.self))
     }
 

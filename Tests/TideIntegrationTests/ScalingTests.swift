@@ -80,6 +80,14 @@ struct ScalingTests {
             let passes = own.first { $0.name == "tide_scheduler_pass_duration_seconds_count" }?.value ?? 0
             #expect(passes > 0)
             #expect(own.contains { $0.name == "tide_task_queue_to_start_seconds_bucket" && $0.labels["le"] == "+Inf" })
+            // What the metrics port does not serve is refused in the shape of its own errors.
+            let unknown = try await ScalingSupport.get(schedulerURL + "/api/v2/dags")
+            #expect(unknown.status == 404)
+            #expect(unknown.body.contains(#""error":"no such endpoint: /api/v2/dags"#))
+            #expect(unknown.body.contains("this port serves"))
+            let wrongMethod = try await ScalingSupport.send("DELETE", schedulerURL + "/metrics")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.body.contains("DELETE is not allowed on /metrics: use GET"))
 
             // The CLI shows the same, as a table and as JSON.
             let table = try await cluster.cli(["scale", "hints"])
