@@ -11,8 +11,9 @@ public struct DagFolder: Sendable {
         /// The file text of each DAG whose file was read by this load, by DAG id. A load that
         /// reuses a ``ParseCache`` reads only the files that changed.
         public var sources: [String: String] = [:]
-        /// A fingerprint of each loaded DAG's stored form (``DAG/serializedJSON()``), by DAG id,
-        /// when the load kept one: equal fingerprints, same definition.
+        /// A fingerprint of each loaded DAG (its hash: every field its stored form is made of), by
+        /// DAG id, when the load kept one: equal fingerprints, same definition. Not the hash of the
+        /// JSON it is stored as, which would serialize each new or changed DAG twice.
         public var fingerprints: [String: Int] = [:]
         /// Files read and parsed by this load (all of them without a cache).
         public var readFiles: Set<String> = []
@@ -136,7 +137,7 @@ public struct DagFolder: Sendable {
             let dag = try DAGParser.parse(
                 yaml: text, file: file, nodePools: nodePools, kubernetesConnections: kubernetesConnections)
             entry.dag = dag
-            entry.fingerprint = dag.serializedJSON().hashValue
+            entry.fingerprint = dag.hashValue
         } catch {
             entry.error = error.description
         }

@@ -48,7 +48,7 @@ public final class DagSynchronizer: Sendable {
         let known = written.value
         var toWrite: [(dag: DAG, fingerprint: Int)] = []
         for dag in contents.dags {
-            let fingerprint = contents.fingerprints[dag.dagId] ?? dag.serializedJSON().hashValue
+            let fingerprint = contents.fingerprints[dag.dagId] ?? dag.hashValue
             if known[dag.dagId] != fingerprint { toWrite.append((dag, fingerprint)) }
         }
         // In chunks, each one transaction: a first scan of ten thousand files is fifty, not ten thousand.
