@@ -27,7 +27,8 @@ let strict: [SwiftSetting] = [
     /// `Linking/tide.order`, when present: the functions the worker and the scheduler run, which lld
     /// places side by side at the start of the code (`scripts/link-order` writes it from profiles).
     /// The kernel maps 64 KB of an executable around each page fault, so code a process runs spread
-    /// over the whole binary keeps most of its 19 MB resident; packed, about 2 MB.
+    /// over the whole binary keeps most of its 19 MB resident; packed, about half (what is left
+    /// shares sections with it: the toolchain's libraries put many functions in one section).
     let linkOrderFile: String? = {
         let path = Context.packageDirectory + "/Linking/tide.order"
         return FileManager.default.fileExists(atPath: path) ? path : nil
