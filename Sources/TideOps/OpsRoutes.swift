@@ -16,18 +16,21 @@ public struct OpsRoutes: Sendable {
         self.reports = reports
     }
 
+    static let healthPath = "/healthz"
+    static let metricsPath = "/metrics"
+    static let scalingPath = "/api/v1/scaling"
     /// The paths served, all with GET.
-    static let paths = ["/healthz", "/metrics", "/api/v1/scaling"]
+    static let paths = [healthPath, metricsPath, scalingPath]
 
     /// Adds the three routes to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
-        router.get("/healthz") { _, _ in Self.text("ok\n") }
-        router.get("/metrics") { _, _ in
+        router.get(RouterPath(Self.healthPath)) { _, _ in Self.text("ok\n") }
+        router.get(RouterPath(Self.metricsPath)) { _, _ in
             // The gauges follow the published report even where no scheduler runs in this process.
             if case .report(let report) = await reports.read() { metrics.record(report) }
             return Self.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        router.get("/api/v1/scaling") { _, _ in
+        router.get(RouterPath(Self.scalingPath)) { _, _ in
             let now = Date().timeIntervalSince1970
             switch await reports.read() {
             case .report(let report) where !report.isStale(now: now):
