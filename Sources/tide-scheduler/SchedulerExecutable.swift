@@ -2,9 +2,16 @@ import ArgumentParser
 import TideCore
 import TideSchedulerRole
 
+/// The process entry point: the command runs with the main thread parked (see `ParkedMainThread`).
+@main
+enum SchedulerProcess {
+    static func main() {
+        ParkedMainThread.run { await SchedulerExecutable.main() }
+    }
+}
+
 /// `tide-scheduler`: `tide scheduler` in an executable that links only what a scheduler runs (no
 /// REST API, web UI or worker), so the process maps far less code.
-@main
 struct SchedulerExecutable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tide-scheduler",

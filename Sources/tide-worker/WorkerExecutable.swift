@@ -2,9 +2,16 @@ import ArgumentParser
 import TideCore
 import TideWorkerRole
 
+/// The process entry point: the command runs with the main thread parked (see `ParkedMainThread`).
+@main
+enum WorkerProcess {
+    static func main() {
+        ParkedMainThread.run { await WorkerExecutable.main() }
+    }
+}
+
 /// `tide-worker`: `tide worker` in an executable that links only what a worker runs (no REST API,
 /// web UI or their HTTP server), so each of the many worker replicas maps far less code.
-@main
 struct WorkerExecutable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tide-worker",

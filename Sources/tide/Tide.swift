@@ -1,7 +1,15 @@
 import ArgumentParser
 import TideCore
 
+/// The process entry point: the command runs with the main thread parked (see `ParkedMainThread`).
 @main
+enum TideProcess {
+    static func main() {
+        ParkedMainThread.run { await Tide.main() }
+    }
+}
+
+/// `tide`: every role and the operator commands in one executable.
 struct Tide: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tide",
