@@ -93,10 +93,21 @@ enum ScalingSupport {
         var description: String { "invalid Prometheus exposition: \(message)\n\(text)" }
     }
 
-    /// Child processes of `pid` whose command line contains `word` (e.g. standalone's workers).
-    static func children(of pid: Int32, running word: String) -> [Int32] {
+    /// Standalone's worker processes: children of `pid` that run `tide-worker` or `tide worker`,
+    /// with the executable each runs.
+    static func workers(of pid: Int32) -> [(pid: Int32, executable: String)] {
+        children(of: pid).compactMap { child in
+            let executable = URL(fileURLWithPath: "/proc/\(child.pid)/exe").resolvingSymlinksInPath().path
+            let runsWorker = executable.hasSuffix("/tide-worker") || child.arguments.dropFirst().first == "worker"
+            // Standalone asks `tide-worker --version` first (see `WorkerProgram`): not a worker.
+            return runsWorker && !child.arguments.contains("--version") ? (child.pid, executable) : nil
+        }
+    }
+
+    /// Child processes of `pid` with their command lines.
+    static func children(of pid: Int32) -> [(pid: Int32, arguments: [String])] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry -> Int32? in
+        return entries.compactMap { entry -> (pid: Int32, arguments: [String])? in
             guard let child = Int32(entry),
                 let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
                 let close = stat.range(of: ")", options: .backwards)
@@ -105,8 +116,7 @@ enum ScalingSupport {
             let fields = stat[close.upperBound...].split(separator: " ")
             guard fields.count > 1, Int32(fields[1]) == pid else { return nil }
             let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline"))) ?? Data()
-            let words = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return words.contains(word) ? child : nil
+            return (child, commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
         }
     }
 }

@@ -91,9 +91,9 @@ struct StandaloneCommand: AsyncParsableCommand {
                 options: .init(host: configuration.api.host, port: configuration.api.port), metrics: metrics,
                 redis: context.redis, keys: context.keys,
                 rest: RESTSetup.rest(context, pool: apiPool, authEnabled: !noAuth), logger: Logger(label: "tide.api"))
-            var arguments = ["worker"]
-            if let path = global.configPath { arguments += ["--config", path] }
-            arguments += ["--concurrency", String(configuration.worker.concurrency)]
+            var workerOptions: [String] = []
+            if let path = global.configPath { workerOptions += ["--config", path] }
+            workerOptions += ["--concurrency", String(configuration.worker.concurrency)]
             let callbacks = CallbackSender(
                 pool: pool, redis: context.redis, keys: context.keys, logger: Logger(label: "tide.callbacks"))
             let desired = Self.desiredWorkers(from: range.count > 1 ? hints : nil, queues: configuration.worker.queues)
@@ -101,7 +101,8 @@ struct StandaloneCommand: AsyncParsableCommand {
             func services(_ environment: [String: String]) -> [any Service] {
                 fixed + [
                     WorkerSupervisor(
-                        range: range, arguments: arguments, environment: environment, desired: desired, logger: logger)
+                        range: range, options: workerOptions, environment: environment, desired: desired, logger: logger
+                    )
                 ]
             }
             if kube == "sim" {

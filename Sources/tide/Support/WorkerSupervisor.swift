@@ -3,13 +3,14 @@ import Logging
 import ServiceLifecycle
 import TideCore
 
-/// Runs `tide worker` child processes and keeps their number at a target within `range`: the
-/// scaling hint of `tide standalone`. A child that crashes is restarted; a child no longer needed
+/// Runs worker child processes (`tide-worker`, or `tide worker`: see `WorkerProgram`) and keeps
+/// their number at a target within `range`: the scaling hint of `tide standalone`. A child that crashes is restarted; a child no longer needed
 /// is sent SIGTERM and drains (finishes or hands back its tries within `worker.shutdown_grace`).
 /// On shutdown every child is sent SIGTERM and awaited.
 final class WorkerSupervisor: Service, Sendable {
     let range: ClosedRange<Int>
-    let arguments: [String]
+    /// The worker's options (`--config`, `--concurrency`), after the program's own command.
+    let options: [String]
     /// Added to this process's environment for each child.
     let environment: [String: String]
     /// The workers wanted now; nil keeps the current number (at least the minimum).
@@ -25,11 +26,11 @@ final class WorkerSupervisor: Service, Sendable {
     }
 
     init(
-        range: ClosedRange<Int>, arguments: [String], environment: [String: String] = [:],
+        range: ClosedRange<Int>, options: [String], environment: [String: String] = [:],
         desired: @escaping @Sendable () -> Int? = { nil }, logger: Logger
     ) {
         self.range = range
-        self.arguments = arguments
+        self.options = options
         self.environment = environment
         self.desired = desired
         self.logger = logger
@@ -39,6 +40,9 @@ final class WorkerSupervisor: Service, Sendable {
     var activeCount: Int { slots.value.values.filter { !$0.retiring }.count }
 
     func run() async throws {
+        let program = await WorkerProgram.find(
+            besides: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
+        logger.info("worker processes run \(([program.executable.path] + program.command).joined(separator: " "))")
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 var nextSlot = 0
@@ -53,7 +57,7 @@ final class WorkerSupervisor: Service, Sendable {
                             let slot = nextSlot
                             nextSlot += 1
                             slots.mutate { $0[slot] = Slot() }
-                            group.addTask { await self.keepRunning(slot: slot) }
+                            group.addTask { await self.keepRunning(slot: slot, program: program) }
                         }
                     } else if target < active {
                         logger.notice("scaling workers down", metadata: ["from": "\(active)", "to": "\(target)"])
@@ -80,12 +84,12 @@ final class WorkerSupervisor: Service, Sendable {
         for process in processes { process?.terminate() }
     }
 
-    private func keepRunning(slot: Int) async {
+    private func keepRunning(slot: Int, program: WorkerProgram) async {
         var restarts = 0
         while !stopping.value && !Task.isCancelled && slots.value[slot]?.retiring == false {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = arguments
+            process.executableURL = program.executable
+            process.arguments = program.command + options
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, ours in ours }
             }
