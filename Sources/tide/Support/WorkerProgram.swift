@@ -18,27 +18,32 @@ struct WorkerProgram: Equatable, Sendable {
         return WorkerProgram(executable: tide, command: ["worker"])
     }
 
-    /// What `executable --version` prints, trimmed; nil if it cannot run or fails.
-    static func reportedVersion(of executable: URL) async -> String? {
+    /// What `executable --version` prints, trimmed; nil if it cannot run, fails, or takes longer
+    /// than `timeout` (it is then killed).
+    static func reportedVersion(of executable: URL, timeout: Duration = .seconds(10)) async -> String? {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["--version"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        // Read on the thread that reports the exit, not on the cooperative pool; a version line
-        // fits in the pipe's buffer, so the child never waits for the read.
+        do {
+            try process.run()
+        } catch {
+            return nil
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            process.terminate()
+        }
+        defer { watchdog.cancel() }
         return await withCheckedContinuation { continuation in
-            process.terminationHandler = { process in
+            // Reading to the end and waiting block: on a thread of their own, not the cooperative pool.
+            Thread.detachNewThread {
                 let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
                 let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 continuation.resume(returning: process.terminationStatus == 0 ? text : nil)
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: nil)
             }
         }
     }
