@@ -24,35 +24,38 @@ let strict: [SwiftSetting] = [
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/ld.lld") }
     }()
 
-    /// `Linking/tide.order`, when present: the functions the worker and the scheduler run, which lld
-    /// places side by side at the start of the code (`scripts/link-order` writes it from profiles).
-    /// The kernel maps 64 KB of an executable around each page fault, so code a process runs spread
-    /// over the whole binary keeps most of its 19 MB resident; packed, about half (what is left
-    /// shares sections with it: the toolchain's libraries put many functions in one section).
-    let linkOrderFile: String? = {
-        let path = Context.packageDirectory + "/Linking/tide.order"
+    /// `Linking/NAME.order`, when present: the functions an executable runs, which lld places side
+    /// by side at the start of the code (`scripts/link-order` writes them from profiles:
+    /// `replicas.order` for `tide-worker` and `tide-scheduler`, `tide.order` for `tide`). The kernel
+    /// maps 64 KB of an executable around each page fault, so code a process runs spread over the
+    /// whole binary keeps most of its 19 MB resident; packed, about half (what is left shares
+    /// sections with it: the toolchain's libraries put many functions in one section).
+    func linkOrderFile(_ name: String) -> String? {
+        let path = Context.packageDirectory + "/Linking/\(name).order"
         return FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+    }
 #else
     let packedRelocationsWork = false
-    let linkOrderFile: String? = nil
+    func linkOrderFile(_ name: String) -> String? { nil }
 #endif
 
 /// Executables are linked with lld and packed relative relocations where that works (above): the
 /// dynamic loader then applies a few kilobytes of relocations at start-up instead of megabytes,
-/// pages every process of Tide would otherwise read and keep.
-let leanLinking: [LinkerSetting] =
-    packedRelocationsWork
-    ? [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
-        + (linkOrderFile.map { file in
-            [
-                .unsafeFlags(
-                    // Names the order lists that a binary lacks (the other role's, older code's) are expected.
-                    ["-Xlinker", "--symbol-ordering-file=\(file)", "-Xlinker", "--no-warn-symbol-ordering"],
-                    .when(platforms: [.linux], configuration: .release))
-            ]
-        } ?? [])
-    : []
+/// pages every process of Tide would otherwise read and keep; release builds also with the link
+/// order `order` names, if any (above).
+func leanLinking(order: String? = nil) -> [LinkerSetting] {
+    guard packedRelocationsWork else { return [] }
+    let packed: [LinkerSetting] = [
+        .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))
+    ]
+    guard let file = order.flatMap(linkOrderFile) else { return packed }
+    return packed + [
+        .unsafeFlags(
+            // Names the order lists that a binary lacks (the other role's, older code's) are expected.
+            ["-Xlinker", "--symbol-ordering-file=\(file)", "-Xlinker", "--no-warn-symbol-ordering"],
+            .when(platforms: [.linux], configuration: .release))
+    ]
+}
 
 let package = Package(
     name: "Tide",
@@ -99,7 +102,7 @@ let package = Package(
             name: "tide-fuzz",
             dependencies: ["TideFuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict,
-            linkerSettings: leanLinking
+            linkerSettings: leanLinking()
         ),
         .target(
             name: "TideMetrics",
@@ -200,7 +203,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict,
-            linkerSettings: leanLinking
+            linkerSettings: leanLinking()
         ),
         .target(
             name: "TideScheduler",
@@ -261,7 +264,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,
-            linkerSettings: leanLinking
+            linkerSettings: leanLinking(order: "replicas")
         ),
         .executableTarget(
             name: "tide-scheduler",
@@ -270,7 +273,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,
-            linkerSettings: leanLinking
+            linkerSettings: leanLinking(order: "replicas")
         ),
         .target(
             name: "TideTestSupport",
@@ -290,7 +293,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict,
-            linkerSettings: leanLinking
+            linkerSettings: leanLinking(order: "tide")
         ),
 
         .testTarget(

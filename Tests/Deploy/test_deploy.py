@@ -123,24 +123,61 @@ def test_dockerfile_builds_in_a_swift_image_and_runs_slim_as_a_non_root_user():
     assert any(c.cmd == "COPY" and c.value[0] == "Linking" for c in build)
 
 
-def test_the_link_order_lists_the_hot_functions_of_both_replicas():
-    order = ROOT / "Linking" / "tide.order"
-    assert str(order.relative_to(ROOT)) in (ROOT / "Package.swift").read_text()
-    lines = order.read_text().splitlines()
+def linker_flags():
+    """Each target's linker flags as the manifest gives them on this machine."""
+    dumped = subprocess.run(["swift", "package", "dump-package"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout
+    flags = {}
+    for target in json.loads(dumped)["targets"]:
+        for setting in target.get("settings", []):
+            if setting["tool"] == "linker":
+                flags.setdefault(target["name"], []).extend(setting["kind"].get("unsafeFlags", {}).get("_0", []))
+    return flags
+
+
+def test_each_executable_links_with_the_order_of_what_it_runs():
+    orders = {
+        name: [os.path.realpath(flag.split("=", 1)[1]) for flag in flags if flag.startswith("--symbol-ordering-file=")]
+        for name, flags in linker_flags().items()
+    }
+    linking = ROOT / "Linking"
+    # Package.swift orders only where it links with lld (ld.lld on the PATH, glibc 2.36 or newer).
+    assert orders["tide-worker"] == orders["tide-scheduler"] == [os.path.realpath(linking / "replicas.order")]
+    assert orders["tide"] == [os.path.realpath(linking / "tide.order")]
+    assert not orders.get("tide-kubesim") and not orders.get("tide-fuzz")
+
+
+@pytest.mark.parametrize(
+    "name, expected_parts, present, absent",
+    [
+        # The replicas': both hot paths (a profile of only one would leave the other's code spread
+        # out), and nothing of the API, which they do not link.
+        (
+            "replicas.order",
+            ["run by the worker only", "run by both", "run by the scheduler only"],
+            ["10TideWorker", "13TideScheduler", "12TidePostgres", "swift_retain"],
+            ["7TideAPI", "6TideUI"],
+        ),
+        # `tide`'s: the API's functions first, then the scheduler's and the worker's.
+        (
+            "tide.order",
+            ["run by the API", "run by the scheduler, not the API", "run by the worker only"],
+            ["7TideAPI", "6TideUI", "11Hummingbird", "13TideScheduler", "10TideWorker"],
+            [],
+        ),
+    ],
+)
+def test_a_link_order_lists_the_functions_its_executables_run(name, expected_parts, present, absent):
+    lines = (ROOT / "Linking" / name).read_text().splitlines()
     names = [line for line in lines if line and not line.startswith("#")]
     # Mangled names, one a line: no spaces, no comment characters lld would cut them at.
-    assert all(" " not in name and "#" not in name for name in names)
+    assert all(" " not in n and "#" not in n for n in names)
     assert len(names) == len(set(names)) > 1000
-    # The worker's hot path and the scheduler's are both in it (a profile of only one would leave
-    # the other's code spread over the binary).
-    for needle in ["10TideWorker", "13TideScheduler", "12TidePostgres", "swift_retain"]:
-        assert any(needle in name for name in names), needle
-    parts = [line for line in lines if line.startswith("# ") and "functions run by" in line]
-    assert [part.split(" functions ")[1] for part in parts] == [
-        "run by the worker only, hottest first",
-        "run by both, hottest first",
-        "run by the scheduler only, hottest first",
-    ]
+    parts = [line.split(" functions ")[1] for line in lines if line.startswith("# ") and " functions run by" in line]
+    assert parts == [f"{part}, hottest first" for part in expected_parts]
+    for needle in present:
+        assert any(needle in n for n in names), needle
+    assert not any(needle in n for n in names for needle in absent)
 
 
 # --- Helm chart --------------------------------------------------------------------------------
