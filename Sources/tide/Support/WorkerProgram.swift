@@ -4,6 +4,9 @@ import TideCore
 /// What `tide standalone` runs as a worker process: `tide-worker` when it sits next to this
 /// executable and reports the same version (the executable worker replicas run, which maps far
 /// less code: an idle one is about 5 MiB smaller), else this executable's `worker` command.
+/// Installed side by side, both come from one build; in a build folder, build both (`swift
+/// build`, or `--product tide-worker` too, as `scripts/demo` does), or an older `tide-worker` of
+/// the same version would run.
 struct WorkerProgram: Equatable, Sendable {
     let executable: URL
     /// The arguments before the worker's options: `["worker"]` for `tide`, none for `tide-worker`.

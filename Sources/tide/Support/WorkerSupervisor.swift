@@ -4,9 +4,10 @@ import ServiceLifecycle
 import TideCore
 
 /// Runs worker child processes (`tide-worker`, or `tide worker`: see `WorkerProgram`) and keeps
-/// their number at a target within `range`: the scaling hint of `tide standalone`. A child that crashes is restarted; a child no longer needed
-/// is sent SIGTERM and drains (finishes or hands back its tries within `worker.shutdown_grace`).
-/// On shutdown every child is sent SIGTERM and awaited.
+/// their number at a target within `range`: the scaling hint of `tide standalone`. A child that
+/// crashes is restarted; a child no longer needed is sent SIGTERM and drains (finishes or hands
+/// back its tries within `worker.shutdown_grace`). On shutdown every child is sent SIGTERM and
+/// awaited.
 final class WorkerSupervisor: Service, Sendable {
     let range: ClosedRange<Int>
     /// The worker's options (`--config`, `--concurrency`), after the program's own command.
