@@ -7,7 +7,7 @@ import TideCore
 /// Installed side by side, both come from one build; in a build folder, build both (`swift
 /// build`, or `--product tide-worker` too, as `scripts/demo` does), or an older `tide-worker` of
 /// the same version would run.
-struct WorkerProgram: Equatable, Sendable {
+struct WorkerProgram: Sendable {
     let executable: URL
     /// The arguments before the worker's options: `["worker"]` for `tide`, none for `tide-worker`.
     let command: [String]
