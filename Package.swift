@@ -300,6 +300,7 @@ let package = Package(
             name: "TideCoreTests", dependencies: ["TideCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "TideScalingTests", dependencies: ["TideScaling", "TideCore"], swiftSettings: strict),
+        .testTarget(name: "TideWorkerTests", dependencies: ["TideWorker", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideAPITests", dependencies: ["TideAPI", "TideCore"], swiftSettings: strict),
         .testTarget(
             name: "TideUITests", dependencies: ["TideUI", "TideCore", "TidePostgres", "TideScaling"],

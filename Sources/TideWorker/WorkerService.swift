@@ -405,10 +405,20 @@ public final class WorkerService: Service, Sendable {
     ) async -> Result {
         let store = tasks
         let workerId = identity.id
+        var tryLogger = logger
+        tryLogger[metadataKey: "task.id"] = "\(message.dagId).\(message.taskId)"
+        tryLogger[metadataKey: "task.instance"] = "\(message.taskInstanceId)"
+        tryLogger[metadataKey: "task.try"] = "\(message.tryNumber)"
+        let log = tryLogger
         return await tryLog.whileRunning(everySeconds: Self.runningLogInterval) { pieces, truncated, total in
-            try await store.storeRunningLog(
-                pieces, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
-                truncated: truncated, totalBytes: total)
+            do {
+                _ = try await store.storeRunningLog(
+                    pieces, taskInstanceId: message.taskInstanceId, tryNumber: message.tryNumber, workerId: workerId,
+                    truncated: truncated, totalBytes: total)
+            } catch {
+                log.warning("cannot store the running try's log (kept to try again)", metadata: ["error": "\(error)"])
+                throw error
+            }
         } run: {
             await body()
         }

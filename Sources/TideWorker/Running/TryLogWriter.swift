@@ -24,6 +24,8 @@ final class TryLogWriter: Sendable {
     private let started = LockedBox(false)
     /// Writers waiting for the store to catch up.
     private let waiters = LockedBox<[CheckedContinuation<Void, Never>]>([])
+    /// Whether the run is over: what is not stored yet goes with the try's result.
+    private let ended = LockedBox(false)
 
     init(capBytes: Int, maskedValues: [String] = []) {
         var spool = LogSpool(capBytes: capBytes)
@@ -82,38 +84,45 @@ final class TryLogWriter: Sendable {
     }
 
     /// Runs `body`, storing the log's new pieces every `seconds` (or as soon as enough is pending)
-    /// until it returns.
+    /// until it returns. A store in flight then is waited for, not cancelled: cancelled, its
+    /// pieces would come back to be sent again with the result, and with the output that came
+    /// meanwhile they could pass the memory cap and be dropped.
     func whileRunning<Result: Sendable>(
         everySeconds seconds: Double, store: @escaping Store, run body: @Sendable () async -> Result
     ) async -> Result {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [self, due] in
-                await withTaskGroup(of: Void.self) { ticker in
-                    // After a failed store, only the next tick tries again; writers waiting
-                    // meanwhile go on (and the oldest output is dropped past the memory cap).
-                    var failed = false
-                    var ticking = false
-                    for await wake in dueSignals {
-                        if Task.isCancelled { break }
-                        if !ticking {
-                            ticking = true
-                            ticker.addTask {
-                                while !Task.isCancelled {
-                                    do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
-                                    due.yield(.tick)
-                                }
-                            }
-                        }
-                        if wake == .tick || (wake == .due && !failed) { failed = await !storePending(store) }
-                        releaseWaiters()
-                    }
-                    ticker.cancelAll()
-                    releaseWaiters()
-                }
-            }
+            group.addTask { [self] in await storeWhenDue(everySeconds: seconds, store: store) }
             let result = await body()
-            group.cancelAll()
+            ended.mutate { $0 = true }
+            due.finish()
+            await group.waitForAll()
             return result
+        }
+    }
+
+    /// Stores pending pieces at each wake until the run has ended.
+    private func storeWhenDue(everySeconds seconds: Double, store: Store) async {
+        await withTaskGroup(of: Void.self) { ticker in
+            // After a failed store, only the next tick tries again; writers waiting meanwhile go
+            // on (and the oldest output is dropped past the memory cap).
+            var failed = false
+            var ticking = false
+            for await wake in dueSignals {
+                if Task.isCancelled || ended.value { break }
+                if !ticking {
+                    ticking = true
+                    ticker.addTask { [due] in
+                        while !Task.isCancelled {
+                            do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
+                            due.yield(.tick)
+                        }
+                    }
+                }
+                if wake == .tick || (wake == .due && !failed) { failed = await !storePending(store) }
+                releaseWaiters()
+            }
+            ticker.cancelAll()
+            releaseWaiters()
         }
     }
 
