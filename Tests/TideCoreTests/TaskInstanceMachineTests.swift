@@ -65,6 +65,7 @@ struct TaskInstanceMachineTests {
 
     @Test func theStoresGuardsComeFromTheMachine() {
         #expect(TaskInstanceMachine.sqlSources(of: .claim) == "('queued')")
+        #expect(TaskInstanceMachine.sqlSourcesGuard(of: .claim, column: "ti.state") == "(ti.state || '') IN ('queued')")
         #expect(
             TaskInstanceMachine.sqlSources(of: .queue) == "('none','scheduled','up_for_retry','up_for_reschedule')")
         #expect(TaskInstanceMachine.sqlSources(of: .schedule) == "('none','up_for_retry','up_for_reschedule')")

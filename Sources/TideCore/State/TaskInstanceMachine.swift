@@ -122,6 +122,15 @@ public enum TaskInstanceMachine {
         TaskState.sqlList(sources(of: event))
     }
 
+    /// `(column || '') IN (…)`: ``sqlSources(of:)`` as the guard of a statement that finds its rows
+    /// by their ids (`id = ANY(…)`). Written as an expression so that PostgreSQL cannot serve it
+    /// from a partial index on the state: such an index also holds every version of its rows that
+    /// has left the state until a vacuum (thousands in a busy run), and scanning it found a batch of
+    /// ten by visiting them all; with this guard the primary key finds the batch.
+    public static func sqlSourcesGuard(of event: TaskInstanceEvent, column: String = "state") -> String {
+        "(\(column) || '') IN \(sqlSources(of: event))"
+    }
+
     /// `(…)`: the SQL list of the states `event` takes to `target`.
     public static func sqlSources(of event: TaskInstanceEvent, to target: TaskState) -> String {
         TaskState.sqlList(sources(of: event).filter { transition(from: $0, on: event)?.to == target })

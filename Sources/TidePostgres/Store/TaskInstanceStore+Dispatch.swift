@@ -66,7 +66,7 @@ extension TaskInstanceStore {
                     """
                     UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL,
                         held_reason = NULL
-                    WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .schedule))
+                    WHERE id = ANY($1::bigint[]) AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule))
                     """, [PGArray.literal(ready)], context: "schedule task instances"))
         }
         reads.append(

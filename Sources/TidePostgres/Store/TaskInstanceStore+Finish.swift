@@ -86,25 +86,7 @@ extension TaskInstanceStore {
     }
 
     private func finishDistinct(_ results: [TryResult], appendingLog: Bool) async throws -> [FinishedTry?] {
-        let parameters: [String?] = [
-            PGArray.literal(results.map(\.taskInstanceId)),
-            PGArray.literal(results.map { Int64($0.tryNumber) }),
-            PGArray.literal(results.map(\.workerId)),
-            PGArray.literal(results.map(\.outcome.rawValue)),
-            PGArray.literal(results.map(\.decision.state.rawValue)),
-            PGArray.literal(results.map { $0.exitCode.map(String.init) }),
-            PGArray.literal(results.map { $0.decision.retryAfterSeconds.map { String($0) } }),
-            PGArray.literal(results.map { String($0.decision.extraTry) }),
-            PGArray.literal(results.map(\.log.text)),
-            PGArray.literal(results.map { String($0.logTruncated) }),
-            PGArray.literal(results.map { Int64($0.logTotalBytes) }),
-            String(appendingLog),
-            PGArray.literal(results.map(\.log.charOffset)),
-            PGArray.literal(results.map(\.log.byteOffset)),
-            PGArray.literal(results.map { $0.log.dropping.map { String($0.lowerBound) } }),
-            PGArray.literal(results.map { $0.log.dropping.map { String($0.upperBound) } }),
-            PGArray.literal(results.map { DatasetEventSQL.urisJSON($0.outlets) }),
-        ]
+        let parameters = Self.finishParameters(results, appendingLog: appendingLog)
         let withCallbacks = results.contains { !$0.callbacks.isEmpty }
         // The dataset statements cost the hot path ~20% of its throughput even with nothing to
         // record: a batch without outlets (nearly every one) does without them.
@@ -140,6 +122,29 @@ extension TaskInstanceStore {
         return results.map { byId[$0.taskInstanceId] }
     }
 
+    /// The parameters of ``finishSQL`` for tries that are all distinct.
+    static func finishParameters(_ results: [TryResult], appendingLog: Bool) -> [String?] {
+        [
+            PGArray.literal(results.map(\.taskInstanceId)),
+            PGArray.literal(results.map { Int64($0.tryNumber) }),
+            PGArray.literal(results.map(\.workerId)),
+            PGArray.literal(results.map(\.outcome.rawValue)),
+            PGArray.literal(results.map(\.decision.state.rawValue)),
+            PGArray.literal(results.map { $0.exitCode.map(String.init) }),
+            PGArray.literal(results.map { $0.decision.retryAfterSeconds.map { String($0) } }),
+            PGArray.literal(results.map { String($0.decision.extraTry) }),
+            PGArray.literal(results.map(\.log.text)),
+            PGArray.literal(results.map { String($0.logTruncated) }),
+            PGArray.literal(results.map { Int64($0.logTotalBytes) }),
+            String(appendingLog),
+            PGArray.literal(results.map(\.log.charOffset)),
+            PGArray.literal(results.map(\.log.byteOffset)),
+            PGArray.literal(results.map { $0.log.dropping.map { String($0.lowerBound) } }),
+            PGArray.literal(results.map { $0.log.dropping.map { String($0.upperBound) } }),
+            PGArray.literal(results.map { DatasetEventSQL.urisJSON($0.outlets) }),
+        ]
+    }
+
     /// The fenced finish of many tries and their logs. Every sub-statement sees the rows as they
     /// were before it, so the log takes the try's host and times from the running row. A log's
     /// last piece goes at its offset, or (with `$12`, appending) after what is stored.
@@ -159,8 +164,10 @@ extension TaskInstanceStore {
                                      ELSE ti.sensing_since END,
                 sensor_pokes = ti.sensor_pokes + (i.state = 'up_for_reschedule')::int
             FROM input i
-            WHERE ti.id = i.id AND ti.try_number = i.try_number AND ti.worker_id = i.worker_id
-              AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .finish(.finish(.success))))
+            -- ti.id = ANY($1) repeats the join (here and below) so that the primary key finds the batch.
+            WHERE ti.id = ANY($1::bigint[]) AND ti.id = i.id AND ti.try_number = i.try_number
+              AND ti.worker_id = i.worker_id
+              AND \(TaskInstanceMachine.sqlSourcesGuard(of: .finish(.finish(.success)), column: "ti.state"))
             RETURNING ti.id, ti.run_id, ti.state, ti.dag_id, ti.task_id, ti.try_number
         ), \(outlets ? outletsSQL : "") logged AS (
             INSERT INTO task_logs (task_instance_id, try_number, state, exit_code, worker_id, hostname, started_at,
@@ -172,7 +179,8 @@ extension TaskInstanceStore {
                    CASE WHEN $12::boolean THEN 0 ELSE i.byte_offset END + octet_length(i.content),
                    ti.scheduled_at, ti.queued_at, ti.pod_created_at, ti.pod_scheduled_at, ti.container_started_at,
                    ti.node_name, ti.held_reason
-            FROM input i JOIN task_instances ti ON ti.id = i.id LEFT JOIN finished f ON f.id = i.id
+            FROM input i JOIN task_instances ti ON ti.id = i.id AND ti.id = ANY($1::bigint[])
+                LEFT JOIN finished f ON f.id = i.id
             ON CONFLICT (task_instance_id, try_number) DO UPDATE SET state = EXCLUDED.state,
                 exit_code = EXCLUDED.exit_code, worker_id = EXCLUDED.worker_id, ended_at = clock_timestamp(),
                 truncated = CASE WHEN $12::boolean THEN task_logs.truncated ELSE EXCLUDED.truncated END,

@@ -88,7 +88,8 @@ extension TaskInstanceStore {
                    ti.sensor_pokes,
                    extract(epoch FROM r.logical_date) AS logical_date
             FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id
-            WHERE ti.id = ANY($1::bigint[]) AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .sense(.success)))
+            WHERE ti.id = ANY($1::bigint[])
+              AND \(TaskInstanceMachine.sqlSourcesGuard(of: .sense(.success), column: "ti.state"))
             """, [PGArray.literal(ids)], context: "read sensors to check"
         ).rows {
             guard let id = row.int64("id"), let runId = row.int64("run_id"), let taskId = row["task_id"] else {

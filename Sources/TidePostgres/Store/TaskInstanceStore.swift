@@ -156,7 +156,7 @@ public struct TaskInstanceStore: Sendable {
         try await pool.query(
             """
             UPDATE task_instances SET state = $2, ended_at = clock_timestamp()
-            WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: event))
+            WHERE id = ANY($1::bigint[]) AND \(TaskInstanceMachine.sqlSourcesGuard(of: event))
             """, [PGArray.literal(ids), state.rawValue], context: "mark \(state.rawValue)")
     }
 
@@ -188,7 +188,7 @@ public struct TaskInstanceStore: Sendable {
     private static let succeedEmptySQL = """
         UPDATE task_instances SET state = 'success', try_number = 1, scheduled_at = clock_timestamp(),
             started_at = clock_timestamp(), ended_at = clock_timestamp()
-        WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .succeedWithoutRunning))
+        WHERE id = ANY($1::bigint[]) AND \(TaskInstanceMachine.sqlSourcesGuard(of: .succeedWithoutRunning))
         """
 
     /// Moves tasks to `queued` with the next try number, ready to push. Tasks another scheduler
@@ -210,7 +210,7 @@ public struct TaskInstanceStore: Sendable {
             started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL,
             external_id = NULL, pod_created_at = NULL, pod_scheduled_at = NULL, container_started_at = NULL,
             node_name = NULL, pod_waiting_reason = NULL
-        WHERE id = ANY($1::bigint[]) AND state IN \(TaskInstanceMachine.sqlSources(of: .queue))
+        WHERE id = ANY($1::bigint[]) AND \(TaskInstanceMachine.sqlSourcesGuard(of: .queue))
         RETURNING id, try_number, queue, dag_id, task_id, priority_weight
         """
 
@@ -286,18 +286,8 @@ public struct TaskInstanceStore: Sendable {
     {
         guard !tries.isEmpty else { return [:] }
         let rows = try await pool.query(
-            """
-            UPDATE task_instances ti SET state = 'running', started_at = clock_timestamp(),
-                worker_id = $3, hostname = $4, pid = $5
-            FROM unnest($1::bigint[], $2::int[]) AS wanted(id, try_number), dag_runs r
-            WHERE ti.id = wanted.id AND ti.try_number = wanted.try_number
-              AND ti.state IN \(TaskInstanceMachine.sqlSources(of: .claim)) AND r.id = ti.run_id
-            RETURNING ti.id, ti.try_number, \(Self.claimedColumns)
-            """,
-            [
-                PGArray.literal(tries.map(\.taskInstanceId)), PGArray.literal(tries.map { Int64($0.tryNumber) }),
-                workerId, hostname, String(pid),
-            ],
+            Self.claimSQL,
+            Self.claimParameters(tries, workerId: workerId, hostname: hostname, pid: pid),
             context: "claim \(tries.count) tries"
         ).rows
         var claimed: [TryRef: ClaimedTry] = [:]
@@ -306,6 +296,24 @@ public struct TaskInstanceStore: Sendable {
             claimed[TryRef(taskInstanceId: id, tryNumber: tryNumber)] = try Self.claimedTry(row)
         }
         return claimed
+    }
+
+    /// The fenced claim of the tries in `$1` (ids) and `$2` (try numbers) for worker `$3`.
+    static let claimSQL = """
+        UPDATE task_instances ti SET state = 'running', started_at = clock_timestamp(),
+            worker_id = $3, hostname = $4, pid = $5
+        FROM unnest($1::bigint[], $2::int[]) AS wanted(id, try_number), dag_runs r
+        -- ti.id = ANY($1) repeats the join so that the primary key finds the batch.
+        WHERE ti.id = ANY($1::bigint[]) AND ti.id = wanted.id AND ti.try_number = wanted.try_number
+          AND \(TaskInstanceMachine.sqlSourcesGuard(of: .claim, column: "ti.state")) AND r.id = ti.run_id
+        RETURNING ti.id, ti.try_number, \(Self.claimedColumns)
+        """
+
+    static func claimParameters(_ tries: [TryRef], workerId: String, hostname: String, pid: Int) -> [String?] {
+        [
+            PGArray.literal(tries.map(\.taskInstanceId)), PGArray.literal(tries.map { Int64($0.tryNumber) }),
+            workerId, hostname, String(pid),
+        ]
     }
 
     /// A try that a worker claimed and is running, read without changing it (for `tide tasks run`
