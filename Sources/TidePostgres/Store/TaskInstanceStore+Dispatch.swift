@@ -81,7 +81,7 @@ extension TaskInstanceStore {
             Statement(
                 """
                 SELECT ti.id, ti.dag_id, ti.task_id, ti.pool, ti.pool_slots, ti.priority_weight, ti.node_pool, ti.queue,
-                       (extract(epoch FROM ti.scheduled_at) * 1000000)::bigint AS age,
+                       ti.held_reason, (extract(epoch FROM ti.scheduled_at) * 1000000)::bigint AS age,
                        d.max_active_tasks, (d.task_limits ->> ti.task_id)::integer AS task_limit
                 FROM task_instances ti LEFT JOIN dags d ON d.dag_id = ti.dag_id AND d.is_active
                 WHERE ti.state = 'scheduled' ORDER BY ti.priority_weight DESC, ti.scheduled_at, ti.id LIMIT $1
@@ -101,10 +101,12 @@ extension TaskInstanceStore {
         }
         var maxActiveTasks: [String: Int] = [:]
         var maxActivePerTask: [TaskKey: Int] = [:]
+        var heldReasons: [Int64: String] = [:]
         let candidates = results[results.count - 1].rows.compactMap { row -> SlotAllocator.Candidate? in
             guard let id = row.int64("id"), let dagId = row["dag_id"], let taskId = row["task_id"],
                 let pool = row["pool"]
             else { return nil }
+            heldReasons[id] = row["held_reason"]
             maxActiveTasks[dagId] = row.int("max_active_tasks")
             if let limit = row.int("task_limit") { maxActivePerTask[TaskKey(dagId: dagId, taskId: taskId)] = limit }
             return SlotAllocator.Candidate(
@@ -122,9 +124,12 @@ extension TaskInstanceStore {
         for (id, reason) in choice.blocked {
             result.waiting[Waiting(queue: queues[id] ?? "default", reason: reason), default: 0] += 1
         }
-        // Each held try remembers the limit that holds it (written only when it changes), for the Gantt chart.
+        // Each held try remembers the limit that holds it (sent and written only when it changes: most
+        // held tries are held again by the same limit pass after pass), for the Gantt chart.
         var heldBy: [String: [Int64]] = [:]
-        for (id, reason) in choice.blocked { heldBy[reason.rawValue, default: []].append(id) }
+        for (id, reason) in choice.blocked where heldReasons[id] != reason.rawValue {
+            heldBy[reason.rawValue, default: []].append(id)
+        }
         var writes = heldBy.sorted { $0.key < $1.key }.map { reason, ids in
             Statement(
                 """
