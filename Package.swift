@@ -89,14 +89,11 @@ let package = Package(
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CMalloc"),
 
         .target(name: "TideBlocking", swiftSettings: strict),
         .target(
             name: "TideCore",
-            dependencies: [
-                "CMalloc", .product(name: "Yams", package: "Yams"), .product(name: "Stencil", package: "Stencil"),
-            ],
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Stencil", package: "Stencil")],
             swiftSettings: strict
         ),
         .target(name: "TideScaling", dependencies: ["TideCore"], swiftSettings: strict),
@@ -300,7 +297,7 @@ let package = Package(
         ),
 
         .testTarget(
-            name: "TideCoreTests", dependencies: ["TideCore", "CMalloc"], resources: [.copy("Fixtures")],
+            name: "TideCoreTests", dependencies: ["TideCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "TideScalingTests", dependencies: ["TideScaling", "TideCore"], swiftSettings: strict),
         .testTarget(name: "TideWorkerTests", dependencies: ["TideWorker", "TideCore"], swiftSettings: strict),

@@ -2,12 +2,10 @@ import ArgumentParser
 import TideCore
 import TideSchedulerRole
 
-/// The process entry point: malloc's arenas capped (see `MallocArenas`), the command runs with the
-/// main thread parked (see `ParkedMainThread`).
+/// The process entry point: the command runs with the main thread parked (see `ParkedMainThread`).
 @main
 enum SchedulerProcess {
     static func main() {
-        MallocArenas.apply()
         ParkedMainThread.run { await SchedulerExecutable.main() }
     }
 }

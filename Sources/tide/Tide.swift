@@ -1,12 +1,10 @@
 import ArgumentParser
 import TideCore
 
-/// The process entry point: malloc's arenas capped (see `MallocArenas`), the command runs with the
-/// main thread parked (see `ParkedMainThread`).
+/// The process entry point: the command runs with the main thread parked (see `ParkedMainThread`).
 @main
 enum TideProcess {
     static func main() {
-        MallocArenas.apply()
         ParkedMainThread.run { await Tide.main() }
     }
 }
