@@ -45,7 +45,7 @@ extension WorkerService {
         let lastProgress = LockedBox<TaskInstanceStore.PodProgress?>(nil)
         let podRunner = runner
         let tryLog = TryLogWriter(capBytes: settings.logMaxBytes)
-        let result = await storingLog(tryLog, of: message) {
+        let result = await storingLog(tryLog, of: message, log: log) {
             await podRunner.run(
                 pod, identity: podIdentity, executionTimeoutSeconds: task.executionTimeoutSeconds,
                 controls: running.podControls(token), log: tryLog

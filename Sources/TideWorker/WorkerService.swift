@@ -399,17 +399,12 @@ public final class WorkerService: Service, Sendable {
 
     /// Runs a try's `body` while its log is stored in pieces as it comes, every few seconds or as
     /// soon as enough is pending (the API's live tail, `tide tasks logs`; it outlives this worker).
-    /// A try that ends sooner stores it all with its result.
+    /// A try that ends sooner stores it all with its result. A store that fails is logged to `log`.
     func storingLog<Result: Sendable>(
-        _ tryLog: TryLogWriter, of message: TaskMessage, run body: @Sendable () async -> Result
+        _ tryLog: TryLogWriter, of message: TaskMessage, log: Logger, run body: @Sendable () async -> Result
     ) async -> Result {
         let store = tasks
         let workerId = identity.id
-        var tryLogger = logger
-        tryLogger[metadataKey: "task.id"] = "\(message.dagId).\(message.taskId)"
-        tryLogger[metadataKey: "task.instance"] = "\(message.taskInstanceId)"
-        tryLogger[metadataKey: "task.try"] = "\(message.tryNumber)"
-        let log = tryLogger
         return await tryLog.whileRunning(everySeconds: Self.runningLogInterval) { pieces, truncated, total in
             do {
                 _ = try await store.storeRunningLog(
@@ -539,7 +534,7 @@ public final class WorkerService: Service, Sendable {
             let interruptions = SensorRunner.Interruptions(
                 isInterrupted: { [running] in running.isInterrupted(token) },
                 onInterrupt: { [running] wake in running.whenInterrupted(token, wake: wake) })
-            let ending = await storingLog(tryLog, of: message) {
+            let ending = await storingLog(tryLog, of: message, log: log) {
                 await sensorRunner.run(
                     onStart: { [running] group in running.started(token, processGroup: group) },
                     interruptions: interruptions)
@@ -547,7 +542,7 @@ public final class WorkerService: Service, Sendable {
             // A reschedule waits for the sensor's next check instead of a retry delay.
             return (ending.outcome, ending.exitCode.map(Int.init), tryLog, ending.nextCheckSeconds ?? retryDelay, task)
         }
-        let result = await storingLog(tryLog, of: message) {
+        let result = await storingLog(tryLog, of: message, log: log) {
             await runner.run(
                 kind: rendered.kind, environment: environment, timeoutSeconds: task.executionTimeoutSeconds,
                 onStart: { [running] group in running.started(token, processGroup: group) },
