@@ -90,6 +90,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // posix_spawn with the file actions a task's process needs, and pidfd_open (not in Glibc's module).
+        .target(name: "CProcessSpawn"),
         .target(name: "TideBlocking", swiftSettings: strict),
         .target(
             name: "TideCore",
@@ -217,11 +219,9 @@ let package = Package(
         .target(
             name: "TideWorker",
             dependencies: [
-                "TideCore", "TideRedis", "TidePostgres", "TideKube", "TideBlocking", "TideHTTP",
+                "TideCore", "TideRedis", "TidePostgres", "TideKube", "TideBlocking", "TideHTTP", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict
         ),
