@@ -59,6 +59,9 @@ public final class WorkerService: Service, Sendable {
     /// Calls to PostgreSQL from every loop of this worker, for one log line per outage.
     let databaseOutage = LockedBox(OutageTracker())
     let inheritedEnvironment: [String: String]
+    /// What of ``inheritedEnvironment`` a task gets (``TaskEnvironment/inheritable(_:)``).
+    let taskInheritedEnvironment: [String: String]
+    let runEnvironments = RunEnvironments()
 
     public init(
         settings: WorkerSettings, dependencies: Dependencies, identity: WorkerIdentity = .current(), logger: Logger
@@ -75,6 +78,7 @@ public final class WorkerService: Service, Sendable {
         queue = TaskQueue(keys: dependencies.keys)
         slots = SlotGate(capacity: settings.concurrency)
         inheritedEnvironment = ProcessInfo.processInfo.environment
+        taskInheritedEnvironment = TaskEnvironment.inheritable(inheritedEnvironment)
     }
 
     /// Seconds between stores of a running local try's output.
@@ -513,7 +517,8 @@ public final class WorkerService: Service, Sendable {
             return (.failed, nil, noticeLog(error.description), retryDelay, task)
         }
         var taskEnvironment = TaskEnvironment.build(
-            inherited: inheritedEnvironment, task: rendered, dag: dag, runName: claimed.runName, conf: claimed.conf,
+            inheritable: taskInheritedEnvironment, task: rendered, dagId: dag.dagId,
+            run: runEnvironments.part(dag: dag, dagHash: claimed.dagHash, conf: claimed.conf), runName: claimed.runName,
             tryNumber: message.tryNumber, mapIndex: claimed.mapIndex, secrets: secrets)
         // Where the try may publish results (XCom): a folder of its own, gone after the try.
         let xcomFolder = xcomFolders.take()
