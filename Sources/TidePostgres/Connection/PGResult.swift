@@ -49,7 +49,19 @@ public enum PGArray {
         "{" + values.map { $0.map(quoted) ?? "NULL" }.joined(separator: ",") + "}"
     }
 
+    /// `value` in double quotes, with `\\` and `"` escaped: one pass over its bytes (a log can
+    /// be megabytes), none when there is nothing to escape.
     private static func quoted(_ value: String) -> String {
-        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let backslash = UInt8(ascii: "\\")
+        let quote = UInt8(ascii: "\"")
+        guard value.utf8.contains(where: { $0 == backslash || $0 == quote }) else { return "\"" + value + "\"" }
+        var bytes: [UInt8] = [quote]
+        bytes.reserveCapacity(value.utf8.count + 64)
+        for byte in value.utf8 {
+            if byte == backslash || byte == quote { bytes.append(backslash) }
+            bytes.append(byte)
+        }
+        bytes.append(quote)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
