@@ -44,7 +44,8 @@ public final class WorkerService: Service, Sendable {
     /// Folders local tries publish results in (XCom), reused from try to try.
     let xcomFolders = XComFolders()
     let workers: WorkerStore
-    let definitions: DagVersionCache
+    /// DAG versions as the worker reads them: each task decoded only when a try of it runs.
+    let definitions: DagOutlineCache
     let queue: TaskQueue
     let running = RunningTries()
     let slots: SlotGate
@@ -74,7 +75,7 @@ public final class WorkerService: Service, Sendable {
         self.logger = logger
         tasks = TaskInstanceStore(pool: dependencies.pool)
         workers = WorkerStore(pool: dependencies.pool)
-        definitions = DagVersionCache(store: DagStore(pool: dependencies.pool))
+        definitions = DagOutlineCache(store: DagStore(pool: dependencies.pool))
         queue = TaskQueue(keys: dependencies.keys)
         slots = SlotGate(capacity: settings.concurrency)
         inheritedEnvironment = ProcessInfo.processInfo.environment
@@ -459,11 +460,11 @@ public final class WorkerService: Service, Sendable {
     ) async -> (TryOutcome?, Int?, TryLogWriter, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
-        let compiled: CompiledDAG
+        let compiled: DAGOutline
         do {
-            compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
+            compiled = try await definitions.outline(dagId: claimed.dagId, hash: claimed.dagHash)
             dag = compiled.dag
-            guard let found = compiled.task(claimed.taskId) else {
+            guard let found = try compiled.task(claimed.taskId) else {
                 return (
                     .failed, nil,
                     noticeLog(
