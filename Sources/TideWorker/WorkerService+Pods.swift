@@ -94,7 +94,7 @@ extension WorkerService {
     ) async -> TryOutcome {
         await publish(message, log: log, stored: "published the return value from \(KubernetesPodTask.returnValuePath)")
         { [settings, definitions] in
-            let compiled = try await definitions.outline(dagId: claimed.dagId, hash: claimed.dagHash)
+            let compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
             var values = try XComResults.fromTerminationMessage(
                 terminationMessage, maxBytes: settings.xcomMaxBytes,
                 expanded: XComResults.Expanded(taskId: task.taskId, dag: compiled, maxLength: settings.maxMapLength))

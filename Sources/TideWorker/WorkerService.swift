@@ -44,8 +44,7 @@ public final class WorkerService: Service, Sendable {
     /// Folders local tries publish results in (XCom), reused from try to try.
     let xcomFolders = XComFolders()
     let workers: WorkerStore
-    /// DAG versions as the worker reads them: each task decoded only when a try of it runs.
-    let definitions: DagOutlineCache
+    let definitions: DagVersionCache
     let queue: TaskQueue
     let running = RunningTries()
     let slots: SlotGate
@@ -75,7 +74,7 @@ public final class WorkerService: Service, Sendable {
         self.logger = logger
         tasks = TaskInstanceStore(pool: dependencies.pool)
         workers = WorkerStore(pool: dependencies.pool)
-        definitions = DagOutlineCache(store: DagStore(pool: dependencies.pool))
+        definitions = DagVersionCache(store: DagStore(pool: dependencies.pool))
         queue = TaskQueue(keys: dependencies.keys)
         slots = SlotGate(capacity: settings.concurrency)
         inheritedEnvironment = ProcessInfo.processInfo.environment
@@ -460,11 +459,11 @@ public final class WorkerService: Service, Sendable {
     ) async -> (TryOutcome?, Int?, TryLogWriter, Double?, TaskSpec?) {
         let task: TaskSpec
         let dag: DAG
-        let compiled: DAGOutline
+        let compiled: CompiledDAG
         do {
-            compiled = try await definitions.outline(dagId: claimed.dagId, hash: claimed.dagHash)
+            compiled = try await definitions.compiled(dagId: claimed.dagId, hash: claimed.dagHash)
             dag = compiled.dag
-            guard let found = try compiled.task(claimed.taskId) else {
+            guard let found = compiled.task(claimed.taskId) else {
                 return (
                     .failed, nil,
                     noticeLog(

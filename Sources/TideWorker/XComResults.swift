@@ -13,17 +13,17 @@ enum XComResults {
     /// The branch task a try is of, to read its choice.
     struct Branch: Sendable {
         var taskId: String
-        var dag: any TaskGraphFacts
+        var dag: CompiledDAG
     }
 
-    /// The results of a try that mapped tasks expand over (``TaskGraphFacts/expandedResults``).
+    /// The results of a try that mapped tasks expand over (``CompiledDAG/expandedResults``).
     struct Expanded: Sendable {
         var keys: Set<String>
         /// `worker.max_map_length`.
         var maxLength: Int
 
         /// For a try of `taskId` in `dag`; nil when no mapped task expands over its results.
-        init?(taskId: String, dag: some TaskGraphFacts, maxLength: Int) {
+        init?(taskId: String, dag: CompiledDAG, maxLength: Int) {
             guard let keys = dag.expandedResults[taskId] else { return nil }
             self.keys = keys
             self.maxLength = maxLength

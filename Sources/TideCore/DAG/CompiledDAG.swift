@@ -51,9 +51,15 @@ public struct CompiledDAG: Sendable {
                 guard case .sensor(let sensor) = task.kind, sensor.check.isCheckedByScheduler else { return nil }
                 return task.taskId
             })
-        let expansions = ExpansionFacts(dag.tasks.map { ($0.taskId, $0.expand) })
-        mapped = expansions.mapped
-        expandedResults = expansions.expandedResults
+        mapped = Set(dag.tasks.filter(\.isMapped).map(\.taskId))
+        var expandedResults: [String: Set<String>] = [:]
+        for task in dag.tasks {
+            // A mapped task's instances each publish one item of the list that is expanded over.
+            for pull in task.expand?.pulls ?? [] where !mapped.contains(pull.taskId) {
+                expandedResults[pull.taskId, default: []].insert(pull.key)
+            }
+        }
+        self.expandedResults = expandedResults
     }
 
     public var dagId: String { dag.dagId }

@@ -62,18 +62,18 @@ public struct BranchChoice: Sendable, Hashable {
 
     /// The choice of branch task `branchTask` of `dag` returning `chosen`.
     /// - Throws: ``Problem`` when a chosen id is not a task of the DAG (as Airflow fails the try).
-    public static func choice(of branchTask: String, chosen: [String], in dag: some TaskGraphFacts) throws(Problem)
+    public static func choice(of branchTask: String, chosen: [String], in dag: CompiledDAG) throws(Problem)
         -> BranchChoice
     {
-        let unknown = chosen.filter { !dag.hasTask($0) }
+        let unknown = chosen.filter { dag.index[$0] == nil }
         guard unknown.isEmpty else {
             let names = unknown.map { "'\($0)'" }.joined(separator: ", ")
             throw Problem(
                 message: "branch '\(branchTask)' chose \(names), not a task of DAG '\(dag.dagId)'"
-                    + (Suggestion.hint(for: unknown[0], among: dag.allTaskIds()).map { " (\($0))" } ?? ""))
+                    + (Suggestion.hint(for: unknown[0], among: Set(dag.index.keys)).map { " (\($0))" } ?? ""))
         }
         // Choices declared in the DAG file (`branch: [a, b]`) bound what it may choose.
-        let declared = dag.branchChoices(of: branchTask)
+        let declared = dag.task(branchTask)?.branchChoices ?? []
         if !declared.isEmpty, let outside = chosen.first(where: { !declared.contains($0) }) {
             throw Problem(
                 message: "branch '\(branchTask)' chose '\(outside)', not one of its declared choices "

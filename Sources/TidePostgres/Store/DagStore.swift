@@ -174,41 +174,6 @@ public struct DagStore: Sendable {
         }
     }
 
-    /// One DAG version as a worker needs it (``DAGOutline``): the DAG's own fields, each task's
-    /// id, upstream and expansion, and each task's definition left as JSON until a try of it runs.
-    /// - Throws: ``PGError`` `notFound`, or `corruptRow` if the stored JSON is not a DAG.
-    public func outline(dagId: String, hash: String) async throws -> DAGOutline {
-        let parameters = [dagId, hash]
-        let head = try await pool.query(
-            """
-            SELECT jsonb_set(definition, '{tasks}', '[]'::jsonb)::text AS dag,
-                   coalesce((SELECT jsonb_agg(jsonb_build_object('task_id', t -> 'task_id', 'upstream', t -> 'upstream',
-                                                                 'expand', t -> 'expand',
-                                                                 'branch_choices', t -> 'branch_choices') ORDER BY n)
-                             FROM jsonb_array_elements(definition -> 'tasks') WITH ORDINALITY AS e(t, n)),
-                            '[]')::text AS tasks
-            FROM dag_versions WHERE dag_id = $1 AND content_hash = $2
-            """, parameters, context: "load DAG outline"
-        ).rows.first
-        guard let head, let dagJSON = head["dag"], let tasksJSON = head["tasks"] else {
-            throw PGError(code: .notFound, message: "no definition for DAG '\(dagId)' version \(hash.prefix(12))")
-        }
-        let definitions = try await pool.query(
-            """
-            SELECT t ->> 'task_id' AS task_id, t::text AS definition
-            FROM dag_versions, jsonb_array_elements(definition -> 'tasks') AS t
-            WHERE dag_id = $1 AND content_hash = $2
-            """, parameters, context: "load DAG task definitions"
-        ).rows.compactMap { row in row["task_id"].flatMap { id in row["definition"].map { (id, $0) } } }
-        do {
-            return try DAGOutline(
-                dagJSON: dagJSON, tasksJSON: tasksJSON,
-                definitions: Dictionary(definitions, uniquingKeysWith: { first, _ in first }))
-        } catch {
-            throw PGError(code: .corruptRow, message: "stored definition of DAG '\(dagId)' is unreadable: \(error)")
-        }
-    }
-
     /// The definition of one DAG version.
     /// - Throws: ``PGError`` `notFound`, or `corruptRow` if the stored JSON is not a DAG.
     public func definition(dagId: String, hash: String) async throws -> DAG {

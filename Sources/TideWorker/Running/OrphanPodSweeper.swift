@@ -13,7 +13,7 @@ struct OrphanPodSweeper {
     let client: KubeClient
     let namespace: String
     let tasks: TaskInstanceStore
-    let definitions: DagOutlineCache
+    let definitions: DagVersionCache
     let logger: Logger
 
     /// One sweep. Returns the pods it settled.
@@ -48,8 +48,8 @@ struct OrphanPodSweeper {
 
     /// Whether `on_finish` keeps this pod (a `keep_pod` task, or `delete_succeeded_pod` and it failed).
     private func keeps(_ pod: PodStatus, owner: TaskInstanceStore.PodOwner?) async -> Bool {
-        guard let owner, let dag = try? await definitions.outline(dagId: owner.dagId, hash: owner.dagHash),
-            case .kubernetesPod(let spec)? = (try? dag.task(owner.taskId))?.kind
+        guard let owner, let dag = try? await definitions.dag(dagId: owner.dagId, hash: owner.dagHash),
+            case .kubernetesPod(let spec)? = dag.task(owner.taskId)?.kind
         else { return false }
         switch spec.onFinish {
         case .deletePod: return false
