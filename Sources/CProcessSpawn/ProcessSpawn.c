@@ -38,7 +38,7 @@ int tide_spawn_process(pid_t *pid, const char *path, int output_fd, char *const 
     // Descriptors a C library opened without close-on-exec (a Redis socket) must not reach tasks.
     if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     if (rc == 0) rc = posix_spawnattr_setsigmask(&attributes, &no_signals);
-    // Ignored signals stay ignored across exec (the worker ignores SIGPIPE): a task starts clean.
+    // Ignored signals stay ignored across exec: a task starts with none ignored, whatever Tide ignores.
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attributes, &all_signals);
     if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);
     if (rc == 0)
