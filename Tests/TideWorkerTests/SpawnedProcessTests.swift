@@ -97,4 +97,45 @@ struct SpawnedProcessTests {
         #expect(termination == .exited(0))
         #expect(ContinuousClock.now - started >= .milliseconds(300))
     }
+
+    @Test func aProcessReapedElsewhereEndsAsUnknown() async throws {
+        let process = try await SpawnedProcess.start(path: "/bin/true", arguments: [], environment: [:], niceness: nil)
+        await process.readOutput { _ in }
+        var status: Int32 = 0
+        #expect(waitpid(process.pid, &status, 0) == process.pid)
+        #expect(await process.termination() == .unknown)
+    }
+
+    /// A try whose task is cancelled (the worker stopping it) ends its whole process group, not
+    /// only the process it started.
+    @Test func aCancelledRunKillsTheTasksWholeGroup() async throws {
+        let (lines, line) = AsyncStream.makeStream(of: String.self)
+        let runner = LocalRunner(logMaxBytes: 1 << 20)
+        let run = Task {
+            await runner.run(
+                kind: .bash("sleep 30 & echo $!; wait"), environment: ["PATH": "/usr/bin:/bin"], timeoutSeconds: nil,
+                onStart: { _ in }, onOutput: { bytes in line.yield(String(decoding: bytes, as: UTF8.self)) })
+        }
+        var iterator = lines.makeAsyncIterator()
+        let printed = try #require(await iterator.next())
+        let child = try #require(pid_t(printed.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let cancelled = ContinuousClock.now
+        run.cancel()
+        let result = await run.value
+        // Its child holds the output open for 30 s unless it was killed too.
+        #expect(ContinuousClock.now - cancelled < .seconds(10))
+        #expect(result.signal == SIGKILL)
+        #expect(await Self.ended(child), "the task's own child \(child) outlived the cancelled try")
+    }
+
+    /// Whether `pid` is gone or a zombie within 5 s (a killed orphan waits for init to reap it).
+    static func ended(_ pid: pid_t) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            if stat.split(separator: ")").last?.split(separator: " ").first == "Z" { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
 }

@@ -60,9 +60,11 @@ struct SpawnedProcess: Sendable {
             DescriptorReadiness.shared.forget(output, armed: armed)
             close(output)
         }
-        var buffer = [UInt8](repeating: 0, count: 65_536)
+        // Not zeroed: every byte handed on was just written by `read`.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
+        defer { buffer.deallocate() }
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            let count = read(output, buffer.baseAddress, buffer.count)
             if count > 0 {
                 await body(Array(buffer[..<count]))
             } else if count == 0 {
@@ -86,13 +88,13 @@ struct SpawnedProcess: Sendable {
                 close(descriptor)
             }
         }
+        var watchable = descriptor >= 0
         var pause = Duration.milliseconds(1)
         while true {
             if let ended = reap() { return ended }
-            var watched = false
-            if descriptor >= 0 { watched = await DescriptorReadiness.shared.readable(descriptor, armed: &armed) }
-            if !watched {
-                // No process descriptors (Linux before 5.3): look again after a while.
+            if watchable { watchable = await DescriptorReadiness.shared.readable(descriptor, armed: &armed) }
+            if !watchable {
+                // No process descriptor (Linux before 5.3) to wait on: look again after a while.
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, .milliseconds(50))
             }
