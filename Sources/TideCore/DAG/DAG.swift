@@ -1,7 +1,7 @@
 /// A workflow: tasks and the dependencies between them, as read from one DAG file.
 ///
 /// A `DAG` is validated on construction by ``DAGParser``: task ids are unique, upstream ids exist
-/// and there is no cycle. Its JSON form (``DAG/serialized()``) is what PostgreSQL stores, so that
+/// and there is no cycle. Its JSON form (``DAG/storedJSON()``) is what PostgreSQL stores, so that
 /// the scheduler's peers and workers never need the DAG files.
 public struct DAG: Sendable, Hashable, Codable {
     public var dagId: String

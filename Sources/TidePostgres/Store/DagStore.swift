@@ -17,17 +17,19 @@ public struct DagStore: Sendable {
     /// first scan of a large folder). A DAG id must appear once.
     public func upsert(_ dags: [(dag: DAG, source: String?)]) async throws {
         guard !dags.isEmpty else { return }
-        let definitions = dags.map { $0.dag.serializedJSON() }
         let ids = PGArray.literal(dags.map(\.dag.dagId))
-        let json = PGArray.literal(definitions)
+        // The hash is the canonical form's (as before the stored form existed: an upgrade stores no
+        // new versions); the definition is stored without the fields at their defaults.
+        let json = PGArray.literal(dags.map { $0.dag.serializedJSON() })
+        let stored = PGArray.literal(dags.map { $0.dag.storedJSON() })
         try await pool.transaction { connection in
             try await connection.query(
                 """
                 INSERT INTO dag_versions (dag_id, content_hash, definition, source)
-                SELECT v.dag_id, encode(sha256(convert_to(v.json, 'UTF8')), 'hex'), v.json::jsonb, v.source
-                FROM unnest($1::text[], $2::text[], $3::text[]) AS v(dag_id, json, source)
+                SELECT v.dag_id, encode(sha256(convert_to(v.json, 'UTF8')), 'hex'), v.stored::jsonb, v.source
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(dag_id, json, source, stored)
                 ON CONFLICT DO NOTHING
-                """, [ids, json, PGArray.literal(dags.map(\.source))],
+                """, [ids, json, PGArray.literal(dags.map(\.source)), stored],
                 context: dags.count == 1 ? "store DAG version \(dags[0].dag.dagId)" : "store \(dags.count) DAG versions"
             )
             try await connection.query(

@@ -1,0 +1,58 @@
+import Testing
+import TideCore
+import TideTestSupport
+
+@testable import TidePostgres
+
+@Suite("DAG store: the stored form of a definition")
+struct DagStoreStoredFormTests {
+    /// A version is found by the hash of its canonical form (as before the stored form existed, so
+    /// an upgrade stores no new versions) and stored without the fields at their defaults.
+    @Test func aVersionIsHashedCanonicallyAndStoredWithoutDefaults() async throws {
+        let schema = try await IsolatedSchema.create()
+        let dags = DagStore(pool: schema.pool)
+        var tuned = TaskSpec(taskId: "tuned", upstream: ["plain"], retries: 3, kind: .bash("exit 1"), pool: "small")
+        tuned.doXcomPush = true
+        let dag = DAG(
+            dagId: "stored", tasks: [TaskSpec(taskId: "plain", kind: .command(["true"])), tuned],
+            fileloc: "stored.yaml")
+        try await dags.upsert(dag)
+
+        let row = try #require(
+            try await schema.pool.query(
+                """
+                SELECT v.content_hash, d.current_hash, encode(sha256(convert_to($1, 'UTF8')), 'hex') AS canonical_hash,
+                       v.definition -> 'tasks' -> 1 ->> 'pool' AS tuned_pool,
+                       v.definition -> 'tasks' -> 1 ? 'queue' AS tuned_has_queue,
+                       (SELECT count(*) FROM jsonb_object_keys(v.definition -> 'tasks' -> 0)) AS plain_keys
+                FROM dag_versions v JOIN dags d USING (dag_id) WHERE v.dag_id = 'stored'
+                """, [dag.serializedJSON()]
+            ).rows.first)
+        #expect(row["content_hash"] == row["canonical_hash"])
+        #expect(row["current_hash"] == row["canonical_hash"])
+        #expect(row.int("plain_keys") == 2, "a task at every default stores its id and what it runs")
+        #expect(row["tuned_pool"] == "small")
+        #expect(row.bool("tuned_has_queue") == false, "the default queue is left out")
+
+        let hash = try #require(row["content_hash"])
+        #expect(try await dags.definition(dagId: "stored", hash: hash) == dag)
+
+        // Storing the same DAG again is no new version.
+        try await dags.upsert(dag)
+        let versions = try await schema.pool.query("SELECT count(*) AS n FROM dag_versions").rows.first
+        #expect(versions?.int("n") == 1)
+        await schema.drop()
+    }
+
+    /// Versions stored before the stored form existed hold every field; they still read back.
+    @Test func aVersionStoredInTheCanonicalFormStillReads() async throws {
+        let schema = try await IsolatedSchema.create()
+        let dags = DagStore(pool: schema.pool)
+        let dag = DAG(dagId: "old", tasks: [TaskSpec(taskId: "t", kind: .bash("true"))], fileloc: "old.yaml")
+        try await dags.upsert(dag)
+        try await schema.pool.query("UPDATE dag_versions SET definition = $1::jsonb", [dag.serializedJSON()])
+        let hash = try #require(try await dags.list().first?.contentHash)
+        #expect(try await dags.definition(dagId: "old", hash: hash) == dag)
+        await schema.drop()
+    }
+}
