@@ -35,9 +35,24 @@ private func storedTasks(_ json: String) throws -> [String: [String: Any]] {
 
 @Suite("Stored DAG definitions: defaults left out, the hashed form unchanged")
 struct StoredDefinitionTests {
-    @Test func aTaskAtEveryDefaultIsStoredAsItsIdAndWhatItRuns() throws {
+    /// Workers and API servers of the previous release (still running during a rolling upgrade)
+    /// required these fields: without them they could not read a version a new scheduler stored.
+    @Test func aTaskAtEveryDefaultKeepsOnlyWhatEarlierReadersRequire() throws {
         let plain = try #require(try storedTasks(dag.storedJSON())["plain"])
-        #expect(Set(plain.keys) == ["task_id", "kind"])
+        #expect(
+            Set(plain.keys) == [
+                "task_id", "kind", "upstream", "retries", "retry_delay_seconds", "env", "queue", "priority_weight",
+            ])
+    }
+
+    /// The fields this release's readers default may be left out by a later release's writers.
+    @Test func aTaskWithoutTheFieldsEarlierReadersRequiredStillReads() throws {
+        let json =
+            #"{"dag_id":"bare","description":"","fileloc":"bare.yaml","params":{},"tags":[],"#
+            + #""tasks":[{"task_id":"t","kind":{"command":["true"]}}]}"#
+        #expect(
+            try DAG.deserialize(json)
+                == DAG(dagId: "bare", tasks: [TaskSpec(taskId: "t", kind: .command(["true"]))], fileloc: "bare.yaml"))
     }
 
     @Test func aTaskAwayFromEveryDefaultKeepsEveryField() throws {
