@@ -11,6 +11,13 @@ import TideTestSupport
 struct VolumesAndPortsTests {
     @Test func podsTakingOneHostPortGoToTwoNodesAndAMissingSecretVolumeStopsThePod() async throws {
         try await withPodCluster { cluster, sim, config in
+            // Each pod waits (at most 30 s) until the other has started, so the two must run at
+            // once: one node could otherwise serve both in turn, its port free again after the first.
+            let meeting = sim.folder + "/meeting"
+            try FileManager.default.createDirectory(atPath: meeting, withIntermediateDirectories: true)
+            func waiting(for other: String, as own: String) -> String {
+                "touch \(meeting)/\(own); timeout 30 sh -c 'until [ -e \(meeting)/\(other) ]; do sleep 0.1; done' && echo served"
+            }
             try cluster.writeDAG(
                 "ports.yaml",
                 """
@@ -21,11 +28,11 @@ struct VolumesAndPortsTests {
                   - task_id: first
                     kubernetes_pod:
                       ports: [{containerPort: 8080, hostPort: 8080, name: http}]
-                      cmds: [sh, -c, "sleep 1; echo served"]
+                      cmds: [sh, -c, "\(waiting(for: "second", as: "first"))"]
                   - task_id: second
                     kubernetes_pod:
                       ports: [{containerPort: 8080, hostPort: 8080, name: http}]
-                      cmds: [sh, -c, "sleep 1; echo served"]
+                      cmds: [sh, -c, "\(waiting(for: "first", as: "second"))"]
                   - task_id: mounted
                     kubernetes_pod:
                       startup_timeout: 3s
@@ -47,7 +54,6 @@ struct VolumesAndPortsTests {
                     "did not start within startup_timeout (3s): ContainerCreating: MountVolume.SetUp failed for volume \"creds\" : secret \"missing-secret\" not found"
                 ), "\(mounted)")
             #expect(mounted.contains("Warning FailedMount: MountVolume.SetUp failed"), "\(mounted)")
-            _ = sim
         }
     }
 
