@@ -31,11 +31,13 @@ extension TaskInstanceStore {
         public var description: String { "\(queue)/\(reason.rawValue)" }
     }
 
-    /// The critical section: marks `ready` task instances `scheduled`, then picks scheduled ones in
-    /// priority order, then age, that fit every limit, and queues them. A transaction-scoped
-    /// advisory lock makes schedulers take turns, so the counts it reads cannot change under it and
-    /// no limit is ever exceeded. It costs two round trips (libpq pipelines): one reads, one writes.
-    /// At most ``candidateLimit(parallelism:)`` candidates are considered per pass; more wait for the next.
+    /// The critical section: picks the `scheduled` task instances and the newly `ready` ones, in
+    /// priority order, then age, that fit every limit, and queues them; the ready ones it does not
+    /// queue become `scheduled`, each with the limit that holds it. A ready task instance that fits
+    /// goes to `queued` in one update, without a `scheduled` step. A transaction-scoped advisory
+    /// lock makes schedulers take turns, so the counts it reads cannot change under it and no limit
+    /// is ever exceeded. It costs two round trips (libpq pipelines): one reads, one writes. At most
+    /// ``candidateLimit(parallelism:)`` candidates are considered per pass; more wait for the next.
     public func dispatch(ready: [Int64] = [], limits: DispatchLimits) async throws -> Dispatch {
         try await pool.withConnection { connection in
             do {
@@ -54,42 +56,42 @@ extension TaskInstanceStore {
     private func dispatch(ready: [Int64], limits: DispatchLimits, on connection: PGConnection) async throws -> Dispatch
     {
         typealias Statement = PGConnection.Statement
+        let limit = Self.candidateLimit(parallelism: limits.parallelism)
         var reads = [
             Statement("BEGIN"),
             Statement(
                 "SELECT pg_advisory_xact_lock(hashtext('tide-dispatch:' || current_schema()))", context: "dispatch lock"
             ),
-        ]
-        if !ready.isEmpty {
-            reads.append(
-                Statement(
-                    """
-                    UPDATE task_instances SET state = 'scheduled', scheduled_at = clock_timestamp(), next_retry_at = NULL,
-                        held_reason = NULL
-                    WHERE id = ANY($1::bigint[]) AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule))
-                    """, [PGArray.literal(ready)], context: "schedule task instances"))
-        }
-        reads.append(
             Statement(
                 """
                 SELECT 'active' AS kind, dag_id, task_id, pool, pool_slots, node_pool, count(*) AS n FROM task_instances
                 WHERE state IN \(TaskState.holdingSlotSQLList) GROUP BY dag_id, task_id, pool, pool_slots, node_pool
                 UNION ALL
                 SELECT 'pool', NULL, NULL, name, slots, NULL, 0 FROM pools
-                """, context: "count active tasks and pools"))
-        reads.append(
+                """, context: "count active tasks and pools"),
             Statement(
                 """
-                SELECT ti.id, ti.dag_id, ti.task_id, ti.pool, ti.pool_slots, ti.priority_weight, ti.node_pool, ti.queue,
-                       ti.held_reason, (extract(epoch FROM ti.scheduled_at) * 1000000)::bigint AS age,
-                       d.max_active_tasks, (d.task_limits ->> ti.task_id)::integer AS task_limit
+                SELECT \(DispatchCandidates.columns), ti.held_reason,
+                       (extract(epoch FROM ti.scheduled_at) * 1000000)::bigint AS age
                 FROM task_instances ti LEFT JOIN dags d ON d.dag_id = ti.dag_id AND d.is_active
                 WHERE ti.state = 'scheduled' ORDER BY ti.priority_weight DESC, ti.scheduled_at, ti.id LIMIT $1
-                """, [String(Self.candidateLimit(parallelism: limits.parallelism))], context: "read ready tasks"))
+                """, [String(limit)], context: "read scheduled tasks"),
+        ]
+        if !ready.isEmpty {
+            // One time for all of them (an uncorrelated subquery runs once), so ties among them go by id.
+            reads.append(
+                Statement(
+                    """
+                    SELECT \(DispatchCandidates.columns),
+                           (extract(epoch FROM (SELECT clock_timestamp())) * 1000000)::bigint AS age
+                    FROM task_instances ti LEFT JOIN dags d ON d.dag_id = ti.dag_id AND d.is_active
+                    WHERE ti.id = ANY($1::bigint[]) AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
+                    """, [PGArray.literal(ready)], context: "read ready tasks"))
+        }
         let results = try await connection.pipeline(reads)
         var usage = SlotAllocator.Usage()
         var pools: [String: Int] = [:]
-        for row in results[results.count - 2].rows {
+        for row in results[2].rows {
             guard let pool = row["pool"], let slots = row.int("pool_slots") else { continue }
             if row["kind"] == "pool" {
                 pools[pool] = slots
@@ -99,36 +101,28 @@ extension TaskInstanceStore {
                     count: row.int("n") ?? 0)
             }
         }
-        var maxActiveTasks: [String: Int] = [:]
-        var maxActivePerTask: [TaskKey: Int] = [:]
-        var heldReasons: [Int64: String] = [:]
-        let candidates = results[results.count - 1].rows.compactMap { row -> SlotAllocator.Candidate? in
-            guard let id = row.int64("id"), let dagId = row["dag_id"], let taskId = row["task_id"],
-                let pool = row["pool"]
-            else { return nil }
-            heldReasons[id] = row["held_reason"]
-            maxActiveTasks[dagId] = row.int("max_active_tasks")
-            if let limit = row.int("task_limit") { maxActivePerTask[TaskKey(dagId: dagId, taskId: taskId)] = limit }
-            return SlotAllocator.Candidate(
-                id: id, dagId: dagId, taskId: taskId, pool: pool, poolSlots: row.int("pool_slots") ?? 1,
-                priority: row.int("priority_weight") ?? 1, age: row.int64("age") ?? 0, nodePool: row["node_pool"],
-                queue: row["queue"] ?? "default")
-        }
+        let read = DispatchCandidates(
+            scheduled: results[3].rows, newlyReady: ready.isEmpty ? [] : results[4].rows, limit: limit)
         let choice = SlotAllocator.select(
-            candidates, usage: usage,
+            read.candidates, usage: usage,
             limits: SlotAllocator.Limits(
-                parallelism: limits.parallelism, maxActiveTasks: maxActiveTasks, maxActivePerTask: maxActivePerTask,
-                pools: pools, nodePools: limits.nodePoolMaxPods))
+                parallelism: limits.parallelism, maxActiveTasks: read.maxActiveTasks,
+                maxActivePerTask: read.maxActivePerTask, pools: pools, nodePools: limits.nodePoolMaxPods))
         var result = Dispatch()
-        let queues = Dictionary(candidates.map { ($0.id, $0.queue) }, uniquingKeysWith: { first, _ in first })
+        let queues = Dictionary(read.candidates.map { ($0.id, $0.queue) }, uniquingKeysWith: { first, _ in first })
         for (id, reason) in choice.blocked {
             result.waiting[Waiting(queue: queues[id] ?? "default", reason: reason), default: 0] += 1
         }
         // Each held try remembers the limit that holds it (sent and written only when it changes: most
         // held tries are held again by the same limit pass after pass), for the Gantt chart.
         var heldBy: [String: [Int64]] = [:]
-        for (id, reason) in choice.blocked where heldReasons[id] != reason.rawValue {
-            heldBy[reason.rawValue, default: []].append(id)
+        var newlyScheduled: [(id: Int64, reason: String?)] = read.deferred.map { ($0, nil) }
+        for (id, reason) in choice.blocked {
+            if read.newlyReady.contains(id) {
+                newlyScheduled.append((id, reason.rawValue))
+            } else if read.storedHeldReasons[id] != reason.rawValue {
+                heldBy[reason.rawValue, default: []].append(id)
+            }
         }
         var writes = heldBy.sorted { $0.key < $1.key }.map { reason, ids in
             Statement(
@@ -136,6 +130,17 @@ extension TaskInstanceStore {
                 UPDATE task_instances SET held_reason = $2
                 WHERE id = ANY($1::bigint[]) AND held_reason IS DISTINCT FROM $2
                 """, [PGArray.literal(ids), reason], context: "record held tries")
+        }
+        if !newlyScheduled.isEmpty {
+            writes.append(
+                Statement(
+                    """
+                    UPDATE task_instances ti SET state = 'scheduled', scheduled_at = clock_timestamp(),
+                        next_retry_at = NULL, held_reason = held.reason
+                    FROM unnest($1::bigint[], $2::text[]) AS held(id, reason)
+                    WHERE ti.id = held.id AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
+                    """, [PGArray.literal(newlyScheduled.map(\.id)), PGArray.literal(newlyScheduled.map(\.reason))],
+                    context: "schedule held task instances"))
         }
         let queuesAny = !choice.selected.isEmpty
         if queuesAny {

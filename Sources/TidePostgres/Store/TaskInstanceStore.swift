@@ -203,10 +203,14 @@ public struct TaskInstanceStore: Sendable {
             .compactMap(Self.queuedTry)
     }
 
-    /// Moves the task instances in `$1` to `queued` with the next try number.
+    /// Moves the task instances in `$1` to `queued` with the next try number. One that was not
+    /// `scheduled` (queued as soon as it was ready) is scheduled now, and held by nothing.
     static let queueSQL = """
         UPDATE task_instances SET state = 'queued', try_number = try_number + 1,
-            scheduled_at = coalesce(scheduled_at, clock_timestamp()), queued_at = clock_timestamp(), next_retry_at = NULL,
+            scheduled_at = CASE WHEN state = 'scheduled' THEN coalesce(scheduled_at, clock_timestamp())
+                ELSE clock_timestamp() END,
+            held_reason = CASE WHEN state = 'scheduled' THEN held_reason END,
+            queued_at = clock_timestamp(), next_retry_at = NULL,
             started_at = NULL, ended_at = NULL, worker_id = NULL, hostname = NULL, pid = NULL, exit_code = NULL,
             external_id = NULL, pod_created_at = NULL, pod_scheduled_at = NULL, container_started_at = NULL,
             node_name = NULL, pod_waiting_reason = NULL
