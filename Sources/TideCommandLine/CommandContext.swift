@@ -31,12 +31,14 @@ public struct CommandContext: Sendable {
         keys = RedisKeys(prefix: configuration.redisKeyPrefix)
     }
 
-    /// A PostgreSQL pool on the configured database and schema.
-    public func pool(maxConnections: Int = 4, application: String) -> PGPool {
+    /// A PostgreSQL pool on the configured database and schema, its statements planned as `planning` says.
+    public func pool(
+        maxConnections: Int = 4, application: String, planning: PGSessionPlanning = .perExecution
+    ) -> PGPool {
         PGPool(
             .init(
                 url: configuration.databaseURL, schema: configuration.databaseSchema, maxConnections: maxConnections,
-                applicationName: application))
+                applicationName: application, planning: planning))
     }
 
     /// Bootstraps swift-log once, writing to stderr at the configured level.

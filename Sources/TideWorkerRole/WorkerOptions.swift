@@ -42,7 +42,8 @@ public struct WorkerOptions: ParsableArguments {
             CommandContext.bootstrapLogging(level: configuration.logLevel)
             let logger = Logger(label: "tide.worker")
             let pool = context.pool(
-                maxConnections: min(configuration.worker.concurrency, 4) + 1, application: "tide-worker")
+                maxConnections: min(configuration.worker.concurrency, 4) + 1, application: "tide-worker",
+                planning: .onceByKey)
             let kubernetes = try KubernetesSetup.access(configuration, environment: ProcessInfo.processInfo.environment)
             let worker = WorkerService(
                 settings: configuration.worker,

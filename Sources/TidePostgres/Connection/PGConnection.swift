@@ -40,17 +40,18 @@ public final class PGConnection: @unchecked Sendable {
         self.url = url
     }
 
-    /// Connects to `url` with `search_path` set to `schema`.
+    /// Connects to `url` with `search_path` set to `schema`, its statements planned as `planning` says.
     /// - Throws: ``PGError`` (`connectionFailed`) with the server's reason; the password is masked.
-    public static func connect(url: String, schema: String, applicationName: String = "tide") async throws
-        -> PGConnection
-    {
+    public static func connect(
+        url: String, schema: String, applicationName: String = "tide", planning: PGSessionPlanning = .perExecution
+    ) async throws -> PGConnection {
         let thread = BlockingThread(name: "tide-pg")
         do {
             let handle = try await thread.run { () throws -> UncheckedHandle in
                 // Quote the schema as an identifier inside the options string.
                 let options =
                     "-c client_min_messages=warning -c search_path=\"\(schema.replacingOccurrences(of: "\"", with: "\"\""))\""
+                    + planning.sessionOptions
                 // TCP keepalives and a user timeout first, so that the URL may override them: a
                 // call in flight when the network drops (a partition, a server host gone) fails
                 // within about 30 s instead of waiting for a reply forever.

@@ -9,12 +9,19 @@ public actor PGPool {
         public var maxConnections: Int
         /// Shown in `pg_stat_activity`.
         public var applicationName: String
+        /// Plans each prepared statement once per connection, from index paths only: for a pool
+        /// whose every statement finds its rows by key (the worker's). See ``PGSessionPlanning``.
+        public var planning: PGSessionPlanning
 
-        public init(url: String, schema: String = "public", maxConnections: Int = 4, applicationName: String = "tide") {
+        public init(
+            url: String, schema: String = "public", maxConnections: Int = 4, applicationName: String = "tide",
+            planning: PGSessionPlanning = .perExecution
+        ) {
             self.url = url
             self.schema = schema
             self.maxConnections = max(1, maxConnections)
             self.applicationName = applicationName
+            self.planning = planning
         }
     }
 
@@ -91,8 +98,9 @@ public actor PGPool {
         case .open:
             do {
                 return try await PGConnection.connect(
-                    url: configuration.url, schema: configuration.schema, applicationName: configuration.applicationName
-                )
+                    url: configuration.url, schema: configuration.schema,
+                    applicationName: configuration.applicationName,
+                    planning: configuration.planning)
             } catch {
                 // The slot goes to the next waiter, which tries for itself (and fails on its own
                 // if PostgreSQL is away) instead of waiting for a connection that may never come.
