@@ -66,9 +66,16 @@ struct XComTests {
             #expect(
                 listed.output.contains(#"return_value  1    {"path": "s3://b/x.csv", "rows": 3}"#), "\(listed.output)")
 
-            // A clear removes what the cleared task published (as Airflow deletes its XComs).
+            // A clear removes what the cleared task published (as Airflow deletes its XComs). The
+            // scheduler runs the cleared task again at once, so only its first try's values are looked for.
             _ = try await cluster.tasks.clear(runId: run.id, retries: ["extract": 0], stopGraceSeconds: 1)
-            #expect(try await XComStore(pool: cluster.schema.pool).entries(runId: run.id, taskId: "extract").isEmpty)
+            let firstTrysValues = try await cluster.schema.pool.query(
+                """
+                SELECT count(*) AS n FROM xcom x JOIN task_instances ti ON ti.id = x.task_instance_id
+                WHERE ti.run_id = $1 AND ti.task_id = 'extract' AND x.try_number = 1
+                """, [String(run.id)]
+            ).rows.first?.int("n")
+            #expect(firstTrysValues == 0)
             #expect(
                 try await XComStore(pool: cluster.schema.pool).entries(runId: run.id, taskId: "last_line").count == 1)
         }

@@ -138,7 +138,9 @@ extension TaskInstanceStore {
                     UPDATE task_instances ti SET state = 'scheduled', scheduled_at = clock_timestamp(),
                         next_retry_at = NULL, held_reason = held.reason
                     FROM unnest($1::bigint[], $2::text[]) AS held(id, reason)
-                    WHERE ti.id = held.id AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
+                    -- ti.id = ANY($1) repeats the join so that the primary key finds the batch.
+                    WHERE ti.id = ANY($1::bigint[]) AND ti.id = held.id
+                      AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
                     """, [PGArray.literal(newlyScheduled.map(\.id)), PGArray.literal(newlyScheduled.map(\.reason))],
                     context: "schedule held task instances"))
         }
