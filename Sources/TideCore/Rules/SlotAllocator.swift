@@ -92,6 +92,11 @@ public enum SlotAllocator {
         case nodePoolFull = "node_pool_full"
     }
 
+    /// Dispatch order: higher priority first, then older, then the lower id.
+    public static func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
+        (a.priority, -a.age, -a.id) > (b.priority, -b.age, -b.id)
+    }
+
     /// The candidates to queue now, in dispatch order, and why each other one waits.
     public static func select(_ candidates: [Candidate], usage: Usage, limits: Limits) -> (
         selected: [Candidate], blocked: [Int64: Block]
@@ -99,7 +104,7 @@ public enum SlotAllocator {
         var usage = usage
         var selected: [Candidate] = []
         var blocked: [Int64: Block] = [:]
-        let ordered = candidates.sorted { ($0.priority, -$0.age, -$0.id) > ($1.priority, -$1.age, -$1.id) }
+        let ordered = candidates.sorted(by: precedes)
         for candidate in ordered {
             let taskKey = TaskKey(dagId: candidate.dagId, taskId: candidate.taskId)
             if usage.total >= limits.parallelism {

@@ -9,8 +9,8 @@ public actor PGPool {
         public var maxConnections: Int
         /// Shown in `pg_stat_activity`.
         public var applicationName: String
-        /// Plans each prepared statement once per connection, from index paths only: for a pool
-        /// whose every statement finds its rows by key (the worker's). See ``PGSessionPlanning``.
+        /// How PostgreSQL plans the pool's statements: its own choice unless told to plan each once
+        /// (``PGSessionPlanning/onceByKey``, for a pool whose every statement finds its rows by key).
         public var planning: PGSessionPlanning
 
         public init(

@@ -4,7 +4,8 @@ import TideCore
 /// `scheduled` (waiting from an earlier pass) and those that became ready since (still `none`,
 /// `up_for_retry` or `up_for_reschedule`), with the limits their DAGs set.
 struct DispatchCandidates {
-    /// In dispatch order: highest priority first, then oldest, then lowest id.
+    /// The first `limit` in dispatch order (``SlotAllocator/precedes(_:_:)``), not themselves
+    /// ordered: the allocator orders what it is given.
     private(set) var candidates: [SlotAllocator.Candidate] = []
     /// The ready task instances that were not yet `scheduled` when read.
     private(set) var newlyReady: Set<Int64> = []
@@ -27,19 +28,13 @@ struct DispatchCandidates {
     init(scheduled: [PGRow], newlyReady: [PGRow], limit: Int) {
         var merged = scheduled.compactMap { read($0, newlyReady: false) }
         merged += newlyReady.compactMap { read($0, newlyReady: true) }
-        // The allocator orders what it is given; only the first `limit` of both reads together
-        // need ordering here.
+        // Only when both reads together exceed the limit must they be ordered here.
         if merged.count > limit {
-            merged.sort(by: Self.precedes)
+            merged.sort(by: SlotAllocator.precedes)
             deferred = merged[limit...].map(\.id).filter { self.newlyReady.contains($0) }
             merged.removeSubrange(limit...)
         }
         candidates = merged
-    }
-
-    /// Dispatch order, as ``SlotAllocator/select(_:usage:limits:)`` takes candidates.
-    static func precedes(_ a: SlotAllocator.Candidate, _ b: SlotAllocator.Candidate) -> Bool {
-        (a.priority, -a.age, -a.id) > (b.priority, -b.age, -b.id)
     }
 
     private mutating func read(_ row: PGRow, newlyReady ready: Bool) -> SlotAllocator.Candidate? {
