@@ -91,6 +91,15 @@ public final class WorkerService: Service, Sendable {
             popConnection.close()
             commandConnection.close()
         }
+        do {
+            // Made now, not while the first tries wait for them: the connections of the two loops
+            // that hold one at once under load (claims, and the writer's finishes), and their plans.
+            try await dependencies.pool.warm(connections: 2, preparing: TaskInstanceStore.prepareWorkerStatements)
+        } catch {
+            logger.notice(
+                "could not open PostgreSQL connections ahead of the first tries; they open as tries need them",
+                metadata: ["error": "\(error)"])
+        }
         try await workers.register(
             id: identity.id, hostname: identity.hostname, pid: identity.pid, queues: settings.queues,
             slots: settings.concurrency)

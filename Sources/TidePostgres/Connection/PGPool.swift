@@ -62,6 +62,27 @@ public actor PGPool {
         try await withConnection { try await $0.query(sql, parameters, context: context) }
     }
 
+    /// Opens connections until `count` of them (at most ``Configuration/maxConnections``) are open
+    /// and runs `prepare` on each, so that the first loans under load find sessions that are
+    /// authenticated and have their statements planned. For before the pool is shared: it holds
+    /// those connections until it is done, waiting for any another loan holds.
+    /// - Throws: ``PGError`` if a connection cannot be opened, or whatever `prepare` throws; the
+    ///   connections opened are kept either way.
+    public func warm(connections count: Int, preparing prepare: (PGConnection) async throws -> Void) async throws {
+        var held: [PGConnection] = []
+        do {
+            for _ in 0..<min(count, configuration.maxConnections) {
+                let connection = try await acquire()
+                held.append(connection)
+                try await prepare(connection)
+            }
+        } catch {
+            for connection in held { await release(connection) }
+            throw error
+        }
+        for connection in held { await release(connection) }
+    }
+
     /// Closes idle connections and refuses new loans; waiting loans fail. Lent connections are
     /// closed when they come back.
     public func close() {

@@ -302,6 +302,16 @@ public struct TaskInstanceStore: Sendable {
         return claimed
     }
 
+    /// Runs the worker's claim and finish on no tries, in one round trip: a session planning each
+    /// statement once (``PGSessionPlanning/onceByKey``) plans them now, before tries wait on them.
+    /// Changes nothing.
+    public static func prepareWorkerStatements(on connection: PGConnection) async throws {
+        _ = try await connection.pipeline([
+            .init(claimSQL, claimParameters([], workerId: "", hostname: "", pid: 0), context: "plan the claim"),
+            .init(finishSQL, finishParameters([], appendingLog: false), context: "plan the finish"),
+        ])
+    }
+
     /// The fenced claim of the tries in `$1` (ids) and `$2` (try numbers) for worker `$3`.
     static let claimSQL = """
         UPDATE task_instances ti SET state = 'running', started_at = clock_timestamp(),
