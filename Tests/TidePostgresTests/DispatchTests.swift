@@ -51,6 +51,10 @@ struct DispatchTests {
         #expect(dispatch.queued.map(\.message.taskInstanceId) == [ids[0], ids[1]])
         #expect(dispatch.queued.map(\.message.tryNumber) == [1, 1])
         #expect(dispatch.waiting == [.init(queue: "default", reason: .parallelism): 1])
+        #expect(dispatch.held == .init(ids: [ids[2]], reasons: ["parallelism"]))
+        // The queued ones are committed before the held one is marked (it holds no slot meanwhile).
+        #expect(try await Self.rows(fixture)["c"] == Row(state: "none", heldReason: nil, events: []))
+        try await fixture.tasks.schedule(dispatch.held)
         let rows = try await Self.rows(fixture)
         #expect(rows["a"] == Row(state: "queued", heldReason: nil, events: ["queued"]))
         #expect(rows["b"] == Row(state: "queued", heldReason: nil, events: ["queued"]))
@@ -102,11 +106,13 @@ struct DispatchTests {
         // The first five wait with nothing allowed to run.
         let first = try await fixture.tasks.dispatch(ready: older, limits: .init(parallelism: 0))
         #expect(first.queued.isEmpty)
+        try await fixture.tasks.schedule(first.held)
         // The rest and `urgent` become ready: `urgent` outranks the older five, which outrank the new ones.
         let second = try await fixture.tasks.dispatch(
             ready: Array(ids.dropFirst(5)) + [urgent], limits: .init(parallelism: 1))
         #expect(second.queued.map(\.message.taskInstanceId) == [urgent])
         #expect(second.waiting.values.reduce(0, +) == limit - 1, "the candidates considered, less the one queued")
+        try await fixture.tasks.schedule(second.held)
 
         let rows = try await Self.rows(fixture)
         let considered = names.prefix(limit - 1)
@@ -135,10 +141,28 @@ struct DispatchTests {
 
         #expect(dispatch.queued.isEmpty)
         #expect(dispatch.waiting.isEmpty)
+        #expect(dispatch.held.isEmpty)
         let rows = try await Self.rows(fixture)
         #expect(rows["a"]?.state == "queued")
         #expect(rows["a"]?.events == ["queued"], "queued once, by the first call, try 1")
         #expect(rows["b"]?.state == "success")
+        await fixture.schema.drop()
+    }
+
+    @Test func aHeldTaskInstanceThatMovedOnBeforeItIsMarkedIsLeftAlone() async throws {
+        let fixture = try await Fixture.make(Self.independent(["a", "b", "c"]))
+        let ids = try ["a", "b", "c"].map { try #require(fixture.ids[$0]) }
+        let dispatch = try await fixture.tasks.dispatch(ready: ids, limits: .init(parallelism: 1))
+        #expect(Set(dispatch.held.ids) == [ids[1], ids[2]])
+        // An operator marks `b` before the scheduler marks the held ones.
+        try await fixture.schema.pool.query(
+            "UPDATE task_instances SET state = 'success' WHERE id = $1", [String(ids[1])])
+
+        try await fixture.tasks.schedule(dispatch.held)
+
+        let rows = try await Self.rows(fixture)
+        #expect(rows["b"] == Row(state: "success", heldReason: nil, events: ["success"]))
+        #expect(rows["c"] == Row(state: "scheduled", heldReason: "parallelism", events: ["scheduled"]))
         await fixture.schema.drop()
     }
 }

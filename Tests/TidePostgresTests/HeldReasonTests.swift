@@ -24,6 +24,7 @@ struct HeldReasonTests {
 
         let first = try await fixture.tasks.dispatch(ready: ids, limits: limits)
         #expect(first.queued.map(\.message.taskInstanceId) == [ids[0]])
+        try await fixture.tasks.schedule(first.held)
         #expect(try await heldReasons() == [nil, "parallelism", "parallelism"])
 
         // Held again by the same limit: nothing changes; a reason that is no longer stored is written again.

@@ -21,6 +21,28 @@ extension TaskInstanceStore {
         public var queued: [QueuedTry] = []
         /// Ready task instances left waiting, by queue and reason.
         public var waiting: [Waiting: Int] = [:]
+        /// The newly ready task instances left waiting, not marked yet: ``schedule(_:)`` marks them
+        /// `scheduled`, after the queued tries have been pushed.
+        public var held = HeldTries()
+    }
+
+    /// Newly ready task instances a dispatch left waiting, each with the limit that holds it (nil:
+    /// past the candidates a pass considers).
+    public struct HeldTries: Sendable, Equatable {
+        public var ids: [Int64] = []
+        public var reasons: [String?] = []
+
+        public var isEmpty: Bool { ids.isEmpty }
+
+        public init(ids: [Int64] = [], reasons: [String?] = []) {
+            self.ids = ids
+            self.reasons = reasons
+        }
+
+        mutating func append(_ id: Int64, reason: String?) {
+            ids.append(id)
+            reasons.append(reason)
+        }
     }
 
     /// Why ready task instances of a queue wait.
@@ -32,12 +54,15 @@ extension TaskInstanceStore {
     }
 
     /// The critical section: picks the `scheduled` task instances and the newly `ready` ones, in
-    /// priority order, then age, that fit every limit, and queues them; the ready ones it does not
-    /// queue become `scheduled`, each with the limit that holds it. A ready task instance that fits
-    /// goes to `queued` in one update, without a `scheduled` step. A transaction-scoped advisory
-    /// lock makes schedulers take turns, so the counts it reads cannot change under it and no limit
-    /// is ever exceeded. It costs two round trips (libpq pipelines): one reads, one writes. At most
-    /// ``candidateLimit(parallelism:)`` candidates are considered per pass; more wait for the next.
+    /// priority order, then age, that fit every limit, and queues them; a ready task instance that
+    /// fits goes to `queued` in one update, without a `scheduled` step. The ready ones it does not
+    /// queue come back in ``Dispatch/held``, for ``schedule(_:)`` once the queued tries are pushed
+    /// (so that the first tasks of a wide fan-out do not wait for the rest to be marked; until then
+    /// they hold no slot, and a full pass finds them again if the scheduler stops in between). A
+    /// transaction-scoped advisory lock makes schedulers take turns, so the counts it reads cannot
+    /// change under it and no limit is ever exceeded. It costs two round trips (libpq pipelines):
+    /// one reads, one writes. At most ``candidateLimit(parallelism:)`` candidates are considered per
+    /// pass; more wait for the next.
     public func dispatch(ready: [Int64] = [], limits: DispatchLimits) async throws -> Dispatch {
         try await pool.withConnection { connection in
             do {
@@ -116,10 +141,10 @@ extension TaskInstanceStore {
         // Each held try remembers the limit that holds it (sent and written only when it changes: most
         // held tries are held again by the same limit pass after pass), for the Gantt chart.
         var heldBy: [String: [Int64]] = [:]
-        var newlyScheduled: [(id: Int64, reason: String?)] = read.deferred.map { ($0, nil) }
+        for id in read.deferred { result.held.append(id, reason: nil) }
         for (id, reason) in choice.blocked {
             if read.newlyReady.contains(id) {
-                newlyScheduled.append((id, reason.rawValue))
+                result.held.append(id, reason: reason.rawValue)
             } else if read.storedHeldReasons[id] != reason.rawValue {
                 heldBy[reason.rawValue, default: []].append(id)
             }
@@ -131,19 +156,6 @@ extension TaskInstanceStore {
                 WHERE id = ANY($1::bigint[]) AND held_reason IS DISTINCT FROM $2
                 """, [PGArray.literal(ids), reason], context: "record held tries")
         }
-        if !newlyScheduled.isEmpty {
-            writes.append(
-                Statement(
-                    """
-                    UPDATE task_instances ti SET state = 'scheduled', scheduled_at = clock_timestamp(),
-                        next_retry_at = NULL, held_reason = held.reason
-                    FROM unnest($1::bigint[], $2::text[]) AS held(id, reason)
-                    -- ti.id = ANY($1) repeats the join so that the primary key finds the batch.
-                    WHERE ti.id = ANY($1::bigint[]) AND ti.id = held.id
-                      AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
-                    """, [PGArray.literal(newlyScheduled.map(\.id)), PGArray.literal(newlyScheduled.map(\.reason))],
-                    context: "schedule held task instances"))
-        }
         let queuesAny = !choice.selected.isEmpty
         if queuesAny {
             writes.append(
@@ -154,5 +166,21 @@ extension TaskInstanceStore {
         let written = try await connection.pipeline(writes)
         if queuesAny { result.queued = written[written.count - 2].rows.compactMap(Self.queuedTry) }
         return result
+    }
+
+    /// Marks the newly ready task instances a dispatch left waiting `scheduled`, each with the limit
+    /// that holds it, in one statement; one that has moved on since (a clear, a timed-out run) is
+    /// left alone.
+    public func schedule(_ held: HeldTries) async throws {
+        guard !held.isEmpty else { return }
+        try await pool.query(
+            """
+            UPDATE task_instances ti SET state = 'scheduled', scheduled_at = clock_timestamp(),
+                next_retry_at = NULL, held_reason = held.reason
+            FROM unnest($1::bigint[], $2::text[]) AS held(id, reason)
+            -- ti.id = ANY($1) repeats the join so that the primary key finds the batch.
+            WHERE ti.id = ANY($1::bigint[]) AND ti.id = held.id
+              AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
+            """, [PGArray.literal(held.ids), PGArray.literal(held.reasons)], context: "schedule held task instances")
     }
 }

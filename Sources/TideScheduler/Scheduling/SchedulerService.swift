@@ -312,11 +312,13 @@ public final class SchedulerService: Service, Sendable {
         // tasks became ready; otherwise nothing it reads has changed.
         let slotsMayHaveFreed = full || events.contains { $0.kind != .runCreated }
         var queued: [TaskInstanceStore.QueuedTry] = []
+        var held = TaskInstanceStore.HeldTries()
         if slotsMayHaveFreed || !toQueue.isEmpty {
             let dispatched = try await tasks.dispatch(
                 ready: toQueue,
                 limits: .init(parallelism: settings.parallelism, nodePoolMaxPods: dependencies.nodePoolMaxPods))
             queued = dispatched.queued
+            held = dispatched.held
             var byQueue: [String: [String: Int]] = [:]
             for (key, count) in dispatched.waiting { byQueue[key.queue, default: [:]][key.reason.rawValue] = count }
             waiting.mutate { $0 = byQueue }
@@ -332,6 +334,8 @@ public final class SchedulerService: Service, Sendable {
             logger.error(
                 "could not push queued tries to Redis", metadata: ["error": "\(error)", "count": "\(queued.count)"])
         }
+        // After the push, so that the queued tries start while the rest are marked.
+        try await tasks.schedule(held)
         var mayHaveCallbacks = false
         for runId in touchedRuns where !mayHaveCallbacks {
             // A run whose version cannot be read is checked with the transaction, to be safe.
