@@ -7,6 +7,6 @@ public struct Migration: Sendable {
     /// Every migration, in order.
     public static let all: [Migration] = [
         initialSchema, runsByLogicalDate, pools, callbacks, podTasks, startedIndex, restAPI, webUI, dispatchColumns,
-        logChunks, processClocks, xcom, sensors, datasets, mapping,
+        logChunks, processClocks, xcom, sensors, datasets, mapping, insertedStateEvents,
     ]
 }
