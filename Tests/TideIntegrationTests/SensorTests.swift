@@ -33,9 +33,11 @@ struct SensorIntegrationTests {
                     retry_delay: 1s
                     upstream: [after]
                     sensor: {file: '\(cluster.dagsFolder)/never/*.csv', poke_interval: 1s, timeout: 2s}
+                  # Time for a first check on a loaded machine (CI's: a 1 s timeout once killed
+                  # the check before it printed).
                   - task_id: never_soft
                     upstream: [after]
-                    sensor: {bash: 'echo checking; exit 1', poke_interval: 1s, timeout: 1s, soft_fail: true}
+                    sensor: {bash: 'echo checking; exit 1', poke_interval: 1s, timeout: 4s, soft_fail: true}
                 """)
             try await cluster.start(loading: "waits", concurrency: 1)
             let run = try await cluster.waitForRun(try await cluster.trigger("waits").id, timeout: 90)

@@ -47,20 +47,8 @@ struct InsertedStateEventsTests {
     }
 
     @Test func aDatabaseMigratedFromRelease15RecordsEachInsertOnce() async throws {
-        let schema = try await IsolatedSchema.create(migrations: Array(Migration.all.prefix(15)))
-        for statement in [
-            "INSERT INTO dag_versions (dag_id, content_hash, definition) VALUES ('old', 'h1', '{}')",
-            "INSERT INTO dags (dag_id, fileloc, current_hash, task_count) VALUES ('old', 'old.yaml', 'h1', 2)",
-            """
-            INSERT INTO dag_runs (id, dag_id, run_id, dag_hash, logical_date, state)
-            VALUES (1, 'old', 'manual__1', 'h1', now(), 'running')
-            """,
-        ] {
-            try await schema.pool.query(statement)
-        }
-        try await schema.pool.withConnection { connection in
-            _ = try await Migrator().migrate(connection, schema: schema.name)
-        }
+        let schema = try await OldReleaseDatabase.make(release: 15, runState: "running")
+        try await OldReleaseDatabase.migrate(schema)
         try await schema.pool.query(
             """
             INSERT INTO task_instances (run_id, dag_id, task_id, state, max_tries, retry_delay_seconds, queue)

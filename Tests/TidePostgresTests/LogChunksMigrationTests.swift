@@ -7,28 +7,19 @@ import TideTestSupport
 struct LogChunksMigrationTests {
     @Test func logsStoredWholeBeforeBecomeOneChunkEachAndReadAsBefore() async throws {
         // A database as release 9 left it: each try's log one text row.
-        let schema = try await IsolatedSchema.create(migrations: Array(Migration.all.prefix(9)))
-        for statement in [
-            "INSERT INTO dag_versions (dag_id, content_hash, definition) VALUES ('old', 'h1', '{}')",
-            "INSERT INTO dags (dag_id, fileloc, current_hash, task_count) VALUES ('old', 'old.yaml', 'h1', 1)",
-            """
-            INSERT INTO dag_runs (id, dag_id, run_id, dag_hash, logical_date, state)
-            VALUES (1, 'old', 'manual__1', 'h1', now(), 'success')
-            """,
-            """
-            INSERT INTO task_instances (id, run_id, dag_id, task_id, state, try_number, max_tries, queue, retry_delay_seconds)
-            VALUES (7, 1, 'old', 'a', 'success', 2, 2, 'default', 0)
-            """,
-            """
-            INSERT INTO task_logs (task_instance_id, try_number, state, content, total_bytes)
-            VALUES (7, 1, 'failed', E'first try\\r\\nnaïve ✓\\n', 21), (7, 2, 'success', '', 0)
-            """,
-        ] {
-            try await schema.pool.query(statement)
-        }
-        try await schema.pool.withConnection { connection in
-            _ = try await Migrator().migrate(connection, schema: schema.name)
-        }
+        let schema = try await OldReleaseDatabase.make(
+            release: 9, runState: "success",
+            [
+                """
+                INSERT INTO task_instances (id, run_id, dag_id, task_id, state, try_number, max_tries, queue, retry_delay_seconds)
+                VALUES (7, 1, 'old', 'a', 'success', 2, 2, 'default', 0)
+                """,
+                """
+                INSERT INTO task_logs (task_instance_id, try_number, state, content, total_bytes)
+                VALUES (7, 1, 'failed', E'first try\\r\\nnaïve ✓\\n', 21), (7, 2, 'success', '', 0)
+                """,
+            ])
+        try await OldReleaseDatabase.migrate(schema)
         let tasks = TaskInstanceStore(pool: schema.pool)
         let logs = try await tasks.logs(runId: 1, taskId: "a")
         #expect(logs.map(\.content) == ["first try\r\nnaïve ✓\n", ""])

@@ -7,24 +7,15 @@ import TideTestSupport
 struct MappingMigrationTests {
     @Test func existingTaskInstancesBecomeMapIndexMinusOneAndTheKeyTakesTheIndex() async throws {
         // A database as release 14 left it: one run with one task instance.
-        let schema = try await IsolatedSchema.create(migrations: Array(Migration.all.prefix(14)))
-        for statement in [
-            "INSERT INTO dag_versions (dag_id, content_hash, definition) VALUES ('old', 'h1', '{}')",
-            "INSERT INTO dags (dag_id, fileloc, current_hash, task_count) VALUES ('old', 'old.yaml', 'h1', 1)",
-            """
-            INSERT INTO dag_runs (id, dag_id, run_id, dag_hash, logical_date, state)
-            VALUES (1, 'old', 'manual__1', 'h1', now(), 'running')
-            """,
-            """
-            INSERT INTO task_instances (id, run_id, dag_id, task_id, state, try_number, max_tries, queue, retry_delay_seconds)
-            VALUES (7, 1, 'old', 'a', 'success', 1, 1, 'default', 0)
-            """,
-        ] {
-            try await schema.pool.query(statement)
-        }
-        try await schema.pool.withConnection { connection in
-            _ = try await Migrator().migrate(connection, schema: schema.name)
-        }
+        let schema = try await OldReleaseDatabase.make(
+            release: 14, runState: "running",
+            [
+                """
+                INSERT INTO task_instances (id, run_id, dag_id, task_id, state, try_number, max_tries, queue, retry_delay_seconds)
+                VALUES (7, 1, 'old', 'a', 'success', 1, 1, 'default', 0)
+                """
+            ])
+        try await OldReleaseDatabase.migrate(schema)
         let tasks = TaskInstanceStore(pool: schema.pool)
         let before = try await tasks.get(runId: 1, taskId: "a")
         #expect(before.mapIndex == -1 && before.mapItem == nil && before.label == "a")
