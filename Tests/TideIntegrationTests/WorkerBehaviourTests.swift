@@ -123,8 +123,9 @@ struct WorkerBehaviourTests {
                 """
                 dag_id: slow
                 tasks:
+                  # Time to start the child and say so on a loaded machine before the timeout.
                   - task_id: hang
-                    execution_timeout: 1s
+                    execution_timeout: 3s
                     bash: |
                       sleep 300 &
                       echo $! > \(pidFile)
@@ -138,7 +139,7 @@ struct WorkerBehaviourTests {
             #expect(hang.state == .failed)
             let log = try #require(try await cluster.tasks.logs(runId: run.id, taskId: "hang").first?.content)
             #expect(log.contains("started child"))
-            #expect(log.contains("[tide] execution_timeout of 1s reached: process group killed"))
+            #expect(log.contains("[tide] execution_timeout of 3s reached: process group killed"))
             let childPid = try #require(
                 Int32(
                     try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
