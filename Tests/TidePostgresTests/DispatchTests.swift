@@ -51,7 +51,7 @@ struct DispatchTests {
         #expect(dispatch.queued.map(\.message.taskInstanceId) == [ids[0], ids[1]])
         #expect(dispatch.queued.map(\.message.tryNumber) == [1, 1])
         #expect(dispatch.waiting == [.init(queue: "default", reason: .parallelism): 1])
-        #expect(dispatch.held == .init(ids: [ids[2]], reasons: ["parallelism"]))
+        #expect(dispatch.held == .init(ids: [ids[2]], reasons: [.parallelism]))
         // The queued ones are committed before the held one is marked (it holds no slot meanwhile).
         #expect(try await Self.rows(fixture)["c"] == Row(state: "none", heldReason: nil, events: []))
         try await fixture.tasks.schedule(dispatch.held)

@@ -65,7 +65,7 @@ public actor PGPool {
     /// Opens connections until `count` of them (at most ``Configuration/maxConnections``) are open
     /// and runs `prepare` on each, so that the first loans under load find sessions that are
     /// authenticated and have their statements planned. For before the pool is shared: it holds
-    /// those connections until it is done, waiting for any another loan holds.
+    /// those connections until it is done, and waits for any that another loan holds.
     /// - Throws: ``PGError`` if a connection cannot be opened, or whatever `prepare` throws; the
     ///   connections opened are kept either way.
     public func warm(connections count: Int, preparing prepare: (PGConnection) async throws -> Void) async throws {

@@ -30,16 +30,16 @@ extension TaskInstanceStore {
     /// past the candidates a pass considers).
     public struct HeldTries: Sendable, Equatable {
         public var ids: [Int64] = []
-        public var reasons: [String?] = []
+        public var reasons: [SlotAllocator.Block?] = []
 
         public var isEmpty: Bool { ids.isEmpty }
 
-        public init(ids: [Int64] = [], reasons: [String?] = []) {
+        public init(ids: [Int64] = [], reasons: [SlotAllocator.Block?] = []) {
             self.ids = ids
             self.reasons = reasons
         }
 
-        mutating func append(_ id: Int64, reason: String?) {
+        mutating func append(_ id: Int64, reason: SlotAllocator.Block?) {
             ids.append(id)
             reasons.append(reason)
         }
@@ -144,7 +144,7 @@ extension TaskInstanceStore {
         for id in read.deferred { result.held.append(id, reason: nil) }
         for (id, reason) in choice.blocked {
             if read.newlyReady.contains(id) {
-                result.held.append(id, reason: reason.rawValue)
+                result.held.append(id, reason: reason)
             } else if read.storedHeldReasons[id] != reason.rawValue {
                 heldBy[reason.rawValue, default: []].append(id)
             }
@@ -181,6 +181,7 @@ extension TaskInstanceStore {
             -- ti.id = ANY($1) repeats the join so that the primary key finds the batch.
             WHERE ti.id = ANY($1::bigint[]) AND ti.id = held.id
               AND \(TaskInstanceMachine.sqlSourcesGuard(of: .schedule, column: "ti.state"))
-            """, [PGArray.literal(held.ids), PGArray.literal(held.reasons)], context: "schedule held task instances")
+            """, [PGArray.literal(held.ids), PGArray.literal(held.reasons.map { $0?.rawValue })],
+            context: "schedule held task instances")
     }
 }
