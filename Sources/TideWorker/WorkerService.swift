@@ -96,9 +96,9 @@ public final class WorkerService: Service, Sendable {
             // that hold one at once under load (claims, and the writer's finishes), and their plans.
             try await dependencies.pool.warm(connections: 2, preparing: TaskInstanceStore.prepareWorkerStatements)
         } catch {
-            logger.notice(
-                "could not open PostgreSQL connections ahead of the first tries; they open as tries need them",
-                metadata: ["error": "\(error)"])
+            // Debug only: a PostgreSQL that is away fails the registration next, with its own error.
+            logger.debug(
+                "could not open PostgreSQL connections ahead of the first tries", metadata: ["error": "\(error)"])
         }
         try await workers.register(
             id: identity.id, hostname: identity.hostname, pid: identity.pid, queues: settings.queues,
