@@ -61,11 +61,11 @@ COPY Package.swift ./
 COPY Linking ./Linking
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY scripts/release-build ./scripts/
 RUN swift package resolve
-RUN for product in tide tide-scheduler tide-worker; do \
-        swift build -c release --product "$product" --static-swift-stdlib || exit 1; \
-        install -D -t /out "$(swift build -c release --show-bin-path)/$product"; \
-    done
+RUN scripts/release-build tide tide-scheduler tide-worker \
+    && bin="$(swift build -c release --show-bin-path)" \
+    && install -D -t /out "$bin/tide" "$bin/tide-scheduler" "$bin/tide-worker"
 
 # --- runtime (the default target): the binary built above ---------------------------------------
 FROM runtime-base AS runtime

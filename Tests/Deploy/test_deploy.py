@@ -118,9 +118,16 @@ def test_dockerfile_builds_in_a_swift_image_and_runs_slim_as_a_non_root_user():
         sources = [path for c in following[:end] if c.cmd == "COPY" for path in c.value[:-1]]
         copied = {path.rstrip("/").rsplit("/", 1)[-1] for path in sources}
         assert {"tide", "tide-scheduler", "tide-worker"} <= copied, (stage, copied)
-    # The source build links with the order of the hot functions (Package.swift reads Linking/).
+    # The source build links with the order of the hot functions (Package.swift reads Linking/), each
+    # compiled into a section of its own so that the order can place it (scripts/release-build).
     build = commands[commands.index(stages["build"]) : commands.index(stages["runtime"])]
     assert any(c.cmd == "COPY" and c.value[0] == "Linking" for c in build)
+    assert any(c.cmd == "COPY" and c.value[0] == "scripts/release-build" for c in build)
+    assert any(c.cmd == "RUN" and c.value[0].startswith("scripts/release-build tide tide-scheduler tide-worker")
+               for c in build)
+    release_build = (ROOT / "scripts" / "release-build").read_text()
+    for flag in ["--static-swift-stdlib", "-Xswiftc -Xfrontend -Xswiftc -function-sections", "-Xcc -ffunction-sections"]:
+        assert flag in release_build, flag
 
 
 def linker_flags():
@@ -151,10 +158,17 @@ def test_each_executable_links_with_the_order_of_what_it_runs():
     "name, expected_parts, present, absent",
     [
         # The replicas': both hot paths (a profile of only one would leave the other's code spread
-        # out), and nothing of the API, which they do not link.
+        # out), a worker's on `command` tasks apart from the rest, and nothing of the API, which
+        # they do not link.
         (
             "replicas.order",
-            ["run by the worker only", "run by both", "run by the scheduler only"],
+            [
+                "run by the worker on command tasks only",
+                "run by the worker on command tasks and by the scheduler",
+                "run by the scheduler only",
+                "run by the scheduler and by the worker on other tasks",
+                "run by the worker on other tasks only",
+            ],
             ["10TideWorker", "13TideScheduler", "12TidePostgres", "swift_retain"],
             ["7TideAPI", "6TideUI"],
         ),

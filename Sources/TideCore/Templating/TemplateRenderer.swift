@@ -7,13 +7,13 @@ import Stencil
 /// a path segment that way, so every `{{ … }}` is checked against the context first and an unknown
 /// name is an error (loop variables of `{% for %}` excepted).
 public enum TemplateRenderer {
-    /// Renders `text`; text without `{{` or `{%` is returned unchanged.
-    /// - Throws: ``TemplateError`` for a syntax error, an unknown variable or a failing filter.
     /// Whether `text` holds template syntax; text without any renders as itself.
     public static func containsTemplate(_ text: String) -> Bool {
         text.contains("{{") || text.contains("{%")
     }
 
+    /// Renders `text`; text without `{{` or `{%` is returned unchanged.
+    /// - Throws: ``TemplateError`` for a syntax error, an unknown variable or a failing filter.
     public static func render(_ text: String, context: TemplateContext) throws(TemplateError) -> String {
         guard containsTemplate(text) else { return text }
         var values = context.values
